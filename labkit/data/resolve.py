@@ -1,0 +1,62 @@
+"""The resolution order shared by every loader: explicit path, caches, download, offline default.
+
+Each candidate either returns ``(value, Source)`` or ``None`` (nothing there). A candidate that
+finds a damaged file raises :class:`~labkit.errors.DataFileError` — that is never papered over by a
+fallback. Download candidates are skipped in offline mode, and a failed download is noted.
+"""
+
+from __future__ import annotations
+
+import socket
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable
+
+from labkit import provenance
+from labkit.provenance import Source
+
+DOWNLOAD_TIMEOUT_S = 30
+
+
+@dataclass
+class Candidate:
+    label: str
+    load: Callable[[], "tuple[object, Source] | None"]
+    network: bool = False
+
+
+@contextmanager
+def _socket_timeout(seconds: float):
+    old = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(old)
+
+
+def resolve(what: str, candidates: list[Candidate], fallback: Callable[[], "tuple[object, Source]"]):
+    """Try ``candidates`` in order, else ``fallback``; announce which source was used."""
+    tried = []
+    for cand in candidates:
+        if cand.network and provenance.offline_mode():
+            tried.append(f"{cand.label}: skipped (offline)")
+            continue
+        if cand.network:
+            try:
+                with _socket_timeout(DOWNLOAD_TIMEOUT_S):
+                    found = cand.load()
+            except Exception as exc:  # any network failure means "not available here"
+                tried.append(f"{cand.label}: failed ({type(exc).__name__}: {str(exc)[:120]})")
+                continue
+        else:
+            found = cand.load()
+        if found is not None:
+            value, source = found
+            provenance.announce(what, source)
+            return value, source
+        tried.append(f"{cand.label}: not found")
+    value, source = fallback()
+    source = Source(source.kind, source.detail, tuple(tried))
+    provenance.announce(what, source)
+    return value, source

@@ -1,0 +1,35 @@
+"""Which devices TensorFlow sees, for placement, timing and provenance."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+from labkit.tfsetup import tf
+
+
+def visible() -> list[str]:
+    """Logical device names TensorFlow can place ops on, CPU first (e.g. ``['CPU:0', 'GPU:0']``)."""
+    names = [d.name.split("device:")[-1] for d in tf().config.list_logical_devices()]
+    return sorted(names, key=lambda n: (not n.startswith("CPU"), n))
+
+
+def gpus() -> list[str]:
+    """Visible GPU device names (empty on a CPU-only machine)."""
+    return [n for n in visible() if n.startswith("GPU")]
+
+
+def default() -> str:
+    """The device TensorFlow places work on by default: the first GPU if any, else the CPU."""
+    found = gpus()
+    return found[0] if found else "CPU:0"
+
+
+@contextlib.contextmanager
+def timed_on(device: str):
+    """Run a block on ``device`` and time it; yields a dict whose ``seconds`` is set on exit."""
+    timing = {"device": device, "seconds": None}
+    start = time.perf_counter()
+    with tf().device(f"/{device}"):
+        yield timing
+    timing["seconds"] = time.perf_counter() - start

@@ -1,0 +1,13 @@
+"""Errors meant for people: the CLI prints their message (no traceback) and exits non-zero."""
+
+
+class LabkitError(Exception):
+    """A user-facing error whose message says what is wrong and what to do."""
+
+
+class DataFileError(LabkitError):
+    """A data or model file exists but cannot be read (corrupt, truncated, wrong format)."""
+
+
+class SourceNotFound(LabkitError):
+    """An explicitly requested path, handle or folder could not be found or reached."""

@@ -1,0 +1,85 @@
+"""Recording answers with provenance, and reading them back.
+
+In a notebook, ``record("A1.accuracy.test", 0.97)`` shows the answer and writes it, together
+with the data/model sources announced so far, the notebook parameters, TF version, devices and
+wall time, to ``<results dir>/<notebook>.json`` (atomically). The runner merges those files
+into one ``results.json`` per run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from labkit import provenance
+from labkit.atomic import write_json
+
+_STATE = {"notebook": "interactive", "params": {}, "started": time.time(), "results": {}}
+
+
+def results_dir() -> Path:
+    """``LABKIT_RESULTS_DIR`` if set (the runner sets it), else ``./outputs/interactive``."""
+    return Path(os.environ.get("LABKIT_RESULTS_DIR") or Path.cwd() / "outputs" / "interactive")
+
+
+def begin(notebook: str, params: dict) -> None:
+    """Start recording for ``notebook`` with its parameters (called by :func:`labkit.start`)."""
+    _STATE.update(notebook=notebook, params=dict(params), started=time.time(), results={})
+
+
+def _jsonable(value):
+    if hasattr(value, "item") and getattr(value, "shape", None) == ():
+        return value.item()  # numpy / tensorflow scalar
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "to_dict"):
+        return value.to_dict(orient="records")  # pandas DataFrame
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    raise TypeError(f"record(): cannot store a {type(value).__name__}; pass a number, text, list or dict")
+
+
+def _environment() -> dict:
+    from labkit import devices
+    from labkit.tfsetup import tf
+
+    return {"tf_version": tf().__version__, "devices": devices.visible(), "device": devices.default()}
+
+
+def record(question: str, value, *, note: str = "", headline: bool = False) -> dict:
+    """Show and persist the answer to ``question`` (ids like ``"A1.accuracy.test"``)."""
+    entry = {
+        "value": _jsonable(value),
+        "note": note,
+        "headline": headline,
+        "notebook": _STATE["notebook"],
+        "params": _STATE["params"],
+        "sources": provenance.announced(),
+        "wall_time_s": round(time.time() - _STATE["started"], 3),
+        "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **_environment(),
+    }
+    _STATE["results"][question] = entry
+    path = results_dir() / f"{_STATE['notebook']}.json"
+    write_json(path, {"notebook": _STATE["notebook"], "results": _STATE["results"]})
+    shown = json.dumps(entry["value"]) if not isinstance(entry["value"], str) else entry["value"]
+    print(f"[recorded] {question} = {shown[:300]}" + (f"  ({note})" if note else ""))
+    return entry
+
+
+def recorded() -> dict:
+    """Everything recorded in this process so far, ``{question: entry}``."""
+    return dict(_STATE["results"])
+
+
+def load(path) -> dict:
+    """Read a per-notebook results file or a run's ``results.json``."""
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)

@@ -1,0 +1,34 @@
+"""``labkit.start``: the first call of every notebook, after its ``parameters`` cell."""
+
+from __future__ import annotations
+
+import sys
+
+from labkit import profiles, provenance, results
+
+
+def start(notebook: str, namespace: dict) -> dict:
+    """Validate and record the notebook's parameters, print the environment, return the parameters.
+
+    ``namespace`` is the notebook's ``globals()``; the names taken from it are those of the
+    notebook's profile plus ``PROFILE`` and ``OFFLINE``.
+    """
+    from labkit import devices
+    from labkit.tfsetup import tf
+
+    key = profiles.notebook_key(notebook)
+    profile = namespace.get("PROFILE", "quick")
+    expected = profiles.get(key, profile)
+    missing = [name for name in expected if name not in namespace]
+    if missing:
+        raise NameError(f"{key}: parameters cell lacks {', '.join(missing)} (profile {profile!r} defines them)")
+    params = {"PROFILE": profile, **{name: namespace[name] for name in expected}}
+    if namespace.get("OFFLINE") is not None:
+        params["OFFLINE"] = bool(namespace["OFFLINE"])
+        provenance.set_offline(params["OFFLINE"])
+    results.begin(key, params)
+    print(
+        f"[labkit] {key} · profile={profile} · offline={provenance.offline_mode()} · "
+        f"TensorFlow {tf().__version__} · devices {devices.visible()} · python {sys.version.split()[0]}"
+    )
+    return params
