@@ -13,6 +13,7 @@ from labkit.errors import LabkitError
 # name -> (module with main(argv), one-line help). Add new subcommands here.
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("labkit.runner", "execute notebooks headless with papermill in a profile (quick/full)"),
+    "bench": ("labkit.bench", "run every speed comparison side by side and print the ratios"),
 }
 
 

@@ -1,0 +1,57 @@
+"""``labkit bench`` / ``make bench``: every speed comparison, measured side by side in one run.
+
+Each section is a module in this package with ``run(full: bool) -> list[dict]``; a row is
+``{"section", "name", "ratio", "target", "detail"}`` (``ratio``/``target`` as numbers, e.g.
+speed-up factors, ``target`` may be None). Add sections to ``SECTIONS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+from labkit.atomic import write_json
+
+SECTIONS: list[str] = []  # e.g. "labkit.bench.retrain_cache"
+
+
+def _machine() -> dict:
+    from labkit import devices
+    from labkit.tfsetup import tf
+
+    return {"cpu_count": os.cpu_count(), "platform": platform.platform(),
+            "tf_version": tf().__version__, "devices": devices.visible()}
+
+
+def _print_table(rows: list[dict]) -> None:
+    print(f"\n{'section':<22} {'comparison':<58} {'ratio':>8} {'target':>8}  ok")
+    for r in rows:
+        ratio, target = r.get("ratio"), r.get("target")
+        ok = "" if target is None or ratio is None else ("yes" if ratio >= target else "NO")
+        fmt = lambda v: "-" if v is None else f"{v:.2f}x"  # noqa: E731
+        print(f"{r['section']:<22} {r['name']:<58} {fmt(ratio):>8} {fmt(target):>8}  {ok}")
+
+
+def main(argv) -> int:
+    """Run every benchmark section, print the ratio table, write ``bench/results.json``."""
+    parser = argparse.ArgumentParser(prog="labkit bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="the homework's real sizes (slow)")
+    parser.add_argument("--only", nargs="*", default=None, help="section module names to run")
+    parser.add_argument("--out", default="bench/results.json")
+    args = parser.parse_args(argv)
+    rows, started = [], time.time()
+    for name in SECTIONS:
+        if args.only and not any(o in name for o in args.only):
+            continue
+        print(f"[bench] {name} …", flush=True)
+        rows += importlib.import_module(name).run(full=args.full)
+    _print_table(rows)
+    write_json(Path(args.out), {"machine": _machine(), "full": args.full,
+                                "seconds": round(time.time() - started, 1), "rows": rows})
+    print(f"\nwrote {args.out}")
+    return 0
