@@ -1,0 +1,186 @@
+"""``labkit run``: execute notebooks headless with papermill in a named profile.
+
+Each notebook gets its profile's parameters injected, runs in ``notebooks/`` as its working
+directory, and records answers into ``<out>/results/<notebook>.json``; the runner merges these
+into ``<out>/results.json`` and prints a table. A failing notebook is reported (name, cell,
+error) and the others still run; the exit code is non-zero if any failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from labkit import profiles
+from labkit.atomic import write_json
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+@dataclass
+class NotebookRun:
+    """The outcome of executing one notebook."""
+
+    name: str
+    input: str
+    output: str
+    status: str = "pending"  # ok | failed
+    seconds: float = 0.0
+    error: dict | None = None
+    results: dict = field(default_factory=dict)
+
+    @property
+    def sources(self) -> dict:
+        merged = {}
+        for entry in self.results.values():
+            merged.update(entry.get("sources", {}))
+        return merged
+
+    @property
+    def headline(self) -> tuple[str, object] | None:
+        chosen = [q for q, e in self.results.items() if e.get("headline")] or list(self.results)
+        return (chosen[0], self.results[chosen[0]]["value"]) if chosen else None
+
+
+def find_notebooks(selection=None, folder=NOTEBOOK_DIR) -> list[Path]:
+    """All ``NN_*.ipynb`` in ``folder`` (sorted), or those whose name contains a selection item."""
+    found = sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
+    if not selection:
+        return found
+    chosen = []
+    for item in selection:
+        path = Path(item)
+        if path.suffix == ".ipynb" and path.exists():
+            chosen.append(path)
+            continue
+        matches = [p for p in found if item in p.stem]
+        if not matches:
+            from labkit.errors import LabkitError
+
+            raise LabkitError(f"no notebook matches {item!r}; available: {', '.join(p.stem for p in found)}")
+        chosen += matches
+    return list(dict.fromkeys(chosen))
+
+
+@contextmanager
+def _environment(**values):
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update({k: str(v) for k, v in values.items()})
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def _error_of(exc) -> dict:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return {"cell_index": exc.cell_index, "exec_count": exc.exec_count, "ename": exc.ename,
+                "evalue": str(exc.evalue)[:2000], "source": str(exc.source)[:2000]}
+    return {"cell_index": None, "exec_count": None, "ename": type(exc).__name__,
+            "evalue": str(exc)[:2000], "source": ""}
+
+
+def execute(path: Path, out_dir: Path, profile: str, offline: bool, cell_timeout=None,
+            progress: bool = True) -> NotebookRun:
+    """Execute one notebook into ``out_dir`` and collect what it recorded."""
+    import papermill
+
+    from labkit import results
+
+    name = profiles.notebook_key(path.name)
+    run = NotebookRun(name, str(path), str(out_dir / path.name))
+    results_file = out_dir / "results" / f"{name}.json"
+    results_file.unlink(missing_ok=True)
+    params = {"PROFILE": profile, **profiles.get(name, profile)}
+    started = time.perf_counter()
+    try:
+        with _environment(LABKIT_RESULTS_DIR=out_dir / "results", LABKIT_OFFLINE=int(offline),
+                          LABKIT_PROFILE=profile):
+            papermill.execute_notebook(str(path), run.output, parameters=params, kernel_name="python3",
+                                       cwd=str(path.parent), progress_bar=progress,
+                                       execution_timeout=cell_timeout)
+        run.status = "ok"
+    except Exception as exc:  # report and carry on with the next notebook
+        run.status, run.error = "failed", _error_of(exc)
+    run.seconds = round(time.perf_counter() - started, 1)
+    if results_file.exists():
+        run.results = results.load(results_file).get("results", {})
+    return run
+
+
+def run_notebooks(selection=None, out_dir="outputs/run", profile="quick", offline=True,
+                  cell_timeout=None, progress=True) -> list[NotebookRun]:
+    """Execute the selected notebooks; write ``<out_dir>/results.json``; return the runs."""
+    from tqdm.auto import tqdm
+
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = find_notebooks(selection)
+    runs = []
+    bar = tqdm(paths, desc="notebooks", unit="nb", disable=not progress)
+    for path in bar:
+        bar.set_postfix_str(path.stem)
+        run = execute(path, out_dir, profile, offline, cell_timeout, progress)
+        runs.append(run)
+        if run.error:
+            print(f"\nFAILED {run.name}: {describe_error(run.error)}")
+    write_json(out_dir / "results.json", {
+        "profile": profile, "offline": offline,
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "notebooks": {r.name: {**asdict(r), "sources": r.sources} for r in runs},
+    })
+    return runs
+
+
+def describe_error(error: dict) -> str:
+    """One line: which cell failed and with what."""
+    where = f"cell {error['cell_index']} (execution count {error['exec_count']})" if error.get("cell_index") is not None else "before any cell ran"
+    return f"{where}: {error['ename']}: {error['evalue'].strip().splitlines()[-1] if error['evalue'].strip() else ''}"
+
+
+def format_table(runs: list[NotebookRun]) -> str:
+    """The summary table printed after a run."""
+    rows = [("notebook", "status", "time", "source", "headline result")]
+    for r in runs:
+        head = r.headline
+        shown = "" if head is None else f"{head[0]} = {head[1] if not isinstance(head[1], float) else round(head[1], 4)}"
+        sources = "; ".join(f"{k}={v}" for k, v in r.sources.items()) or "-"
+        rows.append((r.name, r.status.upper(), f"{r.seconds:.0f}s", sources[:70], shown[:60]))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main(argv) -> int:
+    """``labkit run [NOTEBOOK…] [--profile quick|full] [--out DIR] [--offline]``."""
+    parser = argparse.ArgumentParser(prog="labkit run", description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", help="notebook paths or name fragments (default: all)")
+    parser.add_argument("--profile", default="quick", choices=profiles.PROFILE_NAMES)
+    parser.add_argument("--out", default="outputs/run", help="folder for executed notebooks + results.json")
+    parser.add_argument("--offline", action="store_true",
+                        help="skip every network attempt (also LABKIT_OFFLINE=1)")
+    parser.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell (default: none)")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    from labkit.provenance import offline_mode
+
+    runs = run_notebooks(args.notebooks, args.out, args.profile, args.offline or offline_mode(),
+                         args.cell_timeout, not args.no_progress)
+    print("\n" + format_table(runs))
+    print(f"\nexecuted notebooks and results.json in {Path(args.out).resolve()}")
+    failed = [r.name for r in runs if r.status != "ok"]
+    if failed:
+        print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}")
+    return 1 if failed else 0
