@@ -145,7 +145,7 @@ def run_notebooks(selection=None, out_dir="outputs/run", profile="quick", offlin
 
 def describe_error(error: dict) -> str:
     """One line: which cell failed and with what."""
-    where = f"cell {error['cell_index']} (execution count {error['exec_count']})" if error.get("cell_index") is not None else "before any cell ran"
+    where = f"cell {error['cell_index']} of the executed copy (execution count {error['exec_count']})" if error.get("cell_index") is not None else "before any cell ran"
     return f"{where}: {error['ename']}: {error['evalue'].strip().splitlines()[-1] if error['evalue'].strip() else ''}"
 
 

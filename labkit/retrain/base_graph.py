@@ -1,0 +1,139 @@
+"""Base graphs for ``labkit retrain``: the original pretrained archives, or labkit's offline stand-in.
+
+Resolution (announced): ``<model_dir>/<archive>`` (extracted) or an already extracted graph →
+download of the original archive (skipped offline) → an offline frozen graph that labkit builds
+with the *same* input/bottleneck tensor names and sizes (Keras MobileNet v1 / InceptionV3
+with random weights, cached in ``labkit_cache_dir()/retrain``).
+"""
+
+from __future__ import annotations
+
+import os
+import tarfile
+import urllib.request
+from pathlib import Path
+
+from labkit.atomic import atomic_path, write_bytes
+from labkit.data._locations import labkit_cache_dir
+from labkit.data.resolve import Candidate, resolve
+from labkit.errors import DataFileError
+from labkit.provenance import Source
+from labkit.retrain.architectures import Architecture
+from labkit.tfsetup import keras, tf
+
+OFFLINE_VERSION = "v1"
+OFFLINE_SEED = 0
+
+
+def read_graph_def(path):
+    """Parse a frozen ``GraphDef`` file; a damaged file raises :class:`DataFileError`."""
+    graph_def = tf().compat.v1.GraphDef()
+    try:
+        graph_def.ParseFromString(Path(path).read_bytes())
+    except Exception as exc:  # protobuf DecodeError and friends
+        raise DataFileError(f"{path} is not a readable frozen TensorFlow graph ({exc}); "
+                            "delete it and run again, or pass a good copy") from exc
+    if not graph_def.node:
+        raise DataFileError(f"{path} holds an empty graph; delete it and run again")
+    return graph_def
+
+
+def _extract(archive: Path, dest: Path) -> None:
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(dest, filter="data")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise DataFileError(f"{archive} is not a readable .tgz archive ({exc}); delete it and run "
+                            "again (it is re-downloaded when online)") from exc
+
+
+def _local(arch: Architecture, model_dir: Path) -> Candidate:
+    def load():
+        archive, model = model_dir / arch.archive_name, model_dir / arch.model_file
+        if archive.exists():
+            _extract(archive, model_dir)
+        if not model.exists():
+            if archive.exists():
+                raise DataFileError(f"{archive} does not contain {arch.model_file}")
+            return None
+        return read_graph_def(model), Source("real", str(model))
+    return Candidate(f"{model_dir / arch.archive_name}", load)
+
+
+def _download(arch: Architecture, model_dir: Path) -> Candidate:
+    def load():
+        model_dir.mkdir(parents=True, exist_ok=True)
+        archive = model_dir / arch.archive_name
+        print(f">> Downloading {arch.archive_name} from {arch.data_url}", flush=True)
+        with atomic_path(archive) as tmp:
+            urllib.request.urlretrieve(arch.data_url, tmp)
+        _extract(archive, model_dir)
+        return read_graph_def(model_dir / arch.model_file), Source("real", f"download:{arch.data_url}")
+    return Candidate(f"download {arch.data_url}", load, network=True)
+
+
+def offline_graph_path(arch: Architecture) -> Path:
+    """Where labkit caches its built offline graph for ``arch``."""
+    return labkit_cache_dir() / "retrain" / f"offline_{arch.base_key}_seed{OFFLINE_SEED}_{OFFLINE_VERSION}.pb"
+
+
+def _frozen_keras(model, size: int):
+    """Freeze a Keras model to a GraphDef; returns ``(graph_def, input_name, output_name)``."""
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    fn = tf().function(lambda x: model(x, training=False))
+    concrete = fn.get_concrete_function(tf().TensorSpec([None, size, size, 3], tf().float32))
+    frozen = convert_variables_to_constants_v2(concrete)
+    return frozen.graph.as_graph_def(), frozen.inputs[0].name, frozen.outputs[0].name
+
+
+def build_offline_graph(arch: Architecture, seed: int = OFFLINE_SEED):
+    """Build the random-weight stand-in for ``arch`` with the original's tensor names and shapes."""
+    T, K = tf(), keras()
+    K.utils.set_random_seed(seed)
+    S = arch.input_size
+    if arch.family == "mobilenet_v1":
+        model = K.applications.MobileNet(input_shape=(S, S, 3), alpha=arch.alpha, weights=None,
+                                         classes=1001, classifier_activation=None)
+    else:
+        model = K.applications.InceptionV3(input_shape=(S, S, 3), weights=None, include_top=False,
+                                           pooling="avg")
+    body, body_in, body_out = _frozen_keras(model, S)
+    with T.Graph().as_default() as graph:
+        if arch.family == "mobilenet_v1":
+            image = T.compat.v1.placeholder(T.float32, [None, S, S, 3], name="input")
+            logits = T.import_graph_def(body, input_map={body_in: image}, return_elements=[body_out],
+                                        name="MobilenetV1/Body")[0]
+            reshaped = T.reshape(logits, [-1, 1001], name="MobilenetV1/Predictions/Reshape")
+            T.nn.softmax(reshaped, name="MobilenetV1/Predictions/Softmax")
+        else:  # the real inception graph's front end: JPEG bytes -> … -> Mul, one image per call
+            jpeg = T.compat.v1.placeholder(T.string, [], name="DecodeJpeg/contents")
+            decoded = T.io.decode_jpeg(jpeg, channels=3, name="DecodeJpeg")
+            batch = T.expand_dims(T.cast(decoded, T.float32, name="Cast"), 0, name="ExpandDims")
+            resized = T.compat.v1.image.resize_bilinear(batch, [S, S], name="ResizeBilinear")
+            scaled = T.multiply(T.subtract(resized, 128.0, name="Sub"), 1.0 / 128.0, name="Mul")
+            pooled = T.import_graph_def(body, input_map={body_in: scaled}, return_elements=[body_out],
+                                        name="InceptionV3")[0]
+            pool_3 = T.reshape(pooled, [-1, 1, 1, 2048], name="pool_3")
+            T.reshape(pool_3, [1, 2048], name="pool_3/_reshape")
+    keep = ["MobilenetV1/Predictions/Softmax"] if arch.family == "mobilenet_v1" else ["pool_3/_reshape"]
+    return T.compat.v1.graph_util.extract_sub_graph(graph.as_graph_def(), keep)  # drops Keras' own input
+
+
+def _offline(arch: Architecture):
+    def build():
+        path = offline_graph_path(arch)
+        if not path.exists():
+            print(f"[labkit] building offline {arch.base_key} graph (random weights, seed {OFFLINE_SEED}) "
+                  f"-> {path}", flush=True)
+            write_bytes(path, build_offline_graph(arch).SerializeToString())
+        detail = f"random-weights {arch.base_key} seed={OFFLINE_SEED} (labkit-built, same tensor names) {path}"
+        return read_graph_def(path), Source("offline", detail)
+    return build
+
+
+def load_base_graph(arch: Architecture, model_dir="/tmp/imagenet"):
+    """The base ``GraphDef`` for ``arch`` and its :class:`Source` (printed and remembered)."""
+    model_dir = Path(os.path.expanduser(str(model_dir)))
+    chain = [_local(arch, model_dir), _download(arch, model_dir)]
+    return resolve(f"retrain base graph {arch.name}", chain, _offline(arch))

@@ -1,0 +1,29 @@
+"""Notebook 01 executed headless in the quick profile, offline, and its recorded answers checked."""
+
+import pytest
+
+from labkit import runner
+
+
+@pytest.fixture(scope="module")
+def run01(tmp_path_factory):
+    (run,) = runner.run_notebooks(["01_mnist_quickstart"], tmp_path_factory.mktemp("run01"),
+                                  profile="quick", offline=True, progress=False)
+    return run
+
+
+def test_notebook_01_executes_and_records_answers(run01):
+    assert run01.status == "ok", run01.error
+    res = run01.results
+    assert res["A1.accuracy.test"]["value"] >= 0.85
+    assert res["A1.structure.params"]["value"] == 784 * 128 + 128 + 128 * 10 + 10
+    assert [x.split(":")[1] for x in res["A1.structure.layers"]["value"]] == ["Flatten", "Dense", "Dropout", "Dense"]
+    assert {row["model"] for row in res["A1.beat_it.table"]["value"]} == {"quickstart", "deeper_mlp", "small_cnn"}
+    assert res["A1.beat_it.best"]["value"]["test_accuracy"] >= res["A1.accuracy.test"]["value"] - 1e-9
+
+
+def test_notebook_01_records_its_offline_source(run01):
+    entry = run01.results["A1.accuracy.test"]
+    assert entry["sources"]["mnist"].startswith("offline:sklearn.datasets.load_digits")
+    assert entry["params"]["PROFILE"] == "quick" and entry["params"]["EPOCHS"] == 5
+    assert run01.headline[0] == "A1.accuracy.test"
