@@ -47,6 +47,13 @@ def _jsonable(value):
 
 
 def _environment() -> dict:
+    """TF version and devices; cheap (no TensorFlow import) when the notebook never imported TF."""
+    import sys
+
+    if "tensorflow" not in sys.modules:
+        from importlib.metadata import version
+
+        return {"tf_version": version("tensorflow"), "devices": [], "device": "none (TensorFlow not used)"}
     from labkit import devices
     from labkit.tfsetup import tf
 

@@ -9,6 +9,9 @@ from labkit import provenance, results
 
 
 def test_record_round_trip_with_provenance(tmp_path, monkeypatch, capsys):
+    from labkit.tfsetup import tf
+
+    tf()  # a notebook that trains has TensorFlow imported; then devices are recorded
     monkeypatch.setenv("LABKIT_RESULTS_DIR", str(tmp_path))
     results.begin("99_demo", {"PROFILE": "quick", "EPOCHS": 2})
     provenance.announce("demo-data", provenance.Source("offline", "generator seed=1"))
