@@ -87,6 +87,27 @@ def _frozen_keras(model, size: int):
     return frozen.graph.as_graph_def(), frozen.inputs[0].name, frozen.outputs[0].name
 
 
+def _calibration_images(size: int, count: int = 32, seed: int = OFFLINE_SEED):
+    """``count`` synthetic flower images (all classes), ``[count, size, size, 3]`` in [-1, 1]."""
+    import numpy as np
+
+    from labkit.data import synthetic_flowers
+
+    rng = np.random.default_rng(seed)
+    labels = [synthetic_flowers.CLASSES[i % len(synthetic_flowers.CLASSES)] for i in range(count)]
+    pics = [np.asarray(synthetic_flowers.draw_image(lab, rng, size).resize((size, size))) for lab in labels]
+    return (np.stack(pics).astype("float32") - 127.5) / 127.5
+
+
+def _calibrate_batch_norm(model, size: int) -> None:
+    """Set every BatchNorm's moving statistics from one calibration batch, so that activations of
+    the random-weight network stay at unit scale instead of vanishing layer by layer."""
+    norms = [layer for layer in model.layers if "BatchNormalization" in type(layer).__name__]
+    for layer in norms:
+        layer.momentum = 0.0
+    model(_calibration_images(size), training=True)
+
+
 def build_offline_graph(arch: Architecture, seed: int = OFFLINE_SEED):
     """Build the random-weight stand-in for ``arch`` with the original's tensor names and shapes."""
     T, K = tf(), keras()
@@ -98,6 +119,7 @@ def build_offline_graph(arch: Architecture, seed: int = OFFLINE_SEED):
     else:
         model = K.applications.InceptionV3(input_shape=(S, S, 3), weights=None, include_top=False,
                                            pooling="avg")
+    _calibrate_batch_norm(model, S)
     body, body_in, body_out = _frozen_keras(model, S)
     with T.Graph().as_default() as graph:
         if arch.family == "mobilenet_v1":
@@ -127,7 +149,8 @@ def _offline(arch: Architecture):
             print(f"[labkit] building offline {arch.base_key} graph (random weights, seed {OFFLINE_SEED}) "
                   f"-> {path}", flush=True)
             write_bytes(path, build_offline_graph(arch).SerializeToString())
-        detail = f"random-weights {arch.base_key} seed={OFFLINE_SEED} (labkit-built, same tensor names) {path}"
+        detail = (f"random-weights {arch.base_key} seed={OFFLINE_SEED} (labkit-built, same tensor names, "
+                  f"BatchNorm statistics calibrated on 32 synthetic images) {path}")
         return read_graph_def(path), Source("offline", detail)
     return build
 

@@ -96,7 +96,8 @@ class Extractor:
         with self.graph.as_default(), placement:
             self.paths = T.compat.v1.placeholder(T.string, [None], name="image_paths")
             data = (T.data.Dataset.from_tensor_slices(self.paths)
-                    .map(lambda p: _decode(p, arch), num_parallel_calls=2)
+                    .map(T.autograph.experimental.do_not_convert(lambda p: _decode(p, arch)),
+                         num_parallel_calls=2)
                     .batch(batch_size).prefetch(2))
             self.iterator = T.compat.v1.data.make_initializable_iterator(data)
             self.images = T.compat.v1.placeholder_with_default(

@@ -1,0 +1,211 @@
+"""``labkit retrain``: bottleneck cache → train a new final layer → frozen graph + labels.
+
+All TF1 work happens in explicit graphs and ``tf.compat.v1.Session`` objects; eager execution
+stays on for everything else in the process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from labkit.errors import LabkitError
+from labkit.retrain import architectures, base_graph, bottlenecks, distortions, export, images
+from labkit.retrain.final_layer import add_final_layer
+from labkit.tfsetup import tf
+
+
+def info(message: str, stamped: bool = False) -> None:
+    """An INFO log line like the original's (per-step lines carry a timestamp and ``: ``)."""
+    print(f"INFO:retrain:{datetime.now()}: {message}" if stamped else f"INFO:retrain:{message}", flush=True)
+
+
+@dataclass
+class RetrainResult:
+    """What a retrain run produced and measured."""
+
+    architecture: str
+    labels: list
+    source: str
+    test_accuracy: float
+    n_test: int
+    history: dict
+    cache: bottlenecks.CacheStats
+    bottleneck_seconds: float
+    train_seconds: float
+    total_seconds: float
+    output_graph: str
+    output_labels: str
+    summaries_dir: str
+    test_paths: list = field(default_factory=list, repr=False)
+    test_predictions: list = field(default_factory=list, repr=False)
+    misclassified: list = field(default_factory=list, repr=False)
+
+
+class Sampler:
+    """Batches from cached bottlenecks the original's way: a random class, then a random image."""
+
+    def __init__(self, values, label_ids, paths, class_count: int, category: str, rng):
+        self.values, self.label_ids, self.paths, self.rng = values, label_ids, paths, rng
+        self.by_class = [np.flatnonzero(label_ids == c) for c in range(class_count)]
+        self.usable = [c for c, idx in enumerate(self.by_class) if len(idx)]
+        if len(self.usable) < class_count and len(label_ids):
+            empty = class_count - len(self.usable)
+            images.warn(f"{empty} class(es) have no {category} images; sampling {category} batches from the others")
+
+    def indices(self, how_many: int) -> np.ndarray:
+        if how_many < 0 or not len(self.label_ids):
+            return np.arange(len(self.label_ids))
+        classes = self.rng.choice(self.usable, size=how_many)
+        return np.array([self.by_class[c][self.rng.integers(images.MAX_NUM_IMAGES_PER_CLASS + 1) % len(self.by_class[c])]
+                         for c in classes])
+
+    def batch(self, how_many: int, class_count: int):
+        idx = self.indices(how_many)
+        return self.values[idx], np.eye(class_count, dtype=np.float32)[self.label_ids[idx]], idx
+
+
+def _prepare_dirs(flags) -> None:
+    if os.path.exists(flags.summaries_dir):
+        shutil.rmtree(flags.summaries_dir)
+    os.makedirs(flags.summaries_dir)
+    if flags.intermediate_store_frequency > 0:
+        os.makedirs(flags.intermediate_output_graphs_dir, exist_ok=True)
+
+
+def _placement(device):
+    return tf().device(f"/{device}") if device else contextlib.nullcontext()
+
+
+def run(flags) -> RetrainResult:
+    """Run retrain with parsed ``flags`` (see :mod:`labkit.retrain.cli`)."""
+    T, started = tf(), time.perf_counter()
+    arch = architectures.parse(flags.architecture)
+    for name in ("how_many_training_steps", "eval_step_interval"):
+        if getattr(flags, name) < (0 if name.startswith("how") else 1):
+            raise LabkitError(f"--{name}={getattr(flags, name)} must be positive")
+    _prepare_dirs(flags)
+    graph_def, source = base_graph.load_base_graph(arch, flags.model_dir)
+    image_lists = images.create_image_lists(flags.image_dir, flags.testing_percentage, flags.validation_percentage)
+    labels, class_count = list(image_lists), len(image_lists)
+    distort = distortions.wanted(flags.flip_left_right, flags.random_crop, flags.random_scale, flags.random_brightness)
+    extractor = []
+
+    def get_extractor():
+        if not extractor:
+            extractor.append(bottlenecks.Extractor(graph_def, arch, flags.bottleneck_batch_size, flags.device))
+        return extractor[0]
+
+    cached = ("testing", "validation") if distort else images.CATEGORIES
+    stats = bottlenecks.cache_bottlenecks(get_extractor, image_lists, flags.image_dir, flags.bottleneck_dir,
+                                          flags.architecture, arch.bottleneck_size, cached,
+                                          progress=not flags.no_progress)
+    info(f"{stats.computed} bottleneck files created, {stats.reused} reused from {flags.bottleneck_dir} "
+         f"({stats.seconds:.1f}s)")
+    rng = np.random.default_rng(flags.random_seed)
+    load = lambda cat: bottlenecks.load_category(image_lists, flags.image_dir, flags.bottleneck_dir,  # noqa: E731
+                                                 flags.architecture, arch.bottleneck_size, cat)
+    sets = {cat: Sampler(*load(cat), class_count, cat, rng) for cat in cached}
+    if distort:
+        train_paths = [images.image_path(image_lists, lab, b, flags.image_dir)
+                       for _, lab, _, b in images.entries(image_lists, ["training"])]
+        train_ids = np.array([i for i, *_ in images.entries(image_lists, ["training"])], np.int64)
+        sets["training"] = Sampler(np.arange(len(train_ids)), train_ids, train_paths, class_count, "training", rng)
+        distorter = distortions.Distorter(arch, flags.flip_left_right, flags.random_crop, flags.random_scale,
+                                          flags.random_brightness, flags.random_seed)
+    if not len(sets["training"].label_ids):
+        raise LabkitError(f"no training images in {flags.image_dir}; add images or lower "
+                          "--testing_percentage/--validation_percentage")
+
+    train_started = time.perf_counter()
+    graph = T.Graph()
+    with graph.as_default(), _placement(flags.device):
+        if flags.random_seed is not None:
+            T.compat.v1.set_random_seed(flags.random_seed)
+        (bottleneck_tensor,) = T.import_graph_def(graph_def, name="", return_elements=[arch.bottleneck_tensor])
+        layer = add_final_layer(class_count, flags.final_tensor_name, bottleneck_tensor, arch.bottleneck_size,
+                                flags.learning_rate)
+        init = T.compat.v1.global_variables_initializer()
+    history = {k: [] for k in ("step", "train_accuracy", "cross_entropy", "validation_accuracy",
+                               "validation_cross_entropy", "n_validation")}
+    with T.compat.v1.Session(graph=graph) as sess:
+        train_writer = T.compat.v1.summary.FileWriter(os.path.join(flags.summaries_dir, "train"), sess.graph)
+        validation_writer = T.compat.v1.summary.FileWriter(os.path.join(flags.summaries_dir, "validation"))
+        sess.run(init)
+        for i in range(flags.how_many_training_steps):
+            if distort:
+                _, truth, idx = sets["training"].batch(flags.train_batch_size, class_count)
+                inputs = get_extractor().from_images(distorter([train_paths[j] for j in idx]))
+            else:
+                inputs, truth, _ = sets["training"].batch(flags.train_batch_size, class_count)
+            feed = {layer.bottleneck_input: inputs, layer.ground_truth: truth}
+            summary, _ = sess.run([layer.merged, layer.train_step], feed)
+            train_writer.add_summary(summary, i)
+            if i % flags.eval_step_interval == 0 or i + 1 == flags.how_many_training_steps:
+                train_acc, ce = sess.run([layer.accuracy, layer.cross_entropy], feed)
+                info(f"Step {i}: Train accuracy = {train_acc * 100:.1f}%", stamped=True)
+                info(f"Step {i}: Cross entropy = {ce:f}", stamped=True)
+                v_in, v_truth, _ = sets["validation"].batch(flags.validation_batch_size, class_count)
+                if len(v_in):
+                    v_summary, v_acc, v_ce = sess.run([layer.merged, layer.accuracy, layer.cross_entropy],
+                                                      {layer.bottleneck_input: v_in, layer.ground_truth: v_truth})
+                    validation_writer.add_summary(v_summary, i)
+                else:
+                    v_acc = v_ce = float("nan")
+                info(f"Step {i}: Validation accuracy = {v_acc * 100:.1f}% (N={len(v_in)})", stamped=True)
+                for key, value in zip(history, (i, train_acc, ce, v_acc, v_ce, len(v_in))):
+                    history[key].append(float(value))
+            if flags.intermediate_store_frequency > 0 and i % flags.intermediate_store_frequency == 0 and i > 0:
+                name = flags.intermediate_output_graphs_dir + "intermediate_" + str(i) + ".pb"
+                info("Save intermediate result to : " + name)
+                export.save_graph(sess, graph, flags.final_tensor_name, name)
+        train_writer.close()
+        validation_writer.close()
+        t_in, t_truth, t_idx = sets["testing"].batch(flags.test_batch_size, class_count)
+        test_paths = [sets["testing"].paths[j] for j in t_idx]
+        if len(t_in):
+            test_acc, predictions = sess.run([layer.accuracy, layer.prediction],
+                                             {layer.bottleneck_input: t_in, layer.ground_truth: t_truth})
+        else:
+            test_acc, predictions = float("nan"), np.zeros(0, np.int64)
+            images.warn("no test images: raise --testing_percentage or add images")
+        info(f"Final test accuracy = {test_acc * 100:.1f}% (N={len(t_in)})")
+        wrong = [(p, labels[k]) for p, k, t in zip(test_paths, predictions, t_truth.argmax(1)) if k != t]
+        if flags.print_misclassified_test_images:
+            info("=== MISCLASSIFIED TEST IMAGES ===")
+            for path, predicted in wrong:
+                info("%70s  %s" % (path, predicted))
+        export.save_graph(sess, graph, flags.final_tensor_name, flags.output_graph)
+        export.save_labels(labels, flags.output_labels)
+    for ex in extractor:
+        ex.close()
+    if distort:
+        distorter.close()
+    info(f"Wrote {flags.output_graph} and {flags.output_labels}")
+    done = time.perf_counter()
+    return RetrainResult(
+        architecture=flags.architecture, labels=labels, source=str(source), test_accuracy=float(test_acc),
+        n_test=len(t_in), history=history, cache=stats, bottleneck_seconds=stats.seconds,
+        train_seconds=done - train_started, total_seconds=done - started, output_graph=flags.output_graph,
+        output_labels=flags.output_labels, summaries_dir=flags.summaries_dir, test_paths=test_paths,
+        test_predictions=[labels[k] for k in predictions], misclassified=wrong)
+
+
+def retrain(image_dir, **options) -> RetrainResult:
+    """Python API: ``retrain("flowers/", architecture="mobilenet_0.25_128", how_many_training_steps=200)``."""
+    from labkit.retrain.cli import defaults
+
+    return run(defaults(image_dir=str(image_dir), **options))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from labkit.retrain.cli import main
+
+    sys.exit(main())
