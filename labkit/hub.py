@@ -1,0 +1,267 @@
+"""TF Hub image modules: one registry of known modules, and resolution with provenance.
+
+``resolve_module("mobilenet_v2_100_224")`` (a registry name, a handle or a local SavedModel
+folder) tries, in order: an explicit local SavedModel dir → the TF Hub cache
+(``$TFHUB_CACHE_DIR``/sha1(handle), exactly where ``tensorflow_hub`` puts downloads) →
+download through ``tensorflow_hub`` (skipped offline) → labkit's offline backbone. It prints
+which one it used. This module is the only place that imports ``tensorflow_hub``; TF/Keras come
+from :mod:`labkit.tfsetup`, which arranges legacy Keras (``tf_keras``) so ``hub.KerasLayer`` works.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from labkit import provenance
+from labkit.data.resolve import Candidate, resolve
+from labkit.errors import DataFileError, LabkitError, SourceNotFound
+from labkit.provenance import Source
+from labkit.tfsetup import keras, tf
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    """Facts about one image module (the single source of truth for sizes and handles)."""
+
+    name: str
+    handle: str
+    kind: str  # "feature_vector" | "classifier"
+    image_size: int | None  # fixed input size; None = any size
+    output_dim: int
+    input_range: tuple = (0.0, 1.0)
+    note: str = ""
+
+
+_TFHUB = "https://tfhub.dev/google"
+REGISTRY: dict[str, ModuleSpec] = {s.name: s for s in [
+    ModuleSpec("mobilenet_v2_100_224", f"{_TFHUB}/tf2-preview/mobilenet_v2/feature_vector/4", "feature_vector", 224, 1280,
+               note="the TF2 tutorial's and make_image_classifier's default feature vector"),
+    ModuleSpec("mobilenet_v2_100_224_classifier", f"{_TFHUB}/tf2-preview/mobilenet_v2/classification/4", "classifier", 224, 1001,
+               note="ImageNet classifier (1001 logits: background + 1000 classes)"),
+    ModuleSpec("inception_v3", f"{_TFHUB}/imagenet/inception_v3/feature_vector/5", "feature_vector", 299, 2048),
+    ModuleSpec("inception_v3_classifier", f"{_TFHUB}/imagenet/inception_v3/classification/5", "classifier", 299, 1001),
+    ModuleSpec("mobilenet_v3_small_100_224", f"{_TFHUB}/imagenet/mobilenet_v3_small_100_224/feature_vector/5", "feature_vector", 224, 1024),
+    ModuleSpec("efficientnet_b0", "https://tfhub.dev/tensorflow/efficientnet/b0/feature-vector/1", "feature_vector", 224, 1280),
+    ModuleSpec("resnet_v2_50", f"{_TFHUB}/imagenet/resnet_v2_50/feature_vector/5", "feature_vector", 224, 2048),
+    ModuleSpec("offline", "labkit:offline-backbone", "feature_vector", None, 256,
+               note="labkit's own backbone, pretrained offline on synthetic shapes (see labkit.backbone)"),
+]}
+OFFLINE = "offline"
+IMAGENET_LABELS_URL = "https://storage.googleapis.com/download.tensorflow.org/data/ImageNetLabels.txt"
+
+
+@dataclass(frozen=True)
+class ResolvedModule:
+    """A module ready to load: a local path (or handle), where it came from, and its facts."""
+
+    path_or_handle: str
+    source: Source
+    spec: ModuleSpec
+
+    @property
+    def is_offline_default(self) -> bool:
+        return self.spec.name == OFFLINE and not self.source.is_real
+
+
+def hub():
+    """``tensorflow_hub``, imported after legacy Keras is arranged."""
+    tf()
+    import tensorflow_hub
+
+    return tensorflow_hub
+
+
+def spec_for(name_or_handle: str) -> ModuleSpec | None:
+    """The registry entry for a name or a handle (``None`` if unknown)."""
+    if name_or_handle in REGISTRY:
+        return REGISTRY[name_or_handle]
+    return next((s for s in REGISTRY.values() if s.handle.rstrip("/") == str(name_or_handle).rstrip("/")), None)
+
+
+def tfhub_cache_dir() -> Path:
+    """Where ``tensorflow_hub`` caches modules: ``$TFHUB_CACHE_DIR``, else ``<tmp>/tfhub_modules``."""
+    return Path(os.environ.get("TFHUB_CACHE_DIR") or Path(tempfile.gettempdir()) / "tfhub_modules")
+
+
+def cached_module_dir(handle: str) -> Path:
+    """The folder ``tensorflow_hub`` downloads ``handle`` into: ``<cache>/sha1(handle as UTF-8)``."""
+    return tfhub_cache_dir() / hashlib.sha1(handle.encode("utf8")).hexdigest()
+
+
+def is_saved_model_dir(path) -> bool:
+    path = Path(path)
+    return path.is_dir() and ((path / "saved_model.pb").exists() or (path / "saved_model.pbtxt").exists())
+
+
+def _local(path: Path, spec: ModuleSpec) -> Candidate:
+    def load():
+        if not path.exists():
+            raise SourceNotFound(f"module folder {path} does not exist; pass a SavedModel folder, "
+                                 "a tfhub.dev handle or a registry name (" + ", ".join(REGISTRY) + ")")
+        if not is_saved_model_dir(path):
+            raise DataFileError(f"{path} is not a SavedModel folder (no saved_model.pb); for a TF Hub "
+                                "download, extract the .tar.gz into a folder and pass that folder")
+        return ResolvedModule(str(path), Source("real", str(path)), spec), Source("real", str(path))
+    return Candidate(f"local SavedModel {path}", load)
+
+
+def _cache(handle: str, spec: ModuleSpec) -> Candidate:
+    def load():
+        folder = cached_module_dir(handle)
+        if not is_saved_model_dir(folder):
+            return None
+        source = Source("real", f"{handle} (TF Hub cache {folder})")
+        return ResolvedModule(str(folder), source, spec), source
+    return Candidate(f"TF Hub cache {cached_module_dir(handle)}", load)
+
+
+def _download(handle: str, spec: ModuleSpec) -> Candidate:
+    def load():
+        folder = hub().resolve(handle)  # downloads into the TF Hub cache dir
+        source = Source("real", f"{handle} (downloaded to {folder})")
+        return ResolvedModule(str(folder), source, spec), source
+    return Candidate(f"download {handle}", load, network=True)
+
+
+def _offline_default(size: str, wanted: str):
+    def load():
+        from labkit import backbone
+
+        path, source = backbone.ensure(size)
+        if wanted != OFFLINE:
+            source = Source("offline", f"{source.detail} (instead of {wanted})")
+        return ResolvedModule(str(path), source, REGISTRY[OFFLINE]), source
+    return load
+
+
+def resolve_module(module="mobilenet_v2_100_224", *, backbone_size: str = "quick",
+                   what: str | None = None) -> ResolvedModule:
+    """Find ``module`` (registry name, handle, ``ModuleSpec`` or local folder) and announce the source.
+
+    Order: explicit local SavedModel dir → TF Hub cache dir → download (skipped offline) →
+    labkit's offline backbone (built on first use; ``backbone_size`` "quick" or "full").
+    """
+    spec = module if isinstance(module, ModuleSpec) else spec_for(str(module))
+    text = spec.handle if isinstance(module, ModuleSpec) else str(module)
+    what = what or f"hub module {spec.name if spec else text}"
+    if spec is not None and spec.name == OFFLINE:
+        return _announced(resolve(what, [], _offline_default(backbone_size, OFFLINE)))
+    is_handle = "://" in text or text.startswith(("gs:", "hub:"))
+    if spec is None and not is_handle:  # a local path, or a typo of a registry name
+        path = Path(text).expanduser()
+        if not path.exists() and os.sep not in text and "/" not in text:
+            raise LabkitError(f"unknown module {text!r}: use a registry name ({', '.join(REGISTRY)}), "
+                              "a TF Hub handle (https://tfhub.dev/…) or a SavedModel folder")
+        spec = ModuleSpec(path.name, str(path), "feature_vector", None, -1)
+        return _announced(resolve(what, [_local(path, spec)], _offline_default(backbone_size, text)))
+    spec = spec or ModuleSpec(text.rstrip("/").split("/")[-2] if "/" in text else text, text, "feature_vector", None, -1)
+    chain = [_cache(spec.handle, spec), _download(spec.handle, spec)]
+    return _announced(resolve(what, chain, _offline_default(backbone_size, spec.name)))
+
+
+def _announced(found) -> ResolvedModule:
+    resolved, source = found
+    return replace(resolved, source=source)  # keeps the list of what was tried
+
+
+def keras_layer(resolved: ResolvedModule, trainable: bool = False, **kwargs):
+    """A ``hub.KerasLayer`` for the resolved module (``trainable=True`` fine-tunes it)."""
+    return hub().KerasLayer(resolved.path_or_handle, trainable=trainable, **kwargs)
+
+
+def load(resolved: ResolvedModule):
+    """The module as a callable object (``tf.saved_model.load``)."""
+    return tf().saved_model.load(resolved.path_or_handle)
+
+
+def _call_input_shape(obj):
+    fn = getattr(obj, "__call__", None)
+    for concrete in getattr(fn, "concrete_functions", []) or []:
+        args = concrete.structured_input_signature[0]
+        if args and hasattr(args[0], "shape"):
+            return args[0].shape
+    signature = getattr(obj, "signatures", {}).get("serving_default")
+    if signature is not None:
+        inputs = signature.structured_input_signature[1]
+        if inputs:
+            return next(iter(inputs.values())).shape
+    return None
+
+
+def input_image_size(resolved_or_path) -> int | None:
+    """The module's fixed square input size read from its signature, or ``None`` if it takes any size."""
+    path = getattr(resolved_or_path, "path_or_handle", resolved_or_path)
+    shape = _call_input_shape(tf().saved_model.load(str(path)))
+    if shape is None or len(shape) != 4:
+        return None
+    height, width = shape[1], shape[2]
+    if height is None or width is None:
+        return None
+    if height != width:
+        raise LabkitError(f"{path} expects {height}×{width} images; labkit supports square inputs only")
+    return int(height)
+
+
+def image_size_for(resolved: ResolvedModule, requested: int | None = None) -> int:
+    """The image size to feed: the module's fixed size (a conflicting ``requested`` is an error),
+    else ``requested``, else the registry's size."""
+    fixed = input_image_size(resolved)
+    if fixed is not None and requested is not None and requested != fixed:
+        raise LabkitError(f"image size {requested} conflicts with the module's fixed input size {fixed} "
+                          f"({resolved.path_or_handle}); use {fixed} or omit the image size")
+    size = fixed or requested or resolved.spec.image_size
+    if size is None:
+        raise LabkitError(f"{resolved.path_or_handle} accepts any image size and none was given: pass an image size")
+    return int(size)
+
+
+def output_dim(resolved: ResolvedModule, image_size: int | None = None) -> int:
+    """The module's output size, measured by running it on one blank image."""
+    size = image_size or image_size_for(resolved)
+    out = load(resolved)(tf().zeros([1, size, size, 3]))
+    return int(out.shape[-1])
+
+
+def check_spec(resolved: ResolvedModule) -> list[str]:
+    """Compare the registry facts with the loaded module; returns the mismatches (empty = all agree)."""
+    problems = []
+    fixed = input_image_size(resolved)
+    if resolved.spec.image_size is not None and fixed is not None and fixed != resolved.spec.image_size:
+        problems.append(f"image_size: registry {resolved.spec.image_size}, module {fixed}")
+    dim = output_dim(resolved, fixed or resolved.spec.image_size or 64)
+    if resolved.spec.output_dim > 0 and dim != resolved.spec.output_dim:
+        problems.append(f"output_dim: registry {resolved.spec.output_dim}, module {dim}")
+    return problems
+
+
+def write_toy_module(path, image_size: int | None = 32, output_dim: int = 8, seed: int = 0) -> Path:
+    """Save a tiny hub-format feature-vector SavedModel (for tests and demos): [0, 1] images → vector."""
+    k = keras()
+    k.utils.set_random_seed(seed)
+    inputs = k.Input((image_size, image_size, 3))
+    x = k.layers.Conv2D(4, 3, strides=2, activation="relu")(inputs)
+    outputs = k.layers.Dense(output_dim)(k.layers.GlobalAveragePooling2D()(x))
+    tf().saved_model.save(k.Model(inputs, outputs), str(path))
+    return Path(path)
+
+
+def imagenet_labels(path=None) -> list[str] | None:
+    """The 1001 ImageNet labels (index 0 = background): ``path`` → Keras cache → download; ``None`` if unavailable."""
+    from labkit.data._locations import keras_datasets_dir
+
+    candidates = [Path(path)] if path else []
+    candidates.append(keras_datasets_dir() / "ImageNetLabels.txt")
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate.read_text(encoding="utf-8").splitlines()
+    if provenance.offline_mode():
+        return None
+    try:
+        fetched = keras().utils.get_file("ImageNetLabels.txt", IMAGENET_LABELS_URL)
+    except Exception:  # no network: the caller says so
+        return None
+    return Path(fetched).read_text(encoding="utf-8").splitlines()
