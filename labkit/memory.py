@@ -1,0 +1,129 @@
+"""Batch size versus memory: measure it, pick a batch that fits, and back off on out-of-memory.
+
+Peak memory is the device's own counter on a GPU (``tf.config.experimental.get_memory_info``)
+and the process's peak resident memory on a CPU (Linux ``VmHWM``, reset before each
+measurement through ``/proc/self/clear_refs``; elsewhere ``ru_maxrss``, which never goes down).
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from labkit.errors import LabkitError
+from labkit.tfsetup import tf
+
+DEFAULT_BUDGET_GB = 8.0  # the course's small device
+_STATUS, _CLEAR = Path("/proc/self/status"), Path("/proc/self/clear_refs")
+
+
+def _reset_peak(device: str) -> None:
+    if device.startswith("GPU"):
+        tf().config.experimental.reset_memory_stats(device)
+    elif _CLEAR.exists():
+        try:
+            _CLEAR.write_text("5")  # resets the peak RSS (VmHWM) to the current RSS
+        except OSError:
+            pass
+
+
+def peak_bytes(device: str = "CPU:0") -> int:
+    """Peak memory since the last reset: GPU allocator peak, or the process's peak RSS on a CPU."""
+    if device.startswith("GPU"):
+        return int(tf().config.experimental.get_memory_info(device)["peak"])
+    if _STATUS.exists():
+        for line in _STATUS.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+
+
+def measure_batch_sizes(model, images: np.ndarray, labels: np.ndarray, batch_sizes, *,
+                        steps: int = 3, device: str | None = None):
+    """Train ``steps`` steps per batch size (smallest first, after one untimed warm-up step) and
+    return a table: batch_size, images_per_s, step_s, peak_mb, device, oom."""
+    import pandas as pd
+
+    from labkit import devices
+
+    device = device or devices.default()
+    rows = []
+    for batch in sorted(batch_sizes):
+        idx = np.arange(batch) % len(images)
+        x = tf().constant(images[idx], tf().float32) / 255.0 if images.dtype == np.uint8 else tf().constant(images[idx])
+        y = tf().constant(labels[idx])
+        row = {"batch_size": batch, "images_per_s": np.nan, "step_s": np.nan, "peak_mb": np.nan,
+               "device": device, "oom": False}
+        try:
+            with tf().device(f"/{device}"):
+                model.train_on_batch(x, y)  # warm-up: tracing and allocation
+                _reset_peak(device)
+                start = time.perf_counter()
+                for _ in range(steps):
+                    model.train_on_batch(x, y)
+                seconds = (time.perf_counter() - start) / steps
+            row.update(images_per_s=batch / seconds, step_s=seconds, peak_mb=peak_bytes(device) / 2**20)
+        except tf().errors.ResourceExhaustedError:
+            row["oom"] = True
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def largest_batch_within(table, budget_gb: float = DEFAULT_BUDGET_GB, *, candidates=None) -> dict:
+    """Fit ``peak ≈ fixed + per_image × batch`` to the measurements and return the largest batch
+    (a power of two unless ``candidates`` are given) whose predicted peak stays within the budget."""
+    ok = table[~table["oom"]].dropna(subset=["peak_mb"])
+    if len(ok) < 2:
+        raise LabkitError("need peak-memory measurements for at least two batch sizes to extrapolate")
+    per_image, fixed = np.polyfit(ok["batch_size"].astype(float), ok["peak_mb"].astype(float), 1)
+    per_image = max(per_image, 1e-6)
+    budget_mb = budget_gb * 1024
+    limit = (budget_mb - fixed) / per_image
+    candidates = sorted(candidates or [2 ** k for k in range(0, 17)])
+    fits = [b for b in candidates if b <= limit]
+    return {"budget_gb": budget_gb, "fixed_mb": round(float(fixed), 1), "per_image_mb": round(float(per_image), 3),
+            "largest_batch": fits[-1] if fits else None, "limit_estimate": float(limit),
+            "measured_oom": [int(b) for b in table[table["oom"]]["batch_size"]]}
+
+
+@dataclass
+class BackoffResult:
+    """What :func:`fit_with_backoff` did: merged per-epoch history, final batch size, events."""
+
+    history: dict
+    batch_size: int
+    events: list = field(default_factory=list)
+
+
+def fit_with_backoff(model, make_dataset, *, batch_size: int, epochs: int, validation=None,
+                     min_batch_size: int = 1, log=print, verbose=0, **fit_kwargs) -> BackoffResult:
+    """``model.fit`` epoch by epoch on ``make_dataset(batch_size)``; on TF's out-of-memory error
+    halve the batch size, say so, and redo that epoch. ``validation`` may be a callable of the
+    batch size too. Gives up (LabkitError) below ``min_batch_size``."""
+    history: dict = {}
+    events = []
+    epoch = 0
+    while epoch < epochs:
+        try:
+            val = validation(batch_size) if callable(validation) else validation
+            hist = model.fit(make_dataset(batch_size), epochs=epoch + 1, initial_epoch=epoch,
+                             validation_data=val, verbose=verbose, **fit_kwargs)
+        except tf().errors.ResourceExhaustedError as exc:
+            if batch_size // 2 < min_batch_size:
+                raise LabkitError(f"out of memory even at batch size {batch_size}: use smaller images, "
+                                  "a smaller module, or free device memory") from exc
+            message = (f"out of memory at batch size {batch_size} in epoch {epoch + 1}; "
+                       f"continuing with batch size {batch_size // 2}")
+            events.append({"epoch": epoch + 1, "from": batch_size, "to": batch_size // 2})
+            log(f"[labkit] {message}")
+            batch_size //= 2
+            continue
+        for key, values in hist.history.items():
+            history.setdefault(key, []).extend(values)
+        history.setdefault("batch_size", []).append(batch_size)
+        epoch += 1
+    return BackoffResult(history, batch_size, events)

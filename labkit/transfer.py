@@ -1,0 +1,201 @@
+"""TF2 transfer learning with a TF Hub feature vector (the "transfer learning with TF Hub" tutorial).
+
+classifier = hub feature extractor + dense head. Train it frozen (``trainable=False``) and
+fine-tuned (``trainable=True``, lower learning rate) on the same split for the same epochs,
+compare, export and reload. Training goes through :func:`labkit.memory.fit_with_backoff`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from labkit import hub, memory
+from labkit.data.image_folder import ImageFolder
+from labkit.provenance import Source
+from labkit.tfsetup import keras, tf
+
+
+@dataclass
+class SplitData:
+    """uint8 images and labels split into train/test, plus where they came from."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: list[str]
+    source: Source
+    image_size: int
+
+    def summary(self) -> str:
+        return (f"{len(self.x_train)} train / {len(self.x_test)} test images, "
+                f"{self.image_size}×{self.image_size}, {len(self.class_names)} classes, from {self.source}")
+
+
+def split_folder(folder: ImageFolder, image_size: int, validation_split: float = 0.2, seed: int = 123) -> SplitData:
+    """Load ``folder`` at ``image_size`` and hold out ``validation_split`` of the images (shuffled with
+    ``seed``; the tutorial's 80/20 split with seed 123). The held-out part is the test set."""
+    x, y = folder.arrays(image_size)
+    order = np.random.default_rng(seed).permutation(len(x))
+    n_test = int(round(validation_split * len(x)))
+    test, train = order[:n_test], order[n_test:]
+    return SplitData(x[train], y[train], x[test], y[test], list(folder.class_names), folder.source, image_size)
+
+
+def dataset(x: np.ndarray, y: np.ndarray, batch_size: int, *, shuffle: bool = False, seed: int = 0):
+    """A batched ``tf.data`` pipeline of float images in [0, 1] (the hub input convention)."""
+    tfm = tf()
+
+    def to_unit_range(images, labels):
+        return tfm.cast(images, tfm.float32) / 255.0, labels
+
+    ds = tfm.data.Dataset.from_tensor_slices((x, y))
+    if shuffle:
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size).map(to_unit_range).prefetch(2)
+
+
+def build_classifier(resolved: hub.ResolvedModule, num_classes: int, image_size: int, *,
+                     trainable: bool = False, dropout: float = 0.0, seed: int = 0):
+    """``Sequential([hub.KerasLayer(module, trainable), (Dropout), Dense(num_classes)])`` (logits)."""
+    k = keras()
+    k.utils.set_random_seed(seed)  # same head initialisation for every variant
+    layers = [k.Input((image_size, image_size, 3), name="images"),
+              hub.keras_layer(resolved, trainable=trainable, name="feature_extractor")]
+    if dropout:
+        layers.append(k.layers.Dropout(dropout))
+    layers.append(k.layers.Dense(num_classes, name="classifier"))
+    return k.Sequential(layers, name="fine_tuned" if trainable else "frozen")
+
+
+def compile_classifier(model, learning_rate: float) -> None:
+    """Adam + sparse categorical cross-entropy on logits + accuracy (the tutorial's choices)."""
+    k = keras()
+    model.compile(optimizer=k.optimizers.Adam(learning_rate),
+                  loss=k.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["acc"])
+
+
+def backbone_weights(model) -> list[np.ndarray]:
+    """Copies of the feature extractor's variables (trainable and not, e.g. batch-norm statistics)."""
+    return [v.numpy().copy() for v in model.get_layer("feature_extractor").weights]
+
+
+@dataclass
+class TrainResult:
+    name: str
+    history: dict
+    test_accuracy: float
+    learning_rate: float
+    trainable: bool
+    batch_size: int
+    seconds: float
+    events: list = field(default_factory=list)
+    model: object = None
+
+
+def train(model, data: SplitData, *, epochs: int, batch_size: int, learning_rate: float,
+          seed: int = 0, name: str | None = None, log=print) -> TrainResult:
+    """Compile, fit (with out-of-memory back-off) and evaluate on the test split."""
+    compile_classifier(model, learning_rate)
+    started = time.time()
+    fitted = memory.fit_with_backoff(
+        model, lambda bs: dataset(data.x_train, data.y_train, bs, shuffle=True, seed=seed),
+        batch_size=batch_size, epochs=epochs, validation=lambda bs: dataset(data.x_test, data.y_test, bs), log=log)
+    _, accuracy = model.evaluate(dataset(data.x_test, data.y_test, fitted.batch_size), verbose=0)
+    trainable = model.get_layer("feature_extractor").trainable
+    return TrainResult(name or model.name, fitted.history, float(accuracy), learning_rate, trainable,
+                       fitted.batch_size, time.time() - started, fitted.events, model)
+
+
+def compare_frozen_finetuned(resolved: hub.ResolvedModule, data: SplitData, *, epochs: int, batch_size: int,
+                             learning_rate: float = 1e-3, fine_tune_learning_rate: float = 1e-5,
+                             seed: int = 0, log=print) -> dict[str, TrainResult]:
+    """Three runs on the same data, epochs and head initialisation: frozen at ``learning_rate``,
+    fine-tuned at the same rate (the students' unstable case), fine-tuned at ``fine_tune_learning_rate``."""
+    runs = {}
+    for name, trainable, lr in [("frozen", False, learning_rate),
+                                ("fine-tuned, same LR", True, learning_rate),
+                                ("fine-tuned, low LR", True, fine_tune_learning_rate)]:
+        model = build_classifier(resolved, len(data.class_names), data.image_size, trainable=trainable, seed=seed)
+        log(f"[labkit] training {name} (learning rate {lr:g}, {epochs} epochs, batch {batch_size}) …")
+        runs[name] = train(model, data, epochs=epochs, batch_size=batch_size, learning_rate=lr,
+                           seed=seed, name=name, log=log)
+    return runs
+
+
+def comparison_table(runs: dict[str, TrainResult]):
+    """One row per run: trainable, learning rate, final train/val accuracy, test accuracy, val-accuracy swing."""
+    import pandas as pd
+
+    rows = []
+    for r in runs.values():
+        val = r.history.get("val_acc", [np.nan])
+        swing = float(np.max(np.abs(np.diff(val)))) if len(val) > 1 else 0.0
+        rows.append({"run": r.name, "trainable": r.trainable, "learning_rate": r.learning_rate,
+                     "train_acc": round(r.history["acc"][-1], 4), "test_acc": round(r.test_accuracy, 4),
+                     "max_val_acc_jump": round(swing, 4), "seconds": round(r.seconds, 1)})
+    return pd.DataFrame(rows)
+
+
+def plot_histories(runs: dict[str, TrainResult], ax=None):
+    """Training (dashed) and validation (solid) accuracy of every run on one plot."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots(figsize=(7, 4))[1]
+    for r in runs.values():
+        epochs = np.arange(1, len(r.history["acc"]) + 1)
+        line, = ax.plot(epochs, r.history["val_acc"], marker="o", label=f"{r.name} (val)")
+        ax.plot(epochs, r.history["acc"], linestyle="--", color=line.get_color(), label=f"{r.name} (train)")
+    ax.set(xlabel="epoch", ylabel="accuracy", title="frozen vs fine-tuned feature extractor")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def export(model, path) -> str:
+    """Save the trained classifier as a SavedModel folder (``model.save``, Keras SavedModel format)."""
+    model.save(str(path), include_optimizer=False)
+    return str(path)
+
+
+def reload(path):
+    """Load an exported classifier back (no need for the original hub module's files)."""
+    return keras().models.load_model(str(path), compile=False)
+
+
+def max_prediction_difference(model, reloaded, x: np.ndarray) -> float:
+    """Largest absolute difference between the two models' logits on ``x`` (uint8 images)."""
+    batch = tf().cast(x, tf().float32) / 255.0
+    return float(np.max(np.abs(model(batch, training=False).numpy() - reloaded(batch, training=False).numpy())))
+
+
+# --- is the offline backbone really pretrained? ---------------------------------------------------
+
+def features(extract, x: np.ndarray, batch_size: int = 64) -> np.ndarray:
+    """``extract`` (a callable on float [0, 1] batches) applied to uint8 images, as numpy."""
+    return np.concatenate([np.asarray(extract(tf().cast(x[i:i + batch_size], tf().float32) / 255.0))
+                           for i in range(0, len(x), batch_size)])
+
+
+def linear_probe(extract, data: SplitData) -> float:
+    """Test accuracy of a logistic-regression classifier trained on frozen features."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.5))
+    probe.fit(features(extract, data.x_train), data.y_train)
+    return float(probe.score(features(extract, data.x_test), data.y_test))
+
+
+def pretrained_vs_random(resolved: hub.ResolvedModule, data: SplitData, seed: int = 1) -> dict:
+    """Linear-probe accuracy of the offline backbone's features vs the same architecture untrained."""
+    from labkit import backbone
+
+    module = hub.load(resolved)
+    random_model = backbone.feature_model(seed)
+    pretrained = linear_probe(lambda b: module(b, training=False), data)
+    random = linear_probe(lambda b: random_model(b, training=False), data)
+    return {"pretrained": pretrained, "random_weights": random, "margin": pretrained - random}
