@@ -84,6 +84,15 @@ def batched_bottleneck(graph_def, arch: Architecture, images):
     return T.reshape(out, [-1, arch.bottleneck_size])
 
 
+def tf_reason(exc) -> str:
+    """The one informative line of a TensorFlow error message (no node traceback)."""
+    text = getattr(exc, "message", None) or str(exc)
+    skip = ("Graph execution error", "Detected at node", "[[", "Traceback", "File ")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith((" ", "\t"))]
+    lines = [ln for ln in lines if not ln.startswith(skip)]
+    return (lines[-1] if lines else text.strip())[:200]
+
+
 class Extractor:
     """One graph + session computing bottlenecks in batches from JPEG paths or image arrays."""
 
@@ -130,10 +139,9 @@ class Extractor:
                 with open(path, "rb") as handle:
                     self.session.run(self.one_decoded, {self.one_jpeg: handle.read()})
             except (OSError, T.errors.OpError) as bad:
-                reason = getattr(bad, "message", None) or str(bad)
-                return LabkitError(f"Error during processing file {path} ({reason.strip()[:200]}): it is not "
+                return LabkitError(f"Error during processing file {path} ({tf_reason(bad)}): it is not "
                                    "a readable JPEG image. Remove or replace it and run again.")
-        return LabkitError(f"computing bottlenecks failed for {chunk[0]} … ({exc.message[:300]})")
+        return LabkitError(f"computing bottlenecks failed for {chunk[0]} … ({tf_reason(exc)})")
 
     def close(self) -> None:
         self.session.close()

@@ -1,0 +1,10 @@
+"""``python -m labkit.label_image`` — same as ``labkit label-image`` (see :mod:`labkit.retrain.label_image`)."""
+
+import sys
+
+from labkit.retrain.label_image import classify, describe_graph, main  # noqa: F401
+
+if __name__ == "__main__":
+    from labkit.cli import main as labkit_main
+
+    sys.exit(labkit_main(["label-image", *sys.argv[1:]]))
