@@ -1,0 +1,108 @@
+"""One grading run: discover submissions, prepare shared data once, grade (resumably), report.
+
+Each finished student is written atomically to ``<out>/students/<id>.json`` right away, keyed
+by a hash of their submission, the rubric, the profile and the limits; ``resume=True`` skips
+students whose record has the same key, so a killed run loses at most the students in flight.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from labkit.atomic import write_json
+from labkit.grading import backends, report, rubric as rubric_mod, sandbox, shared
+from labkit.grading.submissions import discover
+
+
+@dataclass
+class GradeRun:
+    """What a run did: records by student, which were executed vs resumed, warnings, files written."""
+
+    out_dir: Path
+    records: dict = field(default_factory=dict)
+    executed: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    isolation: str = ""
+
+
+def _key(student_hash: str, rubric_hash: str, profile: str, limits: sandbox.Limits, offline: bool) -> str:
+    text = json.dumps([student_hash, rubric_hash, profile, asdict(limits), offline])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _load_record(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def grade(submissions, out_dir, rubric_path=None, *, workers: int = 2, limits: sandbox.Limits = sandbox.Limits(),
+          profile: str = "quick", offline: bool = True, resume: bool = False, backend: str = "local",
+          scheduler: str | None = None, isolation: str = "auto", warmup: bool = True,
+          progress: bool = True) -> GradeRun:
+    """Grade every student in ``submissions`` into ``out_dir``; return what happened."""
+    from tqdm.auto import tqdm
+
+    from labkit import profiles
+
+    profiles.get("", profile)  # validates the profile name
+    out_dir = Path(out_dir).resolve()
+    rub = rubric_mod.load(rubric_path)
+    level, warnings = sandbox.choose_isolation(isolation)
+    for line in warnings:
+        print(f"[labkit grade] WARNING {line}")
+    students, class_problems = discover(submissions, rub.notebooks)
+    run = GradeRun(out_dir, warnings=list(warnings), isolation=level)
+    records_dir = out_dir / "students"
+    jobs = []
+    for student in students:
+        key = _key(student.sha256, rub.sha256, profile, limits, offline)
+        old = _load_record(records_dir / f"{student.id}.json") if resume else None
+        if old and old.get("key") == key and old.get("complete"):
+            run.records[student.id] = old
+            run.skipped.append(student.id)
+            continue
+        jobs.append({"student": student.to_dict(), "key": key, "rubric": {"questions": rub.questions,
+                     "notebooks": rub.notebooks}, "profile": profile, "offline": offline,
+                     "limits": asdict(limits), "isolation": level, "out_dir": str(out_dir),
+                     "cache_env": {}, "read_only": []})
+    if jobs and warmup:
+        run.warnings += shared.prepare(rub.notebooks, offline)
+    caches = {name: path for name, path in shared.cache_dirs().items() if path.exists() or name == "LABKIT_CACHE"}
+    for job in jobs:
+        job["cache_env"] = {name: str(path) for name, path in caches.items()}
+        job["read_only"] = [str(path) for path in caches.values() if path.exists()]
+    if resume and run.skipped:
+        print(f"[labkit grade] resuming: {len(run.skipped)} student(s) already graded with the same "
+              f"submission, rubric and settings; {len(jobs)} to go")
+    started = time.time()
+    bar = tqdm(total=len(jobs), desc="grading", unit="student", disable=not progress or not jobs)
+
+    def done(record: dict) -> None:
+        write_json(records_dir / f"{record['student']}.json", record)
+        run.records[record["student"]] = record
+        run.executed.append(record["student"])
+        bar.set_postfix_str(f"{record['student']}: {record['total']:g}/{rub.max_points(profile):g}")
+        bar.update(1)
+
+    try:
+        backends.run(jobs, backend, workers, scheduler, done)
+    finally:
+        bar.close()
+        meta = {"submissions": str(Path(submissions).resolve()), "rubric": rub.path, "rubric_sha256": rub.sha256,
+                "profile": profile, "offline": offline, "isolation": level, "backend": backend,
+                "workers": workers if backend == "local" else None, "scheduler": scheduler,
+                "limits": asdict(limits), "warnings": run.warnings, "class_problems": class_problems,
+                "executed": sorted(run.executed), "resumed": sorted(run.skipped),
+                "seconds": round(time.time() - started, 1),
+                "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        current = {s.id for s in students}
+        ordered = {sid: run.records[sid] for sid in sorted(run.records) if sid in current}
+        report.write_all(out_dir, meta, rub, ordered)
+    return run

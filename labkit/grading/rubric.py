@@ -1,0 +1,141 @@
+"""Loading a grading rubric and deciding credit per question.
+
+A rubric is JSON: ``{"notebooks": [...], "questions": [{"id", "part", "notebook", "text", "kind",
+"credit": {...}, "profiles": {name: {...}}}]}`` — the default one is generated from
+:mod:`labkit.questions` into ``answers/rubric.json``. Credit needs the answer recorded in this
+graded run (so the notebook executed cleanly up to it) with the graded profile's parameters,
+plus the rule's checks: ``equals``/``tolerance``, ``min``, ``max``, ``non_empty``, ``min_items``
+(``field`` selects a key of a dict answer first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from labkit.errors import LabkitError
+
+RULE_KEYS = {"equals", "tolerance", "min", "max", "non_empty", "min_items", "field", "points"}
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """A loaded rubric: its questions (dicts), notebooks in order, source path and content hash."""
+
+    questions: list
+    notebooks: list
+    path: str
+    sha256: str
+
+    def of_notebook(self, notebook: str) -> list:
+        return [q for q in self.questions if q["notebook"] == notebook]
+
+    def max_points(self, profile: str) -> float:
+        return sum(rule_for(q, profile).get("points", 1.0) for q in self.questions)
+
+
+def default_path() -> Path:
+    from labkit.questions import RUBRIC_PATH
+
+    return RUBRIC_PATH
+
+
+def load(path=None) -> Rubric:
+    """Read and validate a rubric file (default: ``answers/rubric.json``)."""
+    path = Path(path or default_path())
+    try:
+        raw = path.read_bytes()
+        data = json.loads(raw)
+    except FileNotFoundError:
+        raise LabkitError(f"rubric {path} does not exist; pass --rubric FILE (default: answers/rubric.json, "
+                          "regenerate with `python -m labkit.questions`)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise LabkitError(f"rubric {path} is not valid JSON ({exc}); fix it or regenerate it") from None
+    questions = data.get("questions") if isinstance(data, dict) else None
+    if not isinstance(questions, list) or not questions:
+        raise LabkitError(f"rubric {path} has no \"questions\" list")
+    seen = set()
+    for i, q in enumerate(questions):
+        missing = [k for k in ("id", "notebook") if not isinstance(q, dict) or not q.get(k)]
+        if missing:
+            raise LabkitError(f"rubric {path}: question #{i + 1} lacks {', '.join(missing)}")
+        if q["id"] in seen:
+            raise LabkitError(f"rubric {path}: question id {q['id']!r} appears twice")
+        seen.add(q["id"])
+        for rule in [q.get("credit", {}), *q.get("profiles", {}).values()]:
+            unknown = set(rule) - RULE_KEYS
+            if unknown:
+                raise LabkitError(f"rubric {path}: question {q['id']} has unknown credit keys "
+                                  f"{', '.join(sorted(unknown))} (known: {', '.join(sorted(RULE_KEYS))})")
+    notebooks = list(dict.fromkeys([*data.get("notebooks", []), *(q["notebook"] for q in questions)]))
+    return Rubric(questions, notebooks, str(path.resolve()), hashlib.sha256(raw).hexdigest())
+
+
+def rule_for(question: dict, profile: str) -> dict:
+    """The credit rule of ``question`` in ``profile`` (a profile override wins)."""
+    return question.get("profiles", {}).get(profile) or question.get("credit", {})
+
+
+def _pick(value, dotted: str):
+    for key in dotted.split("."):
+        if not isinstance(value, dict) or key not in value:
+            raise KeyError(key)
+        value = value[key]
+    return value
+
+
+def _number(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise TypeError
+    return float(value)
+
+
+def _check(rule: dict, value) -> str | None:
+    """``None`` if ``value`` satisfies ``rule``, else the reason it does not."""
+    if rule.get("field"):
+        try:
+            value = _pick(value, rule["field"])
+        except KeyError:
+            return f"answer has no field {rule['field']!r}"
+    numeric = {"equals", "min", "max"} & set(rule)
+    if numeric and not (isinstance(rule.get("equals"), str)):
+        try:
+            number = _number(value)
+        except TypeError:
+            return f"expected a number, got {json.dumps(value)[:60]}"
+        if "equals" in rule and abs(number - float(rule["equals"])) > float(rule.get("tolerance", 0)):
+            return f"{number:g} is not {rule['equals']}" + (f" ± {rule['tolerance']}" if rule.get("tolerance") else "")
+        if "min" in rule and number < float(rule["min"]):
+            return f"{number:g} is below the threshold {rule['min']}"
+        if "max" in rule and number > float(rule["max"]):
+            return f"{number:g} is above the limit {rule['max']}"
+    elif "equals" in rule and str(value).strip() != rule["equals"]:
+        return f"{str(value)[:60]!r} is not {rule['equals']!r}"
+    if rule.get("non_empty") and (value is None or (isinstance(value, (str, list, dict)) and not
+                                                     (value.strip() if isinstance(value, str) else value))):
+        return "answer is empty"
+    if rule.get("min_items") is not None:
+        if not isinstance(value, (list, dict)) or len(value) < rule["min_items"]:
+            size = len(value) if isinstance(value, (list, dict)) else "not a list"
+            return f"expected at least {rule['min_items']} items, got {size}"
+    return None
+
+
+def judge(question: dict, entry: dict | None, profile: str, expected_params: dict,
+          notebook_status: str = "ok") -> dict:
+    """Credit for one question: ``{"credit": points or 0, "points", "reason", "value"}``."""
+    rule = rule_for(question, profile)
+    points = float(rule.get("points", 1.0))
+    if entry is None:
+        why = "not recorded" + ("" if notebook_status == "ok" else f" (notebook {notebook_status})")
+        return {"credit": 0.0, "points": points, "reason": why, "value": None}
+    value = entry.get("value")
+    params = entry.get("params") or {}
+    wrong = [f"{k}={params[k]!r} (profile {profile}: {v!r})" for k, v in
+             {"PROFILE": profile, **expected_params}.items() if params and k in params and params[k] != v]
+    reason = f"recorded with other parameters: {', '.join(wrong)}" if wrong else _check(rule, value)
+    return {"credit": 0.0 if reason else points, "points": points, "reason": reason or "ok",
+            "value": value if len(json.dumps(value, default=str)) <= 2000 else "(long value, see notebook)"}

@@ -1,0 +1,164 @@
+"""`labkit grade` on a synthetic class: grades per question, failures contained and reported,
+sandbox isolation (bwrap), time/memory kills, resume, the Dask backend, the reports."""
+
+import csv
+import json
+import os
+import shutil
+
+import psutil
+import pytest
+
+import grading_class
+from labkit.grading import batch, sandbox
+
+LIMITS = sandbox.Limits(timeout=30, memory_bytes=int(0.6 * 2**30))
+needs_bwrap = pytest.mark.skipif(sandbox.bwrap_problem() is not None, reason=f"{sandbox.bwrap_problem()}")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("class")
+    paths = grading_class.build(root)
+    before = grading_class.hashes(paths["submissions"])
+    os.environ["LABKIT_TEST_SECRET"] = "s3cret"
+    try:
+        run = batch.grade(paths["submissions"], root / "out", paths["rubric"], workers=2, limits=LIMITS,
+                          warmup=False, progress=False)
+    finally:
+        os.environ.pop("LABKIT_TEST_SECRET")
+    return {**paths, "run": run, "root": root, "before": before, "out": root / "out",
+            "records": run.records}
+
+
+EXPECTED = {"good": 4, "zed": 3, "raiser": 1, "looper": 1, "hog": 1, "suicide": 1, "vandal": 1,
+            "broken": 0, "noparams": 3, "chatty": 3}
+STATUS = {"good": "ok", "zed": "ok", "raiser": "failed", "looper": "timeout", "hog": "memory",
+          "suicide": "crashed", "vandal": "ok", "broken": "invalid", "noparams": "ok", "chatty": "ok"}
+
+
+def test_every_student_graded_with_expected_totals(graded):
+    records = graded["records"]
+    assert {s: r["total"] for s, r in records.items()} == EXPECTED
+    assert {s: r["notebooks"]["90_tiny"]["status"] for s, r in records.items()} == STATUS
+    assert records["good"]["notebooks"]["91_extra"]["status"] == "ok"
+    assert records["zed"]["notebooks"]["91_extra"]["status"] == "missing"
+    assert sorted(graded["run"].executed) == sorted(EXPECTED)
+
+
+def test_grades_csv_has_a_row_per_student_and_a_column_per_question(graded):
+    rows = list(csv.DictReader((graded["out"] / "grades.csv").open()))
+    assert list(rows[0]) == ["student", "T.answer", "T.text", "T.ratio", "T.extra", "total"]
+    by = {r["student"]: r for r in rows}
+    assert set(by) == set(EXPECTED)
+    assert by["good"] == {"student": "good", "T.answer": "1", "T.text": "1", "T.ratio": "1", "T.extra": "1", "total": "4"}
+    assert by["raiser"]["T.answer"] == "1" and by["raiser"]["T.text"] == "0"
+
+
+def test_exception_reported_with_cell_and_excerpt(graded):
+    nb = graded["records"]["raiser"]["notebooks"]["90_tiny"]
+    assert nb["error"]["ename"] == "ValueError" and "student bug here" in nb["error"]["evalue"]
+    assert "raise ValueError" in nb["error"]["source"]
+    assert graded["records"]["raiser"]["questions"]["T.text"]["reason"] == "not recorded (notebook failed)"
+    html = (graded["out"] / "report.html").read_text()
+    assert "student bug here" in html and 'href="notebooks/raiser/90_tiny.ipynb"' in html
+    assert (graded["out"] / "notebooks" / "raiser" / "90_tiny.ipynb").exists()
+
+
+def test_infinite_loop_killed_with_its_whole_process_tree(graded):
+    nb = graded["records"]["looper"]["notebooks"]["90_tiny"]
+    assert nb["status"] == "timeout" and "wall-time limit of 30 s" in nb["error"]["evalue"]
+    assert "while True" in nb["error"]["source"]  # the cell that was running
+    escaped = [p for p in psutil.process_iter(["cmdline"]) if grading_class.ESCAPEE in (p.info["cmdline"] or [])]
+    assert escaped == []
+
+
+def test_memory_hog_killed(graded):
+    nb = graded["records"]["hog"]["notebooks"]["90_tiny"]
+    assert nb["status"] == "memory" and "memory limit of 0.60 GB" in nb["error"]["evalue"]
+    assert nb["peak_rss_mb"] > 600
+    assert graded["records"]["hog"]["questions"]["T.answer"]["credit"] == 1  # recorded before the hog
+
+
+def test_kernel_that_kills_itself_is_reported(graded):
+    nb = graded["records"]["suicide"]["notebooks"]["90_tiny"]
+    assert nb["status"] == "crashed" and nb["error"]["ename"] == "DeadKernelError"
+
+
+def test_invalid_json_notebook_is_reported_not_fatal(graded):
+    nb = graded["records"]["broken"]["notebooks"]["90_tiny"]
+    assert nb["status"] == "invalid" and nb["error"]["ename"] == "InvalidNotebook"
+
+
+def test_missing_parameters_cell_graded_with_a_warning(graded):
+    rec = graded["records"]["noparams"]
+    assert rec["notebooks"]["90_tiny"]["file"] == "my_work.ipynb"
+    assert any("tagged `parameters`" in w for w in rec["notebooks"]["90_tiny"]["warnings"])
+
+
+def test_gigantic_output_shortened_in_graded_copy(graded):
+    nb = graded["records"]["chatty"]["notebooks"]["90_tiny"]
+    assert any("shortened" in w for w in nb["warnings"])
+    assert (graded["out"] / nb["executed"]).stat().st_size < 500_000
+
+
+def test_zip_duplicates_and_unmatched_files_reported(graded):
+    rec = graded["records"]["zed"]
+    assert rec["notebooks"]["90_tiny"]["file"] == "homework.ipynb"  # notebook metadata beats the file name
+    problems = "\n".join(rec["problems"])
+    assert "duplicate notebooks for 90_tiny: graded homework.ipynb" in problems and "90_tiny_old.ipynb" in problems
+    assert "unmatched notebook scratch.ipynb" in problems and "missing notebook 91_extra" in problems
+    meta = json.loads((graded["out"] / "grades.json").read_text())["run"]
+    assert any("good.zip" in p for p in meta["class_problems"]) and any("notes.txt" in p for p in meta["class_problems"])
+
+
+def test_originals_never_modified(graded):
+    assert grading_class.hashes(graded["submissions"]) == graded["before"]
+    assert not graded["outside"].exists()
+
+
+@needs_bwrap
+def test_sandbox_hides_answers_submissions_network_and_environment(graded):
+    rec = graded["records"]["vandal"]
+    assert rec["isolation"] == "bwrap"
+    attempts = rec["notebooks"]["90_tiny"]["results"]["T.attempts"]["value"]
+    assert set(attempts) >= {"read_rubric", "read_answers", "read_other_student", "delete_other_original",
+                             "write_outside", "network", "list_submissions"}
+    assert "DONE" not in attempts.values(), attempts
+    env = rec["notebooks"]["90_tiny"]["results"]["T.env"]["value"]
+    assert "LABKIT_TEST_SECRET" not in env and "LABKIT_RESULTS_DIR" in env
+    meta = json.loads((graded["out"] / "grades.json").read_text())["run"]
+    assert meta["isolation"] == "bwrap" and "bubblewrap sandbox" in (graded["out"] / "report.html").read_text()
+
+
+def test_resume_skips_finished_students_and_regrades_changed_or_unfinished(graded, tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    shutil.copytree(graded["submissions"], subs)
+    shutil.copytree(graded["out"], out)
+    (out / "students" / "raiser.json").unlink()  # as if the run had been killed while grading raiser
+    grading_class.notebook(subs / "broken" / "90_tiny.ipynb", *grading_class.GOOD)  # broken resubmits
+    run = batch.grade(subs, out, graded["rubric"], workers=2, limits=LIMITS, resume=True, warmup=False,
+                      progress=False)
+    assert sorted(run.executed) == ["broken", "raiser"]
+    assert len(run.skipped) == len(EXPECTED) - 2
+    assert run.records["broken"]["total"] == 3 and run.records["raiser"]["total"] == 1
+    assert run.records["good"] == graded["records"]["good"]
+
+
+def test_dask_backend_gives_the_same_grades_as_local(graded, tmp_path):
+    from distributed import LocalCluster
+
+    subs = tmp_path / "subs"
+    for name in ("good", "raiser", "noparams"):
+        shutil.copytree(graded["submissions"] / name, subs / name)
+    shutil.copy(graded["submissions"] / "zed.zip", subs / "zed.zip")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      memory_limit=0) as cluster:
+        run = batch.grade(subs, tmp_path / "out", graded["rubric"], limits=LIMITS, backend="dask",
+                          scheduler=cluster.scheduler_address, warmup=False, progress=False)
+    assert sorted(run.executed) == ["good", "noparams", "raiser", "zed"]
+    for sid, record in run.records.items():
+        local = graded["records"][sid]
+        assert record["questions"] == local["questions"] and record["total"] == local["total"]
+        assert {k: v["status"] for k, v in record["notebooks"].items()} == \
+               {k: v["status"] for k, v in local["notebooks"].items()}
