@@ -14,6 +14,7 @@ from labkit.errors import LabkitError
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("labkit.runner", "execute notebooks headless with papermill in a profile (quick/full)"),
     "bench": ("labkit.bench", "run every speed comparison side by side and print the ratios"),
+    "grade": ("labkit.grading.cli", "execute and grade a class's submitted notebooks (sandboxed, resumable)"),
     "retrain": ("labkit.retrain.cli", "TF1 retrain.py (TensorFlow for Poets): bottlenecks + new final layer"),
     "label-image": ("labkit.retrain.label_image", "TF1 label_image.py: top-5 labels of an image with a retrained graph"),
 }
