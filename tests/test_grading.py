@@ -162,3 +162,18 @@ def test_dask_backend_gives_the_same_grades_as_local(graded, tmp_path):
         assert record["questions"] == local["questions"] and record["total"] == local["total"]
         assert {k: v["status"] for k, v in record["notebooks"].items()} == \
                {k: v["status"] for k, v in local["notebooks"].items()}
+
+
+def test_process_level_fallback_still_limits_and_says_so(graded, tmp_path, capsys):
+    subs = tmp_path / "subs"
+    for name in ("good", "looper"):
+        shutil.copytree(graded["submissions"] / name, subs / name)
+    run = batch.grade(subs, tmp_path / "out", graded["rubric"], limits=sandbox.Limits(timeout=20),
+                      isolation="process", warmup=False, progress=False)
+    assert "WARNING isolation: process level only" in capsys.readouterr().out
+    assert run.records["good"]["total"] == 4 and run.records["good"]["isolation"] == "process"
+    assert run.records["looper"]["notebooks"]["90_tiny"]["status"] == "timeout"
+    # without a PID namespace, the escaped `sleep` is found by the job's marker variable and killed
+    escaped = [p for p in psutil.process_iter(["cmdline"]) if grading_class.ESCAPEE in (p.info["cmdline"] or [])]
+    assert escaped == []
+    assert "process level only" in (tmp_path / "out" / "report.html").read_text()

@@ -1,0 +1,96 @@
+"""Rubric rules, the question list → answers/rubric.json, and matching submissions to notebooks
+(no notebook execution here)."""
+
+import json
+import zipfile
+
+import pytest
+
+import grading_class
+from labkit import questions
+from labkit.errors import LabkitError
+from labkit.grading import rubric, submissions
+
+
+def test_committed_rubric_equals_the_one_generated_from_the_question_list():
+    assert questions.RUBRIC_PATH.read_text() == questions.rubric_text(), \
+        "answers/rubric.json is stale: run `python -m labkit.questions`"
+
+
+def test_notebook_01_questions_and_rules():
+    rub = rubric.load()
+    ids = [q["id"] for q in rub.questions if q["notebook"] == "01_mnist_quickstart"]
+    assert ids == ["A1.structure.layers", "A1.structure.params", "A1.accuracy.test", "A1.train.seconds",
+                   "A1.beat_it.table", "A1.beat_it.best"]
+    params = next(q for q in rub.questions if q["id"] == "A1.structure.params")
+    assert rubric.judge(params, {"value": 101770}, "quick", {})["credit"] == 1
+    assert rubric.judge(params, {"value": 101771}, "quick", {})["reason"] == "101771 is not 101770"
+    acc = next(q for q in rub.questions if q["id"] == "A1.accuracy.test")
+    assert rubric.judge(acc, {"value": 0.9}, "quick", {})["credit"] == 1
+    assert rubric.judge(acc, {"value": 0.9}, "full", {})["credit"] == 0  # full profile asks for 0.97
+
+
+def _q(**credit):
+    return {"id": "X", "notebook": "n", "credit": credit}
+
+
+@pytest.mark.parametrize("credit, value, ok", [
+    ({}, None, True), ({}, "anything", True),
+    ({"equals": 1.0, "tolerance": 0.1}, 1.05, True), ({"equals": 1.0, "tolerance": 0.1}, 1.2, False),
+    ({"min": 0.5}, 0.5, True), ({"min": 0.5}, 0.49, False), ({"max": 3}, 4, False),
+    ({"min": 0.5}, "0.9", False), ({"min": 0.5}, True, False), ({"min": 0.5}, float("nan"), False),
+    ({"non_empty": True}, "  ", False), ({"non_empty": True}, "why", True), ({"non_empty": True}, [], False),
+    ({"min_items": 2}, [1], False), ({"min_items": 2}, [{"a": 1}, {"a": 2}], True),
+    ({"field": "acc", "min": 0.8}, {"acc": 0.9}, True), ({"field": "acc", "min": 0.8}, {"loss": 1}, False),
+    ({"equals": "yes"}, " yes ", True), ({"equals": "yes"}, "no", False),
+])
+def test_credit_rules(credit, value, ok):
+    verdict = rubric.judge(_q(**credit), {"value": value}, "quick", {})
+    assert bool(verdict["credit"]) is ok, verdict["reason"]
+
+
+def test_no_credit_when_not_recorded_or_recorded_with_other_parameters():
+    assert rubric.judge(_q(), None, "quick", {}, "timeout")["reason"] == "not recorded (notebook timeout)"
+    entry = {"value": 1, "params": {"PROFILE": "quick", "EPOCHS": 1}}
+    verdict = rubric.judge(_q(), entry, "quick", {"EPOCHS": 5})
+    assert verdict["credit"] == 0 and "EPOCHS=1" in verdict["reason"]
+
+
+def test_bad_rubric_files_are_clear_errors(tmp_path):
+    with pytest.raises(LabkitError, match="does not exist"):
+        rubric.load(tmp_path / "nope.json")
+    (tmp_path / "r.json").write_text('{"questions": [{"id": "a", "notebook": "n", "credit": {"minimum": 1}}]}')
+    with pytest.raises(LabkitError, match="unknown credit keys minimum"):
+        rubric.load(tmp_path / "r.json")
+
+
+def test_matching_by_metadata_start_call_name_and_number(tmp_path):
+    folder = tmp_path / "amy"
+    grading_class.notebook(folder / "a.ipynb", metadata={"labkit": {"notebook": "91_extra"}})
+    grading_class.notebook(folder / "Homework 90.ipynb", name="zz")
+    grading_class.notebook(folder / "draft.ipynb", name="90_tiny")
+    student = submissions.Student("amy", str(folder), "folder")
+    submissions.match(student, ["90_tiny", "91_extra"])
+    assert student.notebooks == {"90_tiny": "draft.ipynb", "91_extra": "a.ipynb"}
+    assert any("duplicate notebooks for 90_tiny: graded draft.ipynb" in p for p in student.problems)
+
+
+def test_unsafe_or_corrupt_zip_is_a_student_problem(tmp_path):
+    with zipfile.ZipFile(tmp_path / "eve.zip", "w") as archive:
+        archive.writestr("../escape.ipynb", "{}")
+    (tmp_path / "mal.zip").write_bytes(b"not a zip")
+    found, problems = submissions.discover(tmp_path, ["90_tiny"])
+    by = {s.id: s for s in found}
+    assert "unsafe path" in by["eve"].problems[0] and "unreadable submission mal.zip" in by["mal"].problems[0]
+    assert not (tmp_path.parent / "escape.ipynb").exists()
+
+
+def test_content_hash_changes_with_any_file(tmp_path):
+    folder = tmp_path / "bo"
+    grading_class.notebook(folder / "90_tiny.ipynb")
+    student = submissions.Student("bo", str(folder), "folder")
+    submissions.match(student, ["90_tiny"])
+    (folder / "data.txt").write_text("x")
+    again = submissions.Student("bo", str(folder), "folder")
+    submissions.match(again, ["90_tiny"])
+    assert student.sha256 and again.sha256 != student.sha256
