@@ -206,10 +206,13 @@ def input_image_size(resolved_or_path) -> int | None:
     return int(height)
 
 
-def image_size_for(resolved: ResolvedModule, requested: int | None = None) -> int:
-    """The image size to feed: the module's fixed size (a conflicting ``requested`` is an error),
-    else ``requested``, else the registry's size."""
+def image_size_for(resolved: ResolvedModule, requested: int | None = None, *, strict: bool = True) -> int:
+    """The image size to feed: the module's fixed size (a conflicting ``requested`` is an error, or
+    with ``strict=False`` a printed note), else ``requested``, else the registry's size."""
     fixed = input_image_size(resolved)
+    if fixed is not None and requested is not None and requested != fixed and not strict:
+        print(f"[labkit] {resolved.spec.name} takes {fixed}×{fixed} images: using {fixed} instead of {requested}")
+        return fixed
     if fixed is not None and requested is not None and requested != fixed:
         raise LabkitError(f"image size {requested} conflicts with the module's fixed input size {fixed} "
                           f"({resolved.path_or_handle}); use {fixed} or omit the image size")

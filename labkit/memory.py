@@ -127,3 +127,23 @@ def fit_with_backoff(model, make_dataset, *, batch_size: int, epochs: int, valid
         history.setdefault("batch_size", []).append(batch_size)
         epoch += 1
     return BackoffResult(history, batch_size, events)
+
+
+def plot_batch_sizes(table, budget: dict | None = None):
+    """Throughput and peak memory against batch size, side by side (log-2 batch axis)."""
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
+    ok = table[~table["oom"]]
+    left.plot(ok["batch_size"], ok["images_per_s"], marker="o")
+    left.set(xscale="log", xlabel="batch size", ylabel="images / s", title="training throughput")
+    right.plot(ok["batch_size"], ok["peak_mb"], marker="o", label="measured")
+    if budget:
+        xs = np.array(sorted(set(ok["batch_size"]) | {budget["largest_batch"] or 1}), float)
+        right.plot(xs, budget["fixed_mb"] + budget["per_image_mb"] * xs, linestyle="--", label="linear fit")
+    right.set(xscale="log", xlabel="batch size", ylabel="peak MB", title=f"peak memory ({ok['device'].iloc[0]})")
+    right.legend()
+    for ax in (left, right):
+        ax.set_xscale("log", base=2)
+    fig.tight_layout()
+    return fig

@@ -13,6 +13,38 @@ PROFILES: dict[str, dict[str, dict]] = {
         "quick": {"DATASET": "mnist", "EPOCHS": 5, "TRAIN_LIMIT": 12000, "BATCH_SIZE": 32, "SEED": 0},
         "full": {"DATASET": "mnist", "EPOCHS": 5, "TRAIN_LIMIT": 0, "BATCH_SIZE": 32, "SEED": 0},
     },
+    "02_transfer_learning_hub": {
+        "quick": {"FEATURE_MODULE": "mobilenet_v2_100_224", "CLASSIFIER_MODULE": "mobilenet_v2_100_224_classifier",
+                  "BACKBONE_BUILD": "quick", "IMAGE_SIZE": 64, "IMAGES_PER_CLASS": 60, "BATCH_SIZE": 16,
+                  "EPOCHS": 5, "VALIDATION_SPLIT": 0.2, "SEED": 123, "LEARNING_RATE": 0.005,
+                  "FINE_TUNE_LEARNING_RATE": 0.0005, "BATCH_SIZES": [4, 16, 64], "MEMORY_BUDGET_GB": 8.0},
+        "full": {"FEATURE_MODULE": "mobilenet_v2_100_224", "CLASSIFIER_MODULE": "mobilenet_v2_100_224_classifier",
+                 "BACKBONE_BUILD": "full", "IMAGE_SIZE": 224, "IMAGES_PER_CLASS": 0, "BATCH_SIZE": 32,
+                 "EPOCHS": 10, "VALIDATION_SPLIT": 0.2, "SEED": 123, "LEARNING_RATE": 0.001,
+                 "FINE_TUNE_LEARNING_RATE": 0.00001, "BATCH_SIZES": [4, 8, 16, 32, 64], "MEMORY_BUDGET_GB": 8.0},
+    },
+    "06_object_detection": {
+        "quick": {"IMAGE_SIZE": 64, "TRAIN_IMAGES": 400, "TEST_IMAGES": 40, "EPOCHS": 40, "HEAD_EPOCHS": 6,
+                  "THRESHOLD": 0.4, "IMAGES_DIR": "", "FAST_MODEL": "", "SLOW_MODEL": "", "SEED": 0},
+        "full": {"IMAGE_SIZE": 64, "TRAIN_IMAGES": 2000, "TEST_IMAGES": 200, "EPOCHS": 40, "HEAD_EPOCHS": 15,
+                 "THRESHOLD": 0.5, "IMAGES_DIR": "", "FAST_MODEL": "", "SLOW_MODEL": "", "SEED": 0},
+    },
+    "04_retrain_tf1": {
+        "quick": {"ARCHITECTURE": "mobilenet_0.25_128", "IMAGES_PER_CLASS": 30, "IMAGE_BASE_SIZE": 64,
+                  "STEPS": 150, "LEARNING_RATES": [0.005, 0.01, 1.0], "OWN_IMAGES_DIR": "",
+                  "OWN_IMAGES_PER_CLASS": 30, "OWN_COUNTS": [5, 12, 30], "INCEPTION_IMAGES_PER_CLASS": 6,
+                  "INCEPTION_STEPS": 30, "WORKDIR": "", "SEED": 0},
+        "full": {"ARCHITECTURE": "mobilenet_0.50_224", "IMAGES_PER_CLASS": 0, "IMAGE_BASE_SIZE": 240,
+                 "STEPS": 4000, "LEARNING_RATES": [0.005, 0.01, 1.0], "OWN_IMAGES_DIR": "",
+                 "OWN_IMAGES_PER_CLASS": 100, "OWN_COUNTS": [5, 20, 50, 100], "INCEPTION_IMAGES_PER_CLASS": 0,
+                 "INCEPTION_STEPS": 4000, "WORKDIR": "", "SEED": 0},
+    },
+    "05_cpu_vs_gpu": {
+        "quick": {"ARCHITECTURES": ["mobilenet_0.25_128", "inception_v3"], "IMAGES_PER_CLASS": 6,
+                  "IMAGE_BASE_SIZE": 64, "STEPS": 100, "WORKDIR": "", "SEED": 0},
+        "full": {"ARCHITECTURES": ["mobilenet_0.50_224", "inception_v3"], "IMAGES_PER_CLASS": 0,
+                 "IMAGE_BASE_SIZE": 240, "STEPS": 4000, "WORKDIR": "", "SEED": 0},
+    },
 }
 
 

@@ -191,11 +191,51 @@ def linear_probe(extract, data: SplitData) -> float:
 
 
 def pretrained_vs_random(resolved: hub.ResolvedModule, data: SplitData, seed: int = 1) -> dict:
-    """Linear-probe accuracy of the offline backbone's features vs the same architecture untrained."""
+    """Linear-probe accuracy of the module's features vs the offline backbone's architecture with
+    random weights (the same architecture when ``resolved`` is the offline backbone)."""
     from labkit import backbone
 
     module = hub.load(resolved)
     random_model = backbone.feature_model(seed)
-    pretrained = linear_probe(lambda b: module(b, training=False), data)
+    call = (lambda b: module(b, training=False)) if resolved.spec.name == hub.OFFLINE else module
+    pretrained = linear_probe(call, data)
     random = linear_probe(lambda b: random_model(b, training=False), data)
-    return {"pretrained": pretrained, "random_weights": random, "margin": pretrained - random}
+    return {"pretrained": pretrained, "random_weights": random, "margin": pretrained - random,
+            "same_architecture": resolved.spec.name == hub.OFFLINE}
+
+
+def trainable_counts(model) -> dict:
+    """Trainable and frozen parameter counts of the feature extractor and the head."""
+    layer = model.get_layer("feature_extractor")
+    count = lambda ws: int(sum(np.prod(w.shape) for w in ws))  # noqa: E731
+    return {"feature_extractor_trainable": count(layer.trainable_weights),
+            "feature_extractor_frozen": count(layer.non_trainable_weights),
+            "head_trainable": count(model.get_layer("classifier").trainable_weights)}
+
+
+def explain(runs: dict[str, TrainResult]) -> str:
+    """One paragraph answering "are the layers frozen, and does fine-tuning help?" from the numbers."""
+    frozen, same, low = runs["frozen"], runs["fine-tuned, same LR"], runs["fine-tuned, low LR"]
+    jump = lambda r: float(np.max(np.abs(np.diff(r.history["val_acc"])))) if len(r.history["val_acc"]) > 1 else 0.0  # noqa: E731
+    better = "improves on" if low.test_accuracy > frozen.test_accuracy else "does not beat"
+    return (f"With trainable=False only the dense head learns: test accuracy {frozen.test_accuracy:.3f}. "
+            f"Unfreezing at the same learning rate ({same.learning_rate:g}) gives {same.test_accuracy:.3f} "
+            f"(largest epoch-to-epoch jump in validation accuracy {jump(same):.3f}, train accuracy "
+            f"{same.history['acc'][-1]:.3f}). " + (
+                "That is worse or less steady than frozen: large updates move all pretrained weights at once "
+                "and batch-norm statistics follow small batches, so the learned features are disturbed. "
+                if same.test_accuracy < frozen.test_accuracy or jump(same) > jump(frozen) else
+                "Here it did not hurt, but on small data it overfits quickly (compare train and test). ") +
+            f"At a {same.learning_rate / low.learning_rate:g}× lower rate ({low.learning_rate:g}) fine-tuning "
+            f"{better} the frozen model: {low.test_accuracy:.3f}.")
+
+
+def classify_image(resolved: hub.ResolvedModule, path, labels=None, image_size: int | None = None, top: int = 5):
+    """Top-``top`` (label, probability) of an ImageNet classifier module on one image file."""
+    from labkit.data.image_folder import load_image
+
+    size = image_size or hub.image_size_for(resolved)
+    x = tf().constant(load_image(path, size)[None], tf().float32) / 255.0
+    probs = tf().nn.softmax(hub.keras_layer(resolved)(x)[0]).numpy()
+    best = np.argsort(probs)[::-1][:top]
+    return [(labels[i] if labels else f"class {i}", float(probs[i])) for i in best]

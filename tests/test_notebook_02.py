@@ -1,0 +1,38 @@
+"""Notebook 02 executed headless in the quick profile, offline, and its recorded answers checked."""
+
+import pytest
+
+from labkit import runner
+
+
+@pytest.fixture(scope="module")
+def run02(tmp_path_factory):
+    (run,) = runner.run_notebooks(["02_transfer_learning_hub"], tmp_path_factory.mktemp("run02"),
+                                  profile="quick", offline=True, progress=False)
+    return run
+
+
+def test_notebook_02_executes_and_records_answers(run02):
+    assert run02.status == "ok", run02.error
+    res = {k: v["value"] for k, v in run02.results.items()}
+    assert res["A2.classifier.top5"].startswith("skipped: no real ImageNet classifier")
+    probe = res["A2.backbone.linear_probe"]
+    assert probe["same_architecture"] and probe["pretrained"] >= probe["random_weights"] + 0.1
+    assert res["A2.backbone.pretrained_beats_random"] is True
+    assert [row["batch_size"] for row in res["A2.batch.table"]] == [4, 16, 64]
+    assert all(row["peak_mb"] > 0 and row["images_per_s"] > 0 for row in res["A2.batch.table"])
+    assert res["A2.batch.largest_within_budget"]["budget_gb"] == 8.0
+    assert res["A2.frozen.trainable_params"]["feature_extractor_trainable"] == 0
+    assert res["A2.frozen.trainable_params"]["head_trainable"] == 5 * (256 + 1)
+    assert 0.35 <= res["A2.frozen.test_accuracy"] <= 1.0  # chance is 0.2
+    assert {row["run"] for row in res["A2.finetune.table"]} == {"frozen", "fine-tuned, same LR", "fine-tuned, low LR"}
+    assert "trainable=False" in res["A2.finetune.explanation"]
+    assert res["A2.export.max_abs_diff"] < 1e-5
+
+
+def test_notebook_02_records_its_offline_sources(run02):
+    entry = run02.results["A2.frozen.test_accuracy"]
+    assert entry["sources"]["flowers"].startswith("offline:labkit.synthetic_flowers")
+    module = entry["sources"]["hub module mobilenet_v2_100_224"]
+    assert module.startswith("offline:labkit-backbone v1") and "pretrained on labkit.synthetic_shapes" in module
+    assert entry["params"]["PROFILE"] == "quick" and entry["params"]["IMAGE_SIZE"] == 64
