@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from labkit import hub, memory, transfer
 from labkit.data import synthetic_flowers
@@ -111,3 +112,18 @@ def test_measure_batch_sizes_and_budget(offline_module, flowers64):
     fit = memory.largest_batch_within(made_up, budget_gb=4.0)  # 200 MB + 100 MB/image → 38.9 images
     assert fit["largest_batch"] == 32 and fit["per_image_mb"] == pytest.approx(100, rel=1e-6)
     assert memory.largest_batch_within(made_up, 4.0, candidates=[10, 30, 38, 40])["largest_batch"] == 38
+
+
+def test_classify_image_with_a_cached_classifier_module(tmp_path, monkeypatch):
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "hub"))
+    spec = hub.REGISTRY["mobilenet_v2_100_224_classifier"]
+    hub.write_toy_module(hub.cached_module_dir(spec.handle), image_size=spec.image_size, output_dim=spec.output_dim)
+    resolved = hub.resolve_module(spec.name)
+    assert resolved.source.is_real and resolved.spec.kind == "classifier"
+    photo = tmp_path / "photo.png"
+    Image.new("L", (50, 30), 90).save(photo)  # grayscale PNG: converted to RGB on load
+    labels = [f"label{i}" for i in range(1001)]
+    top = transfer.classify_image(resolved, photo, labels, top=3)
+    assert len(top) == 3 and all(name.startswith("label") for name, _ in top)
+    probs = [p for _, p in top]
+    assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 1.0 + 1e-6
