@@ -1,0 +1,31 @@
+"""The README's "For instructors" command, run as written on the committed example class."""
+
+import csv
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def readme_grade_command() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## For instructors", 1)[1].split("\n## ", 1)[0]
+    line = re.search(r"^\.venv/bin/labkit grade .*$", section, re.M).group(0)
+    return shlex.split(line)
+
+
+def test_readme_example_grades_the_example_class(tmp_path):
+    argv = readme_grade_command()
+    argv[argv.index("--out") + 1] = str(tmp_path / "grades")
+    argv[0] = str(Path(sys.executable).parent / "labkit")
+    done = subprocess.run(argv + ["--no-progress"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = {r["student"]: r for r in csv.DictReader((tmp_path / "grades" / "grades.csv").open())}
+    assert {s: r["total"] for s, r in rows.items()} == {"alice": "6", "bob": "3", "carol": "0"}
+    assert rows["bob"]["A1.structure.params"] == "0" and rows["bob"]["A1.accuracy.test"] == "1"
+    html = (tmp_path / "grades" / "report.html").read_text()
+    assert "NameError" in html and "quickstart_modle" in html and "notebooks/alice/01_mnist_quickstart.ipynb" in html
+    assert "report:" in done.stdout
