@@ -1,0 +1,117 @@
+"""The two detectors to compare: real TF Hub detectors when available, else labkit's own pair."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from labkit.data.resolve import Candidate, resolve
+from labkit.detection.boxes import Detections
+from labkit.detection.scenes import CLASSES, make_scenes
+from labkit.errors import SourceNotFound
+from labkit.provenance import Source
+
+FAST_HANDLE = "https://tfhub.dev/tensorflow/ssd_mobilenet_v2/2"
+SLOW_HANDLE = "https://tfhub.dev/tensorflow/faster_rcnn/inception_resnet_v2_640x640/1"
+
+
+@dataclass
+class DetectorPair:
+    """A fast single-shot and a slow two-stage detector, each ``uint8 image -> Detections``."""
+
+    fast: Callable[[np.ndarray], Detections]
+    slow: Callable[[np.ndarray], Detections]
+    class_names: list[str]
+    source: Source
+
+
+def _hub_detector(path: str) -> Callable[[np.ndarray], Detections]:
+    from labkit.hub import hub
+
+    model = hub().load(path)
+
+    def detect(image: np.ndarray) -> Detections:
+        out = model(image[None].astype(np.uint8))
+        return Detections(out["detection_boxes"][0].numpy(), out["detection_scores"][0].numpy(),
+                          out["detection_classes"][0].numpy().astype(np.int64))
+    return detect
+
+
+def _real(fast: str | None, slow: str | None) -> list[Candidate]:
+    from labkit.hub import cached_module_dir, hub, is_saved_model_dir
+
+    def local():
+        if not (fast and slow):
+            return None
+        for p in (fast, slow):
+            if not is_saved_model_dir(p):
+                raise SourceNotFound(f"{p} is not a SavedModel folder; pass the extracted detector folders")
+        return (fast, slow), Source("real", f"{fast} + {slow}")
+
+    def cached():
+        dirs = [cached_module_dir(h) for h in (FAST_HANDLE, SLOW_HANDLE)]
+        ok = all(is_saved_model_dir(d) for d in dirs)
+        return ((str(dirs[0]), str(dirs[1])), Source("real", f"{FAST_HANDLE} + {SLOW_HANDLE} (TF Hub cache)")) if ok else None
+
+    def download():
+        paths = tuple(hub().resolve(h) for h in (FAST_HANDLE, SLOW_HANDLE))
+        return paths, Source("real", f"{FAST_HANDLE} + {SLOW_HANDLE} (downloaded)")
+
+    return [Candidate("local detector folders", local), Candidate("TF Hub cache", cached),
+            Candidate("download from TF Hub", download, network=True)]
+
+
+def offline_pair(train_images: int = 400, size: int = 64, epochs: int = 20, head_epochs: int = 6,
+                 seed: int = 0) -> DetectorPair:
+    """Train labkit's single-shot and two-stage detectors on generated scenes."""
+    from labkit.detection.single_shot import SingleShotDetector
+    from labkit.detection.two_stage import TwoStageDetector
+
+    scenes = make_scenes(train_images, size, seed)
+    fast = SingleShotDetector(size, len(CLASSES), seed=seed)
+    fast.fit(scenes, epochs)
+    slow = TwoStageDetector(size, len(CLASSES), seed=seed)
+    slow.fit(scenes, epochs, head_epochs)
+    source = Source("offline", f"labkit single-shot + two-stage detectors trained on {scenes.provenance}")
+    return DetectorPair(fast.detect, slow.detect, list(CLASSES), source)
+
+
+def detector_pair(fast_path=None, slow_path=None, **offline_kwargs) -> DetectorPair:
+    """SSD MobileNetV2 + Faster R-CNN Inception-ResNet-V2 (local folders → TF Hub cache → download),
+    else labkit's offline pair; the choice is announced and recorded."""
+    found = {}
+
+    def fallback():
+        found["pair"] = offline_pair(**offline_kwargs)
+        return None, found["pair"].source
+
+    paths, source = resolve("detectors", _real(fast_path and str(Path(fast_path)), slow_path and str(Path(slow_path))), fallback)
+    if paths is None:
+        pair = found["pair"]
+        pair.source = source
+        return pair
+    return DetectorPair(_hub_detector(paths[0]), _hub_detector(paths[1]), [], source)  # COCO ids shown as numbers
+
+
+def test_images(images_dir: str = "", n: int = 40, size: int = 64, seed: int = 1):
+    """Images to compare on: your folder (no known boxes) or generated scenes with known boxes.
+
+    Returns ``(images, boxes or None, labels or None)``; the source is announced.
+    """
+    from labkit.provenance import announce
+
+    if images_dir:
+        from labkit.data.image_folder import load_image
+
+        files = sorted(p for p in Path(images_dir).expanduser().rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+        if not files:
+            raise SourceNotFound(f"IMAGES_DIR={images_dir} holds no .jpg/.jpeg/.png images")
+        images = [load_image(p) for p in files[:n]]
+        announce("detection images", Source("real", str(images_dir)))
+        return images, None, None
+    scenes = make_scenes(n, size, seed)
+    announce("detection images", Source("offline", scenes.provenance))
+    return scenes.images, scenes.boxes, scenes.labels
