@@ -45,6 +45,12 @@ PROFILES: dict[str, dict[str, dict]] = {
         "full": {"ARCHITECTURES": ["mobilenet_0.50_224", "inception_v3"], "IMAGES_PER_CLASS": 0,
                  "IMAGE_BASE_SIZE": 240, "STEPS": 4000, "WORKDIR": "", "SEED": 0},
     },
+    "07_concepts": {
+        "quick": {"MOBILENET_SIZE": 224, "LATENCY_REPEATS": 3, "FEATURE_MODULE": "mobilenet_v2_100_224",
+                  "IMAGE_SIZE": 64, "IMAGES_PER_CLASS": 40, "SEED": 0},
+        "full": {"MOBILENET_SIZE": 224, "LATENCY_REPEATS": 20, "FEATURE_MODULE": "mobilenet_v2_100_224",
+                 "IMAGE_SIZE": 224, "IMAGES_PER_CLASS": 0, "SEED": 0},
+    },
 }
 
 

@@ -2,9 +2,15 @@
 
 Modules: :mod:`architectures` (the registry), :mod:`images` (discovery + split),
 :mod:`base_graph`, :mod:`bottlenecks` (the cache), :mod:`final_layer`, :mod:`train`,
-:mod:`export`, :mod:`label_image`, :mod:`cli`.
+:mod:`export`, :mod:`label_image`, :mod:`lab` (notebook helpers), :mod:`cli`.
 """
 
-from labkit.retrain.train import RetrainResult, retrain
 
-__all__ = ["retrain", "RetrainResult"]
+def retrain(image_dir, **options):
+    """Python API for ``labkit retrain`` (see :func:`labkit.retrain.train.retrain`)."""
+    from labkit.retrain.train import retrain as _retrain
+
+    return _retrain(image_dir, **options)
+
+
+__all__ = ["retrain"]

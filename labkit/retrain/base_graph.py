@@ -21,7 +21,7 @@ from labkit.provenance import Source
 from labkit.retrain.architectures import Architecture
 from labkit.tfsetup import keras, tf
 
-OFFLINE_VERSION = "v1"
+OFFLINE_VERSION = "v2"
 OFFLINE_SEED = 0
 
 
@@ -99,13 +99,19 @@ def _calibration_images(size: int, count: int = 32, seed: int = OFFLINE_SEED):
     return (np.stack(pics).astype("float32") - 127.5) / 127.5
 
 
-def _calibrate_batch_norm(model, size: int) -> None:
-    """Set every BatchNorm's moving statistics from one calibration batch, so that activations of
-    the random-weight network stay at unit scale instead of vanishing layer by layer."""
-    norms = [layer for layer in model.layers if "BatchNormalization" in type(layer).__name__]
-    for layer in norms:
-        layer.momentum = 0.0
-    model(_calibration_images(size), training=True)
+def _calibrate(model, size: int):
+    """Set every BatchNorm's moving statistics from one calibration batch (so activations of the
+    random-weight network stay at unit scale instead of vanishing layer by layer); return the
+    per-feature mean and std of the outputs on that batch, used to standardise the bottleneck."""
+    import numpy as np
+
+    images = _calibration_images(size)
+    for layer in model.layers:
+        if "BatchNormalization" in type(layer).__name__:
+            layer.momentum = 0.0
+    model(images, training=True)
+    out = model(images, training=False).numpy()
+    return out.mean(0).astype(np.float32), (out.std(0) + 1e-6).astype(np.float32)
 
 
 def build_offline_graph(arch: Architecture, seed: int = OFFLINE_SEED):
@@ -119,13 +125,14 @@ def build_offline_graph(arch: Architecture, seed: int = OFFLINE_SEED):
     else:
         model = K.applications.InceptionV3(input_shape=(S, S, 3), weights=None, include_top=False,
                                            pooling="avg")
-    _calibrate_batch_norm(model, S)
+    mean, std = _calibrate(model, S)
     body, body_in, body_out = _frozen_keras(model, S)
     with T.Graph().as_default() as graph:
         if arch.family == "mobilenet_v1":
             image = T.compat.v1.placeholder(T.float32, [None, S, S, 3], name="input")
             logits = T.import_graph_def(body, input_map={body_in: image}, return_elements=[body_out],
                                         name="MobilenetV1/Body")[0]
+            logits = T.divide(logits - mean, std, name="MobilenetV1/Logits/Standardize")
             reshaped = T.reshape(logits, [-1, 1001], name="MobilenetV1/Predictions/Reshape")
             T.nn.softmax(reshaped, name="MobilenetV1/Predictions/Softmax")
         else:  # the real inception graph's front end: JPEG bytes -> … -> Mul, one image per call
@@ -136,6 +143,7 @@ def build_offline_graph(arch: Architecture, seed: int = OFFLINE_SEED):
             scaled = T.multiply(T.subtract(resized, 128.0, name="Sub"), 1.0 / 128.0, name="Mul")
             pooled = T.import_graph_def(body, input_map={body_in: scaled}, return_elements=[body_out],
                                         name="InceptionV3")[0]
+            pooled = T.divide(pooled - mean, std, name="InceptionV3/Standardize")
             pool_3 = T.reshape(pooled, [-1, 1, 1, 2048], name="pool_3")
             T.reshape(pool_3, [1, 2048], name="pool_3/_reshape")
     keep = ["MobilenetV1/Predictions/Softmax"] if arch.family == "mobilenet_v1" else ["pool_3/_reshape"]
@@ -150,7 +158,7 @@ def _offline(arch: Architecture):
                   f"-> {path}", flush=True)
             write_bytes(path, build_offline_graph(arch).SerializeToString())
         detail = (f"random-weights {arch.base_key} seed={OFFLINE_SEED} (labkit-built, same tensor names, "
-                  f"BatchNorm statistics calibrated on 32 synthetic images) {path}")
+                  f"BatchNorm statistics and output scale calibrated on 32 synthetic images) {path}")
         return read_graph_def(path), Source("offline", detail)
     return build
 

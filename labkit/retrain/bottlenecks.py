@@ -106,8 +106,8 @@ class Extractor:
             self.paths = T.compat.v1.placeholder(T.string, [None], name="image_paths")
             data = (T.data.Dataset.from_tensor_slices(self.paths)
                     .map(T.autograph.experimental.do_not_convert(lambda p: _decode(p, arch)),
-                         num_parallel_calls=2)
-                    .batch(batch_size).prefetch(2))
+                         num_parallel_calls=T.data.AUTOTUNE)
+                    .batch(batch_size).prefetch(T.data.AUTOTUNE))
             self.iterator = T.compat.v1.data.make_initializable_iterator(data)
             self.images = T.compat.v1.placeholder_with_default(
                 self.iterator.get_next(), [None, arch.input_size, arch.input_size, 3], name="images")

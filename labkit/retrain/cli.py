@@ -84,7 +84,12 @@ def defaults(**overrides) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     """Entry point of ``labkit retrain``."""
+    from labkit.retrain import architectures, images
+
+    flags = parse_flags(sys.argv[1:] if argv is None else argv)
+    architectures.parse(flags.architecture)  # fail fast, before TensorFlow is imported
+    images.create_image_lists(flags.image_dir, flags.testing_percentage, flags.validation_percentage)
     from labkit.retrain.train import run
 
-    run(parse_flags(sys.argv[1:] if argv is None else argv))
+    run(flags)
     return 0

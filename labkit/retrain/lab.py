@@ -1,0 +1,170 @@
+"""Notebook helpers for Part C (notebooks 04 and 05): runs, sweeps, curves, device timings.
+
+Every helper calls the same code as ``labkit retrain`` / ``labkit label-image``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from labkit.retrain import architectures, images
+from labkit.retrain.train import RetrainResult, retrain
+
+
+def workdir(path: str = "") -> Path:
+    """``path`` if given, else a fresh temp folder for bottlenecks, logs and graphs."""
+    folder = Path(path) if path else Path(tempfile.mkdtemp(prefix="labkit-retrain-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def run(image_dir, work: Path, name: str, architecture: str, steps: int, learning_rate: float = 0.01,
+        seed: int | None = 0, **options) -> RetrainResult:
+    """One retrain into ``work/<name>/`` (bottlenecks shared per architecture in ``work/bottlenecks``)."""
+    out = Path(work) / name
+    return retrain(str(image_dir), architecture=architecture, how_many_training_steps=steps,
+                   learning_rate=learning_rate, bottleneck_dir=str(Path(work) / "bottlenecks"),
+                   summaries_dir=str(out / "logs"), output_graph=str(out / "retrained_graph.pb"),
+                   output_labels=str(out / "retrained_labels.txt"), model_dir=str(Path(work) / "models"),
+                   random_seed=seed, no_progress=True, **options)
+
+
+def command_line(result: RetrainResult, image_dir) -> str:
+    """The equivalent ``labkit retrain`` command (train.sh style)."""
+    return (f"labkit retrain --bottleneck_dir={Path(result.output_graph).parent.parent / 'bottlenecks'} "
+            f"--how_many_training_steps={result.history['step'][-1] + 1} --summaries_dir={result.summaries_dir} "
+            f"--output_graph={result.output_graph} --output_labels={result.output_labels} "
+            f"--architecture={result.architecture} --image_dir={image_dir}")
+
+
+def read_scalars(summaries_dir, sub: str, tag: str) -> tuple[list[int], list[float]]:
+    """``(steps, values)`` of scalar ``tag`` in ``summaries_dir/sub`` (what TensorBoard plots)."""
+    from labkit.tfsetup import tf
+
+    steps, values = [], []
+    for events in sorted(Path(summaries_dir, sub).glob("events.out.tfevents.*")):
+        for event in tf().compat.v1.train.summary_iterator(str(events)):
+            for value in event.summary.value:
+                if value.tag == tag:
+                    steps.append(event.step)
+                    values.append(value.simple_value)
+    return steps, values
+
+
+def plot_curves(runs: dict, tag: str = "accuracy_1"):
+    """Train and validation ``tag`` of several runs on one figure, read from their summaries."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for i, (label, result) in enumerate(runs.items()):
+        colour = f"C{i}"
+        for sub, style in (("train", ":"), ("validation", "-")):
+            steps, values = read_scalars(result.summaries_dir, sub, tag)
+            ax.plot(steps, values, style, color=colour, label=f"{label} {sub}")
+    ax.set_xlabel("step")
+    ax.set_ylabel(tag.removesuffix("_1"))
+    ax.legend(fontsize=8, ncol=2)
+    ax.set_title("TensorBoard scalars from --summaries_dir (train dotted, validation solid)")
+    plt.show()
+    return fig
+
+
+def table(runs: dict):
+    """Final accuracies and times of several runs as a DataFrame."""
+    import pandas as pd
+
+    rows = [{"run": label, "test_accuracy": r.test_accuracy, "n_test": r.n_test,
+             "final_train_accuracy": r.history["train_accuracy"][-1],
+             "final_validation_accuracy": r.history["validation_accuracy"][-1],
+             "final_cross_entropy": r.history["cross_entropy"][-1],
+             "bottleneck_s": round(r.bottleneck_seconds, 2), "train_s": round(r.train_seconds, 2),
+             "bottlenecks_computed": r.cache.computed, "bottlenecks_reused": r.cache.reused}
+            for label, r in runs.items()]
+    return pd.DataFrame(rows)
+
+
+def learning_rate_sweep(image_dir, work: Path, architecture: str, steps: int, rates, seed: int = 0) -> dict:
+    """One run per learning rate (same bottleneck cache), ``{"lr=0.01": result, …}``."""
+    return {f"lr={lr:g}": run(image_dir, work, f"lr_{lr:g}", architecture, steps, lr, seed) for lr in rates}
+
+
+def subset_folder(image_dir, per_class: int, dest) -> Path:
+    """``dest/<class>/`` holding links to the first ``per_class`` images of every class."""
+    dest = Path(dest)
+    for sub in sorted(p for p in Path(image_dir).iterdir() if p.is_dir()):
+        files = sorted(p for p in sub.iterdir() if p.suffix.lstrip(".") in images.EXTENSIONS)[:per_class]
+        (dest / sub.name).mkdir(parents=True, exist_ok=True)
+        for f in files:
+            link = dest / sub.name / f.name
+            if not link.exists():
+                try:
+                    os.symlink(f.resolve(), link)
+                except OSError:
+                    shutil.copy2(f, link)
+    return dest
+
+
+def learning_curve(image_dir, work: Path, counts, architecture: str, steps: int, learning_rate: float = 0.01,
+                   seed: int = 0):
+    """Test accuracy for few → many images per class; returns ``(DataFrame, runs)``.
+
+    Every subset uses the same 30 % test share so the accuracies are comparable."""
+    runs = {}
+    for n in counts:
+        folder = subset_folder(image_dir, n, Path(work) / f"subset_{n}")
+        runs[f"{n}/class"] = run(folder, Path(work) / f"curve_{n}", "run", architecture, steps, learning_rate,
+                                 seed, testing_percentage=30, validation_percentage=10, validation_batch_size=-1)
+    frame = table(runs)
+    frame.insert(1, "images_per_class", list(counts))
+    return frame, runs
+
+
+def plot_learning_curve(frame):
+    """Test accuracy against images per class."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.plot(frame["images_per_class"], frame["test_accuracy"], "o-")
+    ax.set_xlabel("images per class")
+    ax.set_ylabel("test accuracy")
+    ax.set_ylim(0, 1.05)
+    plt.show()
+    return fig
+
+
+def label_with(result: RetrainResult, image, architecture: str | None = None):
+    """Run ``label-image`` on ``image`` with the flags ``architecture`` needs; prints the command and output."""
+    from labkit.retrain import label_image
+
+    arch = architectures.parse(architecture or result.architecture)
+    flags = [f"--graph={result.output_graph}", f"--labels={result.output_labels}", f"--image={image}",
+             f"--input_layer={arch.input_layer}", f"--input_height={arch.input_size}",
+             f"--input_width={arch.input_size}", f"--input_mean={arch.input_mean:g}", f"--input_std={arch.input_std:g}"]
+    print("$ labkit label-image " + " ".join(flags))
+    label_image.main(flags)
+    top, seconds = label_image.classify(result.output_graph, result.output_labels, image, arch.input_size,
+                                        arch.input_size, arch.input_mean, arch.input_std, arch.input_layer)
+    return {"flags": " ".join(flags[3:6]), "top1": top[0][0], "score": round(top[0][1], 5), "seconds": seconds}
+
+
+def device_timings(image_dir, work: Path, architectures_: list, devices: list, steps: int, seed: int = 0):
+    """Cold bottleneck + training time per architecture on every device (fresh cache each time)."""
+    import pandas as pd
+
+    rows = []
+    for device in devices:
+        for arch in architectures_:
+            name = f"{arch}_{device.replace(':', '')}"
+            shutil.rmtree(Path(work) / name, ignore_errors=True)
+            r = retrain(str(image_dir), architecture=arch, how_many_training_steps=steps,
+                        bottleneck_dir=str(Path(work) / name / "bottlenecks"), summaries_dir=str(Path(work) / name / "logs"),
+                        output_graph=str(Path(work) / name / "g.pb"), output_labels=str(Path(work) / name / "l.txt"),
+                        model_dir=str(Path(work) / "models"), random_seed=seed, no_progress=True, device=device)
+            rows.append({"device": device, "architecture": arch, "images": r.cache.computed,
+                         "bottleneck_s": round(r.bottleneck_seconds, 2),
+                         "images_per_s": round(r.cache.computed / max(r.bottleneck_seconds, 1e-9), 1),
+                         "train_s": round(r.train_seconds, 2), "steps": steps, "test_accuracy": r.test_accuracy})
+    return pd.DataFrame(rows)

@@ -1,0 +1,46 @@
+"""Notebooks 04 (TF1 retrain) and 05 (CPU vs GPU) executed headless in the quick profile, offline."""
+
+import pytest
+
+from labkit import runner
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    found = runner.run_notebooks(["04_retrain_tf1", "05_cpu_vs_gpu"], tmp_path_factory.mktemp("run0405"),
+                                 profile="quick", offline=True, progress=False)
+    return dict(zip(["04_retrain_tf1", "05_cpu_vs_gpu"], found))
+
+
+def _values(run):
+    return {k: v["value"] for k, v in run.results.items()}
+
+
+def test_notebook_04_records_part_c_answers(runs):
+    run = runs["04_retrain_tf1"]
+    assert run.status == "ok", run.error
+    res = _values(run)
+    for lr in ("0_005", "0_01", "1"):
+        assert 0.0 <= res[f"C.lr.{lr}.test_accuracy"] <= 1.0
+    table = res["C.lr.table"]
+    assert [row["run"] for row in table] == ["lr=0.005", "lr=0.01", "lr=1"]
+    assert all(row["bottlenecks_computed"] == 0 for row in table)  # the sweep reuses the cache
+    assert res["C.inception.label_image_flags"] == "--input_layer=Mul --input_height=299 --input_width=299"
+    assert res["C.inception.label_image_top1"]["top1"] in {"daisy", "dandelion", "roses", "sunflowers", "tulips"}
+    assert [row["images_per_class"] for row in res["C.own.learning_curve"]] == [5, 12, 30]
+    src = run.results["C.default.test_accuracy"]["sources"]
+    assert src["retrain base graph mobilenet_0.25_128"].startswith("offline:random-weights")
+    assert src["flowers"].startswith("offline:")
+
+
+def test_notebook_05_measures_every_visible_device(runs):
+    run = runs["05_cpu_vs_gpu"]
+    assert run.status == "ok", run.error
+    res = _values(run)
+    rows = res["C.cpu_vs_gpu.table"]
+    assert {r["architecture"] for r in rows} == {"mobilenet_0.25_128", "inception_v3"}
+    assert "CPU:0" in {r["device"] for r in rows}
+    assert all(r["images"] == 30 and r["bottleneck_s"] > 0 for r in rows)
+    devices = run.results["C.cpu_vs_gpu.table"]["devices"]
+    assert res["C.cpu_vs_gpu.gpu"] == ("no GPU visible" if not any(d.startswith("GPU") for d in devices) else res["C.cpu_vs_gpu.gpu"])
+    assert res["C.cpu_vs_gpu.mobilenet_vs_inception_speed"] > 1.0
