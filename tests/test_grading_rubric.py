@@ -94,3 +94,16 @@ def test_content_hash_changes_with_any_file(tmp_path):
     again = submissions.Student("bo", str(folder), "folder")
     submissions.match(again, ["90_tiny"])
     assert student.sha256 and again.sha256 != student.sha256
+
+
+def test_cli_lists_grade_and_reports_bad_input_clearly(tmp_path, capsys):
+    from labkit import cli
+
+    assert cli.main(["--help"]) == 0 and "grade" in capsys.readouterr().out
+    assert cli.main(["grade", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o"), "--isolation", "process"]) == 1
+    assert "submissions folder" in capsys.readouterr().err
+    assert cli.main(["grade", str(tmp_path), "--out", str(tmp_path / "o"), "--rubric", str(tmp_path / "r.json")]) == 1
+    err = capsys.readouterr().err
+    assert "labkit grade: error: rubric" in err and "does not exist" in err
+    with pytest.raises(SystemExit):
+        cli.main(["grade", str(tmp_path), "--out", "o", "--backend", "spark"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Callable
 
+from labkit.grading import sandbox
 from labkit.grading.worker import grade_student
 
 BACKENDS = ("local", "dask")
@@ -27,10 +28,14 @@ def run_local(jobs: list[dict], workers: int, on_done: Callable[[dict], None]) -
         try:
             for future in as_completed(futures):
                 on_done(future.result())
-        except BaseException:
+        except BaseException:  # Ctrl-C: cancel queued students, kill running sandboxes now
             for future in futures:
                 future.cancel()
+            sandbox.STOP.set()
             raise
+        finally:
+            pool.shutdown(wait=True)
+            sandbox.STOP.clear()
 
 
 def run_dask(jobs: list[dict], scheduler: str, on_done: Callable[[dict], None]) -> None:

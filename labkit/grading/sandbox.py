@@ -31,6 +31,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ import psutil
 
 MARKER = "LABKIT_GRADE_JOB"
 POLL_SECONDS = 0.1
+STOP = threading.Event()  # set on Ctrl-C: every running job is killed (status "interrupted")
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class Limits:
 @dataclass
 class Outcome:
     """How a sandboxed process ended: ``ok`` (exited 0), ``exit`` (non-zero), ``timeout``,
-    ``memory`` or ``output`` (killed by the supervisor)."""
+    ``memory``, ``output`` (killed by the supervisor) or ``interrupted`` (the run was stopped)."""
 
     status: str
     returncode: int | None
@@ -191,7 +193,9 @@ def run(argv: list[str], *, scratch: Path, cwd: Path, env: dict, limits: Limits,
             while popen.poll() is None:
                 rss = _rss(_tree(root))
                 peak = max(peak, rss)
-                if time.monotonic() - started > limits.timeout:
+                if STOP.is_set():
+                    status = "interrupted"
+                elif time.monotonic() - started > limits.timeout:
                     status = "timeout"
                 elif rss > limits.memory_bytes:
                     status = "memory"

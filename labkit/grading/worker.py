@@ -85,7 +85,10 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
                               log=scratch / "child.log", watch_files=[executed])
         run = _read_run(labkit_out / "run.json")
         record.update(seconds=outcome.seconds, peak_rss_mb=round(outcome.peak_rss / 2**20))
-        if outcome.status in KILLED:
+        if outcome.status == "interrupted":
+            record.update(status="interrupted", error={"ename": "Interrupted", "evalue": "grading was stopped",
+                                                       "cell_index": None, "source": ""})
+        elif outcome.status in KILLED:
             where = nbfiles.stopped_at(executed) or {"cell_index": None, "source": ""}
             message = KILLED[outcome.status].format(t=limits.timeout, m=limits.memory_bytes / 2**30,
                                                     p=outcome.peak_rss / 2**30, o=limits.output_bytes / 2**20)
@@ -139,7 +142,7 @@ def grade_student(job: dict) -> dict:
                                                  "error": None, "warnings": [], "executed": None}
                 continue
             record["notebooks"][notebook] = run_notebook(job, student, notebook, rel, out_dir)
-        record["complete"] = True
+        record["complete"] = not sandbox.STOP.is_set()  # an interrupted student is graded again on --resume
     except Exception:  # a grader bug must not lose the other students; --resume retries this one
         record["problems"].append("grader error:\n" + traceback.format_exc()[-2000:])
         record["complete"] = False
