@@ -385,3 +385,20 @@ def test_bad_flags_give_clear_errors(tmp_path):
     run = _labkit("retrain", f"--architecture={ARCH}", f"--image_dir={tmp_path}/nope",
                   f"--summaries_dir={tmp_path}/logs")
     assert run.returncode == 1 and "image directory not found" in run.stderr
+
+
+def test_cache_made_with_another_base_graph_is_recomputed_not_mixed(tmp_path, capsys):
+    from labkit.data import synthetic_flowers
+    from labkit.retrain.train import retrain
+
+    folder = synthetic_flowers.write(tmp_path / "flowers", 4, seed=5, base_size=48)
+    common = dict(architecture=ARCH, how_many_training_steps=3, bottleneck_dir=str(tmp_path / "bn"),
+                  summaries_dir=str(tmp_path / "logs"), output_graph=str(tmp_path / "g.pb"),
+                  output_labels=str(tmp_path / "l.txt"), model_dir=str(tmp_path / "m"), no_progress=True, random_seed=0)
+    first = retrain(folder, offline_base="random", **common)
+    again = retrain(folder, offline_base="random", **common)
+    switched = retrain(folder, offline_base="pretrained", **common)
+    assert first.cache.computed == 20 and again.cache.computed == 0
+    captured = capsys.readouterr()
+    assert switched.cache.computed == 20 and "made with another base graph" in captured.out + captured.err
+    assert "labkit-backbone" in switched.source and "random-weights" in first.source

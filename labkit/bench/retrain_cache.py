@@ -30,7 +30,7 @@ def run(full: bool) -> list[dict]:
     work = Path(tempfile.mkdtemp(prefix="labkit-bench-retrain-"))
     try:
         folder = str(synthetic_flowers.write(work / "flowers", per_class, seed=0, base_size=240))
-        graph_def, source = base_graph.load_base_graph(arch, work / "models")
+        graph_def, source = base_graph.load_base_graph(arch, work / "models", "random")  # real compute
         lists = images.create_image_lists(folder, 10, 10)
         paths = [images.image_path(lists, lab, b, folder) for _, lab, _, b in images.entries(lists)]
         n = len(paths)
@@ -45,7 +45,8 @@ def run(full: bool) -> list[dict]:
         t_one = _time(lambda: [one(p) for p in paths])
         common = dict(architecture=arch_name, bottleneck_dir=str(work / "bn"), summaries_dir=str(work / "logs"),
                       output_graph=str(work / "g.pb"), output_labels=str(work / "l.txt"),
-                      model_dir=str(work / "models"), no_progress=True, random_seed=0)
+                      model_dir=str(work / "models"), no_progress=True, random_seed=0,
+                      offline_base="random")
         cold = retrain(folder, how_many_training_steps=10, **common)
         warm = retrain(folder, how_many_training_steps=10, **common)
         long = retrain(folder, how_many_training_steps=4000, eval_step_interval=400, **common)

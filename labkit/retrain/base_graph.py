@@ -2,8 +2,14 @@
 
 Resolution (announced): ``<model_dir>/<archive>`` (extracted) or an already extracted graph →
 download of the original archive (skipped offline) → an offline frozen graph that labkit builds
-with the *same* input/bottleneck tensor names and sizes (Keras MobileNet v1 / InceptionV3
-with random weights, cached in ``labkit_cache_dir()/retrain``).
+with the *same* input/bottleneck tensor names and sizes, cached in ``labkit_cache_dir()/retrain``.
+Two offline kinds (``--offline_base``):
+
+- ``pretrained`` (default): labkit's offline-pretrained backbone (:mod:`labkit.backbone`, trained on
+  synthetic shapes, never on the target classes) followed by a fixed random linear projection to
+  the bottleneck size — so retraining the final layer is real transfer learning offline.
+- ``random``: the real architecture (Keras MobileNet v1 / InceptionV3) with random weights — the
+  same amount of computation as the original graph, for timing questions (CPU vs GPU, benchmarks).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from labkit.tfsetup import keras, tf
 
 OFFLINE_VERSION = "v2"
 OFFLINE_SEED = 0
+OFFLINE_KINDS = ("pretrained", "random")
 
 
 def read_graph_def(path):
@@ -72,9 +79,10 @@ def _download(arch: Architecture, model_dir: Path) -> Candidate:
     return Candidate(f"download {arch.data_url}", load, network=True)
 
 
-def offline_graph_path(arch: Architecture) -> Path:
-    """Where labkit caches its built offline graph for ``arch``."""
-    return labkit_cache_dir() / "retrain" / f"offline_{arch.base_key}_seed{OFFLINE_SEED}_{OFFLINE_VERSION}.pb"
+def offline_graph_path(arch: Architecture, kind: str = "random") -> Path:
+    """Where labkit caches its built offline graph of ``kind`` for ``arch``."""
+    prefix = "offline" if kind == "random" else f"offline_{kind}"
+    return labkit_cache_dir() / "retrain" / f"{prefix}_{arch.base_key}_seed{OFFLINE_SEED}_{OFFLINE_VERSION}.pb"
 
 
 def _frozen_keras(model, size: int):
@@ -114,12 +122,35 @@ def _calibrate(model, size: int):
     return out.mean(0).astype(np.float32), (out.std(0) + 1e-6).astype(np.float32)
 
 
-def build_offline_graph(arch: Architecture, seed: int = OFFLINE_SEED):
-    """Build the random-weight stand-in for ``arch`` with the original's tensor names and shapes."""
+def _pretrained_body(arch: Architecture, seed: int):
+    """Input scaled as the original (``(x - mean) / std``) → labkit's pretrained backbone →
+    fixed random projection to ``arch.bottleneck_size`` (a Keras model)."""
+    import numpy as np
+
+    from labkit import backbone, hub
+
+    K, S = keras(), arch.input_size
+    path, _ = backbone.ensure("quick")
+    rng = np.random.default_rng(seed)
+    projection = rng.normal(0, 1 / np.sqrt(backbone.FEATURE_DIM), (backbone.FEATURE_DIM, arch.bottleneck_size))
+    inputs = K.Input((S, S, 3))
+    unit = K.layers.Rescaling(arch.input_std / 255.0, offset=arch.input_mean / 255.0)(inputs)  # back to [0, 1]
+    features = hub.hub().KerasLayer(str(path), trainable=False)(unit)
+    project = K.layers.Dense(arch.bottleneck_size, use_bias=False, trainable=False, name="projection")
+    outputs = project(features)
+    project.set_weights([projection.astype("float32")])
+    return K.Model(inputs, outputs)
+
+
+def build_offline_graph(arch: Architecture, seed: int = OFFLINE_SEED, kind: str = "random"):
+    """Build the offline stand-in for ``arch`` (``kind`` pretrained|random) with the original's
+    tensor names and shapes."""
     T, K = tf(), keras()
     K.utils.set_random_seed(seed)
     S = arch.input_size
-    if arch.family == "mobilenet_v1":
+    if kind == "pretrained":
+        model = _pretrained_body(arch, seed)
+    elif arch.family == "mobilenet_v1":
         model = K.applications.MobileNet(input_shape=(S, S, 3), alpha=arch.alpha, weights=None,
                                          classes=1001, classifier_activation=None)
     else:
@@ -150,21 +181,32 @@ def build_offline_graph(arch: Architecture, seed: int = OFFLINE_SEED):
     return T.compat.v1.graph_util.extract_sub_graph(graph.as_graph_def(), keep)  # drops Keras' own input
 
 
-def _offline(arch: Architecture):
+def _offline(arch: Architecture, kind: str):
     def build():
-        path = offline_graph_path(arch)
+        from labkit import backbone
+
+        path = offline_graph_path(arch, kind)
         if not path.exists():
-            print(f"[labkit] building offline {arch.base_key} graph (random weights, seed {OFFLINE_SEED}) "
-                  f"-> {path}", flush=True)
-            write_bytes(path, build_offline_graph(arch).SerializeToString())
-        detail = (f"random-weights {arch.base_key} seed={OFFLINE_SEED} (labkit-built, same tensor names, "
-                  f"BatchNorm statistics and output scale calibrated on 32 synthetic images) {path}")
+            print(f"[labkit] building offline {kind} {arch.base_key} graph (seed {OFFLINE_SEED}) -> {path}", flush=True)
+            write_bytes(path, build_offline_graph(arch, kind=kind).SerializeToString())
+        if kind == "pretrained":
+            detail = (f"{backbone.describe('quick')} + fixed random projection to {arch.bottleneck_size} "
+                      f"(stand-in for {arch.base_key}: same tensor names and sizes, not its architecture) {path}")
+        else:
+            detail = (f"random-weights {arch.base_key} seed={OFFLINE_SEED} (labkit-built, same tensor names, "
+                      f"BatchNorm statistics and output scale calibrated on 32 synthetic images) {path}")
         return read_graph_def(path), Source("offline", detail)
     return build
 
 
-def load_base_graph(arch: Architecture, model_dir="/tmp/imagenet"):
-    """The base ``GraphDef`` for ``arch`` and its :class:`Source` (printed and remembered)."""
+def load_base_graph(arch: Architecture, model_dir="/tmp/imagenet", offline_kind: str = "pretrained"):
+    """The base ``GraphDef`` for ``arch`` and its :class:`Source` (printed and remembered).
+
+    ``offline_kind`` picks the offline stand-in when no real graph is found: ``pretrained``
+    (labkit's backbone, for accuracy questions) or ``random`` (the real architecture, for timing).
+    """
+    if offline_kind not in OFFLINE_KINDS:
+        raise ValueError(f"offline_kind must be one of {OFFLINE_KINDS}, not {offline_kind!r}")
     model_dir = Path(os.path.expanduser(str(model_dir)))
     chain = [_local(arch, model_dir), _download(arch, model_dir)]
-    return resolve(f"retrain base graph {arch.name}", chain, _offline(arch))
+    return resolve(f"retrain base graph {arch.name}", chain, _offline(arch, offline_kind))

@@ -181,13 +181,34 @@ class CacheStats:
     computed_paths: list = field(default_factory=list, repr=False)
 
 
+SOURCES_FILE = ".labkit_base_graphs.json"
+
+
+def base_graph_changed(bottleneck_dir: str, architecture: str, source: str) -> bool:
+    """Remember which base graph filled ``bottleneck_dir`` for ``architecture``; True if it was another.
+
+    The original file layout has no room for this (``<file>_<architecture>.txt``), so a cache made
+    with labkit's offline stand-in and one made with the real archive would otherwise mix silently.
+    """
+    import json
+
+    marker = os.path.join(bottleneck_dir, SOURCES_FILE)
+    known = json.loads(open(marker, encoding="utf-8").read()) if os.path.exists(marker) else {}
+    changed = architecture in known and known[architecture] != source
+    if known.get(architecture) != source:
+        known[architecture] = source
+        write_text(marker, json.dumps(known, indent=1, sort_keys=True))
+    return changed
+
+
 def cache_bottlenecks(get_extractor, image_lists: dict, image_dir: str, bottleneck_dir: str,
                       architecture: str, size: int, categories=CATEGORIES, progress: bool = True,
-                      on_batch_written=None) -> CacheStats:
+                      on_batch_written=None, recompute: bool = False) -> CacheStats:
     """Make sure every image of ``categories`` has a valid cache file; compute the missing ones.
 
     ``get_extractor()`` is only called when something must be computed. ``on_batch_written(n)``
-    (optional) is called after each batch of files is safely on disk.
+    (optional) is called after each batch of files is safely on disk. ``recompute`` ignores
+    existing files (they were made with another base graph).
     """
     from tqdm.auto import tqdm
 
@@ -195,7 +216,7 @@ def cache_bottlenecks(get_extractor, image_lists: dict, image_dir: str, bottlene
     for _, label, category, base_name in entries(image_lists, categories):
         sub_dir = image_lists[label]["dir"]
         target = bottleneck_path(bottleneck_dir, sub_dir, base_name, architecture)
-        if os.path.exists(target):
+        if os.path.exists(target) and not recompute:
             if read_cache_file(target, size) is not None:
                 stats.reused += 1
                 continue

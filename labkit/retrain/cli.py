@@ -46,6 +46,10 @@ EXTRA_FLAGS = [
     ("random_seed", int, None, "labkit: seed for weight init and batch sampling (default: unseeded, like the original)."),
     ("device", str, None, "labkit: place the work on this device, e.g. CPU:0 or GPU:0 (default: TensorFlow's choice)."),
     ("no_progress", "store_true", False, "labkit: no progress bar while computing bottlenecks."),
+    ("offline_base", str, "pretrained",
+     "labkit: the stand-in base graph used when no real archive is found in --model_dir and none can be "
+     "downloaded: 'pretrained' (labkit's offline-pretrained backbone; for accuracy) or 'random' (the real "
+     "architecture with random weights; for timing)."),
 ]
 
 

@@ -162,7 +162,8 @@ def device_timings(image_dir, work: Path, architectures_: list, devices: list, s
             r = retrain(str(image_dir), architecture=arch, how_many_training_steps=steps,
                         bottleneck_dir=str(Path(work) / name / "bottlenecks"), summaries_dir=str(Path(work) / name / "logs"),
                         output_graph=str(Path(work) / name / "g.pb"), output_labels=str(Path(work) / name / "l.txt"),
-                        model_dir=str(Path(work) / "models"), random_seed=seed, no_progress=True, device=device)
+                        model_dir=str(Path(work) / "models"), random_seed=seed, no_progress=True, device=device,
+                        offline_base="random")  # offline: the real architecture, so timings are representative
             rows.append({"device": device, "architecture": arch, "images": r.cache.computed,
                          "bottleneck_s": round(r.bottleneck_seconds, 2),
                          "images_per_s": round(r.cache.computed / max(r.bottleneck_seconds, 1e-9), 1),

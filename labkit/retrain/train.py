@@ -92,7 +92,9 @@ def run(flags) -> RetrainResult:
         if getattr(flags, name) < (0 if name.startswith("how") else 1):
             raise LabkitError(f"--{name}={getattr(flags, name)} must be positive")
     _prepare_dirs(flags)
-    graph_def, source = base_graph.load_base_graph(arch, flags.model_dir)
+    if flags.offline_base not in base_graph.OFFLINE_KINDS:
+        raise LabkitError(f"--offline_base={flags.offline_base!r}: use one of {', '.join(base_graph.OFFLINE_KINDS)}")
+    graph_def, source = base_graph.load_base_graph(arch, flags.model_dir, flags.offline_base)
     image_lists = images.create_image_lists(flags.image_dir, flags.testing_percentage, flags.validation_percentage)
     labels, class_count = list(image_lists), len(image_lists)
     distort = distortions.wanted(flags.flip_left_right, flags.random_crop, flags.random_scale, flags.random_brightness)
@@ -104,9 +106,13 @@ def run(flags) -> RetrainResult:
         return extractor[0]
 
     cached = ("testing", "validation") if distort else images.CATEGORIES
+    recompute = bottlenecks.base_graph_changed(flags.bottleneck_dir, flags.architecture, str(source))
+    if recompute:
+        images.warn(f"bottlenecks in {flags.bottleneck_dir} for {flags.architecture} were made with another base "
+             f"graph; recomputing them with {source}")
     stats = bottlenecks.cache_bottlenecks(get_extractor, image_lists, flags.image_dir, flags.bottleneck_dir,
                                           flags.architecture, arch.bottleneck_size, cached,
-                                          progress=not flags.no_progress)
+                                          progress=not flags.no_progress, recompute=recompute)
     info(f"{stats.computed} bottleneck files created, {stats.reused} reused from {flags.bottleneck_dir} "
          f"({stats.seconds:.1f}s)")
     rng = np.random.default_rng(flags.random_seed)
