@@ -17,7 +17,7 @@ from pathlib import Path
 
 from labkit.atomic import write_json
 
-SECTIONS: list[str] = ["labkit.bench.grading"]  # e.g. "labkit.bench.retrain_cache"
+SECTIONS: list[str] = ["labkit.bench.retrain_cache", "labkit.bench.grading"]
 
 
 def _machine() -> dict:
