@@ -17,6 +17,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "grade": ("labkit.grading.cli", "execute and grade a class's submitted notebooks (sandboxed, resumable)"),
     "retrain": ("labkit.retrain.cli", "TF1 retrain.py (TensorFlow for Poets): bottlenecks + new final layer"),
     "label-image": ("labkit.retrain.label_image", "TF1 label_image.py: top-5 labels of an image with a retrained graph"),
+    "make-image-classifier": ("labkit.classifier.cli", "TF Hub make_image_classifier: train a classifier on an image folder"),
+    "classify": ("labkit.classify", "top-3 classes of images with a SavedModel, TFLite file or retrained graph"),
 }
 
 

@@ -1,0 +1,79 @@
+"""``--tfhub_module``: a handle, a registry name, ``offline`` or a local SavedModel folder.
+
+Policy for a handle (or registry name) that is in no cache and cannot be downloaded:
+- with the offline switch (``labkit --offline`` / ``LABKIT_OFFLINE=1``) labkit's own backbone is
+  used instead, announced loudly (``OFFLINE DEFAULT … instead of <handle>``);
+- otherwise it is an error saying how to provide the module. labkit never trains on a different
+  model than the one named without being told to.
+"""
+
+from __future__ import annotations
+
+import socket
+from labkit import hub, provenance
+from labkit.errors import SourceNotFound
+
+DOWNLOAD_TIMEOUT_S = 30
+
+
+def _is_handle_or_name(text: str) -> bool:
+    return "://" in text or text.startswith(("gs:", "hub:")) or hub.spec_for(text) is not None
+
+
+def _try_download(handle: str) -> str | None:
+    """Download ``handle`` into the TF Hub cache; the reason it failed, or ``None`` on success."""
+    old = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    try:
+        hub.hub().resolve(handle)
+        return None
+    except Exception as exc:  # any failure here means "not reachable from this machine"
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}"
+    finally:
+        socket.setdefaulttimeout(old)
+
+
+def unreachable(text: str, handle: str, why: str) -> SourceNotFound:
+    """The guidance for a module that is neither cached nor downloadable."""
+    return SourceNotFound(
+        f"--tfhub_module={text}: cannot load {handle} ({why}).\n"
+        "Provide it in one of these ways:\n"
+        f"  * put the extracted module in the TF Hub cache: {hub.cached_module_dir(handle)}\n"
+        "    (TFHUB_CACHE_DIR/<sha1 of the handle>; TFHUB_CACHE_DIR is now "
+        f"{hub.tfhub_cache_dir()}), or\n"
+        "  * download the module's .tar.gz elsewhere, extract it and pass the folder: --tfhub_module=/path/to/module, or\n"
+        "  * use labkit's own offline backbone: --tfhub_module=offline (or run with `labkit --offline` / "
+        "LABKIT_OFFLINE=1, which substitutes it for an unreachable handle and says so).")
+
+
+def resolve(text: str, *, backbone_size: str = "quick") -> hub.ResolvedModule:
+    """The module named by ``--tfhub_module``, following the policy in the module docstring."""
+    text = str(text)
+    if text == hub.OFFLINE or not _is_handle_or_name(text):
+        return hub.resolve_module(text, backbone_size=backbone_size)  # offline, or a local folder
+    spec = hub.spec_for(text)
+    handle = spec.handle if spec else text
+    if not hub.is_saved_model_dir(hub.cached_module_dir(handle)) and not provenance.offline_mode():
+        why = _try_download(handle)
+        if why is not None:
+            raise unreachable(text, handle, why)
+    return hub.resolve_module(text, backbone_size=backbone_size, what=f"hub module {text}")
+
+
+def image_size(resolved: hub.ResolvedModule, requested: int | None, wanted: str = "") -> int:
+    """The input size: the module's fixed size (a conflicting request is an error, as in the
+    original), else ``requested``; for labkit's backbone standing in for a known module, that
+    module's size; for the backbone itself its native size."""
+    from labkit import backbone
+
+    if resolved.spec.name == hub.OFFLINE and requested is None:
+        stand_in = hub.spec_for(wanted) if wanted else None
+        size = (stand_in.image_size if stand_in else None) or backbone.NATIVE_SIZE
+        print(f"[labkit] labkit's backbone takes any image size; using {size} (pass --image_size to change it)")
+        return size
+    return hub.image_size_for(resolved, requested, strict=True)
+
+
+def describe(resolved: hub.ResolvedModule) -> str:
+    """Where the module came from, for logs and results."""
+    return f"{resolved.path_or_handle} ({resolved.source})"

@@ -1,0 +1,206 @@
+"""``labkit classify``: the homework's inference script — top-3 classes with probabilities per image.
+
+Works with the three model formats of the lab::
+
+    labkit classify --saved_model_dir D --labels L IMAGE…   # make-image-classifier's SavedModel
+    labkit classify --tflite F --labels L IMAGE…            # its TFLite file
+    labkit classify --graph G --labels L IMAGE…             # a frozen graph from `labkit retrain`
+
+SavedModel and TFLite inputs are RGB images in [0, 1], bilinear-resized to the model's input size
+(read from its signature), exactly as in training. Frozen graphs are read as ``label_image`` does
+(TF1 bilinear resize, ``(x - mean) / std``); the input size comes from the graph when it fixes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from labkit.errors import LabkitError
+from labkit.tfsetup import tf
+
+
+def load_labels(path) -> list[str]:
+    """One label per line (the labels file written next to the model)."""
+    if not Path(path).is_file():
+        raise LabkitError(f"--labels={path}: file not found (the file written by --labels_output_file or "
+                          "--output_labels)")
+    return [line.rstrip("\r") for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _as_probabilities(scores: np.ndarray) -> np.ndarray:
+    if np.all(scores >= 0) and abs(float(scores.sum()) - 1.0) < 1e-3:
+        return scores
+    exp = np.exp(scores - scores.max())
+    return exp / exp.sum()  # logits → softmax
+
+
+def _unit_image(path, size: int) -> np.ndarray:
+    from labkit.data.image_folder import load_image
+
+    if not Path(path).is_file():
+        raise LabkitError(f"image {path}: file not found")
+    return load_image(path, size).astype(np.float32)[None] / 255.0
+
+
+class SavedModelClassifier:
+    """A SavedModel's ``serving_default`` signature on [0, 1] images."""
+
+    def __init__(self, path):
+        from labkit.hub import is_saved_model_dir
+
+        if not is_saved_model_dir(path):
+            raise LabkitError(f"--saved_model_dir={path}: not a SavedModel folder (no saved_model.pb); pass the "
+                              "folder written by `labkit make-image-classifier --saved_model_dir=…`")
+        self.model = tf().saved_model.load(str(path))
+        self.signature = self.model.signatures["serving_default"]
+        self.input_name, spec = next(iter(self.signature.structured_input_signature[1].items()))
+        self.size = spec.shape[1]
+        self.describe = f"SavedModel {path}"
+
+    def __call__(self, image_path, image_size=None) -> np.ndarray:
+        size = self.size or image_size
+        if size is None:
+            raise LabkitError(f"{self.describe} accepts any image size: pass --image_size")
+        out = self.signature(**{self.input_name: tf().constant(_unit_image(image_path, size))})
+        return np.asarray(next(iter(out.values())))[0]
+
+
+class TFLiteClassifier:
+    """A ``.tflite`` file run with the TFLite interpreter."""
+
+    def __init__(self, path):
+        if not Path(path).is_file():
+            raise LabkitError(f"--tflite={path}: file not found (the file written by --tflite_output_file)")
+        self.interpreter = _interpreter(str(path))
+        self.interpreter.allocate_tensors()
+        self.input = self.interpreter.get_input_details()[0]
+        self.output = self.interpreter.get_output_details()[0]
+        self.size = int(self.input["shape"][1])
+        self.describe = f"TFLite {path}"
+
+    def __call__(self, image_path, image_size=None) -> np.ndarray:
+        self.interpreter.set_tensor(self.input["index"], _unit_image(image_path, self.size))
+        self.interpreter.invoke()
+        return np.asarray(self.interpreter.get_tensor(self.output["index"]))[0]
+
+
+def _interpreter(path):
+    import warnings
+
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "tf.lite.Interpreter is deprecated": still the one shipped here
+            return tf().lite.Interpreter(model_path=path)
+    return Interpreter(model_path=path)
+
+
+class GraphClassifier:
+    """A frozen TF1 graph (``labkit retrain --output_graph``), read like ``label_image``."""
+
+    def __init__(self, path, input_layer="input", output_layer="final_result", input_mean=128.0, input_std=128.0):
+        from labkit.retrain import label_image
+
+        self.li = label_image
+        self.graph = label_image.load_graph(path)
+        try:
+            self.input = self.graph.get_operation_by_name("import/" + input_layer).outputs[0]
+        except KeyError:
+            raise label_image._wrong_input(self.graph, f"--input_layer={input_layer}: no such op in {path}") from None
+        try:
+            self.output = self.graph.get_operation_by_name("import/" + output_layer).outputs[0]
+        except KeyError:
+            raise LabkitError(f"--output_layer={output_layer}: no such op in {path}") from None
+        shape = self.input.shape.as_list() if self.input.shape.rank == 4 else [None] * 4
+        self.size = shape[1] if shape[1] == shape[2] else None
+        self.mean, self.std = input_mean, input_std
+        self.session = tf().compat.v1.Session(graph=self.graph)
+        self.describe = f"frozen graph {path} ({input_layer} → {output_layer})"
+
+    def __call__(self, image_path, image_size=None) -> np.ndarray:
+        size = self.size or image_size or 224
+        if not Path(image_path).is_file():
+            raise LabkitError(f"image {image_path}: file not found")
+        pixels = self.li.read_image(image_path, size, size, self.mean, self.std)
+        return np.asarray(self.session.run(self.output, {self.input: pixels})).reshape(-1)
+
+
+def top_k(scores: np.ndarray, labels: list[str], k: int = 3) -> list[tuple[str, float]]:
+    """The ``k`` best ``(label, probability)`` pairs, best first."""
+    probs = _as_probabilities(np.asarray(scores, np.float64))
+    if len(labels) != probs.size:
+        raise LabkitError(f"the labels file has {len(labels)} labels but the model has {probs.size} outputs; "
+                          "use the labels file written together with this model")
+    best = np.argsort(-probs, kind="stable")[:k]
+    return [(labels[i], float(probs[i])) for i in best]
+
+
+def classify_images(model, labels, images, k: int = 3, image_size=None) -> list[dict]:
+    """``[{"image", "top": [{"label", "probability"}, …]}, …]`` for every image."""
+    return [{"image": str(image), "top": [{"label": label, "probability": round(p, 6)}
+                                           for label, p in top_k(model(image, image_size), labels, k)]}
+            for image in images]
+
+
+def format_table(rows: list[dict], describe: str = "") -> str:
+    """Per image: its path, then rank, label and probability of the top classes."""
+    lines = [f"# {describe}"] if describe else []
+    for row in rows:
+        lines.append(row["image"])
+        width = max(len(t["label"]) for t in row["top"])
+        lines += [f"  {i}. {t['label'].ljust(width)}  {t['probability']:.5f}" for i, t in enumerate(row["top"], 1)]
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="labkit classify", description="Top-k classes with probabilities per image.")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files to classify")
+    model = p.add_mutually_exclusive_group(required=True)
+    model.add_argument("--saved_model_dir", help="SavedModel folder from make-image-classifier")
+    model.add_argument("--tflite", help=".tflite file from make-image-classifier --tflite_output_file")
+    model.add_argument("--graph", help="frozen graph from `labkit retrain --output_graph`")
+    p.add_argument("--labels", required=True, help="labels file (one per line, model output order)")
+    p.add_argument("--top_k", type=int, default=3, help="how many classes to show (default: 3)")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    p.add_argument("--image_size", type=int, help="input size for models that accept any size")
+    g = p.add_argument_group("frozen graphs (as label_image)")
+    g.add_argument("--input_layer", default="input", help="input op (default: input; Mul for inception_v3)")
+    g.add_argument("--output_layer", default="final_result", help="output op (default: final_result)")
+    g.add_argument("--input_mean", type=float, default=128.0, help="input mean (default: 128; 0 is honoured)")
+    g.add_argument("--input_std", type=float, default=128.0, help="input std (default: 128)")
+    return p
+
+
+def open_model(args):
+    """The classifier for whichever model flag was given."""
+    if args.saved_model_dir:
+        return SavedModelClassifier(args.saved_model_dir)
+    if args.tflite:
+        return TFLiteClassifier(args.tflite)
+    if args.input_std == 0:
+        raise LabkitError("--input_std must not be 0")
+    return GraphClassifier(args.graph, args.input_layer, args.output_layer, args.input_mean, args.input_std)
+
+
+def main(argv=None) -> int:
+    """Entry point of ``labkit classify``."""
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if args.top_k < 1:
+        raise LabkitError("--top_k must be at least 1")
+    labels = load_labels(args.labels)
+    model = open_model(args)
+    rows = classify_images(model, labels, args.images, args.top_k, args.image_size)
+    print(json.dumps(rows, indent=2) if args.format == "json" else format_table(rows, model.describe))
+    return 0
+
+
+if __name__ == "__main__":
+    from labkit.cli import main as labkit_main
+
+    sys.exit(labkit_main(["classify", *sys.argv[1:]]))
