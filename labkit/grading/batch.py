@@ -73,7 +73,7 @@ def grade(submissions, out_dir, rubric_path=None, *, workers: int = 2, limits: s
                      "limits": asdict(limits), "isolation": level, "out_dir": str(out_dir),
                      "cache_env": {}, "read_only": []})
     if jobs and warmup:
-        run.warnings += shared.prepare(rub.notebooks, offline)
+        run.warnings += shared.prepare(rub.notebooks, offline, profile=profile)
     caches = {name: path for name, path in shared.cache_dirs().items() if path.exists() or name == "LABKIT_CACHE"}
     for job in jobs:
         job["cache_env"] = {name: str(path) for name, path in caches.items()}
