@@ -52,6 +52,8 @@ class Question:
     kind: str = "any"
     credit: Credit = Credit()
     profiles: dict = field(default_factory=dict)  # profile name -> Credit overriding ``credit``
+    timing: bool = False  # a wall-time figure: reported by regression runs, never failed on
+    baseline_tolerance: float | None = None  # allowed change vs the CI baseline (None: presence only)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -63,6 +65,10 @@ class Question:
                  "kind": self.kind, "credit": self.credit.to_dict()}
         if self.profiles:
             entry["profiles"] = {name: rule.to_dict() for name, rule in self.profiles.items()}
+        if self.timing:
+            entry["timing"] = True
+        if self.baseline_tolerance is not None:
+            entry["baseline_tolerance"] = self.baseline_tolerance
         return entry
 
 
@@ -77,14 +83,133 @@ QUESTIONS += [
              Credit(equals=101770)),
     Question("A1.accuracy.test", "A.1", "01_mnist_quickstart",
              "How good is it? (test accuracy after training)", "number",
-             Credit(min=0.85), profiles={"full": Credit(min=0.97)}),
+             Credit(min=0.85), profiles={"full": Credit(min=0.97)}, baseline_tolerance=0.05),
     Question("A1.train.seconds", "A.1", "01_mnist_quickstart",
-             "How long did training take (seconds)?", "number", Credit()),
+             "How long did training take (seconds)?", "number", Credit(), timing=True),
     Question("A1.beat_it.table", "A.1", "01_mnist_quickstart",
              "Can you beat it? (the comparison table of candidate models)", "table", Credit(min_items=2)),
     Question("A1.beat_it.best", "A.1", "01_mnist_quickstart",
              "Which candidate is best, and its test accuracy?", "dict",
-             Credit(field="test_accuracy", min=0.85), profiles={"full": Credit(field="test_accuracy", min=0.97)}),
+             Credit(field="test_accuracy", min=0.85), profiles={"full": Credit(field="test_accuracy", min=0.97)},
+             baseline_tolerance=0.05),
+]
+
+
+# --- 02 · Part A.2: transfer learning with TF Hub --------------------------------------------
+_A2 = "02_transfer_learning_hub"
+QUESTIONS += [
+    Question("A2.classifier.top5", "A.2", _A2, "The ImageNet classifier on one image: its top-5 labels "
+             "(or why it was skipped)", "text", Credit(non_empty=True)),
+    Question("A2.backbone.linear_probe", "A.2", _A2, "Is the feature extractor really pretrained? Linear-probe "
+             "accuracy of its features vs random weights", "dict", Credit(field="margin", min=0.1), baseline_tolerance=0.15),
+    Question("A2.backbone.pretrained_beats_random", "A.2", _A2, "Do pretrained features beat random ones?", "any", Credit()),
+    Question("A2.batch.table", "A.2", _A2, "Throughput and peak memory per batch size", "table", Credit(min_items=2), timing=True),
+    Question("A2.batch.largest_within_budget", "A.2", _A2, "Out of memory on a small device: the largest batch size "
+             "that fits the memory budget", "dict", Credit(field="largest_batch", min=1)),
+    Question("A2.frozen.trainable_params", "A.2", _A2, "Are the feature-extractor layers frozen? (trainable parameter "
+             "counts)", "dict", Credit(field="feature_extractor_trainable", equals=0)),
+    Question("A2.frozen.test_accuracy", "A.2", _A2, "Test accuracy with the feature extractor frozen", "number",
+             Credit(min=0.4), baseline_tolerance=0.15),
+    Question("A2.finetune.test_accuracy", "A.2", _A2, "Test accuracy fine-tuned at a low learning rate", "number",
+             Credit(min=0.3), baseline_tolerance=0.2),
+    Question("A2.finetune_same_lr.test_accuracy", "A.2", _A2, "Test accuracy fine-tuned at the frozen run's learning "
+             "rate (often unstable)", "number", Credit(min=0.0)),
+    Question("A2.finetune.table", "A.2", _A2, "Frozen vs fine-tuned comparison", "table", Credit(min_items=3)),
+    Question("A2.finetune.explanation", "A.2", _A2, "Can you improve accuracy — frozen vs fine-tuning, and why is "
+             "fine-tuning unstable?", "text", Credit(non_empty=True)),
+    Question("A2.export.max_abs_diff", "A.2", _A2, "Exported and reloaded model: largest prediction difference",
+             "number", Credit(max=1e-5)),
+]
+
+# --- 04 · Part C: TF1 retrain ------------------------------------------------------------------
+_C4 = "04_retrain_tf1"
+QUESTIONS += [
+    Question("C.default.test_accuracy", "C", _C4, "Final test accuracy of the default retrain", "number",
+             Credit(min=0.5), baseline_tolerance=0.15),
+    Question("C.default.base_graph", "C", _C4, "Which base graph was retrained", "text", Credit(non_empty=True)),
+    Question("C.lr.0_005.test_accuracy", "C", _C4, "Learning rate 0.005: test accuracy", "number", Credit(min=0.3),
+             baseline_tolerance=0.2),
+    Question("C.lr.0_01.test_accuracy", "C", _C4, "Learning rate 0.01 (default): test accuracy", "number",
+             Credit(min=0.3), baseline_tolerance=0.2),
+    Question("C.lr.1.test_accuracy", "C", _C4, "Learning rate 1.0: test accuracy — still usable?", "number",
+             Credit(min=0.0), baseline_tolerance=0.3),
+    Question("C.lr.table", "C", _C4, "Learning rates compared: accuracy and time", "table", Credit(min_items=3)),
+    Question("C.lr.best", "C", _C4, "Which learning rate did best at the same step count?", "text", Credit(non_empty=True)),
+    Question("C.own.learning_curve", "C", _C4, "Your own images: accuracy for few vs many images per class",
+             "table", Credit(min_items=2)),
+    Question("C.own.test_accuracy", "C", _C4, "Your own images: test accuracy with the most images", "number",
+             Credit(min=0.4), baseline_tolerance=0.2),
+    Question("C.inception.test_accuracy", "C", _C4, "inception_v3 retrain: test accuracy", "number", Credit(min=0.0),
+             baseline_tolerance=0.3),
+    Question("C.inception.label_image_flags", "C", _C4, "What to pass to label_image for inception_v3", "text",
+             Credit(equals="--input_layer=Mul --input_height=299 --input_width=299")),
+    Question("C.inception.label_image_top1", "C", _C4, "label_image on an inception_v3 graph: top-1 label", "dict",
+             Credit(field="top1", non_empty=True)),
+    Question("C.inception.tensorboard_answer", "C", _C4, "Can TensorBoard's graph view tell you the input layer?",
+             "text", Credit(non_empty=True)),
+]
+
+# --- 05 · Part C: CPU vs GPU ------------------------------------------------------------------
+_C5 = "05_cpu_vs_gpu"
+QUESTIONS += [
+    Question("C.cpu_vs_gpu.table", "C", _C5, "Bottleneck and training time on every visible device", "table",
+             Credit(min_items=2), timing=True),
+    Question("C.cpu_vs_gpu.gpu", "C", _C5, "Which GPU was used (or that none is visible)", "text", Credit(non_empty=True)),
+    Question("C.cpu_vs_gpu.explanation", "C", _C5, "CPU vs GPU — why the difference?", "text", Credit(non_empty=True)),
+    Question("C.cpu_vs_gpu.mobilenet_vs_inception_speed", "C", _C5, "How many times faster is MobileNet than "
+             "inception_v3 (images/s)?", "number", Credit(min=1.0), timing=True),
+]
+
+# --- 06 · optional: object detection -----------------------------------------------------------
+_D6 = "06_object_detection"
+QUESTIONS += [
+    Question("D.fast.ms_per_image", "D", _D6, "Single-shot detector: time per image (ms)", "number", Credit(), timing=True),
+    Question("D.slow.ms_per_image", "D", _D6, "Two-stage detector: time per image (ms)", "number", Credit(), timing=True),
+    Question("D.slow_over_fast_time", "D", _D6, "How many times slower is the two-stage detector?", "number",
+             Credit(min=1.0), timing=True),
+    Question("D.table", "D", _D6, "Detections, precision/recall and IoU of both detectors", "table", Credit(min_items=2)),
+    Question("D.agreement", "D", _D6, "How often do the two detectors agree?", "number", Credit(min=0.0, max=1.0),
+             baseline_tolerance=0.25),
+]
+
+# --- 07 · conceptual questions with computed evidence -----------------------------------------
+_K7 = "07_concepts"
+QUESTIONS += [
+    Question("K4.table", "concepts", _K7, "MobileNet vs Inception: parameters, multiply-adds and CPU latency",
+             "table", Credit(min_items=6)),
+    Question("K4.inception_over_mobilenet_v2_macs", "concepts", _K7, "Inception V3's multiply-adds as a multiple "
+             "of MobileNetV2's", "number", Credit(min=10), baseline_tolerance=0.5),
+    Question("K5.linear_probe", "concepts", _K7, "What is a bottleneck? Linear-probe accuracy of pretrained vs "
+             "random bottlenecks", "dict", Credit(field="margin", min=0.1), baseline_tolerance=0.15),
+    Question("K6.timing", "concepts", _K7, "Bottleneck caching vs layer freezing: seconds per epoch", "dict",
+             Credit(field="speedup_per_epoch", min=1.0), timing=True),
+    Question("K7.trainable_counts", "concepts", _K7, "How the lab used the previous layers: frozen vs trainable "
+             "parameters", "dict", Credit(field="feature_extractor_trainable", equals=0)),
+]
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A conceptual question (answered in prose in ``answers/conceptual.md``, with evidence)."""
+
+    id: str
+    text: str
+
+
+CONCEPTS: list[Concept] = [
+    Concept("K1", "What is TensorFlow; who is the leading contributor?"),
+    Concept("K2", "What is TensorRT; how does it differ from TensorFlow?"),
+    Concept("K3", "What is ImageNet; how many images and classes?"),
+    Concept("K4", "MobileNet vs GoogLeNet/Inception"),
+    Concept("K5", "What is a bottleneck?"),
+    Concept("K6", "Bottleneck caching vs layer freezing"),
+    Concept("K7", "How did the lab use the previous layers?"),
+    Concept("K8", "Low learning rate (0.005): precision and time?"),
+    Concept("K9", "Learning rate 1.0: still usable?"),
+    Concept("K10", "Your own images: accuracy, few or many images?"),
+    Concept("K11", "CPU vs GPU training time, and why?"),
+    Concept("K12", "inception_v3: CPU vs GPU?"),
+    Concept("K13", "What to pass to label_image for inception_v3; can TensorBoard's graph view tell you?"),
 ]
 
 
