@@ -23,6 +23,16 @@ PROFILES: dict[str, dict[str, dict]] = {
                  "EPOCHS": 10, "VALIDATION_SPLIT": 0.2, "SEED": 123, "LEARNING_RATE": 0.001,
                  "FINE_TUNE_LEARNING_RATE": 0.00001, "BATCH_SIZES": [4, 8, 16, 32, 64], "MEMORY_BUDGET_GB": 8.0},
     },
+    "03_make_image_classifier": {
+        "quick": {"MODULE": "mobilenet_v2_100_224", "OTHER_MODULE": "inception_v3", "BACKBONE_BUILD": "quick",
+                  "IMAGE_SIZE": 64, "OTHER_IMAGE_SIZE": 96, "IMAGES_PER_CLASS": 40, "EPOCHS": 10, "BATCH_SIZE": 10,
+                  "BATCH_SIZES": [32, 4], "BATCH_EPOCHS": 2, "LEARNING_RATES": [0.001, 0.005, 1.0],
+                  "OWN_IMAGES_DIR": "", "OWN_IMAGES_PER_CLASS": 30, "OWN_COUNTS": [2, 6, 24], "SEED": 0},
+        "full": {"MODULE": "mobilenet_v2_100_224", "OTHER_MODULE": "inception_v3", "BACKBONE_BUILD": "full",
+                 "IMAGE_SIZE": 224, "OTHER_IMAGE_SIZE": 299, "IMAGES_PER_CLASS": 0, "EPOCHS": 50, "BATCH_SIZE": 10,
+                 "BATCH_SIZES": [32, 4], "BATCH_EPOCHS": 3, "LEARNING_RATES": [0.001, 0.005, 1.0],
+                 "OWN_IMAGES_DIR": "", "OWN_IMAGES_PER_CLASS": 100, "OWN_COUNTS": [2, 5, 20, 50, 80], "SEED": 0},
+    },
     "06_object_detection": {
         "quick": {"IMAGE_SIZE": 64, "TRAIN_IMAGES": 400, "TEST_IMAGES": 40, "EPOCHS": 40, "HEAD_EPOCHS": 6,
                   "THRESHOLD": 0.4, "IMAGES_DIR": "", "FAST_MODEL": "", "SLOW_MODEL": "", "SEED": 0},

@@ -81,7 +81,7 @@ def compute_features(layer, paths, image_size: int, cache: FeatureCache | None, 
                      progress: bool = True, desc: str = "feature vectors") -> tuple[np.ndarray, int]:
     """Feature vectors of ``paths`` (cached ones read, the rest computed in batches and stored);
     returns ``(features [n, d], number computed)``. Decoding overlaps with the module's work."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     keys = [file_key(p) for p in paths]
     found = {i: v for i, k in enumerate(keys) if cache and (v := cache.get(k)) is not None}

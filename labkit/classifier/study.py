@@ -1,0 +1,146 @@
+"""Notebook 03 helpers: the Part B questions as small, parameterised studies on make-image-classifier."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from labkit import hub, memory
+from labkit.classifier import features, train
+from labkit.classifier.split import Split, keras_file_order
+
+
+def split_folder(folder, validation_split: float = 0.2) -> Split:
+    """The original's split of an :class:`~labkit.data.ImageFolder` (possibly a per-class subset)."""
+    train_items, val_items = [], []
+    for index, name in enumerate(folder.class_names):
+        kept = set(folder.files[name])
+        files = [p for p in keras_file_order(folder.root / name) if p in kept]
+        cut = int(validation_split * len(files))
+        val_items += [(p, index) for p in files[:cut]]
+        train_items += [(p, index) for p in files[cut:]]
+    return Split(folder.root, list(folder.class_names), train_items, val_items)
+
+
+def command_line(image_dir, module: str, image_size: int, epochs: int, batch_size: int, out: str) -> str:
+    """The homework's command line with labkit's program name (for display)."""
+    return (f"labkit make-image-classifier --image_dir {image_dir} --tfhub_module {module} "
+            f"--image_size {image_size} --saved_model_dir {out}/model --labels_output_file {out}/labels.txt "
+            f"--train_epochs {epochs} --batch_size {batch_size}")
+
+
+def run(split: Split, module: hub.ResolvedModule, image_size: int, **options) -> train.TrainResult:
+    """One quiet training run (the notebook shows tables instead of Keras logs)."""
+    options.setdefault("verbose", 0)
+    options.setdefault("progress", False)
+    options.setdefault("tfhub_module", module.spec.name)
+    return train.make_image_classifier(str(split.image_dir), split=split, module=module, image_size=image_size,
+                                       **options)
+
+
+def compare_batch_sizes(split: Split, module, image_size: int, batch_sizes, *, epochs: int, seed: int = 0):
+    """Per batch size, the original's full forward pass: seconds per epoch, steps, accuracy, peak memory."""
+    import pandas as pd
+
+    rows = []
+    for batch in batch_sizes:
+        result = run(split, module, image_size, batch_size=batch, train_epochs=epochs, fast_path=False, seed=seed)
+        x = features.load_images([p for p, _ in split.train[:max(batch_sizes)]], image_size)
+        y = np.eye(len(split.class_names), dtype=np.float32)[[label for _, label in split.train[:len(x)]]]
+        peak = memory.measure_batch_sizes(result.model, x, y, [batch], steps=2)["peak_mb"].iloc[0]
+        rows.append({"batch_size": batch, "steps_per_epoch": len(split.train) // batch,
+                     "seconds_per_epoch": round(float(np.mean(result.epoch_seconds[1:] or result.epoch_seconds)), 3),
+                     "val_accuracy": round(result.val_accuracy, 4), "peak_mb": round(float(peak), 1)})
+    return pd.DataFrame(rows)
+
+
+def explain_batch_sizes(table) -> str:
+    """The batch-size answer, from the measured numbers."""
+    big, small = table.iloc[0], table.iloc[-1]
+    return (f"Batch {int(big.batch_size)}: {big.seconds_per_epoch:.2f}s/epoch, {int(big.steps_per_epoch)} steps, "
+            f"val accuracy {big.val_accuracy:.3f}, peak {big.peak_mb:.0f} MB. Batch {int(small.batch_size)}: "
+            f"{small.seconds_per_epoch:.2f}s/epoch, {int(small.steps_per_epoch)} steps, val accuracy "
+            f"{small.val_accuracy:.3f}, peak {small.peak_mb:.0f} MB. Activation memory grows with the batch (large "
+            "batches run out of memory on small GPUs); small batches make more, noisier updates per epoch and use "
+            "the hardware less efficiently, and batch-norm statistics get unreliable below ~8 when fine-tuning.")
+
+
+def other_module(name: str, split: Split, *, requested_size: int, backbone_size: str = "quick", seed: int = 0,
+                 epochs: int = 5, batch_size: int = 10) -> dict:
+    """Train with another feature vector: what the registry says, what was used, what had to change."""
+    spec = hub.REGISTRY[name]
+    module = hub.resolve_module(name, backbone_size=backbone_size)
+    size = hub.image_size_for(module, requested_size, strict=False)
+    started = time.perf_counter()
+    result = run(split, module, size, train_epochs=epochs, batch_size=batch_size, seed=seed)
+    used_dim = int(result.model.layers[-1].weights[0].shape[0])
+    return {
+        "registry": {"name": name, "handle": spec.handle, "image_size": spec.image_size, "feature_size": spec.output_dim},
+        "used": {"source": str(module.source), "image_size": size, "feature_size": used_dim,
+                 "offline_stand_in": module.is_offline_default},
+        "changes": [f"--tfhub_module {spec.handle}", f"--image_size {spec.image_size} (or omit it: read from the module)",
+                    f"dense head input {spec.output_dim} instead of 1280 (built automatically)",
+                    "a larger, slower network: expect several times the time per image and more memory"],
+        "val_accuracy": round(result.val_accuracy, 4), "seconds": round(time.perf_counter() - started, 2)}
+
+
+def timing(result: train.TrainResult, full_epoch_seconds: float) -> dict:
+    """Where the training time went, and the original's estimated time (one full epoch × epochs)."""
+    epochs = len(result.epoch_seconds)
+    return {"feature_seconds": round(result.feature_seconds, 2), "train_seconds": round(result.train_seconds, 2),
+            "total_seconds": round(result.total_seconds, 2), "epochs": epochs,
+            "seconds_per_epoch": round(result.train_seconds / max(1, epochs), 3),
+            "original_estimate_seconds": round(full_epoch_seconds * epochs, 2),
+            "speedup": round(full_epoch_seconds * epochs / max(result.total_seconds, 1e-9), 1)}
+
+
+def compare_learning_rates(split: Split, module, image_size: int, rates, *, epochs: int, batch_size: int,
+                           seed: int = 0) -> dict:
+    """One run per learning rate (same split, seed and epochs): ``{rate: TrainResult}``."""
+    return {rate: run(split, module, image_size, learning_rate=rate, train_epochs=epochs, batch_size=batch_size,
+                      seed=seed) for rate in rates}
+
+
+def learning_rate_table(runs: dict):
+    import pandas as pd
+
+    return pd.DataFrame([{"learning_rate": rate, "final_val_accuracy": round(r.val_accuracy, 4),
+                          "best_val_accuracy": round(max(r.history["val_accuracy"]), 4),
+                          "final_loss": round(r.history["loss"][-1], 4), "train_seconds": round(r.train_seconds, 2)}
+                         for rate, r in runs.items()])
+
+
+def plot_curves(runs: dict, key: str = "val_accuracy", label: str = "learning rate", ax=None):
+    """Validation accuracy per epoch of every run."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots(figsize=(7, 3.5))[1]
+    for name, r in runs.items():
+        ax.plot(np.arange(1, len(r.history[key]) + 1), r.history[key], marker="o", label=f"{label} {name}")
+    ax.set(xlabel="epoch", ylabel=key.replace("_", " "), ylim=(0, 1.02))
+    ax.legend(fontsize=8)
+    return ax
+
+
+def learning_curve(split: Split, module, image_size: int, counts, *, epochs: int, batch_size: int, seed: int = 0):
+    """Validation accuracy (same validation set) against training images per class."""
+    import pandas as pd
+
+    rows = []
+    for n in counts:
+        subset = split.limit_train(n)
+        r = run(subset, module, image_size, train_epochs=epochs, batch_size=min(batch_size, len(subset.train)), seed=seed)
+        rows.append({"images_per_class": n, "train_images": len(subset.train),
+                     "val_images": len(subset.validation), "val_accuracy": round(r.val_accuracy, 4)})
+    return pd.DataFrame(rows)
+
+
+def plot_learning_curve(table, ax=None):
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+    ax.plot(table["images_per_class"], table["val_accuracy"], marker="o")
+    ax.set(xlabel="training images per class", ylabel="validation accuracy", ylim=(0, 1.02),
+           title="few vs many images per class")
+    return ax
