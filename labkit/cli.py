@@ -13,6 +13,7 @@ from labkit.errors import LabkitError
 # name -> (module with main(argv), one-line help). Add new subcommands here.
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("labkit.runner", "execute notebooks headless with papermill in a profile (quick/full)"),
+    "answers": ("labkit.answers", "build the answer key (answers/ANSWERS.md, answers.json) from recorded results"),
     "bench": ("labkit.bench", "run every speed comparison side by side and print the ratios"),
     "grade": ("labkit.grading.cli", "execute and grade a class's submitted notebooks (sandboxed, resumable)"),
     "retrain": ("labkit.retrain.cli", "TF1 retrain.py (TensorFlow for Poets): bottlenecks + new final layer"),

@@ -177,7 +177,14 @@ def main(argv) -> int:
                         help="skip every network attempt (also LABKIT_OFFLINE=1)")
     parser.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell (default: none)")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--baseline", default=None, metavar="FILE",
+                        help="compare recorded results with this baseline; exit non-zero on a regression "
+                             "or a missing answer (e.g. answers/baseline-quick.json)")
+    parser.add_argument("--update-baseline", action="store_true", help="rewrite --baseline from this run")
+    parser.add_argument("--junit", default=None, metavar="FILE", help="write the baseline comparison as JUnit XML")
     args = parser.parse_args(argv)
+    if (args.update_baseline or args.junit) and not args.baseline:
+        parser.error("--update-baseline and --junit need --baseline FILE")
     from labkit.provenance import offline_mode
 
     runs = run_notebooks(args.notebooks, args.out, args.profile, args.offline or offline_mode(),
@@ -187,4 +194,13 @@ def main(argv) -> int:
     failed = [r.name for r in runs if r.status != "ok"]
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}")
-    return 1 if failed else 0
+    regressed = False
+    if args.baseline:
+        from labkit import baseline, results
+
+        run = results.load(Path(args.out) / "results.json")
+        if args.update_baseline:
+            print(f"wrote baseline {baseline.write(run, args.baseline)}")
+        else:
+            regressed = not baseline.check(run, args.baseline, args.junit)
+    return 1 if failed or regressed else 0

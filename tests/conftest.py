@@ -38,3 +38,33 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: (attempts.append(a[:2]), (_ for _ in ()).throw(OSError("no DNS in tests")))[1])
     return attempts
+
+
+class NotebookRuns:
+    """Each homework notebook executed at most once per test session (quick profile, offline)."""
+
+    def __init__(self, out: Path):
+        self.out, self.runs = out, {}
+
+    def get(self, name: str):
+        from labkit import runner
+
+        if name not in self.runs:
+            (self.runs[name],) = runner.run_notebooks([name], self.out / name, profile="quick", offline=True,
+                                                      progress=False)
+        return self.runs[name]
+
+    def all(self) -> dict:
+        """Every notebook, as a run's ``results.json`` would hold it."""
+        from dataclasses import asdict
+
+        from labkit import runner
+
+        runs = [self.get(path.stem) for path in runner.find_notebooks()]
+        return {"profile": "quick", "offline": True,
+                "notebooks": {r.name: {**asdict(r), "sources": r.sources} for r in runs}}
+
+
+@pytest.fixture(scope="session")
+def notebook_runs(tmp_path_factory):
+    return NotebookRuns(tmp_path_factory.mktemp("notebook-runs"))

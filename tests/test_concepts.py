@@ -2,7 +2,7 @@
 
 import pytest
 
-from labkit import concepts, runner
+from labkit import concepts
 
 
 def test_parameter_and_multiply_add_counts_match_the_models_and_the_papers():
@@ -17,9 +17,8 @@ def test_parameter_and_multiply_add_counts_match_the_models_and_the_papers():
 
 
 @pytest.fixture(scope="module")
-def run07(tmp_path_factory):
-    (run,) = runner.run_notebooks(["07_concepts"], tmp_path_factory.mktemp("run07"), progress=False)
-    return run
+def run07(notebook_runs):
+    return notebook_runs.get("07_concepts")
 
 
 def test_notebook_07_records_computed_answers(run07):

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from labkit import runner
 from labkit.detection.boxes import Detections, agreement, iou_matrix, match, quality
 from labkit.detection.scenes import make_scenes
 
@@ -37,9 +36,8 @@ def test_scenes_are_deterministic_and_boxes_hold_the_objects():
 
 
 @pytest.fixture(scope="module")
-def run06(tmp_path_factory):
-    (run,) = runner.run_notebooks(["06_object_detection"], tmp_path_factory.mktemp("run06"), progress=False)
-    return run
+def run06(notebook_runs):
+    return notebook_runs.get("06_object_detection")
 
 
 def test_notebook_06_compares_two_real_detectors_offline(run06):

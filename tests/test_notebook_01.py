@@ -2,14 +2,10 @@
 
 import pytest
 
-from labkit import runner
-
 
 @pytest.fixture(scope="module")
-def run01(tmp_path_factory):
-    (run,) = runner.run_notebooks(["01_mnist_quickstart"], tmp_path_factory.mktemp("run01"),
-                                  profile="quick", offline=True, progress=False)
-    return run
+def run01(notebook_runs):
+    return notebook_runs.get("01_mnist_quickstart")
 
 
 def test_notebook_01_executes_and_records_answers(run01):

@@ -2,14 +2,10 @@
 
 import pytest
 
-from labkit import runner
-
 
 @pytest.fixture(scope="module")
-def run02(tmp_path_factory):
-    (run,) = runner.run_notebooks(["02_transfer_learning_hub"], tmp_path_factory.mktemp("run02"),
-                                  profile="quick", offline=True, progress=False)
-    return run
+def run02(notebook_runs):
+    return notebook_runs.get("02_transfer_learning_hub")
 
 
 def test_notebook_02_executes_and_records_answers(run02):

@@ -2,14 +2,10 @@
 
 import pytest
 
-from labkit import runner
-
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    found = runner.run_notebooks(["04_retrain_tf1", "05_cpu_vs_gpu"], tmp_path_factory.mktemp("run0405"),
-                                 profile="quick", offline=True, progress=False)
-    return dict(zip(["04_retrain_tf1", "05_cpu_vs_gpu"], found))
+def runs(notebook_runs):
+    return {name: notebook_runs.get(name) for name in ("04_retrain_tf1", "05_cpu_vs_gpu")}
 
 
 def _values(run):

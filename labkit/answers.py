@@ -1,0 +1,181 @@
+"""``labkit answers build``: the instructor's answer key from recorded results.
+
+Every question of :data:`labkit.questions.QUESTIONS` gets the value its notebook recorded, with
+that value's provenance (data/model sources, profile, device, TF version); every conceptual
+question of :data:`labkit.questions.CONCEPTS` gets its sourced prose from ``answers/conceptual.md``
+with each ``{{ID}}`` / ``{{ID.field}}`` / ``{{ID@meta}}`` replaced by the recorded value. Nothing
+numeric is typed in. Output: ``answers/answers.json`` and ``answers/ANSWERS.md``; timestamps are
+left out so that the same inputs give the same files apart from measured timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+from labkit.atomic import write_json, write_text
+from labkit.errors import LabkitError
+from labkit.questions import CONCEPTS, QUESTIONS
+
+ANSWERS_DIR = Path(__file__).resolve().parent.parent / "answers"
+PLACEHOLDER = re.compile(r"\{\{([A-Za-z0-9_.]+?)(?:@([a-z_]+))?\}\}")
+_PROVENANCE_KEYS = ("notebook", "sources", "params", "device", "devices", "tf_version")
+
+
+def recorded(run: dict) -> dict:
+    """``{question id: entry}`` over every notebook of a run's ``results.json``."""
+    return {qid: entry for nb in run.get("notebooks", {}).values() for qid, entry in nb.get("results", {}).items()}
+
+
+def _pick(value, path: list[str]):
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def _lookup(results: dict, ref: str):
+    """Resolve ``A.b.c`` as the longest recorded id prefix, then fields of its dict value."""
+    parts = ref.split(".")
+    for cut in range(len(parts), 0, -1):
+        qid = ".".join(parts[:cut])
+        if qid in results:
+            return qid, _pick(results[qid]["value"], parts[cut:])
+    return None, None
+
+
+def _format(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+        return "\n\n" + markdown_table(value) + "\n\n"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_format(v)}" for k, v in value.items())
+    return str(value)
+
+
+def markdown_table(rows: list[dict]) -> str:
+    """A list of dicts as a Markdown table."""
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    lines += ["| " + " | ".join(_format(r.get(k, "")).strip() for k in keys) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def concept_sections(path=None) -> dict[str, dict]:
+    """``{"K1": {"title", "body"}}`` from the ``## K<n> · title`` sections of conceptual.md."""
+    text = Path(path or ANSWERS_DIR / "conceptual.md").read_text(encoding="utf-8")
+    sections = {}
+    for block in re.split(r"^## ", text, flags=re.M)[1:]:
+        head, _, body = block.partition("\n")
+        qid, _, title = head.partition(" · ")
+        sections[qid.strip()] = {"title": title.strip(), "body": body.strip()}
+    return sections
+
+
+def render(body: str, results: dict) -> tuple[str, list[str], list[str]]:
+    """Fill placeholders; returns (text, evidence ids used, ids that were not recorded)."""
+    used, missing = [], []
+
+    def fill(match):
+        ref, meta = match.group(1), match.group(2)
+        qid, value = _lookup(results, ref)
+        if qid is None:
+            missing.append(ref)
+            return f"**[not recorded: {ref}]**"
+        used.append(qid)
+        return str(results[qid].get(meta)) if meta else _format(value)
+
+    return PLACEHOLDER.sub(fill, body), list(dict.fromkeys(used)), missing
+
+
+def build_key(run: dict, conceptual_path=None) -> dict:
+    """The answer key as a JSON-able dict."""
+    results = recorded(run)
+    key = {"profile": run.get("profile"), "offline": run.get("offline"), "questions": [], "concepts": []}
+    for q in QUESTIONS:
+        entry = results.get(q.id)
+        key["questions"].append({
+            "id": q.id, "part": q.part, "question": q.text, "notebook": q.notebook,
+            "answer": None if entry is None else entry["value"], "recorded": entry is not None,
+            "timing": q.timing,
+            "provenance": None if entry is None else {k: entry.get(k) for k in _PROVENANCE_KEYS},
+        })
+    sections = concept_sections(conceptual_path)
+    for concept in CONCEPTS:
+        if concept.id not in sections:
+            raise LabkitError(f"answers/conceptual.md has no section '## {concept.id} · …' for: {concept.text}")
+        text, evidence, missing = render(sections[concept.id]["body"], results)
+        key["concepts"].append({"id": concept.id, "question": concept.text, "answer": text, "evidence": evidence,
+                                "missing_evidence": missing,
+                                "provenance": {e: {k: results[e].get(k) for k in _PROVENANCE_KEYS} for e in evidence}})
+    return key
+
+
+def _provenance_line(prov: dict) -> str:
+    sources = "; ".join(f"{k}: {v}" for k, v in (prov.get("sources") or {}).items()) or "no data/model source"
+    return (f"*{prov.get('notebook')} · profile {(prov.get('params') or {}).get('PROFILE')} · "
+            f"{prov.get('device')} · TensorFlow {prov.get('tf_version')} · {sources}*")
+
+
+def to_markdown(key: dict) -> str:
+    """ANSWERS.md: every question, its answer, and the provenance of the figure it rests on."""
+    out = ["# Answer key", "",
+           f"Built by `labkit answers build` from recorded notebook results (profile `{key['profile']}`, "
+           f"offline={key['offline']}). Do not edit by hand: change the notebooks, `labkit/questions.py` "
+           "or `answers/conceptual.md` and rebuild.", ""]
+    part = None
+    for q in key["questions"]:
+        if q["part"] != part:
+            part = q["part"]
+            out += [f"## Part {part}" if part != "concepts" else "## Conceptual questions: computed evidence", ""]
+        out += [f"### {q['id']} — {q['question']}", ""]
+        if not q["recorded"]:
+            out += ["**Not recorded in this run.**", ""]
+            continue
+        out += [_format(q["answer"]).strip() + (" *(timing: varies by machine)*" if q["timing"] else ""), "",
+                _provenance_line(q["provenance"]), ""]
+    out += ["## Conceptual questions 1–13", ""]
+    for c in key["concepts"]:
+        out += [f"### {c['id']} — {c['question']}", "", c["answer"], ""]
+        if c["evidence"]:
+            out += ["Evidence: " + ", ".join(f"`{e}`" for e in c["evidence"]) + ".", ""]
+            out += [f"- `{e}`: {_provenance_line(p)}" for e, p in c["provenance"].items()] + [""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def build(run_dir=None, profile: str = "quick", out_dir=ANSWERS_DIR, offline: bool = True) -> dict:
+    """Execute the notebooks (or read ``run_dir/results.json``) and write the answer key."""
+    if run_dir is None:
+        from labkit import runner
+
+        run_dir = Path("outputs") / f"answers-{profile}"
+        runner.run_notebooks(None, run_dir, profile, offline)
+    results_file = Path(run_dir) / "results.json"
+    if not results_file.exists():
+        raise LabkitError(f"{results_file} not found: run `labkit run --out {run_dir}` first, or omit --from")
+    key = build_key(json.loads(results_file.read_text(encoding="utf-8")))
+    write_json(Path(out_dir) / "answers.json", key)
+    write_text(Path(out_dir) / "ANSWERS.md", to_markdown(key))
+    return key
+
+
+def main(argv) -> int:
+    """``labkit answers build [--profile quick|full] [--from RUN_DIR] [--out DIR]``."""
+    parser = argparse.ArgumentParser(prog="labkit answers", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="execute the notebooks (or read a run) and write the answer key")
+    b.add_argument("--profile", default="quick", choices=("quick", "full"))
+    b.add_argument("--from", dest="run_dir", default=None, help="an existing run folder holding results.json")
+    b.add_argument("--out", default=str(ANSWERS_DIR), help="where ANSWERS.md and answers.json go")
+    b.add_argument("--online", action="store_true", help="allow downloads (default: offline)")
+    args = parser.parse_args(argv)
+    key = build(args.run_dir, args.profile, args.out, offline=not args.online)
+    missing = [q["id"] for q in key["questions"] if not q["recorded"]]
+    missing += [f"{c['id']}:{m}" for c in key["concepts"] for m in c["missing_evidence"]]
+    print(f"wrote {Path(args.out) / 'ANSWERS.md'} and answers.json: {len(key['questions'])} recorded questions, "
+          f"{len(key['concepts'])} conceptual answers" + (f"; NOT recorded: {', '.join(missing)}" if missing else ""))
+    return 1 if missing else 0
