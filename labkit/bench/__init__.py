@@ -16,7 +16,8 @@ from pathlib import Path
 
 from labkit.atomic import write_json
 
-SECTIONS: list[str] = ["labkit.bench.retrain_cache", "labkit.bench.transfer", "labkit.bench.grading"]
+SECTIONS: list[str] = ["labkit.bench.retrain_cache", "labkit.bench.transfer", "labkit.bench.make_image_classifier",
+                       "labkit.bench.grading"]
 
 
 def _machine() -> dict:

@@ -194,7 +194,7 @@ def train_on_features(model, split: Split, image_size: int, opts, module_path, v
     steps = max(1, len(train_x) // opts.batch_size)
     compile_model(head, opts, steps_per_execution=steps)
     train_ds = vector_dataset(train_x, _one_hot(split.train, n), opts.batch_size, train=True, seed=opts.seed)
-    val_ds = vector_dataset(val_x, _one_hot(split.validation, n), opts.batch_size, train=False)
+    val_ds = vector_dataset(val_x, _one_hot(split.validation, n), max(1, len(val_x)), train=False)  # one call
     history, epochs, seconds = _fit(head, train_ds, val_ds, steps, opts, verbose)
     return history, epochs, seconds, feature_seconds, n_train + n_val
 
