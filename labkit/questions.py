@@ -121,6 +121,28 @@ QUESTIONS += [
              "number", Credit(max=1e-5)),
 ]
 
+# --- 03 · Part B: make_image_classifier ----------------------------------------------------------
+_B3 = "03_make_image_classifier"
+QUESTIONS += [
+    Question("B.train.val_accuracy", "B", _B3, "The homework's make_image_classifier command: validation accuracy",
+             "number", Credit(min=0.4), baseline_tolerance=0.15),
+    Question("B.classify.top3", "B", _B3, "The inference script: top-3 classes with probabilities for an image",
+             "dict", Credit(field="top", min_items=3)),
+    Question("B.batch.table", "B", _B3, "Batch size 32 vs 4: time per epoch, accuracy, peak memory", "table",
+             Credit(min_items=2), timing=True),
+    Question("B.batch.explanation", "B", _B3, "Why does batch size matter; what happens at 32 and at 4?", "text",
+             Credit(non_empty=True)),
+    Question("B.other_module", "B", _B3, "Another feature vector (Inception V3): what had to change?", "dict",
+             Credit(field="changes", min_items=2)),
+    Question("B.time", "B", _B3, "How long did training take?", "dict", Credit(field="total_seconds", min=0), timing=True),
+    Question("B.lr.table", "B", _B3, "Learning rate 0.001 vs default vs 1.0: accuracy and time", "table",
+             Credit(min_items=3)),
+    Question("B.own.learning_curve", "B", _B3, "Your own images: accuracy for few vs many images per class", "table",
+             Credit(min_items=2)),
+    Question("B.own.val_accuracy", "B", _B3, "Your own images: validation accuracy with the most images", "number",
+             Credit(min=0.3), baseline_tolerance=0.2),
+]
+
 # --- 04 · Part C: TF1 retrain ------------------------------------------------------------------
 _C4 = "04_retrain_tf1"
 QUESTIONS += [

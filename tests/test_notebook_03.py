@@ -2,14 +2,10 @@
 
 import pytest
 
-from labkit import runner
-
 
 @pytest.fixture(scope="module")
-def run03(tmp_path_factory):
-    (run,) = runner.run_notebooks(["03_make_image_classifier"], tmp_path_factory.mktemp("run03"),
-                                  profile="quick", offline=True, progress=False)
-    return run
+def run03(notebook_runs):
+    return notebook_runs.get("03_make_image_classifier")
 
 
 def test_notebook_03_executes_and_records_answers(run03):
