@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -81,6 +82,27 @@ def _environment(**values):
                 os.environ[key] = old
 
 
+@contextmanager
+def _kernel_stderr_to(path: Path):
+    """Send what kernels write to file descriptor 2 (TensorFlow's C++ start-up chatter, crash
+    messages) to ``path``, while Python-level stderr (progress bars, warnings) stays on screen."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stderr.flush()
+    saved_fd = os.dup(2)
+    screen = os.fdopen(os.dup(saved_fd), "w", buffering=1)
+    old_stderr = sys.stderr
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        sys.stderr = screen
+        try:
+            yield
+        finally:
+            sys.stderr = old_stderr
+            screen.close()
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
+
+
 def _error_of(exc) -> dict:
     from papermill.exceptions import PapermillExecutionError
 
@@ -110,13 +132,14 @@ def execute(path: Path, out_dir: Path, profile: str, offline: bool, cell_timeout
     started = time.perf_counter()
     try:
         with _environment(LABKIT_RESULTS_DIR=out_dir / "results", LABKIT_OFFLINE=int(offline),
-                          LABKIT_PROFILE=profile):
+                          LABKIT_PROFILE=profile), _kernel_stderr_to(out_dir / "logs" / f"{name}.kernel.log"):
             papermill.execute_notebook(str(path), run.output, parameters=params, kernel_name="python3",
                                        cwd=str(path.parent), progress_bar=progress,
                                        execution_timeout=cell_timeout)
         run.status = "ok"
     except Exception as exc:  # report and carry on with the next notebook
         run.status, run.error = "failed", _error_of(exc)
+        run.error["kernel_log"] = str(out_dir / "logs" / f"{name}.kernel.log")
     run.seconds = round(time.perf_counter() - started, 1)
     if results_file.exists():
         run.results = results.load(results_file).get("results", {})
@@ -138,7 +161,8 @@ def run_notebooks(selection=None, out_dir="outputs/run", profile="quick", offlin
         run = execute(path, out_dir, profile, offline, cell_timeout, progress)
         runs.append(run)
         if run.error:
-            print(f"\nFAILED {run.name}: {describe_error(run.error)}")
+            print(f"\nFAILED {run.name}: {describe_error(run.error)}\n  executed copy: {run.output}"
+                  f"\n  kernel log: {run.error['kernel_log']}")
     write_json(out_dir / "results.json", {
         "profile": profile, "offline": offline,
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -13,22 +13,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from labkit import hub, memory
+from labkit.data.arrays import ArrayDataset
 from labkit.data.image_folder import ImageFolder
-from labkit.provenance import Source
 from labkit.tfsetup import keras, tf
 
 
 @dataclass
-class SplitData:
-    """uint8 images and labels split into train/test, plus where they came from."""
+class SplitData(ArrayDataset):
+    """uint8 images (N×S×S×3) and labels split into train/test, where they came from, and S."""
 
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    class_names: list[str]
-    source: Source
-    image_size: int
+    image_size: int = 0
 
     def summary(self) -> str:
         return (f"{len(self.x_train)} train / {len(self.x_test)} test images, "
