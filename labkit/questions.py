@@ -161,8 +161,8 @@ QUESTIONS += [
              "table", Credit(min_items=2)),
     Question("C.own.test_accuracy", "C", _C4, "Your own images: test accuracy with the most images", "number",
              Credit(min=0.4), baseline_tolerance=0.2),
-    Question("C.inception.test_accuracy", "C", _C4, "inception_v3 retrain: test accuracy", "number", Credit(min=0.0),
-             baseline_tolerance=0.3),
+    # quick profile: a handful of test images (one image = 0.33), so only its presence is compared
+    Question("C.inception.test_accuracy", "C", _C4, "inception_v3 retrain: test accuracy", "number", Credit(min=0.0)),
     Question("C.inception.label_image_flags", "C", _C4, "What to pass to label_image for inception_v3", "text",
              Credit(equals="--input_layer=Mul --input_height=299 --input_width=299")),
     Question("C.inception.label_image_top1", "C", _C4, "label_image on an inception_v3 graph: top-1 label", "dict",
