@@ -1,6 +1,8 @@
 """``labkit bench`` / ``make bench``: every speed comparison, measured side by side in one run.
 
-Each section is a module in this package with ``run(full: bool) -> list[dict]``; a row is
+Each section is a module in this package with ``run(full: bool, smoke: bool = False) -> list[dict]``
+(``smoke``: the smallest workloads, to check that every figure is produced — its ratios mean
+nothing); a row is
 ``{"section", "name", "ratio", "target", "detail"}`` (``ratio``/``target`` as numbers, e.g.
 speed-up factors, ``target`` may be None). Add sections to ``SECTIONS``.
 """
@@ -41,6 +43,8 @@ def main(argv) -> int:
     """Run every benchmark section, print the ratio table, write ``bench/results.json``."""
     parser = argparse.ArgumentParser(prog="labkit bench", description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="the homework's real sizes (slow)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny workloads: checks every section produces its figures (ratios meaningless)")
     parser.add_argument("--only", nargs="*", default=None, help="section module names to run")
     parser.add_argument("--out", default="bench/results.json")
     args = parser.parse_args(argv)
@@ -49,9 +53,9 @@ def main(argv) -> int:
         if args.only and not any(o in name for o in args.only):
             continue
         print(f"[bench] {name} …", flush=True)
-        rows += importlib.import_module(name).run(full=args.full)
+        rows += importlib.import_module(name).run(full=args.full, smoke=args.smoke)
     _print_table(rows)
-    write_json(Path(args.out), {"machine": _machine(), "full": args.full,
+    write_json(Path(args.out), {"machine": _machine(), "full": args.full, "smoke": args.smoke,
                                 "seconds": round(time.time() - started, 1), "rows": rows})
     print(f"\nwrote {args.out}")
     return 0

@@ -75,13 +75,13 @@ def _overhead_pairs(subs: Path, rubric: Path, root: Path) -> list[tuple[float, f
     return pairs
 
 
-def run(full: bool) -> list[dict]:
+def run(full: bool, smoke: bool = False) -> list[dict]:
     """Measure both comparisons on one synthetic class; return the two rows."""
     import statistics
 
     from labkit.grading.sandbox import choose_isolation
 
-    students, loops = (12, 20_000_000) if full else (6, 8_000_000)
+    students, loops = (12, 20_000_000) if full else (2, 100_000) if smoke else (6, 8_000_000)
     with tempfile.TemporaryDirectory(prefix="labkit-bench-grading-") as tmp:
         root = Path(tmp)
         subs, rubric = _class(root, students, loops)

@@ -20,13 +20,13 @@ def _train(folder, module, cache_dir, epochs: int, fast: bool):
                                        seed=0, verbose=0, progress=False)
 
 
-def run(full: bool) -> list[dict]:
+def run(full: bool, smoke: bool = False) -> list[dict]:
     """Rows: cold cached-feature run vs the plain forward pass (target 10×), and a warm re-run."""
     from labkit import hub
     from labkit.data import synthetic_flowers
 
-    epochs = HOMEWORK["train_epochs"]
-    per_class = 120 if full else 40  # non-full: fewer images, same command line
+    epochs = 2 if smoke else HOMEWORK["train_epochs"]
+    per_class = 120 if full else 6 if smoke else 40  # non-full: fewer images, same command line
     module = hub.resolve_module("mobilenet_v2_100_224", backbone_size="full" if full else "quick")
     work = Path(tempfile.mkdtemp(prefix="labkit-bench-mic-"))
     try:

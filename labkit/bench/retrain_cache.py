@@ -18,14 +18,15 @@ def _time(fn) -> float:
     return time.perf_counter() - start
 
 
-def run(full: bool) -> list[dict]:
+def run(full: bool, smoke: bool = False) -> list[dict]:
     """Ratios: batched extraction vs raw forward pass / vs one image per call; warm vs cold run."""
     from labkit.data import synthetic_flowers
     from labkit.retrain import architectures, base_graph, bottlenecks, images
     from labkit.retrain.train import retrain
 
     arch_name = "mobilenet_1.0_224" if full else "mobilenet_0.25_128"
-    per_class = 100 if full else 60
+    per_class = 100 if full else 4 if smoke else 60
+    steps = 100 if smoke else 4000
     arch = architectures.parse(arch_name)
     work = Path(tempfile.mkdtemp(prefix="labkit-bench-retrain-"))
     try:
@@ -49,7 +50,7 @@ def run(full: bool) -> list[dict]:
                       offline_base="random")
         cold = retrain(folder, how_many_training_steps=10, **common)
         warm = retrain(folder, how_many_training_steps=10, **common)
-        long = retrain(folder, how_many_training_steps=4000, eval_step_interval=400, **common)
+        long = retrain(folder, how_many_training_steps=steps, eval_step_interval=400, **common)
         extractor.close()
         one.close()
     finally:
@@ -64,7 +65,7 @@ def run(full: bool) -> list[dict]:
          "ratio": cold.bottleneck_seconds / warm.bottleneck_seconds, "target": 10.0,
          "detail": f"cache pass cold {cold.bottleneck_seconds:.2f}s, cached {warm.bottleneck_seconds:.2f}s; "
                    f"whole run cold {cold.total_seconds:.1f}s, cached {warm.total_seconds:.1f}s"},
-        {"section": SECTION, "name": "4000 training steps from cache, share of cold run",
+        {"section": SECTION, "name": f"{steps} training steps from cache, share of cold run",
          "ratio": long.train_seconds / cold.total_seconds, "target": None,
-         "detail": f"4000 steps {long.train_seconds:.1f}s vs cold run {cold.total_seconds:.1f}s"},
+         "detail": f"{steps} steps {long.train_seconds:.1f}s vs cold run {cold.total_seconds:.1f}s"},
     ]

@@ -12,7 +12,7 @@ import numpy as np
 SECTION = "transfer_batch_size"
 
 
-def run(full: bool) -> list[dict]:
+def run(full: bool, smoke: bool = False) -> list[dict]:
     """Throughput of batch sizes 4…64 relative to batch size 4, per visible device."""
     from labkit import devices, hub, memory, transfer
     from labkit import data as datasets
@@ -20,13 +20,13 @@ def run(full: bool) -> list[dict]:
     size = 224 if full else 96
     module = hub.resolve_module("mobilenet_v2_100_224", backbone_size="full" if full else "quick")
     size = module.spec.image_size or size
-    folder = datasets.flowers(images_per_class=40 if not full else 100, seed=0)
+    folder = datasets.flowers(images_per_class=100 if full else 10 if smoke else 40, seed=0)
     data = transfer.split_folder(folder, size)
     rows = []
     for device in devices.visible():
         model = transfer.build_classifier(module, len(data.class_names), size)
         transfer.compile_classifier(model, 0.005)
-        table = memory.measure_batch_sizes(model, data.x_train, data.y_train, [4, 16, 64],
+        table = memory.measure_batch_sizes(model, data.x_train, data.y_train, [4, 16] if smoke else [4, 16, 64],
                                            steps=3 if not full else 10, device=device)
         base = float(table.loc[table["batch_size"] == 4, "images_per_s"].iloc[0])
         for _, row in table.iterrows():

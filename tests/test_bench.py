@@ -1,0 +1,25 @@
+"""`labkit bench` runs every section and writes bench/results.json with every figure (values not asserted)."""
+
+import json
+
+from labkit import bench
+
+
+def test_bench_smoke_writes_every_figure(tmp_path, capsys):
+    out = tmp_path / "results.json"
+    assert bench.main(["--smoke", "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["machine"]["cpu_count"] >= 1 and data["machine"]["tf_version"].startswith("2.")
+    assert "CPU:0" in data["machine"]["devices"]
+    sections = {row["section"] for row in data["rows"]}
+    assert sections == {"retrain_cache", "transfer_batch_size", "make_image_classifier", "grading"}
+    names = [row["name"] for row in data["rows"]]
+    for expected in ("batched extraction vs raw batched forward (throughput)",
+                     "batched extraction vs one-image-per-call (original)", "cached re-run vs cold run (bottleneck pass)",
+                     "grade throughput: 2 workers vs 1", "per-notebook overhead: bare papermill / graded"):
+        assert expected in names
+    assert any(n.startswith("cached features vs per-epoch forward pass") for n in names)
+    assert any(n.startswith("batch 16 vs batch 4 throughput") for n in names)
+    assert all(isinstance(row["ratio"], float) and row["ratio"] > 0 for row in data["rows"])
+    table = capsys.readouterr().out
+    assert "ratio" in table and "target" in table
