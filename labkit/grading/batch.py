@@ -72,8 +72,9 @@ def grade(submissions, out_dir, rubric_path=None, *, workers: int = 2, limits: s
                      "notebooks": rub.notebooks}, "profile": profile, "offline": offline,
                      "limits": asdict(limits), "isolation": level, "out_dir": str(out_dir),
                      "cache_env": {}, "read_only": []})
-    if jobs and warmup:
-        run.warnings += shared.prepare(rub.notebooks, offline, profile=profile)
+    if jobs and warmup:  # only for notebooks somebody submitted, in the rubric's order
+        submitted = {nb for job in jobs for nb in job["student"]["notebooks"]}
+        run.warnings += shared.prepare([nb for nb in rub.notebooks if nb in submitted], offline, profile=profile)
     caches = {name: path for name, path in shared.cache_dirs().items() if path.exists() or name == "LABKIT_CACHE"}
     for job in jobs:
         job["cache_env"] = {name: str(path) for name, path in caches.items()}
