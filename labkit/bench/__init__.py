@@ -31,12 +31,12 @@ def _machine() -> dict:
 
 
 def _print_table(rows: list[dict]) -> None:
-    print(f"\n{'section':<22} {'comparison':<58} {'ratio':>8} {'target':>8}  ok")
+    print(f"\n{'section':<22} {'comparison':<68} {'ratio':>8} {'target':>8}  ok")
     for r in rows:
         ratio, target = r.get("ratio"), r.get("target")
         ok = "" if target is None or ratio is None else ("yes" if ratio >= target else "NO")
         fmt = lambda v: "-" if v is None else f"{v:.2f}x"  # noqa: E731
-        print(f"{r['section']:<22} {r['name']:<58} {fmt(ratio):>8} {fmt(target):>8}  {ok}")
+        print(f"{r['section']:<22} {r['name']:<68} {fmt(ratio):>8} {fmt(target):>8}  {ok}")
 
 
 def main(argv) -> int:

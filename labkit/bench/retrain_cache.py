@@ -1,4 +1,14 @@
-"""Bench section: the retrain bottleneck cache (batched extraction, one-per-call, cached re-run)."""
+"""Bench section: the retrain bottleneck cache (batched extraction, one-per-call, cached re-run).
+
+Extraction is compared on two base graphs, because on a 2-core CPU the two comparisons pull in
+opposite directions: with a tiny network (mobilenet_0.25_128) JPEG decoding costs as much CPU as
+the network, so the win over the original's two session calls per image is large but decoding
+keeps extraction below a decode-free forward pass; with the homework's network
+(mobilenet_0.50_224, from its train.sh) the network dominates, so extraction runs near the raw
+forward speed and batching gains less. Each timing is the best of a few repeats, taken side by
+side for both contenders. Offline the graphs are labkit's random-weight stand-ins with the real
+architectures (the same computation as the originals).
+"""
 
 from __future__ import annotations
 
@@ -12,56 +22,64 @@ import numpy as np
 SECTION = "retrain_cache"
 
 
-def _time(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+def _best(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _extraction_rows(arch_name: str, paths: list, work: Path, repeats: int) -> list[dict]:
+    from labkit.retrain import architectures, base_graph, bottlenecks
+
+    arch = architectures.parse(arch_name)
+    graph_def, source = base_graph.load_base_graph(arch, work / "models", "random")  # real compute
+    n = len(paths)
+    extractor = bottlenecks.Extractor(graph_def, arch)
+    one = bottlenecks.OnePerCallExtractor(graph_def, arch)
+    pixels = np.random.default_rng(0).uniform(-1, 1, (min(n, 32), arch.input_size, arch.input_size, 3)).astype(np.float32)
+    list(extractor.from_paths(paths[:32])), extractor.from_images(pixels), one(paths[0])  # warm-up
+    t_batched = _best(lambda: list(extractor.from_paths(paths)), repeats)
+    t_raw = _best(lambda: [extractor.from_images(pixels[: min(32, n - i)]) for i in range(0, n, 32)], repeats)
+    t_one = _best(lambda: [one(p) for p in paths], repeats)
+    extractor.close(), one.close()
+    detail = f"{n} JPEGs, base graph {source.kind}, best of {repeats}"
+    return [
+        {"section": SECTION, "name": f"batched extraction vs raw batched forward ({arch_name})",
+         "ratio": t_raw / t_batched, "target": 0.9,
+         "detail": f"{detail}; {n / t_batched:.0f} vs {n / t_raw:.0f} img/s (raw = no JPEG decoding)"},
+        {"section": SECTION, "name": f"batched extraction vs one-image-per-call ({arch_name})",
+         "ratio": t_one / t_batched, "target": 5.0, "detail": f"{detail}; {n / t_one:.0f} img/s one-per-call"},
+    ]
 
 
 def run(full: bool, smoke: bool = False) -> list[dict]:
-    """Ratios: batched extraction vs raw forward pass / vs one image per call; warm vs cold run."""
+    """Ratios: batched extraction vs raw forward / vs one image per call; warm vs cold run; training."""
     from labkit.data import synthetic_flowers
-    from labkit.retrain import architectures, base_graph, bottlenecks, images
+    from labkit.retrain import images
     from labkit.retrain.train import retrain
 
-    arch_name = "mobilenet_1.0_224" if full else "mobilenet_0.25_128"
+    tiny, homework = ("mobilenet_1.0_224", "inception_v3") if full else ("mobilenet_0.25_128", "mobilenet_0.50_224")
     per_class = 100 if full else 4 if smoke else 60
-    steps = 100 if smoke else 4000
-    arch = architectures.parse(arch_name)
+    steps, repeats = (100, 1) if smoke else (4000, 3)
     work = Path(tempfile.mkdtemp(prefix="labkit-bench-retrain-"))
     try:
         folder = str(synthetic_flowers.write(work / "flowers", per_class, seed=0, base_size=240))
-        graph_def, source = base_graph.load_base_graph(arch, work / "models", "random")  # real compute
         lists = images.create_image_lists(folder, 10, 10)
         paths = [images.image_path(lists, lab, b, folder) for _, lab, _, b in images.entries(lists)]
-        n = len(paths)
-        extractor = bottlenecks.Extractor(graph_def, arch)
-        list(extractor.from_paths(paths[:32]))  # warm-up
-        t_batched = _time(lambda: list(extractor.from_paths(paths)))
-        pixels = np.random.default_rng(0).uniform(-1, 1, (n, arch.input_size, arch.input_size, 3)).astype(np.float32)
-        extractor.from_images(pixels[:32])
-        t_raw = _time(lambda: [extractor.from_images(pixels[i:i + 32]) for i in range(0, n, 32)])
-        one = bottlenecks.OnePerCallExtractor(graph_def, arch)
-        one(paths[0])
-        t_one = _time(lambda: [one(p) for p in paths])
-        common = dict(architecture=arch_name, bottleneck_dir=str(work / "bn"), summaries_dir=str(work / "logs"),
+        rows = _extraction_rows(tiny, paths, work, repeats) + _extraction_rows(homework, paths, work, repeats)
+        common = dict(architecture=homework, bottleneck_dir=str(work / "bn"), summaries_dir=str(work / "logs"),
                       output_graph=str(work / "g.pb"), output_labels=str(work / "l.txt"),
-                      model_dir=str(work / "models"), no_progress=True, random_seed=0,
-                      offline_base="random")
+                      model_dir=str(work / "models"), no_progress=True, random_seed=0, offline_base="random")
         cold = retrain(folder, how_many_training_steps=10, **common)
         warm = retrain(folder, how_many_training_steps=10, **common)
         long = retrain(folder, how_many_training_steps=steps, eval_step_interval=400, **common)
-        extractor.close()
-        one.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    detail = f"{arch_name}, {n} images, base graph {source.kind}"
-    return [
-        {"section": SECTION, "name": "batched extraction vs raw batched forward (throughput)",
-         "ratio": t_raw / t_batched, "target": 0.9, "detail": f"{detail}; {n / t_batched:.0f} vs {n / t_raw:.0f} img/s"},
-        {"section": SECTION, "name": "batched extraction vs one-image-per-call (original)",
-         "ratio": t_one / t_batched, "target": 5.0, "detail": f"{detail}; {n / t_one:.0f} img/s one-per-call"},
-        {"section": SECTION, "name": "cached re-run vs cold run (bottleneck pass)",
+    return rows + [
+        {"section": SECTION, "name": f"cached re-run vs cold run, bottleneck pass ({homework})",
          "ratio": cold.bottleneck_seconds / warm.bottleneck_seconds, "target": 10.0,
          "detail": f"cache pass cold {cold.bottleneck_seconds:.2f}s, cached {warm.bottleneck_seconds:.2f}s; "
                    f"whole run cold {cold.total_seconds:.1f}s, cached {warm.total_seconds:.1f}s"},
