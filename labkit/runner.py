@@ -177,12 +177,23 @@ def describe_error(error: dict) -> str:
     return f"{where}: {error['ename']}: {error['evalue'].strip().splitlines()[-1] if error['evalue'].strip() else ''}"
 
 
+def _brief(value) -> str:
+    """A short rendering of a recorded value for the summary table."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return f"table of {len(value)} rows"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_brief(v)}" for k, v in list(value.items())[:3])
+    return str(value)
+
+
 def format_table(runs: list[NotebookRun]) -> str:
     """The summary table printed after a run."""
     rows = [("notebook", "status", "time", "source", "headline result")]
     for r in runs:
         head = r.headline
-        shown = "" if head is None else f"{head[0]} = {head[1] if not isinstance(head[1], float) else round(head[1], 4)}"
+        shown = "" if head is None else f"{head[0]} = {_brief(head[1])}"
         sources = "; ".join(f"{k}={v}" for k, v in r.sources.items()) or "-"
         rows.append((r.name, r.status.upper(), f"{r.seconds:.0f}s", sources[:70], shown[:60]))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
