@@ -43,11 +43,11 @@ PROFILES: dict[str, dict[str, dict]] = {
         "quick": {"ARCHITECTURE": "mobilenet_0.25_128", "IMAGES_PER_CLASS": 30, "IMAGE_BASE_SIZE": 64,
                   "STEPS": 150, "LEARNING_RATES": [0.005, 0.01, 1.0], "OWN_IMAGES_DIR": "",
                   "OWN_IMAGES_PER_CLASS": 30, "OWN_COUNTS": [5, 12, 30], "INCEPTION_IMAGES_PER_CLASS": 6,
-                  "INCEPTION_STEPS": 30, "WORKDIR": "", "SEED": 0},
+                  "INCEPTION_STEPS": 30, "INCEPTION_TEST_PERCENT": 30, "WORKDIR": "", "SEED": 0},
         "full": {"ARCHITECTURE": "mobilenet_0.50_224", "IMAGES_PER_CLASS": 0, "IMAGE_BASE_SIZE": 240,
                  "STEPS": 4000, "LEARNING_RATES": [0.005, 0.01, 1.0], "OWN_IMAGES_DIR": "",
                  "OWN_IMAGES_PER_CLASS": 100, "OWN_COUNTS": [5, 20, 50, 100], "INCEPTION_IMAGES_PER_CLASS": 0,
-                 "INCEPTION_STEPS": 4000, "WORKDIR": "", "SEED": 0},
+                 "INCEPTION_STEPS": 4000, "INCEPTION_TEST_PERCENT": 10, "WORKDIR": "", "SEED": 0},
     },
     "05_cpu_vs_gpu": {
         "quick": {"ARCHITECTURES": ["mobilenet_0.25_128", "inception_v3"], "IMAGES_PER_CLASS": 6,

@@ -143,10 +143,11 @@ def _inception_shaped_graph(size=32, k=6):
     return graph.as_graph_def(), arch
 
 
-def test_batched_extraction_equals_one_image_per_call_on_constant_reshape_graph(flowers):
+@pytest.mark.parametrize("overlap", [False, True], ids=["cpu-phased", "gpu-style-overlap"])
+def test_batched_extraction_equals_one_image_per_call_on_constant_reshape_graph(flowers, overlap):
     graph_def, arch = _inception_shaped_graph()
     paths = sorted(str(p) for p in Path(flowers).glob("*/*.jpg"))[:11]
-    extractor = bottlenecks.Extractor(graph_def, arch, batch_size=4)
+    extractor = bottlenecks.Extractor(graph_def, arch, batch_size=4, overlap=overlap)
     batched = np.concatenate([values for _, values in extractor.from_paths(paths)])
     reference = bottlenecks.OnePerCallExtractor(graph_def, arch)
     single = np.stack([reference(p) for p in paths])
@@ -208,8 +209,7 @@ def test_killed_cache_run_leaves_valid_files_and_resumes(mobilenet, flowers, tmp
 
 def test_bad_image_gives_a_clear_error(mobilenet, tmp_path):
     arch, graph_def = mobilenet
-    for cls in ("a", "b"):
-        synthetic_flowers.write(tmp_path / "imgs", 3, seed=1, base_size=32, classes=("daisy", "roses"))
+    synthetic_flowers.write(tmp_path / "imgs", 3, seed=1, base_size=32, classes=("daisy", "roses"))
     (tmp_path / "imgs" / "roses" / "broken.jpg").write_bytes(b"this is not a jpeg")
     with pytest.raises(LabkitError, match=r"broken\.jpg.*not a readable JPEG"):
         _cache(arch, graph_def, str(tmp_path / "imgs"), tmp_path / "bn", [])

@@ -5,8 +5,8 @@ opposite directions: with a tiny network (mobilenet_0.25_128) JPEG decoding cost
 the network, so the win over the original's two session calls per image is large but decoding
 keeps extraction below a decode-free forward pass; with the homework's network
 (mobilenet_0.50_224, from its train.sh) the network dominates, so extraction runs near the raw
-forward speed and batching gains less. Each timing is the best of a few repeats, taken side by
-side for both contenders. Offline the graphs are labkit's random-weight stand-ins with the real
+forward speed and batching gains less. The contenders are timed in turn, round after round, and
+each keeps its best round, so a slow spell of the machine hits them alike. Offline the graphs are labkit's random-weight stand-ins with the real
 architectures (the same computation as the originals).
 """
 
@@ -22,13 +22,15 @@ import numpy as np
 SECTION = "retrain_cache"
 
 
-def _best(fn, repeats: int) -> float:
-    times = []
+def _side_by_side(contenders: dict, repeats: int) -> dict:
+    """Best wall time of each callable in ``contenders``, timed in interleaved rounds."""
+    best = {name: float("inf") for name in contenders}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for name, fn in contenders.items():
+            start = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
 
 
 def _extraction_rows(arch_name: str, paths: list, work: Path, repeats: int) -> list[dict]:
@@ -38,12 +40,15 @@ def _extraction_rows(arch_name: str, paths: list, work: Path, repeats: int) -> l
     graph_def, source = base_graph.load_base_graph(arch, work / "models", "random")  # real compute
     n = len(paths)
     extractor = bottlenecks.Extractor(graph_def, arch)
+    b = extractor.batch_size
     one = bottlenecks.OnePerCallExtractor(graph_def, arch)
-    pixels = np.random.default_rng(0).uniform(-1, 1, (min(n, 32), arch.input_size, arch.input_size, 3)).astype(np.float32)
-    list(extractor.from_paths(paths[:32])), extractor.from_images(pixels), one(paths[0])  # warm-up
-    t_batched = _best(lambda: list(extractor.from_paths(paths)), repeats)
-    t_raw = _best(lambda: [extractor.from_images(pixels[: min(32, n - i)]) for i in range(0, n, 32)], repeats)
-    t_one = _best(lambda: [one(p) for p in paths], repeats)
+    pixels = np.random.default_rng(0).uniform(-1, 1, (min(n, b), arch.input_size, arch.input_size, 3)).astype(np.float32)
+    list(extractor.from_paths(paths[:b])), extractor.from_images(pixels), one(paths[0])  # warm-up
+    best = _side_by_side({
+        "batched": lambda: list(extractor.from_paths(paths)),
+        "raw": lambda: [extractor.from_images(pixels[: min(b, n - i)]) for i in range(0, n, b)],
+        "one": lambda: [one(p) for p in paths]}, repeats)
+    t_batched, t_raw, t_one = best["batched"], best["raw"], best["one"]
     extractor.close(), one.close()
     detail = f"{n} JPEGs, base graph {source.kind}, best of {repeats}"
     return [
@@ -63,7 +68,7 @@ def run(full: bool, smoke: bool = False) -> list[dict]:
 
     tiny, homework = ("mobilenet_1.0_224", "inception_v3") if full else ("mobilenet_0.25_128", "mobilenet_0.50_224")
     per_class = 100 if full else 4 if smoke else 60
-    steps, repeats = (100, 1) if smoke else (4000, 3)
+    steps, repeats = (100, 1) if smoke else (4000, 5)
     work = Path(tempfile.mkdtemp(prefix="labkit-bench-retrain-"))
     try:
         folder = str(synthetic_flowers.write(work / "flowers", per_class, seed=0, base_size=240))

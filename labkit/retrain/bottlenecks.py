@@ -2,8 +2,11 @@
 
 ``<bottleneck_dir>/<class folder>/<image file>_<architecture>.txt`` holds one line: the
 bottleneck floats joined by ``,`` (``str`` of each float32 value, as the original wrote them).
-labkit computes missing files in batches in one session — JPEG decoding runs in a ``tf.data``
-pipeline that overlaps the network — and writes every file atomically, so a killed run resumes.
+labkit computes missing files in batches in one session and writes every file atomically, so a
+killed run resumes. When the network runs on a GPU, JPEG decoding runs in a ``tf.data`` pipeline on
+the CPU that overlaps it. On a CPU the two would compete for the same cores — the network's
+multi-threaded ops then wait for threads busy decoding — so each batch is decoded (in parallel)
+and then run, which measures faster there (``make bench``).
 """
 
 from __future__ import annotations
@@ -63,8 +66,18 @@ def preprocess(image, arch: Architecture):
 
 
 def _decode(path, arch: Architecture):
+    """JPEG file → preprocessed image; resizes the uint8 pixels directly (same values as ``preprocess``)."""
     T = tf()
-    return preprocess(T.io.decode_jpeg(T.io.read_file(path), channels=arch.input_depth), arch)
+    image = T.io.decode_jpeg(T.io.read_file(path), channels=arch.input_depth)
+    resized = T.compat.v1.image.resize_bilinear(T.expand_dims(image, 0), [arch.input_size, arch.input_size])
+    return T.multiply(T.subtract(resized[0], arch.input_mean), 1.0 / arch.input_std)
+
+
+def network_on_gpu(device: str | None) -> bool:
+    """Whether the network will run on a GPU: ``device`` names one, or none is named and TF sees one."""
+    if device:
+        return device.upper().lstrip("/").startswith(("GPU", "DEVICE:GPU"))
+    return bool(tf().config.list_physical_devices("GPU"))
 
 
 def batched_bottleneck(graph_def, arch: Architecture, images):
@@ -97,20 +110,26 @@ class Extractor:
     """One graph + session computing bottlenecks in batches from JPEG paths or image arrays."""
 
     def __init__(self, graph_def, arch: Architecture, batch_size: int = DEFAULT_BATCH_SIZE,
-                 device: str | None = None):
+                 device: str | None = None, overlap: bool | None = None):
         T = tf()
         self.arch, self.batch_size = arch, batch_size
+        # overlap: decode on the CPU while a GPU runs the network (default: when the network is on a GPU)
+        self.overlap = network_on_gpu(device) if overlap is None else overlap
         self.graph = T.Graph()
         placement = T.device(f"/{device}") if device else contextlib.nullcontext()
+        decode = T.autograph.experimental.do_not_convert(lambda p: _decode(p, arch))
+        shape = [arch.input_size, arch.input_size, 3]
         with self.graph.as_default(), placement:
             self.paths = T.compat.v1.placeholder(T.string, [None], name="image_paths")
-            data = (T.data.Dataset.from_tensor_slices(self.paths)
-                    .map(T.autograph.experimental.do_not_convert(lambda p: _decode(p, arch)),
-                         num_parallel_calls=T.data.AUTOTUNE)
-                    .batch(batch_size).prefetch(T.data.AUTOTUNE))
-            self.iterator = T.compat.v1.data.make_initializable_iterator(data)
-            self.images = T.compat.v1.placeholder_with_default(
-                self.iterator.get_next(), [None, arch.input_size, arch.input_size, 3], name="images")
+            if self.overlap:
+                data = (T.data.Dataset.from_tensor_slices(self.paths)
+                        .map(decode, num_parallel_calls=T.data.AUTOTUNE).batch(batch_size).prefetch(2))
+                self.iterator = T.compat.v1.data.make_initializable_iterator(data)
+                decoded = self.iterator.get_next()
+            else:
+                decoded = T.map_fn(decode, self.paths, fn_output_signature=T.TensorSpec(shape, T.float32),
+                                   parallel_iterations=8)
+            self.images = T.compat.v1.placeholder_with_default(decoded, [None, *shape], name="images")
             self.bottleneck = batched_bottleneck(graph_def, arch, self.images)
             self.one_jpeg = T.compat.v1.placeholder(T.string, [], name="one_jpeg")
             self.one_decoded = T.io.decode_jpeg(self.one_jpeg, channels=3)
@@ -119,11 +138,12 @@ class Extractor:
     def from_paths(self, paths: list[str]):
         """Yield ``(paths_of_batch, values [n, K])`` for ``paths`` in order."""
         T = tf()
-        self.session.run(self.iterator.initializer, {self.paths: list(paths)})
+        if self.overlap:
+            self.session.run(self.iterator.initializer, {self.paths: list(paths)})
         for start in range(0, len(paths), self.batch_size):
             chunk = paths[start:start + self.batch_size]
             try:
-                values = self.session.run(self.bottleneck)
+                values = self.session.run(self.bottleneck, None if self.overlap else {self.paths: chunk})
             except (T.errors.InvalidArgumentError, T.errors.NotFoundError) as exc:
                 raise self._explain(chunk, exc) from None
             yield chunk, values
