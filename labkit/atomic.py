@@ -8,16 +8,23 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 @contextmanager
 def atomic_path(target):
-    """Yield a temporary path in ``target``'s folder; on success it replaces ``target``."""
+    """Yield a temporary path in ``target``'s folder; on success it replaces ``target``.
+
+    The new file gets the usual permissions (``0666`` minus the umask), not ``mkstemp``'s ``0600``.
+    """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

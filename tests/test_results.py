@@ -39,3 +39,15 @@ def test_record_rejects_unstorable_values(tmp_path, monkeypatch):
         assert "cannot store a object" in str(exc)
     else:
         raise AssertionError("an object() must not be recorded silently")
+
+
+def test_atomic_writes_get_normal_permissions_not_mkstemps_0600(tmp_path):
+    import os
+    import stat
+
+    from labkit.atomic import write_text
+
+    umask = os.umask(0)
+    os.umask(umask)
+    write_text(tmp_path / "shared.txt", "x")
+    assert stat.S_IMODE((tmp_path / "shared.txt").stat().st_mode) == 0o666 & ~umask != 0o600

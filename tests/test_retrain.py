@@ -90,6 +90,26 @@ def test_labels_and_sorted_order(tmp_path):
     assert sorted(sum((lists["daisy"][c] for c in images.CATEGORIES), [])) == ["a.jpg", "b.JPEG"]
 
 
+def test_image_files_listed_like_tf_gfile_glob_dot_files_included(tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        for f in ("x.jpg", "._x.jpg", "y.JPEG", "z.png", ".hidden.jpeg"):
+            (tmp_path / name / f).write_bytes(b"x")
+    lists = images.create_image_lists(str(tmp_path), 10, 10)
+    listed = {n for c in images.CATEGORIES for n in lists["a"][c]}
+    by_tf = {os.path.basename(p) for ext in images.EXTENSIONS
+             for p in tf().io.gfile.glob(os.path.join(str(tmp_path), "a", "*." + ext))}
+    assert listed == by_tf == {"x.jpg", "._x.jpg", "y.JPEG", ".hidden.jpeg"}
+
+
+def test_flag_abbreviations_resolve_like_the_original():
+    from labkit.retrain.cli import parse_flags
+
+    flags = parse_flags(["--bottleneck=bn", "--random_s", "7", "--how_many=5"])
+    assert (flags.bottleneck_dir, flags.random_scale, flags.how_many_training_steps) == ("bn", 7, 5)
+    assert flags.bottleneck_batch_size == 32 and flags.random_seed is None
+
+
 def test_split_matches_the_formula_computed_independently(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
@@ -157,6 +177,10 @@ def test_batched_extraction_equals_one_image_per_call_on_constant_reshape_graph(
 
 
 # --- cache -------------------------------------------------------------------------------
+
+def _small_flowers(tmp_path):  # 30 images: 3 batches of 8 + 6
+    return str(synthetic_flowers.write(tmp_path / "small", 6, seed=4, base_size=40))
+
 
 def _cache(arch, graph_def, folder, bdir, calls, **kw):
     def get():
@@ -305,7 +329,9 @@ def test_label_image_cli_prints_like_the_original_and_explains_wrong_inputs(trai
     with pytest.raises(LabkitError, match="--input_layer=Mul: no such op"):
         label_image.main(common + ["--input_layer=Mul", "--input_height=299", "--input_width=299"])
     assert label_image.main([f"--graph={out / 'graph.pb'}", "--describe_graph"]) == 0
-    assert "final_result" in capsys.readouterr().out
+    described = capsys.readouterr().out
+    assert "final_result" in described
+    assert re.search(r"input_1/BottleneckInputPlaceholder\s+float32\s+\[None, 1001\]", described)  # as TF1 named it
 
 
 def test_label_image_honours_input_mean_zero(trained):
@@ -385,6 +411,62 @@ def test_bad_flags_give_clear_errors(tmp_path):
     run = _labkit("retrain", f"--architecture={ARCH}", f"--image_dir={tmp_path}/nope",
                   f"--summaries_dir={tmp_path}/logs")
     assert run.returncode == 1 and "image directory not found" in run.stderr
+
+
+def test_marker_knows_a_graph_by_its_content_not_by_how_it_was_reached(mobilenet, tmp_path):
+    from labkit.provenance import Source
+    from labkit.retrain import cache_marker
+
+    arch, graph_def = mobilenet
+    _cache(arch, graph_def, _small_flowers(tmp_path), tmp_path / "bn", [])
+    fp = cache_marker.fingerprint(graph_def)
+    downloaded = Source("real", "download:http://download.tensorflow.org/models/x.tgz")
+    assert cache_marker.stale_before(str(tmp_path / "bn"), ARCH, fp, downloaded) == (None, "")  # original's cache
+    for spelling in ("models/x.pb", str(tmp_path / "models" / "x.pb")):
+        assert cache_marker.stale_before(str(tmp_path / "bn"), ARCH, fp, Source("real", spelling)) == (None, "")
+
+
+def test_cache_without_marker_is_trusted_for_real_graphs_only(mobilenet, tmp_path):
+    from labkit.provenance import Source
+    from labkit.retrain import cache_marker
+
+    arch, graph_def = mobilenet
+    _cache(arch, graph_def, _small_flowers(tmp_path), tmp_path / "bn", [])  # as the original would leave it
+    stale, why = cache_marker.stale_before(str(tmp_path / "bn"), ARCH, "other", Source("offline", "stand-in"))
+    assert stale is not None and "no record of their base graph" in why
+    empty = tmp_path / "fresh"
+    assert cache_marker.stale_before(str(empty), ARCH, "other", Source("offline", "stand-in")) == (None, "")
+
+
+def test_killed_recompute_for_a_new_base_graph_resumes_without_mixing(mobilenet, tmp_path):
+    from labkit.provenance import Source
+    from labkit.retrain import cache_marker
+
+    arch, old_graph = mobilenet
+    new_graph, _ = base_graph.load_base_graph(arch, "/nonexistent/model_dir", "random")
+    folder, bdir = _small_flowers(tmp_path), tmp_path / "bn"
+    src = Source("offline", "stand-in")
+    cache_marker.stale_before(str(bdir), ARCH, cache_marker.fingerprint(old_graph), src)
+    _cache(arch, old_graph, folder, bdir, [])
+    stale, why = cache_marker.stale_before(str(bdir), ARCH, cache_marker.fingerprint(new_graph), src)
+    assert stale is not None and "another base graph" in why
+
+    def die(done):
+        raise KeyboardInterrupt("simulated kill after the first batch")
+
+    with pytest.raises(KeyboardInterrupt):
+        _cache(arch, new_graph, folder, bdir, [], stale_before=stale, on_batch_written=die)
+    again, why = cache_marker.stale_before(str(bdir), ARCH, cache_marker.fingerprint(new_graph), src)
+    assert again == stale and "earlier run that stopped" in why
+    rest = _cache(arch, new_graph, folder, bdir, [], stale_before=again)
+    assert (rest.computed, rest.reused) == (22, 8)
+    cache_marker.mark_complete(str(bdir), ARCH)
+    assert cache_marker.stale_before(str(bdir), ARCH, cache_marker.fingerprint(new_graph), src) == (None, "")
+    fresh = tmp_path / "fresh"
+    _cache(arch, new_graph, folder, fresh, [])
+    for f in bdir.glob("*/*.txt"):
+        np.testing.assert_allclose(bottlenecks.read_cache_file(str(f)),
+                                   bottlenecks.read_cache_file(str(fresh / f.relative_to(bdir))), rtol=1e-5, atol=1e-6)
 
 
 def test_cache_made_with_another_base_graph_is_recomputed_not_mixed(tmp_path, capsys):

@@ -159,8 +159,9 @@ class Extractor:
                 with open(path, "rb") as handle:
                     self.session.run(self.one_decoded, {self.one_jpeg: handle.read()})
             except (OSError, T.errors.OpError) as bad:
+                mac = " ('._' files are macOS metadata left by zipping on a Mac)" if os.path.basename(path).startswith("._") else ""
                 return LabkitError(f"Error during processing file {path} ({tf_reason(bad)}): it is not "
-                                   "a readable JPEG image. Remove or replace it and run again.")
+                                   f"a readable JPEG image{mac}. Remove or replace it and run again.")
         return LabkitError(f"computing bottlenecks failed for {chunk[0]} … ({tf_reason(exc)})")
 
     def close(self) -> None:
@@ -201,34 +202,14 @@ class CacheStats:
     computed_paths: list = field(default_factory=list, repr=False)
 
 
-SOURCES_FILE = ".labkit_base_graphs.json"
-
-
-def base_graph_changed(bottleneck_dir: str, architecture: str, source: str) -> bool:
-    """Remember which base graph filled ``bottleneck_dir`` for ``architecture``; True if it was another.
-
-    The original file layout has no room for this (``<file>_<architecture>.txt``), so a cache made
-    with labkit's offline stand-in and one made with the real archive would otherwise mix silently.
-    """
-    import json
-
-    marker = os.path.join(bottleneck_dir, SOURCES_FILE)
-    known = json.loads(open(marker, encoding="utf-8").read()) if os.path.exists(marker) else {}
-    changed = architecture in known and known[architecture] != source
-    if known.get(architecture) != source:
-        known[architecture] = source
-        write_text(marker, json.dumps(known, indent=1, sort_keys=True))
-    return changed
-
-
 def cache_bottlenecks(get_extractor, image_lists: dict, image_dir: str, bottleneck_dir: str,
                       architecture: str, size: int, categories=CATEGORIES, progress: bool = True,
-                      on_batch_written=None, recompute: bool = False) -> CacheStats:
+                      on_batch_written=None, stale_before: float | None = None) -> CacheStats:
     """Make sure every image of ``categories`` has a valid cache file; compute the missing ones.
 
     ``get_extractor()`` is only called when something must be computed. ``on_batch_written(n)``
-    (optional) is called after each batch of files is safely on disk. ``recompute`` ignores
-    existing files (they were made with another base graph).
+    (optional) is called after each batch of files is safely on disk. Files older than
+    ``stale_before`` (a ``time.time()``) were made with another base graph and are recomputed.
     """
     from tqdm.auto import tqdm
 
@@ -236,7 +217,7 @@ def cache_bottlenecks(get_extractor, image_lists: dict, image_dir: str, bottlene
     for _, label, category, base_name in entries(image_lists, categories):
         sub_dir = image_lists[label]["dir"]
         target = bottleneck_path(bottleneck_dir, sub_dir, base_name, architecture)
-        if os.path.exists(target) and not recompute:
+        if os.path.exists(target) and (stale_before is None or os.path.getmtime(target) >= stale_before):
             if read_cache_file(target, size) is not None:
                 stats.reused += 1
                 continue

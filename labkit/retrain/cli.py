@@ -39,6 +39,7 @@ ORIGINAL_FLAGS = [
      "Which model architecture to use: 'inception_v3' or "
      f"'mobilenet_<{'|'.join(MOBILENET_VERSIONS)}>_<{'|'.join(MOBILENET_SIZES)}>[_quantized]'."),
 ]
+ORIGINAL_NAMES = {name for name, *_ in ORIGINAL_FLAGS}
 
 # labkit additions (not in the original; defaults keep the original's behaviour).
 EXTRA_FLAGS = [
@@ -53,9 +54,19 @@ EXTRA_FLAGS = [
 ]
 
 
+class _OriginalFlagsFirst(argparse.ArgumentParser):
+    """Abbreviations resolve as in the original: a prefix of exactly one original flag means that
+    flag even if a labkit addition shares it (``--bottleneck`` is ``--bottleneck_dir``)."""
+
+    def _get_option_tuples(self, option_string):
+        found = super()._get_option_tuples(option_string)
+        original = [t for t in found if t[0].dest in ORIGINAL_NAMES]
+        return original if len(found) > 1 and len(original) == 1 else found
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``labkit retrain``."""
-    parser = argparse.ArgumentParser(
+    parser = _OriginalFlagsFirst(
         prog="labkit retrain", description="Retrain the final layer of an ImageNet model on a folder of "
         "images (compatible with TensorFlow for Poets' retrain.py).")
     for name, kind, default, help_ in ORIGINAL_FLAGS + EXTRA_FLAGS:
@@ -92,8 +103,8 @@ def main(argv=None) -> int:
 
     flags = parse_flags(sys.argv[1:] if argv is None else argv)
     architectures.parse(flags.architecture)  # fail fast, before TensorFlow is imported
-    images.create_image_lists(flags.image_dir, flags.testing_percentage, flags.validation_percentage)
+    image_lists = images.create_image_lists(flags.image_dir, flags.testing_percentage, flags.validation_percentage)
     from labkit.retrain.train import run
 
-    run(flags)
+    run(flags, image_lists)
     return 0

@@ -50,7 +50,8 @@ def category_of(path: str, testing_percentage: float, validation_percentage: flo
 def _images_in(image_dir: str, dir_name: str) -> list[str]:
     found: list[str] = []
     for ext in EXTENSIONS:
-        found.extend(sorted(glob.glob(os.path.join(glob.escape(image_dir), glob.escape(dir_name), "*." + ext))))
+        pattern = os.path.join(glob.escape(image_dir), glob.escape(dir_name), "*." + ext)
+        found.extend(sorted(glob.glob(pattern, include_hidden=True)))  # like tf.io.gfile.glob: dot files too
     return list(dict.fromkeys(found))  # case-insensitive file systems may list a file twice
 
 

@@ -57,13 +57,14 @@ def _shape(tensor) -> str:
 
 
 def candidate_inputs(graph) -> list[tuple[str, str, str]]:
-    """``(op name, dtype, shape)`` of tensors one could feed an image into: placeholders and float
-    4-D tensors with 3 channels (like inception's ``Mul``). Names without the ``import/`` prefix."""
+    """``(op name, dtype, shape)`` of tensors one could feed: placeholders (with or without a default,
+    like retrain's ``BottleneckInputPlaceholder``) and float 4-D tensors with 3 channels (like
+    inception's ``Mul``). Names without the ``import/`` prefix."""
     found = []
     for op in graph.get_operations():
         for out in op.outputs[:1]:
             four_d = out.shape.rank == 4 and out.shape[-1] == 3 and out.dtype == tf().float32
-            if op.type == "Placeholder" or (four_d and op.type not in ("Const",)):
+            if op.type in ("Placeholder", "PlaceholderWithDefault") or (four_d and op.type not in ("Const",)):
                 found.append((op.name.removeprefix("import/"), out.dtype.name, _shape(out)))
     return found
 

@@ -17,7 +17,7 @@ from datetime import datetime
 import numpy as np
 
 from labkit.errors import LabkitError
-from labkit.retrain import architectures, base_graph, bottlenecks, distortions, export, images
+from labkit.retrain import architectures, base_graph, bottlenecks, cache_marker, distortions, export, images
 from labkit.retrain.final_layer import add_final_layer
 from labkit.tfsetup import tf
 
@@ -84,8 +84,8 @@ def _placement(device):
     return tf().device(f"/{device}") if device else contextlib.nullcontext()
 
 
-def run(flags) -> RetrainResult:
-    """Run retrain with parsed ``flags`` (see :mod:`labkit.retrain.cli`)."""
+def run(flags, image_lists=None) -> RetrainResult:
+    """Run retrain with parsed ``flags`` (see :mod:`labkit.retrain.cli`); ``image_lists`` if already made."""
     T, started = tf(), time.perf_counter()
     arch = architectures.parse(flags.architecture)
     for name in ("how_many_training_steps", "eval_step_interval"):
@@ -95,7 +95,8 @@ def run(flags) -> RetrainResult:
     if flags.offline_base not in base_graph.OFFLINE_KINDS:
         raise LabkitError(f"--offline_base={flags.offline_base!r}: use one of {', '.join(base_graph.OFFLINE_KINDS)}")
     graph_def, source = base_graph.load_base_graph(arch, flags.model_dir, flags.offline_base)
-    image_lists = images.create_image_lists(flags.image_dir, flags.testing_percentage, flags.validation_percentage)
+    if image_lists is None:
+        image_lists = images.create_image_lists(flags.image_dir, flags.testing_percentage, flags.validation_percentage)
     labels, class_count = list(image_lists), len(image_lists)
     distort = distortions.wanted(flags.flip_left_right, flags.random_crop, flags.random_scale, flags.random_brightness)
     extractor = []
@@ -106,13 +107,16 @@ def run(flags) -> RetrainResult:
         return extractor[0]
 
     cached = ("testing", "validation") if distort else images.CATEGORIES
-    recompute = bottlenecks.base_graph_changed(flags.bottleneck_dir, flags.architecture, str(source))
-    if recompute:
-        images.warn(f"bottlenecks in {flags.bottleneck_dir} for {flags.architecture} were made with another base "
-             f"graph; recomputing them with {source}")
+    stale, why = cache_marker.stale_before(flags.bottleneck_dir, flags.architecture,
+                                           cache_marker.fingerprint(graph_def), source)
+    if why:
+        images.warn(f"bottlenecks in {flags.bottleneck_dir} for {flags.architecture} {why}; "
+                    f"recomputing them with {source}")
     stats = bottlenecks.cache_bottlenecks(get_extractor, image_lists, flags.image_dir, flags.bottleneck_dir,
                                           flags.architecture, arch.bottleneck_size, cached,
-                                          progress=not flags.no_progress, recompute=recompute)
+                                          progress=not flags.no_progress, stale_before=stale)
+    if stale is not None and cached == images.CATEGORIES:
+        cache_marker.mark_complete(flags.bottleneck_dir, flags.architecture)
     info(f"{stats.computed} bottleneck files created, {stats.reused} reused from {flags.bottleneck_dir} "
          f"({stats.seconds:.1f}s)")
     rng = np.random.default_rng(flags.random_seed)
