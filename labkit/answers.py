@@ -176,6 +176,8 @@ def main(argv) -> int:
     key = build(args.run_dir, args.profile, args.out, offline=not args.online)
     missing = [q["id"] for q in key["questions"] if not q["recorded"]]
     missing += [f"{c['id']}:{m}" for c in key["concepts"] for m in c["missing_evidence"]]
-    print(f"wrote {Path(args.out) / 'ANSWERS.md'} and answers.json: {len(key['questions'])} recorded questions, "
+    recorded = sum(1 for q in key["questions"] if q["recorded"])
+    print(f"wrote {Path(args.out) / 'ANSWERS.md'} and answers.json: {recorded} of {len(key['questions'])} "
+          "questions recorded, "
           f"{len(key['concepts'])} conceptual answers" + (f"; NOT recorded: {', '.join(missing)}" if missing else ""))
     return 1 if missing else 0

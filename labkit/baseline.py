@@ -35,12 +35,21 @@ def recorded_values(run: dict) -> dict:
     return {qid: e["value"] for nb in run.get("notebooks", {}).values() for qid, e in nb.get("results", {}).items()}
 
 
-def write(run: dict, path) -> Path:
-    """(Re)write the baseline file from ``run``."""
+def write(run: dict, path) -> tuple[int, int]:
+    """Update the baseline file with ``run``'s values; ``(values updated, values kept)``.
+
+    Values of notebooks this run did not execute are kept, so ``labkit run 01 --update-baseline``
+    touches notebook 01 only (a baseline of another profile or mode is replaced whole)."""
     values = recorded_values(run)
+    old = json.loads(Path(path).read_text(encoding="utf-8")) if Path(path).exists() else {}
+    same_kind = (old.get("profile"), old.get("offline")) == (run.get("profile"), run.get("offline"))
+    ran = set(run.get("notebooks", {}))
+    kept = {q.id: old["values"][q.id] for q in QUESTIONS
+            if same_kind and q.notebook not in ran and q.id in old.get("values", {})}
+    merged = {**kept, **{q.id: values[q.id] for q in QUESTIONS if q.id in values}}
     write_json(path, {"profile": run.get("profile"), "offline": run.get("offline"),
-                      "values": {q.id: values[q.id] for q in QUESTIONS if q.id in values}})
-    return Path(path)
+                      "values": {q.id: merged[q.id] for q in QUESTIONS if q.id in merged}})
+    return len(merged) - len(kept), len(kept)
 
 
 def _number(value, q: Question):

@@ -206,16 +206,19 @@ def input_image_size(resolved_or_path) -> int | None:
     return int(height)
 
 
-def image_size_for(resolved: ResolvedModule, requested: int | None = None, *, strict: bool = True) -> int:
+def image_size_for(resolved: ResolvedModule, requested: int | None = None, *, strict: bool = True,
+                   flag: str = "") -> int:
     """The image size to feed: the module's fixed size (a conflicting ``requested`` is an error, or
-    with ``strict=False`` a printed note), else ``requested``, else the registry's size."""
+    with ``strict=False`` a printed note), else ``requested``, else the registry's size. ``flag``
+    (e.g. ``"--image_size"``) is named in the error."""
     fixed = input_image_size(resolved)
     if fixed is not None and requested is not None and requested != fixed and not strict:
         print(f"[labkit] {resolved.spec.name} takes {fixed}×{fixed} images: using {fixed} instead of {requested}")
         return fixed
     if fixed is not None and requested is not None and requested != fixed:
-        raise LabkitError(f"image size {requested} conflicts with the module's fixed input size {fixed} "
-                          f"({resolved.path_or_handle}); use {fixed} or omit the image size")
+        what = f"{flag}={requested}" if flag else f"image size {requested}"
+        raise LabkitError(f"{what} conflicts with the module's fixed input size {fixed} "
+                          f"({resolved.path_or_handle}); use {fixed} or omit {flag or 'the image size'}")
     size = fixed or requested or resolved.spec.image_size
     if size is None:
         raise LabkitError(f"{resolved.path_or_handle} accepts any image size and none was given: pass an image size")

@@ -262,4 +262,8 @@ def write_rubric(path=RUBRIC_PATH) -> Path:
 
 
 if __name__ == "__main__":
+    import argparse
+
+    argparse.ArgumentParser(prog="python -m labkit.questions",
+                            description=f"Rewrite {RUBRIC_PATH} from the question list in labkit/questions.py.").parse_args()
     print(f"wrote {write_rubric()}")

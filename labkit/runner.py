@@ -220,6 +220,8 @@ def main(argv) -> int:
     args = parser.parse_args(argv)
     if (args.update_baseline or args.junit) and not args.baseline:
         parser.error("--update-baseline and --junit need --baseline FILE")
+    if args.baseline and not args.update_baseline and not Path(args.baseline).is_file():
+        parser.error(f"--baseline {args.baseline}: file not found (create it with --update-baseline)")
     from labkit.provenance import offline_mode
 
     runs = run_notebooks(args.notebooks, args.out, args.profile, args.offline or offline_mode(),
@@ -234,8 +236,11 @@ def main(argv) -> int:
         from labkit import baseline, results
 
         run = results.load(Path(args.out) / "results.json")
-        if args.update_baseline:
-            print(f"wrote baseline {baseline.write(run, args.baseline)}")
+        if args.update_baseline and failed:
+            print(f"baseline {args.baseline} NOT updated: a failed notebook would drop its answers")
+        elif args.update_baseline:
+            updated, kept = baseline.write(run, args.baseline)
+            print(f"wrote baseline {args.baseline}: {updated} values from this run, {kept} kept from notebooks not run")
         else:
             regressed = not baseline.check(run, args.baseline, args.junit)
     return 1 if failed or regressed else 0

@@ -54,3 +54,23 @@ def test_run_cli_exits_nonzero_against_a_doctored_baseline(tmp_path, capsys):
     assert code == 1 and "REGRESSED" in out and "A1.accuracy.test" in out
     assert "A2.frozen.test_accuracy" not in out  # only the notebooks that ran are compared
     assert 'failures="1"' in (tmp_path / "junit.xml").read_text()
+
+
+def test_update_from_a_partial_run_keeps_the_other_notebooks_values(run, tmp_path):
+    path = tmp_path / "baseline.json"
+    path.write_text(COMMITTED.read_text())
+    only_01 = {**run, "notebooks": {"01_mnist_quickstart": run["notebooks"]["01_mnist_quickstart"]}}
+    updated, kept = baseline.write(only_01, path)
+    values = json.loads(path.read_text())["values"]
+    assert set(values) == {q.id for q in QUESTIONS}
+    ids_01 = {q.id for q in QUESTIONS if q.notebook == "01_mnist_quickstart"}
+    assert updated == len(ids_01) and kept == len(QUESTIONS) - len(ids_01)
+    committed = json.loads(COMMITTED.read_text())["values"]
+    assert all(values[q] == committed[q] for q in values if q not in ids_01)
+
+
+def test_missing_baseline_file_is_reported_before_anything_runs(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        runner.main(["01", "--out", str(tmp_path / "out"), "--baseline", str(tmp_path / "nope.json")])
+    assert exc.value.code == 2 and "nope.json: file not found" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

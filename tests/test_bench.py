@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from labkit import bench
 
 
@@ -24,3 +26,11 @@ def test_bench_smoke_writes_every_figure(tmp_path, capsys):
     assert all(isinstance(row["ratio"], float) and row["ratio"] > 0 for row in data["rows"])
     table = capsys.readouterr().out
     assert "ratio" in table and "target" in table
+
+
+def test_unknown_section_is_an_error_naming_the_real_ones(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        bench.main(["--only", "retrain", "nope", "--out", str(tmp_path / "b.json")])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "--only nope: no such section" in err and "make_image_classifier" in err
+    assert not (tmp_path / "b.json").exists()

@@ -63,6 +63,8 @@ def test_exception_reported_with_cell_and_excerpt(graded):
     html = (graded["out"] / "report.html").read_text()
     assert "student bug here" in html and 'href="notebooks/raiser/90_tiny.ipynb"' in html
     assert (graded["out"] / "notebooks" / "raiser" / "90_tiny.ipynb").exists()
+    assert nb["error"]["kernel_log"] == "notebooks/raiser/90_tiny.kernel.log"  # kept: the scratch folder is gone
+    assert (graded["out"] / nb["error"]["kernel_log"]).is_file() and 'href="notebooks/raiser/90_tiny.kernel.log"' in html
 
 
 def test_infinite_loop_killed_with_its_whole_process_tree(graded):

@@ -138,12 +138,29 @@ def test_split_errors_name_the_folder(tmp_path):
 def test_image_size_from_a_local_module(tmp_path):
     fixed = hub.resolve_module(str(hub.write_toy_module(tmp_path / "fixed", image_size=40, output_dim=6)))
     assert modules.image_size(fixed, None) == 40 and modules.image_size(fixed, 40) == 40
-    with pytest.raises(LabkitError, match="conflicts"):
+    with pytest.raises(LabkitError, match="--image_size=64 conflicts with the module's fixed input size 40"):
         modules.image_size(fixed, 64)
     free = hub.resolve_module(str(hub.write_toy_module(tmp_path / "free", image_size=None, output_dim=6)))
     assert modules.image_size(free, 48) == 48
     with pytest.raises(LabkitError, match="image size"):
         modules.image_size(free, None)
+
+
+def test_offline_stand_in_uses_the_named_modules_size_and_says_when_another_is_asked(backbone_module, capsys):
+    assert modules.image_size(backbone_module, None, "mobilenet_v2_100_224") == 224
+    assert modules.image_size(backbone_module, 224, "mobilenet_v2_100_224") == 224
+    assert "would reject" not in capsys.readouterr().out
+    assert modules.image_size(backbone_module, 128, "mobilenet_v2_100_224") == 128  # quick profiles shrink images
+    assert "mobilenet_v2_100_224 takes only 224×224 images and would reject --image_size=128" in capsys.readouterr().out
+    assert modules.image_size(backbone_module, 128, "offline") == 128
+
+
+def test_missing_image_dir_is_reported_before_any_module_is_loaded(tmp_path, no_network):
+    from labkit.errors import SourceNotFound
+
+    with pytest.raises(SourceNotFound, match=r"--image_dir=.*nope: no such folder"):
+        train.make_image_classifier(str(tmp_path / "nope"), tfhub_module="https://tfhub.dev/google/unreachable/1")
+    assert no_network == []
 
 
 def test_unreachable_handle_is_a_clear_error(colours, tmp_path, monkeypatch, capsys, no_network):

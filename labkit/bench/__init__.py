@@ -45,12 +45,17 @@ def main(argv) -> int:
     parser.add_argument("--full", action="store_true", help="the homework's real sizes (slow)")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny workloads: checks every section produces its figures (ratios meaningless)")
-    parser.add_argument("--only", nargs="*", default=None, help="section module names to run")
+    short = [name.rsplit(".", 1)[1] for name in SECTIONS]
+    parser.add_argument("--only", nargs="+", default=None, metavar="SECTION",
+                        help=f"run only these sections ({', '.join(short)})")
     parser.add_argument("--out", default="bench/results.json")
     args = parser.parse_args(argv)
+    unknown = [o for o in args.only or [] if not any(o in name for name in short)]
+    if unknown:
+        parser.error(f"--only {' '.join(unknown)}: no such section; choose from {', '.join(short)}")
     rows, started = [], time.time()
     for name in SECTIONS:
-        if args.only and not any(o in name for o in args.only):
+        if args.only and not any(o in name.rsplit(".", 1)[1] for o in args.only):
             continue
         print(f"[bench] {name} …", flush=True)
         rows += importlib.import_module(name).run(full=args.full, smoke=args.smoke)

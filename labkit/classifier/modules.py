@@ -63,15 +63,22 @@ def resolve(text: str, *, backbone_size: str = "quick") -> hub.ResolvedModule:
 def image_size(resolved: hub.ResolvedModule, requested: int | None, wanted: str = "") -> int:
     """The input size: the module's fixed size (a conflicting request is an error, as in the
     original), else ``requested``; for labkit's backbone standing in for a known module, that
-    module's size; for the backbone itself its native size."""
+    module's size unless another is requested (allowed, with a note saying the real module would
+    refuse it); for the backbone itself its native size."""
     from labkit import backbone
 
-    if resolved.spec.name == hub.OFFLINE and requested is None:
+    if resolved.spec.name == hub.OFFLINE:
         stand_in = hub.spec_for(wanted) if wanted else None
-        size = (stand_in.image_size if stand_in else None) or backbone.NATIVE_SIZE
-        print(f"[labkit] labkit's backbone takes any image size; using {size} (pass --image_size to change it)")
-        return size
-    return hub.image_size_for(resolved, requested, strict=True)
+        fixed = stand_in.image_size if stand_in else None
+        if requested is None:
+            size = fixed or backbone.NATIVE_SIZE
+            print(f"[labkit] labkit's backbone takes any image size; using {size} (pass --image_size to change it)")
+            return size
+        if fixed and requested != fixed:
+            print(f"[labkit] note: {wanted} takes only {fixed}×{fixed} images and would reject --image_size="
+                  f"{requested}; labkit's offline backbone standing in for it takes any size, so {requested} is used")
+        return requested
+    return hub.image_size_for(resolved, requested, strict=True, flag="--image_size")
 
 
 def describe(resolved: hub.ResolvedModule) -> str:

@@ -215,14 +215,14 @@ def make_image_classifier(image_dir=None, *, split: Split | None = None, module:
         _set_memory_growth()
     if opts.seed is not None:
         keras().utils.set_random_seed(opts.seed)
+    if split is None:  # a bad --image_dir fails before any module is loaded or built
+        split = split_image_dir(image_dir or _default_image_dir(), opts.validation_split)
     module = module or modules.resolve(opts.tfhub_module, backbone_size=backbone_size)
     strategy = tf().distribute.MirroredStrategy() if opts.distribution_strategy == "mirrored" else None
     with strategy.scope() if strategy else _nullcontext():
         layer = hub.keras_layer(module, trainable=opts.do_fine_tuning)
         size = modules.image_size(module, opts.image_size, opts.tfhub_module)
         print(f"Using module {opts.tfhub_module} with image size {(size, size)}")
-        if split is None:
-            split = split_image_dir(image_dir or _default_image_dir(), opts.validation_split)
         print("Found", len(split.class_names), "classes:", ", ".join(split.class_names))
         model = build_model(layer, opts, size, len(split.class_names), summary=print if verbose else None)
         fast = opts.fast_path and not opts.do_fine_tuning and not opts.do_data_augmentation

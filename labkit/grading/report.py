@@ -48,7 +48,8 @@ def _student_html(sid: str, record: dict) -> str:
         err = nb.get("error")
         if err:
             cell = "" if err.get("cell_index") is None else f" in cell {err['cell_index']} of the executed copy"
-            parts.append(f"<p><b>{html.escape(str(err.get('ename')))}</b>{cell}</p>"
+            log = f' · <a href="{html.escape(err["kernel_log"])}">kernel log</a>' if err.get("kernel_log") else ""
+            parts.append(f"<p><b>{html.escape(str(err.get('ename')))}</b>{cell}{log}</p>"
                          f"<pre>{html.escape(_excerpt(err.get('evalue')))}</pre>")
             if err.get("source"):
                 parts.append(f"<details><summary>cell source</summary><pre>{html.escape(err['source'][:2000])}</pre></details>")

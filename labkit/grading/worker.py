@@ -108,9 +108,27 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
             record["executed"] = target.relative_to(out_dir).as_posix()
         if dropped > 0:
             record["warnings"].append(f"long outputs shortened in the graded copy ({dropped} characters dropped)")
+        _keep_kernel_log(record, labkit_out / "logs" / f"{notebook}.kernel.log", target, out_dir)
         return record
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _keep_kernel_log(record: dict, log: Path, target: Path, out_dir: Path, tail_bytes: int = 200_000) -> None:
+    """Copy the end of a failed notebook's kernel log beside its graded copy (the scratch folder goes)."""
+    error = record.get("error")
+    if not isinstance(error, dict) or "kernel_log" not in error:
+        return
+    if not log.is_file():
+        error.pop("kernel_log")
+        return
+    with open(log, "rb") as handle:
+        handle.seek(max(0, log.stat().st_size - tail_bytes))
+        tail = handle.read()
+    kept = target.with_suffix(".kernel.log")
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(tail)
+    error["kernel_log"] = kept.relative_to(out_dir).as_posix()
 
 
 def _judge(job: dict, record: dict) -> None:
