@@ -58,14 +58,19 @@ def run_dask(jobs: list[dict], scheduler: str, on_done: Callable[[dict], None]) 
         client.close()
 
 
-def run(jobs: list[dict], backend: str, workers: int, scheduler: str | None, on_done) -> None:
-    """Dispatch to the chosen backend."""
+def check(backend: str, scheduler: str | None) -> None:
+    """A clear error for an unknown backend or a Dask backend without a scheduler address."""
     from labkit.errors import LabkitError
 
+    if backend not in BACKENDS:
+        raise LabkitError(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    if backend == "dask" and not scheduler:
+        raise LabkitError("--backend dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+
+
+def run(jobs: list[dict], backend: str, workers: int, scheduler: str | None, on_done) -> None:
+    """Dispatch to the chosen backend."""
+    check(backend, scheduler)
     if backend == "local":
         return run_local(jobs, workers, on_done)
-    if backend == "dask":
-        if not scheduler:
-            raise LabkitError("--backend dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
-        return run_dask(jobs, scheduler, on_done)
-    raise LabkitError(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    return run_dask(jobs, scheduler, on_done)

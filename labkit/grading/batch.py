@@ -52,6 +52,7 @@ def grade(submissions, out_dir, rubric_path=None, *, workers: int = 2, limits: s
     from labkit import profiles
 
     profiles.get("", profile)  # validates the profile name
+    backends.check(backend, scheduler)  # before any warm-up or report is written
     out_dir = Path(out_dir).resolve()
     rub = rubric_mod.load(rubric_path)
     level, warnings = sandbox.choose_isolation(isolation)
