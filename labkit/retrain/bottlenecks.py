@@ -116,24 +116,27 @@ class Extractor:
         # overlap: decode on the CPU while a GPU runs the network (default: when the network is on a GPU)
         self.overlap = network_on_gpu(device) if overlap is None else overlap
         self.graph = T.Graph()
-        placement = T.device(f"/{device}") if device else contextlib.nullcontext()
+        placement = T.device(f"/{device}") if device else contextlib.nullcontext()  # the network only
         decode = T.autograph.experimental.do_not_convert(lambda p: _decode(p, arch))
         shape = [arch.input_size, arch.input_size, 3]
-        with self.graph.as_default(), placement:
-            self.paths = T.compat.v1.placeholder(T.string, [None], name="image_paths")
-            if self.overlap:
-                data = (T.data.Dataset.from_tensor_slices(self.paths)
-                        .map(decode, num_parallel_calls=T.data.AUTOTUNE).batch(batch_size).prefetch(2))
-                self.iterator = T.compat.v1.data.make_initializable_iterator(data)
-                decoded = self.iterator.get_next()
-            else:
-                decoded = T.map_fn(decode, self.paths, fn_output_signature=T.TensorSpec(shape, T.float32),
-                                   parallel_iterations=8)
-            self.images = T.compat.v1.placeholder_with_default(decoded, [None, *shape], name="images")
-            self.bottleneck = batched_bottleneck(graph_def, arch, self.images)
-            self.one_jpeg = T.compat.v1.placeholder(T.string, [], name="one_jpeg")
-            self.one_decoded = T.io.decode_jpeg(self.one_jpeg, channels=3)
-        self.session = T.compat.v1.Session(graph=self.graph)
+        with self.graph.as_default():
+            with T.device("/CPU:0"):  # reading and JPEG decoding have CPU kernels only
+                self.paths = T.compat.v1.placeholder(T.string, [None], name="image_paths")
+                if self.overlap:
+                    data = (T.data.Dataset.from_tensor_slices(self.paths)
+                            .map(decode, num_parallel_calls=T.data.AUTOTUNE).batch(batch_size).prefetch(2))
+                    self.iterator = T.compat.v1.data.make_initializable_iterator(data)
+                    decoded = self.iterator.get_next()
+                else:
+                    decoded = T.map_fn(decode, self.paths, fn_output_signature=T.TensorSpec(shape, T.float32),
+                                       parallel_iterations=8)
+                self.one_jpeg = T.compat.v1.placeholder(T.string, [], name="one_jpeg")
+                self.one_decoded = T.io.decode_jpeg(self.one_jpeg, channels=3)
+            with placement:
+                self.images = T.compat.v1.placeholder_with_default(decoded, [None, *shape], name="images")
+                self.bottleneck = batched_bottleneck(graph_def, arch, self.images)
+        config = T.compat.v1.ConfigProto(allow_soft_placement=True)  # ops without a kernel on --device
+        self.session = T.compat.v1.Session(graph=self.graph, config=config)
 
     def from_paths(self, paths: list[str]):
         """Yield ``(paths_of_batch, values [n, K])`` for ``paths`` in order."""

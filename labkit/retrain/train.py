@@ -145,7 +145,8 @@ def run(flags, image_lists=None) -> RetrainResult:
         init = T.compat.v1.global_variables_initializer()
     history = {k: [] for k in ("step", "train_accuracy", "cross_entropy", "validation_accuracy",
                                "validation_cross_entropy", "n_validation")}
-    with T.compat.v1.Session(graph=graph) as sess:
+    config = T.compat.v1.ConfigProto(allow_soft_placement=True)  # summaries have no GPU kernels
+    with T.compat.v1.Session(graph=graph, config=config) as sess:
         train_writer = T.compat.v1.summary.FileWriter(os.path.join(flags.summaries_dir, "train"), sess.graph)
         validation_writer = T.compat.v1.summary.FileWriter(os.path.join(flags.summaries_dir, "validation"))
         sess.run(init)
