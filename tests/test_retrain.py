@@ -490,3 +490,10 @@ def test_cache_made_with_another_base_graph_is_recomputed_not_mixed(tmp_path, ca
     captured = capsys.readouterr()
     assert switched.cache.computed == 20 and "made with another base graph" in captured.out + captured.err
     assert "labkit-backbone" in switched.source and "random-weights" in first.source
+
+
+def test_device_that_tensorflow_does_not_see_is_an_error_not_a_silent_fallback(flowers, tmp_path):
+    with pytest.raises(LabkitError, match=r"--device=GPU:7: TensorFlow sees no such device here \(visible: CPU:0"):
+        retrain(flowers, architecture=ARCH, device="GPU:7", summaries_dir=str(tmp_path / "logs"),
+                bottleneck_dir=str(tmp_path / "bn"))
+    assert not (tmp_path / "bn").exists()

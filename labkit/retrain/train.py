@@ -80,6 +80,15 @@ def _prepare_dirs(flags) -> None:
         os.makedirs(flags.intermediate_output_graphs_dir, exist_ok=True)
 
 
+def _check_device(device) -> None:
+    """``--device`` must name a device TensorFlow sees (no silent fallback to another one)."""
+    from labkit import devices
+
+    if device and device.upper().removeprefix("/").removeprefix("DEVICE:") not in devices.visible():
+        raise LabkitError(f"--device={device}: TensorFlow sees no such device here (visible: "
+                          f"{', '.join(devices.visible())}); pick one of those or leave --device out")
+
+
 def _placement(device):
     return tf().device(f"/{device}") if device else contextlib.nullcontext()
 
@@ -91,6 +100,7 @@ def run(flags, image_lists=None) -> RetrainResult:
     for name in ("how_many_training_steps", "eval_step_interval"):
         if getattr(flags, name) < (0 if name.startswith("how") else 1):
             raise LabkitError(f"--{name}={getattr(flags, name)} must be positive")
+    _check_device(flags.device)
     _prepare_dirs(flags)
     if flags.offline_base not in base_graph.OFFLINE_KINDS:
         raise LabkitError(f"--offline_base={flags.offline_base!r}: use one of {', '.join(base_graph.OFFLINE_KINDS)}")
