@@ -8,15 +8,27 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+
+def _umask() -> int:
+    """The process umask now, read without changing it where Linux allows (``/proc/self/status``)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 @contextmanager
 def atomic_path(target):
     """Yield a temporary path in ``target``'s folder; on success it replaces ``target``.
 
-    The new file gets the usual permissions (``0666`` minus the umask), not ``mkstemp``'s ``0600``.
+    The new file keeps the mode of the file it replaces, or gets the usual ``0666`` minus the
+    umask — not ``mkstemp``'s ``0600``.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -24,7 +36,7 @@ def atomic_path(target):
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask())
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

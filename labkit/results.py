@@ -60,7 +60,18 @@ def _environment() -> dict:
     return {"tf_version": tf().__version__, "devices": devices.visible(), "device": devices.default()}
 
 
-def record(question: str, value, *, note: str = "", headline: bool = False) -> dict:
+def _rounded(value):
+    """``value`` with floats shown to 4 significant digits (display only; the file keeps them whole)."""
+    if isinstance(value, float):
+        return float(f"{value:.4g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def record(question: str, value, *, note: str = "", headline: bool = False) -> None:
     """Show and persist the answer to ``question`` (ids like ``"A1.accuracy.test"``)."""
     entry = {
         "value": _jsonable(value),
@@ -76,9 +87,8 @@ def record(question: str, value, *, note: str = "", headline: bool = False) -> d
     _STATE["results"][question] = entry
     path = results_dir() / f"{_STATE['notebook']}.json"
     write_json(path, {"notebook": _STATE["notebook"], "results": _STATE["results"]})
-    shown = json.dumps(entry["value"]) if not isinstance(entry["value"], str) else entry["value"]
+    shown = json.dumps(_rounded(entry["value"])) if not isinstance(entry["value"], str) else entry["value"]
     print(f"[recorded] {question} = {shown[:300]}" + (f"  ({note})" if note else ""))
-    return entry
 
 
 def recorded() -> dict:

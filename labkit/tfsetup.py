@@ -9,9 +9,19 @@ calls :func:`configure` first thing, and every labkit module gets TensorFlow via
 from __future__ import annotations
 
 import os
+import re
 import sys
+import tempfile
+from contextlib import contextmanager
 
 _WANTED = {"TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+# TensorFlow's native start-up chatter (written to file descriptor 2 before TF_CPP_MIN_LOG_LEVEL
+# applies): dropped; any other native stderr line of the import is passed on.
+_STARTUP_NOISE = re.compile(
+    r"All log messages before absl::InitializeLog|oneDNN custom operations are on|Could not find cuda drivers"
+    r"|failed call to cuInit|Unable to register cu\w+ factory|Attempting to register factory|computation placer"
+    r"|TF-TRT Warning|This TensorFlow binary is optimized|rebuild TensorFlow with the appropriate compiler")
 
 
 def configure() -> None:
@@ -20,10 +30,34 @@ def configure() -> None:
         os.environ.setdefault(key, value)
 
 
+@contextmanager
+def _startup_noise_filtered():
+    """Capture native stderr (fd 2) while TensorFlow starts; re-emit all but the known chatter."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            lines = capture.read().decode("utf-8", "replace").splitlines()
+            kept = [line for line in lines if line.strip() and not _STARTUP_NOISE.search(line)]
+            if kept:
+                print("\n".join(kept), file=sys.stderr)
+
+
 def tf():
     """Import TensorFlow with legacy Keras, failing clearly if it was imported too early."""
     configure()
     already = "tensorflow" in sys.modules
+    if not already:
+        with _startup_noise_filtered():
+            import tensorflow as tensorflow_module
+
+            tensorflow_module.config.list_physical_devices()  # device start-up (cuInit) logs here too
     import tensorflow as tensorflow_module
 
     if already and os.environ.get("TF_USE_LEGACY_KERAS") != "1":

@@ -179,3 +179,26 @@ def test_process_level_fallback_still_limits_and_says_so(graded, tmp_path, capsy
     escaped = [p for p in psutil.process_iter(["cmdline"]) if grading_class.ESCAPEE in (p.info["cmdline"] or [])]
     assert escaped == []
     assert "process level only" in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_kernel_log_replaced_by_a_link_is_not_copied_out(tmp_path):
+    from labkit.grading.worker import _keep_kernel_log
+
+    secret = tmp_path / "grader-only.txt"
+    secret.write_text("GRADER-ONLY TOKEN")
+    scratch, out = tmp_path / "scratch", tmp_path / "out"
+    (scratch / "labkit-out").mkdir(parents=True)
+    (scratch / "labkit-out" / "logs").symlink_to(tmp_path)  # a folder link ...
+    (scratch / "real").mkdir()
+    (scratch / "real" / "nb.kernel.log").symlink_to(secret)  # ... and a file link
+    for log in (scratch / "labkit-out" / "logs" / "grader-only.txt", scratch / "real" / "nb.kernel.log"):
+        record = {"error": {"ename": "X", "kernel_log": str(log)}}
+        _keep_kernel_log(record, log, out / "notebooks" / "s" / "nb.ipynb", out, scratch)
+        assert "kernel_log" not in record["error"]
+    assert not out.exists()  # nothing copied out
+    honest = scratch / "ok.kernel.log"
+    honest.write_text("E0000 some native error\n")
+    record = {"error": {"ename": "X", "kernel_log": str(honest)}}
+    _keep_kernel_log(record, honest, out / "notebooks" / "s" / "nb.ipynb", out, scratch)
+    assert record["error"]["kernel_log"] == "notebooks/s/nb.kernel.log"
+    assert (out / "notebooks" / "s" / "nb.kernel.log").read_text() == "E0000 some native error\n"

@@ -15,9 +15,11 @@ def test_record_round_trip_with_provenance(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LABKIT_RESULTS_DIR", str(tmp_path))
     results.begin("99_demo", {"PROFILE": "quick", "EPOCHS": 2})
     provenance.announce("demo-data", provenance.Source("offline", "generator seed=1"))
-    results.record("X.accuracy", np.float32(0.875), headline=True)
+    assert results.record("X.accuracy", np.float32(0.875), headline=True) is None  # no echo in notebooks
     results.record("X.table", pd.DataFrame({"model": ["a", "b"], "acc": [0.5, 0.75]}), note="two rows")
-    assert "[recorded] X.accuracy = 0.875" in capsys.readouterr().out
+    results.record("X.long", {"acc": 0.9472222328186035})
+    out = capsys.readouterr().out
+    assert "[recorded] X.accuracy = 0.875" in out and '[recorded] X.long = {"acc": 0.9472}' in out
 
     saved = json.loads((tmp_path / "99_demo.json").read_text())
     assert saved["notebook"] == "99_demo"
@@ -27,6 +29,7 @@ def test_record_round_trip_with_provenance(tmp_path, monkeypatch, capsys):
     assert first["sources"]["demo-data"] == "offline:generator seed=1"
     assert first["tf_version"].startswith("2.") and "CPU:0" in first["devices"]
     assert saved["results"]["X.table"]["value"] == [{"model": "a", "acc": 0.5}, {"model": "b", "acc": 0.75}]
+    assert saved["results"]["X.long"]["value"] == {"acc": 0.9472222328186035}  # stored whole
     assert [p.name for p in tmp_path.iterdir()] == ["99_demo.json"]  # no temp files left behind
 
 
@@ -47,7 +50,12 @@ def test_atomic_writes_get_normal_permissions_not_mkstemps_0600(tmp_path):
 
     from labkit.atomic import write_text
 
-    umask = os.umask(0)
-    os.umask(umask)
-    write_text(tmp_path / "shared.txt", "x")
-    assert stat.S_IMODE((tmp_path / "shared.txt").stat().st_mode) == 0o666 & ~umask != 0o600
+    old = os.umask(0o027)  # set after labkit was imported: still honoured
+    try:
+        write_text(tmp_path / "shared.txt", "x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "shared.txt").stat().st_mode) == 0o640
+    (tmp_path / "shared.txt").chmod(0o604)
+    write_text(tmp_path / "shared.txt", "y")  # replacing keeps the file's mode
+    assert stat.S_IMODE((tmp_path / "shared.txt").stat().st_mode) == 0o604

@@ -463,7 +463,7 @@ def test_killed_recompute_for_a_new_base_graph_resumes_without_mixing(mobilenet,
     with pytest.raises(KeyboardInterrupt):
         _cache(arch, new_graph, folder, bdir, [], stale_before=stale, on_batch_written=die)
     again, why = cache_marker.stale_before(str(bdir), ARCH, cache_marker.fingerprint(new_graph), src)
-    assert again == stale and "earlier run that stopped" in why
+    assert again == stale and "still include files from the previous base graph" in why
     rest = _cache(arch, new_graph, folder, bdir, [], stale_before=again)
     assert (rest.computed, rest.reused) == (22, 8)
     cache_marker.mark_complete(str(bdir), ARCH)
@@ -473,6 +473,47 @@ def test_killed_recompute_for_a_new_base_graph_resumes_without_mixing(mobilenet,
     for f in bdir.glob("*/*.txt"):
         np.testing.assert_allclose(bottlenecks.read_cache_file(str(f)),
                                    bottlenecks.read_cache_file(str(fresh / f.relative_to(bdir))), rtol=1e-5, atol=1e-6)
+
+
+def test_switch_made_on_a_subset_stays_pending_until_every_old_file_is_recomputed(mobilenet, tmp_path):
+    import shutil
+
+    from labkit.provenance import Source
+    from labkit.retrain import cache_marker
+
+    arch, old_graph = mobilenet
+    new_graph, _ = base_graph.load_base_graph(arch, "/nonexistent/model_dir", "random")
+    full, bdir, src = _small_flowers(tmp_path), tmp_path / "bn", Source("offline", "stand-in")
+    half = tmp_path / "half"
+    for cls in (p for p in Path(full).iterdir() if p.is_dir()):  # the same classes, half the images
+        (half / cls.name).mkdir(parents=True)
+        for f in sorted(cls.iterdir())[:3]:
+            shutil.copy(f, half / cls.name / f.name)
+    cache_marker.stale_before(str(bdir), ARCH, cache_marker.fingerprint(old_graph), src)
+    _cache(arch, old_graph, full, bdir, [])
+    stale, _ = cache_marker.stale_before(str(bdir), ARCH, cache_marker.fingerprint(new_graph), src)
+    assert _cache(arch, new_graph, str(half), bdir, [], stale_before=stale).computed == 15
+    cache_marker.mark_complete(str(bdir), ARCH)
+    again, why = cache_marker.stale_before(str(bdir), ARCH, cache_marker.fingerprint(new_graph), src)
+    assert again == stale and "previous base graph" in why  # 15 old files remain
+    assert _cache(arch, new_graph, full, bdir, [], stale_before=again).computed == 15
+    cache_marker.mark_complete(str(bdir), ARCH)
+    assert cache_marker.stale_before(str(bdir), ARCH, cache_marker.fingerprint(new_graph), src) == (None, "")
+
+
+def test_marker_of_the_previous_labkit_version_is_understood(mobilenet, tmp_path):
+    import json
+
+    from labkit.provenance import Source
+    from labkit.retrain import cache_marker
+
+    arch, graph_def = mobilenet
+    src = Source("offline", "stand-in v2")
+    (tmp_path / "bn").mkdir()
+    (tmp_path / "bn" / cache_marker.MARKER_FILE).write_text(json.dumps({ARCH: str(src)}))
+    assert cache_marker.stale_before(str(tmp_path / "bn"), ARCH, "abc", src) == (None, "")
+    stale, why = cache_marker.stale_before(str(tmp_path / "bn"), ARCH, "other", Source("offline", "v3"))
+    assert stale is not None and "another base graph" in why
 
 
 def test_cache_made_with_another_base_graph_is_recomputed_not_mixed(tmp_path, capsys):

@@ -108,23 +108,37 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
             record["executed"] = target.relative_to(out_dir).as_posix()
         if dropped > 0:
             record["warnings"].append(f"long outputs shortened in the graded copy ({dropped} characters dropped)")
-        _keep_kernel_log(record, labkit_out / "logs" / f"{notebook}.kernel.log", target, out_dir)
+        _keep_kernel_log(record, labkit_out / "logs" / f"{notebook}.kernel.log", target, out_dir, scratch)
         return record
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _keep_kernel_log(record: dict, log: Path, target: Path, out_dir: Path, tail_bytes: int = 200_000) -> None:
-    """Copy the end of a failed notebook's kernel log beside its graded copy (the scratch folder goes)."""
+def _keep_kernel_log(record: dict, log: Path, target: Path, out_dir: Path, root: Path,
+                     tail_bytes: int = 200_000) -> None:
+    """Copy the end of a failed notebook's kernel log beside its graded copy (the scratch folder goes).
+
+    Only a regular file inside ``root`` (the scratch folder) is read: a notebook may have replaced
+    the log or a folder above it with a link to a file the grader can read."""
+    import os
+    import stat
+
     error = record.get("error")
     if not isinstance(error, dict) or "kernel_log" not in error:
         return
-    if not log.is_file():
-        error.pop("kernel_log")
+    error.pop("kernel_log")
+    try:
+        if not log.resolve().is_relative_to(root.resolve()):
+            return
+        fd = os.open(log, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
         return
-    with open(log, "rb") as handle:
-        handle.seek(max(0, log.stat().st_size - tail_bytes))
-        tail = handle.read()
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return
+        handle.seek(max(0, info.st_size - tail_bytes))
+        tail = handle.read(tail_bytes)
     kept = target.with_suffix(".kernel.log")
     kept.parent.mkdir(parents=True, exist_ok=True)
     kept.write_bytes(tail)

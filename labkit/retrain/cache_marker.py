@@ -39,9 +39,9 @@ def _write(bottleneck_dir: str, known: dict) -> None:
     write_text(os.path.join(bottleneck_dir, MARKER_FILE), json.dumps(known, indent=1, sort_keys=True) + "\n")
 
 
-def _has_files(bottleneck_dir: str, architecture: str) -> bool:
+def _files(bottleneck_dir: str, architecture: str):
     pattern = os.path.join(glob.escape(str(bottleneck_dir)), "*", f"*_{glob.escape(architecture)}.txt")
-    return next(iter(glob.iglob(pattern, include_hidden=True)), None) is not None
+    return glob.iglob(pattern, include_hidden=True)
 
 
 def stale_before(bottleneck_dir: str, architecture: str, graph: str, source) -> tuple[float | None, str]:
@@ -53,24 +53,33 @@ def stale_before(bottleneck_dir: str, architecture: str, graph: str, source) -> 
     """
     known = _read(bottleneck_dir)
     entry = known.get(architecture)
+    if isinstance(entry, str) and entry == str(source):  # written by labkit before fingerprints
+        entry = {"graph": graph, "stale_before": None}
     if isinstance(entry, dict) and entry.get("graph") == graph:
         pending = entry.get("stale_before")
-        return pending, ("were partly recomputed by an earlier run that stopped" if pending else "")
-    if entry is None and (source.is_real or not _has_files(bottleneck_dir, architecture)):
+        stale, why = pending, ("still include files from the previous base graph" if pending else "")
+    elif entry is None and (source.is_real or next(_files(bottleneck_dir, architecture), None) is None):
         stale, why = None, ""
     elif entry is None:
         stale, why = time.time(), "have no record of their base graph (made by the original retrain.py?)"
     else:
         stale, why = time.time(), "were made with another base graph"
-    known[architecture] = {"graph": graph, "source": str(source), "stale_before": stale}
-    os.makedirs(bottleneck_dir, exist_ok=True)
-    _write(bottleneck_dir, known)
+    new = {"graph": graph, "source": str(source), "stale_before": stale}
+    if known.get(architecture) != new:
+        known[architecture] = new
+        os.makedirs(bottleneck_dir, exist_ok=True)
+        _write(bottleneck_dir, known)
     return stale, why
 
 
 def mark_complete(bottleneck_dir: str, architecture: str) -> None:
-    """Every file of ``architecture`` now comes from the recorded graph."""
+    """Forget a pending switch once no file of ``architecture`` is older than it (files of images
+    outside this run's list, or of the training set skipped by distortions, keep it pending)."""
     known = _read(bottleneck_dir)
-    if isinstance(known.get(architecture), dict) and known[architecture].get("stale_before") is not None:
-        known[architecture]["stale_before"] = None
-        _write(bottleneck_dir, known)
+    entry = known.get(architecture)
+    if not isinstance(entry, dict) or entry.get("stale_before") is None:
+        return
+    if any(os.path.getmtime(path) < entry["stale_before"] for path in _files(bottleneck_dir, architecture)):
+        return
+    entry["stale_before"] = None
+    _write(bottleneck_dir, known)

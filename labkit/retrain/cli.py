@@ -39,7 +39,7 @@ ORIGINAL_FLAGS = [
      "Which model architecture to use: 'inception_v3' or "
      f"'mobilenet_<{'|'.join(MOBILENET_VERSIONS)}>_<{'|'.join(MOBILENET_SIZES)}>[_quantized]'."),
 ]
-ORIGINAL_NAMES = {name for name, *_ in ORIGINAL_FLAGS}
+ORIGINAL_NAMES = {name for name, *_ in ORIGINAL_FLAGS} | {"help"}
 
 # labkit additions (not in the original; defaults keep the original's behaviour).
 EXTRA_FLAGS = [

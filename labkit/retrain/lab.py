@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from labkit.retrain import architectures, images
-from labkit.retrain.train import RetrainResult, retrain
+from labkit.retrain.train import RetrainResult, retrain, step_lines
 
 
 def workdir(path: str = "") -> Path:
@@ -23,19 +23,27 @@ def workdir(path: str = "") -> Path:
 
 def run(image_dir, work: Path, name: str, architecture: str, steps: int, learning_rate: float = 0.01,
         seed: int | None = 0, **options) -> RetrainResult:
-    """One retrain into ``work/<name>/`` (bottlenecks shared per architecture in ``work/bottlenecks``)."""
+    """One retrain into ``work/<name>/`` (bottlenecks shared per architecture in ``work/bottlenecks``).
+
+    The per-step log lines are left out (the notebooks plot the curves); the rest is printed."""
     out = Path(work) / name
-    return retrain(str(image_dir), architecture=architecture, how_many_training_steps=steps,
-                   learning_rate=learning_rate, bottleneck_dir=str(Path(work) / "bottlenecks"),
-                   summaries_dir=str(out / "logs"), output_graph=str(out / "retrained_graph.pb"),
-                   output_labels=str(out / "retrained_labels.txt"), model_dir=str(Path(work) / "models"),
-                   random_seed=seed, no_progress=True, **options)
+    with step_lines(False):
+        result = retrain(str(image_dir), architecture=architecture, how_many_training_steps=steps,
+                         learning_rate=learning_rate, bottleneck_dir=str(Path(work) / "bottlenecks"),
+                         summaries_dir=str(out / "logs"), output_graph=str(out / "retrained_graph.pb"),
+                         output_labels=str(out / "retrained_labels.txt"), model_dir=str(Path(work) / "models"),
+                         random_seed=seed, no_progress=True, **options)
+    h = result.history
+    print(f"[labkit] {name}: {steps} steps at learning rate {learning_rate:g}; last evaluation: train accuracy "
+          f"{h['train_accuracy'][-1]:.1%}, validation {h['validation_accuracy'][-1]:.1%} "
+          f"(N={int(h['n_validation'][-1])}); per-step lines hidden, see the curves")
+    return result
 
 
 def command_line(result: RetrainResult, image_dir) -> str:
     """The equivalent ``labkit retrain`` command (train.sh style)."""
     return (f"labkit retrain --bottleneck_dir={Path(result.output_graph).parent.parent / 'bottlenecks'} "
-            f"--how_many_training_steps={result.history['step'][-1] + 1} --summaries_dir={result.summaries_dir} "
+            f"--how_many_training_steps={int(result.history['step'][-1]) + 1} --summaries_dir={result.summaries_dir} "
             f"--output_graph={result.output_graph} --output_labels={result.output_labels} "
             f"--architecture={result.architecture} --image_dir={image_dir}")
 
@@ -159,11 +167,13 @@ def device_timings(image_dir, work: Path, architectures_: list, devices: list, s
         for arch in architectures_:
             name = f"{arch}_{device.replace(':', '')}"
             shutil.rmtree(Path(work) / name, ignore_errors=True)
-            r = retrain(str(image_dir), architecture=arch, how_many_training_steps=steps,
-                        bottleneck_dir=str(Path(work) / name / "bottlenecks"), summaries_dir=str(Path(work) / name / "logs"),
-                        output_graph=str(Path(work) / name / "g.pb"), output_labels=str(Path(work) / name / "l.txt"),
-                        model_dir=str(Path(work) / "models"), random_seed=seed, no_progress=True, device=device,
-                        offline_base="random")  # offline: the real architecture, so timings are representative
+            with step_lines(False):
+                r = retrain(str(image_dir), architecture=arch, how_many_training_steps=steps,
+                            bottleneck_dir=str(Path(work) / name / "bottlenecks"),
+                            summaries_dir=str(Path(work) / name / "logs"), output_graph=str(Path(work) / name / "g.pb"),
+                            output_labels=str(Path(work) / name / "l.txt"), model_dir=str(Path(work) / "models"),
+                            random_seed=seed, no_progress=True, device=device,
+                            offline_base="random")  # offline: the real architecture, so timings are representative
             rows.append({"device": device, "architecture": arch, "images": r.cache.computed,
                          "bottleneck_s": round(r.bottleneck_seconds, 2),
                          "images_per_s": round(r.cache.computed / max(r.bottleneck_seconds, 1e-9), 1),

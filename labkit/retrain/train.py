@@ -22,8 +22,23 @@ from labkit.retrain.final_layer import add_final_layer
 from labkit.tfsetup import tf
 
 
+_STEP_LINES = {"shown": True}
+
+
+@contextlib.contextmanager
+def step_lines(shown: bool):
+    """Show or hide the per-step log lines inside the block (notebooks plot the curves instead)."""
+    before, _STEP_LINES["shown"] = _STEP_LINES["shown"], shown
+    try:
+        yield
+    finally:
+        _STEP_LINES["shown"] = before
+
+
 def info(message: str, stamped: bool = False) -> None:
     """An INFO log line like the original's (per-step lines carry a timestamp and ``: ``)."""
+    if stamped and not _STEP_LINES["shown"]:
+        return
     print(f"INFO:retrain:{datetime.now()}: {message}" if stamped else f"INFO:retrain:{message}", flush=True)
 
 
@@ -125,7 +140,7 @@ def run(flags, image_lists=None) -> RetrainResult:
     stats = bottlenecks.cache_bottlenecks(get_extractor, image_lists, flags.image_dir, flags.bottleneck_dir,
                                           flags.architecture, arch.bottleneck_size, cached,
                                           progress=not flags.no_progress, stale_before=stale)
-    if stale is not None and cached == images.CATEGORIES:
+    if stale is not None:
         cache_marker.mark_complete(flags.bottleneck_dir, flags.architecture)
     info(f"{stats.computed} bottleneck files created, {stats.reused} reused from {flags.bottleneck_dir} "
          f"({stats.seconds:.1f}s)")
