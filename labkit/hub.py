@@ -139,11 +139,13 @@ def _offline_default(size: str, wanted: str):
 
 
 def resolve_module(module="mobilenet_v2_100_224", *, backbone_size: str = "quick",
-                   what: str | None = None) -> ResolvedModule:
+                   what: str | None = None, fallback: bool = True) -> ResolvedModule:
     """Find ``module`` (registry name, handle, ``ModuleSpec`` or local folder) and announce the source.
 
     Order: explicit local SavedModel dir → TF Hub cache dir → download (skipped offline) →
     labkit's offline backbone (built on first use; ``backbone_size`` "quick" or "full").
+    ``fallback=False`` (a module the backbone cannot stand in for, e.g. a full ImageNet classifier)
+    raises :class:`SourceNotFound` saying what was tried instead of using the backbone.
     """
     spec = module if isinstance(module, ModuleSpec) else spec_for(str(module))
     text = spec.handle if isinstance(module, ModuleSpec) else str(module)
@@ -157,10 +159,10 @@ def resolve_module(module="mobilenet_v2_100_224", *, backbone_size: str = "quick
             raise LabkitError(f"unknown module {text!r}: use a registry name ({', '.join(REGISTRY)}), "
                               "a TF Hub handle (https://tfhub.dev/…) or a SavedModel folder")
         spec = ModuleSpec(path.name, str(path), "feature_vector", None, -1)
-        return _announced(resolve(what, [_local(path, spec)], _offline_default(backbone_size, text)))
+        return _announced(resolve(what, [_local(path, spec)], _offline_default(backbone_size, text) if fallback else None))
     spec = spec or ModuleSpec(text.rstrip("/").split("/")[-2] if "/" in text else text, text, "feature_vector", None, -1)
     chain = [_cache(spec.handle, spec), _download(spec.handle, spec)]
-    return _announced(resolve(what, chain, _offline_default(backbone_size, spec.name)))
+    return _announced(resolve(what, chain, _offline_default(backbone_size, spec.name) if fallback else None))
 
 
 def _announced(found) -> ResolvedModule:

@@ -85,9 +85,16 @@ def largest_batch_within(table, budget_gb: float = DEFAULT_BUDGET_GB, *, candida
     limit = (budget_mb - fixed) / per_image
     candidates = sorted(candidates or [2 ** k for k in range(0, 17)])
     fits = [b for b in candidates if b <= limit]
-    return {"budget_gb": budget_gb, "fixed_mb": round(float(fixed), 1), "per_image_mb": round(float(per_image), 3),
-            "largest_batch": fits[-1] if fits else None, "limit_estimate": float(limit),
-            "measured_oom": [int(b) for b in table[table["oom"]]["batch_size"]]}
+    measured = int(ok["batch_size"].max())
+    largest = fits[-1] if fits else None
+    result = {"budget_gb": budget_gb, "fixed_mb": round(float(fixed), 1), "per_image_mb": round(float(per_image), 3),
+              "largest_batch": largest, "limit_estimate": round(float(limit), 1), "measured_up_to": measured,
+              "measured_oom": [int(b) for b in table[table["oom"]]["batch_size"]]}
+    if largest is not None and largest > 4 * measured:
+        result["caveat"] = (f"extrapolated {largest // measured}× beyond the largest measured batch ({measured}) from "
+                            "a tiny per-image cost; treat it as 'far more than the homework needs', and measure on "
+                            "the real GPU (the homework's batch 32 ran out of GPU memory with 224 px images)")
+    return result
 
 
 @dataclass

@@ -49,6 +49,18 @@ def _startup_noise_filtered():
                 print("\n".join(kept), file=sys.stderr)
 
 
+def _quiet_python_logs(tensorflow_module) -> None:
+    """TensorFlow's own INFO lines ("Assets written to …") off; deprecation notices off, because the
+    TF1 path (``labkit retrain``) uses ``tf.compat.v1`` on purpose. Warnings and errors still show."""
+    tensorflow_module.get_logger().setLevel("WARNING")
+    try:
+        from tensorflow.python.util import deprecation
+
+        deprecation._PRINT_DEPRECATION_WARNINGS = False
+    except (ImportError, AttributeError):  # a TensorFlow without this switch: notices stay
+        pass
+
+
 def tf():
     """Import TensorFlow with legacy Keras, failing clearly if it was imported too early."""
     configure()
@@ -58,6 +70,7 @@ def tf():
             import tensorflow as tensorflow_module
 
             tensorflow_module.config.list_physical_devices()  # device start-up (cuInit) logs here too
+        _quiet_python_logs(tensorflow_module)
     import tensorflow as tensorflow_module
 
     if already and os.environ.get("TF_USE_LEGACY_KERAS") != "1":

@@ -112,3 +112,13 @@ def test_two_processes_building_the_backbone_at_once(tmp_path):
     built = tmp_path / "backbones"
     assert sorted(p.name for p in built.iterdir() if not p.name.endswith(".lock")) == ["labkit-backbone-v1-quick-seed5"]
     assert backbone.metadata(built / "labkit-backbone-v1-quick-seed5")["feature_dim"] == backbone.FEATURE_DIM
+
+
+def test_module_without_a_stand_in_is_a_clear_error_not_the_backbone(tmp_path, monkeypatch, capsys, no_network):
+    from labkit.errors import SourceNotFound
+
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "hubcache"))
+    with pytest.raises(SourceNotFound, match=r"ImageNet classifier: not available here \(TF Hub cache .*: not found; "
+                                             r"download .*: skipped \(offline\)\)"):
+        hub.resolve_module("mobilenet_v2_100_224_classifier", what="ImageNet classifier", fallback=False)
+    assert "OFFLINE DEFAULT" not in capsys.readouterr().out

@@ -11,7 +11,9 @@ def run02(notebook_runs):
 def test_notebook_02_executes_and_records_answers(run02):
     assert run02.status == "ok", run02.error
     res = {k: v["value"] for k, v in run02.results.items()}
-    assert res["A2.classifier.top5"].startswith("skipped: no real ImageNet classifier")
+    assert res["A2.classifier.top5"].startswith("skipped: ImageNet classifier: not available here")
+    assert "skipped (offline)" in res["A2.classifier.top5"]
+    assert "ImageNet classifier" not in run02.results["A2.classifier.top5"]["sources"]  # no stand-in announced
     probe = res["A2.backbone.linear_probe"]
     assert probe["same_architecture"] and probe["pretrained"] >= probe["random_weights"] + 0.1
     assert res["A2.backbone.pretrained_beats_random"] is True

@@ -112,6 +112,10 @@ def test_measure_batch_sizes_and_budget(offline_module, flowers64):
     fit = memory.largest_batch_within(made_up, budget_gb=4.0)  # 200 MB + 100 MB/image → 38.9 images
     assert fit["largest_batch"] == 32 and fit["per_image_mb"] == pytest.approx(100, rel=1e-6)
     assert memory.largest_batch_within(made_up, 4.0, candidates=[10, 30, 38, 40])["largest_batch"] == 38
+    assert "caveat" not in fit and fit["measured_up_to"] == 16
+    tiny = pd.DataFrame({"batch_size": [4, 16], "peak_mb": [870.0, 871.5], "oom": [False] * 2})
+    far = memory.largest_batch_within(tiny, budget_gb=8.0)
+    assert far["largest_batch"] > 64 and "beyond the largest measured batch (16)" in far["caveat"]
 
 
 def test_classify_image_with_a_cached_classifier_module(tmp_path, monkeypatch):

@@ -58,12 +58,18 @@ def compare_batch_sizes(split: Split, module, image_size: int, batch_sizes, *, e
 def explain_batch_sizes(table) -> str:
     """The batch-size answer, from the measured numbers."""
     big, small = table.iloc[0], table.iloc[-1]
+    grew = big.peak_mb - small.peak_mb
+    memory = (f"Peak memory grew by {grew:.0f} MB from batch {int(small.batch_size)} to {int(big.batch_size)}: "
+              "activation memory grows with the batch, which is why large batches run out of memory on small GPUs."
+              if grew > 0.05 * max(small.peak_mb, 1.0) else
+              f"Peak memory barely changed ({small.peak_mb:.0f} vs {big.peak_mb:.0f} MB): on a CPU the figure is the "
+              "whole process, which dwarfs the activations of these small images; on a GPU activation memory grows "
+              "with the batch, which is why large batches run out of memory on small GPUs.")
     return (f"Batch {int(big.batch_size)}: {big.seconds_per_epoch:.2f}s/epoch, {int(big.steps_per_epoch)} steps, "
-            f"val accuracy {big.val_accuracy:.3f}, peak {big.peak_mb:.0f} MB. Batch {int(small.batch_size)}: "
-            f"{small.seconds_per_epoch:.2f}s/epoch, {int(small.steps_per_epoch)} steps, val accuracy "
-            f"{small.val_accuracy:.3f}, peak {small.peak_mb:.0f} MB. Activation memory grows with the batch (large "
-            "batches run out of memory on small GPUs); small batches make more, noisier updates per epoch and use "
-            "the hardware less efficiently, and batch-norm statistics get unreliable below ~8 when fine-tuning.")
+            f"val accuracy {big.val_accuracy:.3f}. Batch {int(small.batch_size)}: {small.seconds_per_epoch:.2f}s/epoch, "
+            f"{int(small.steps_per_epoch)} steps, val accuracy {small.val_accuracy:.3f}. {memory} Small batches make "
+            "more, noisier updates per epoch and use the hardware less efficiently, and batch-norm statistics get "
+            "unreliable below ~8 when fine-tuning.")
 
 
 def other_module(name: str, split: Split, *, requested_size: int, backbone_size: str = "quick", seed: int = 0,
@@ -79,7 +85,7 @@ def other_module(name: str, split: Split, *, requested_size: int, backbone_size:
         "registry": {"name": name, "handle": spec.handle, "image_size": spec.image_size, "feature_size": spec.output_dim},
         "used": {"source": str(module.source), "image_size": size, "feature_size": used_dim,
                  "offline_stand_in": module.is_offline_default},
-        "changes": [f"--tfhub_module {spec.handle}", f"--image_size {spec.image_size} (or omit it: read from the module)",
+        "changes": [f"--tfhub_module {spec.handle}", f"--image_size {spec.image_size} (give it explicitly: the module is built for that size)",
                     f"dense head input {spec.output_dim} instead of 1280 (built automatically)",
                     "a larger, slower network: expect several times the time per image and more memory"],
         "val_accuracy": round(result.val_accuracy, 4), "seconds": round(time.perf_counter() - started, 2)}
@@ -88,7 +94,10 @@ def other_module(name: str, split: Split, *, requested_size: int, backbone_size:
 def timing(result: train.TrainResult, full_epoch_seconds: float) -> dict:
     """Where the training time went, and the original's estimated time (one full epoch × epochs)."""
     epochs = len(result.epoch_seconds)
-    return {"feature_seconds": round(result.feature_seconds, 2), "train_seconds": round(result.train_seconds, 2),
+    return {"feature_seconds": round(result.feature_seconds, 2), "features_computed": result.features_computed,
+            "features_note": ("all feature vectors came from the cache (computed in an earlier run)"
+                              if result.fast_path and not result.features_computed else "computed in this run"),
+            "train_seconds": round(result.train_seconds, 2),
             "total_seconds": round(result.total_seconds, 2), "epochs": epochs,
             "seconds_per_epoch": round(result.train_seconds / max(1, epochs), 3),
             "original_estimate_seconds": round(full_epoch_seconds * epochs, 2),

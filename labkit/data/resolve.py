@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from labkit import provenance
+from labkit.errors import SourceNotFound
 from labkit.provenance import Source
 
 DOWNLOAD_TIMEOUT_S = 30
@@ -35,8 +36,9 @@ def _socket_timeout(seconds: float):
         socket.setdefaulttimeout(old)
 
 
-def resolve(what: str, candidates: list[Candidate], fallback: Callable[[], "tuple[object, Source]"]):
-    """Try ``candidates`` in order, else ``fallback``; announce which source was used."""
+def resolve(what: str, candidates: list[Candidate], fallback: "Callable[[], tuple[object, Source]] | None"):
+    """Try ``candidates`` in order, else ``fallback``; announce which source was used. Without a
+    ``fallback``, raise :class:`SourceNotFound` listing what was tried."""
     tried = []
     for cand in candidates:
         if cand.network and provenance.offline_mode():
@@ -56,6 +58,9 @@ def resolve(what: str, candidates: list[Candidate], fallback: Callable[[], "tupl
             provenance.announce(what, source)
             return value, source
         tried.append(f"{cand.label}: not found")
+    if fallback is None:
+        raise SourceNotFound(f"{what}: not available here ({'; '.join(tried)}), and labkit has no offline "
+                             "stand-in for it")
     value, source = fallback()
     source = Source(source.kind, source.detail, tuple(tried))
     provenance.announce(what, source)

@@ -94,6 +94,25 @@ def table(runs: dict):
     return pd.DataFrame(rows)
 
 
+def read_sweep(runs: dict) -> tuple[str, str]:
+    """What a learning-rate sweep shows, worded from its own numbers: ``(best, reading)``."""
+    acc = {label: r.test_accuracy for label, r in runs.items()}
+    top = max(acc.values())
+    tied = [label for label, value in acc.items() if value == top]
+    best = tied[0] if len(tied) == 1 else " and ".join(tied) + f" (tied at {top:.1%})"
+    ce = {label: r.history["cross_entropy"][-1] for label, r in runs.items()}
+    seconds = [r.train_seconds for r in runs.values()]
+    computed = sum(r.cache.computed for r in runs.values())
+    lines = ["test accuracy: " + ", ".join(f"{k} {v:.1%} (N={runs[k].n_test})" for k, v in acc.items()),
+             f"best: {best}",
+             "final training cross-entropy: " + ", ".join(f"{k} {v:.3f}" for k, v in ce.items())
+             + f" (lowest: {min(ce, key=ce.get)})",
+             f"training time per run: {min(seconds):.1f}–{max(seconds):.1f} s — a step costs the same at any rate",
+             (f"bottlenecks computed during the sweep: {computed} (the cache was already filled, so the sweep "
+              "only trains)" if computed == 0 else f"bottlenecks computed during the sweep: {computed}")]
+    return best, "\n".join(lines)
+
+
 def learning_rate_sweep(image_dir, work: Path, architecture: str, steps: int, rates, seed: int = 0) -> dict:
     """One run per learning rate (same bottleneck cache), ``{"lr=0.01": result, …}``."""
     return {f"lr={lr:g}": run(image_dir, work, f"lr_{lr:g}", architecture, steps, lr, seed) for lr in rates}
@@ -177,5 +196,19 @@ def device_timings(image_dir, work: Path, architectures_: list, devices: list, s
             rows.append({"device": device, "architecture": arch, "images": r.cache.computed,
                          "bottleneck_s": round(r.bottleneck_seconds, 2),
                          "images_per_s": round(r.cache.computed / max(r.bottleneck_seconds, 1e-9), 1),
-                         "train_s": round(r.train_seconds, 2), "steps": steps, "test_accuracy": r.test_accuracy})
+                         "train_s": round(r.train_seconds, 2), "steps": steps})
     return pd.DataFrame(rows)
+
+
+def read_timings(timings, full_images: int = 3670) -> str:
+    """Where the time went in :func:`device_timings`, and the bottleneck pass scaled to the full
+    flower_photos set (``full_images``) at each measured rate."""
+    lines = []
+    for row in timings.itertuples():
+        share = row.bottleneck_s / max(row.bottleneck_s + row.train_s, 1e-9)
+        lines.append(f"{row.architecture} on {row.device}: bottleneck pass {row.bottleneck_s:.2f} s for {row.images} "
+                     f"images ({row.images_per_s:.0f} img/s, {share:.0%} of this run), training {row.train_s:.2f} s "
+                     f"for {row.steps} steps (incl. importing the base graph and writing the frozen graph); "
+                     f"all {full_images} flower photos would take ~{full_images / max(row.images_per_s, 1e-9):.0f} s "
+                     "of bottleneck pass")
+    return "\n".join(lines)

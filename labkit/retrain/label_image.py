@@ -58,14 +58,16 @@ def _shape(tensor) -> str:
 
 def candidate_inputs(graph) -> list[tuple[str, str, str]]:
     """``(op name, dtype, shape)`` of tensors one could feed: placeholders (with or without a default,
-    like retrain's ``BottleneckInputPlaceholder``) and float 4-D tensors with 3 channels (like
-    inception's ``Mul``). Names without the ``import/`` prefix."""
+    like retrain's ``BottleneckInputPlaceholder``) and top-level float 4-D tensors with 3 channels
+    (like inception's ``Mul``; ops inside the network's name scopes are left out). Names without
+    the ``import/`` prefix."""
     found = []
     for op in graph.get_operations():
+        name = op.name.removeprefix("import/")
         for out in op.outputs[:1]:
             four_d = out.shape.rank == 4 and out.shape[-1] == 3 and out.dtype == tf().float32
-            if op.type in ("Placeholder", "PlaceholderWithDefault") or (four_d and op.type not in ("Const",)):
-                found.append((op.name.removeprefix("import/"), out.dtype.name, _shape(out)))
+            if op.type in ("Placeholder", "PlaceholderWithDefault") or (four_d and "/" not in name and op.type != "Const"):
+                found.append((name, out.dtype.name, _shape(out)))
     return found
 
 
