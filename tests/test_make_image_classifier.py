@@ -298,3 +298,16 @@ def test_python_module_entry_point_shows_help():
                           text=True, env=env, cwd=Path(__file__).resolve().parent.parent)
     assert proc.returncode == 0 and "--tfhub_module" in proc.stdout
     assert json.dumps(flags.DEFAULT_MODULE).strip('"') in proc.stdout
+
+
+def test_learning_rate_reading_reports_ties_and_follows_the_numbers():
+    import pandas as pd
+
+    from labkit.classifier import study
+
+    rows = [(0.001, 0.7, 0.9), (0.005, 0.775, 0.6), (1.0, 0.775, 1.6)]
+    table = pd.DataFrame([{"learning_rate": lr, "final_val_accuracy": acc, "best_val_accuracy": acc,
+                           "final_loss": loss, "train_seconds": 1.0} for lr, acc, loss in rows])
+    text = study.read_learning_rates(table)
+    assert "Highest final validation accuracy: 0.005 and 1 (tied)" in text
+    assert "lowest final training loss: 0.005" in text

@@ -120,6 +120,20 @@ def learning_rate_table(runs: dict):
                          for rate, r in runs.items()])
 
 
+def read_learning_rates(table) -> str:
+    """What the learning-rate table shows, worded from its numbers (ties reported as ties)."""
+    top = table["final_val_accuracy"].max()
+    best = [f"{r:g}" for r in table.loc[table["final_val_accuracy"] == top, "learning_rate"]]
+    lowest = table.loc[table["final_loss"].idxmin(), "learning_rate"]
+    rows = "; ".join(f"{row.learning_rate:g}: val accuracy {row.final_val_accuracy:.3f} (best epoch "
+                     f"{row.best_val_accuracy:.3f}), loss {row.final_loss:.3f}, {row.train_seconds:.1f} s"
+                     for row in table.itertuples())
+    return (f"{rows}. Highest final validation accuracy: {' and '.join(best)}"
+            f"{' (tied)' if len(best) > 1 else ''}; lowest final training loss: {lowest:g}. Time barely "
+            "depends on the rate (each step costs the same). Typically too small a rate learns slowly in the "
+            "same epochs and too large a rate (1.0) overshoots: its loss curve jumps around.")
+
+
 def plot_curves(runs: dict, key: str = "val_accuracy", label: str = "learning rate", ax=None):
     """Validation accuracy per epoch of every run."""
     import matplotlib.pyplot as plt
