@@ -14,6 +14,11 @@ def visible() -> list[str]:
     return sorted(names, key=lambda n: (not n.startswith("CPU"), n))
 
 
+def canonical(name: str) -> str:
+    """``"/device:gpu:0"``, ``"/GPU:0"`` or ``"gpu:0"`` → ``"GPU:0"`` (the form :func:`visible` lists)."""
+    return name.upper().removeprefix("/").removeprefix("DEVICE:")
+
+
 def gpus() -> list[str]:
     """Visible GPU device names (empty on a CPU-only machine)."""
     return [n for n in visible() if n.startswith("GPU")]

@@ -75,9 +75,9 @@ def _decode(path, arch: Architecture):
 
 def network_on_gpu(device: str | None) -> bool:
     """Whether the network will run on a GPU: ``device`` names one, or none is named and TF sees one."""
-    if device:
-        return device.upper().lstrip("/").startswith(("GPU", "DEVICE:GPU"))
-    return bool(tf().config.list_physical_devices("GPU"))
+    from labkit import devices
+
+    return devices.canonical(device).startswith("GPU") if device else bool(devices.gpus())
 
 
 def batched_bottleneck(graph_def, arch: Architecture, images):

@@ -99,7 +99,7 @@ def _check_device(device) -> None:
     """``--device`` must name a device TensorFlow sees (no silent fallback to another one)."""
     from labkit import devices
 
-    if device and device.upper().removeprefix("/").removeprefix("DEVICE:") not in devices.visible():
+    if device and devices.canonical(device) not in devices.visible():
         raise LabkitError(f"--device={device}: TensorFlow sees no such device here (visible: "
                           f"{', '.join(devices.visible())}); pick one of those or leave --device out")
 
