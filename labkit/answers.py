@@ -98,35 +98,54 @@ def build_key(run: dict, conceptual_path=None) -> dict:
     key = {"profile": run.get("profile"), "offline": run.get("offline"), "questions": [], "concepts": []}
     for q in QUESTIONS:
         entry = results.get(q.id)
-        key["questions"].append({
-            "id": q.id, "part": q.part, "question": q.text, "notebook": q.notebook,
-            "answer": None if entry is None else entry["value"], "recorded": entry is not None,
-            "timing": q.timing,
-            "provenance": None if entry is None else {k: entry.get(k) for k in _PROVENANCE_KEYS},
-        })
+        key["questions"].append(
+            {
+                "id": q.id,
+                "part": q.part,
+                "question": q.text,
+                "notebook": q.notebook,
+                "answer": None if entry is None else entry["value"],
+                "recorded": entry is not None,
+                "timing": q.timing,
+                "provenance": None if entry is None else {k: entry.get(k) for k in _PROVENANCE_KEYS},
+            }
+        )
     sections = concept_sections(conceptual_path)
     for concept in CONCEPTS:
         if concept.id not in sections:
             raise LabkitError(f"answers/conceptual.md has no section '## {concept.id} · …' for: {concept.text}")
         text, evidence, missing = render(sections[concept.id]["body"], results)
-        key["concepts"].append({"id": concept.id, "question": concept.text, "answer": text, "evidence": evidence,
-                                "missing_evidence": missing,
-                                "provenance": {e: {k: results[e].get(k) for k in _PROVENANCE_KEYS} for e in evidence}})
+        key["concepts"].append(
+            {
+                "id": concept.id,
+                "question": concept.text,
+                "answer": text,
+                "evidence": evidence,
+                "missing_evidence": missing,
+                "provenance": {e: {k: results[e].get(k) for k in _PROVENANCE_KEYS} for e in evidence},
+            }
+        )
     return key
 
 
 def _provenance_line(prov: dict) -> str:
     sources = "; ".join(f"{k}: {v}" for k, v in (prov.get("sources") or {}).items()) or "no data/model source"
-    return (f"*{prov.get('notebook')} · profile {(prov.get('params') or {}).get('PROFILE')} · "
-            f"{prov.get('device')} · TensorFlow {prov.get('tf_version')} · {sources}*")
+    return (
+        f"*{prov.get('notebook')} · profile {(prov.get('params') or {}).get('PROFILE')} · "
+        f"{prov.get('device')} · TensorFlow {prov.get('tf_version')} · {sources}*"
+    )
 
 
 def to_markdown(key: dict) -> str:
     """ANSWERS.md: every question, its answer, and the provenance of the figure it rests on."""
-    out = ["# Answer key", "",
-           f"Built by `labkit answers build` from recorded notebook results (profile `{key['profile']}`, "
-           f"offline={key['offline']}). Do not edit by hand: change the notebooks, `labkit/questions.py` "
-           "or `answers/conceptual.md` and rebuild.", ""]
+    out = [
+        "# Answer key",
+        "",
+        f"Built by `labkit answers build` from recorded notebook results (profile `{key['profile']}`, "
+        f"offline={key['offline']}). Do not edit by hand: change the notebooks, `labkit/questions.py` "
+        "or `answers/conceptual.md` and rebuild.",
+        "",
+    ]
     part = None
     for q in key["questions"]:
         if q["part"] != part:
@@ -136,8 +155,12 @@ def to_markdown(key: dict) -> str:
         if not q["recorded"]:
             out += ["**Not recorded in this run.**", ""]
             continue
-        out += [_format(q["answer"]).strip() + (" *(timing: varies by machine)*" if q["timing"] else ""), "",
-                _provenance_line(q["provenance"]), ""]
+        out += [
+            _format(q["answer"]).strip() + (" *(timing: varies by machine)*" if q["timing"] else ""),
+            "",
+            _provenance_line(q["provenance"]),
+            "",
+        ]
     out += ["## Conceptual questions 1–13", ""]
     for c in key["concepts"]:
         out += [f"### {c['id']} — {c['question']}", "", c["answer"], ""]
@@ -177,7 +200,9 @@ def main(argv) -> int:
     missing = [q["id"] for q in key["questions"] if not q["recorded"]]
     missing += [f"{c['id']}:{m}" for c in key["concepts"] for m in c["missing_evidence"]]
     recorded = sum(1 for q in key["questions"] if q["recorded"])
-    print(f"wrote {Path(args.out) / 'ANSWERS.md'} and answers.json: {recorded} of {len(key['questions'])} "
-          "questions recorded, "
-          f"{len(key['concepts'])} conceptual answers" + (f"; NOT recorded: {', '.join(missing)}" if missing else ""))
+    print(
+        f"wrote {Path(args.out) / 'ANSWERS.md'} and answers.json: {recorded} of {len(key['questions'])} "
+        "questions recorded, "
+        f"{len(key['concepts'])} conceptual answers" + (f"; NOT recorded: {', '.join(missing)}" if missing else "")
+    )
     return 1 if missing else 0

@@ -51,8 +51,13 @@ def _pretrain(features, n: int, epochs: int, seed: int) -> dict:
     images, shapes, colours = synthetic_shapes.arrays(n, seed=seed, size=NATIVE_SIZE)
     x = images.astype("float32") / 255.0
     emb = features.output
-    model = k.Model(features.input, [k.layers.Dense(len(synthetic_shapes.SHAPES), name="shape")(emb),
-                                     k.layers.Dense(len(synthetic_shapes.COLOUR_NAMES), name="colour")(emb)])
+    model = k.Model(
+        features.input,
+        [
+            k.layers.Dense(len(synthetic_shapes.SHAPES), name="shape")(emb),
+            k.layers.Dense(len(synthetic_shapes.COLOUR_NAMES), name="colour")(emb),
+        ],
+    )
     loss = k.losses.SparseCategoricalCrossentropy(from_logits=True)
     model.compile(k.optimizers.Adam(2e-3), loss=[loss, loss], metrics=["accuracy"])
     hist = model.fit(x, [shapes, colours], batch_size=64, epochs=epochs, validation_split=0.1, verbose=0)
@@ -62,8 +67,10 @@ def _pretrain(features, n: int, epochs: int, seed: int) -> dict:
 def describe(size: str = "quick", seed: int = 0) -> str:
     """The provenance detail, e.g. ``labkit-backbone v1 pretrained on synthetic_shapes … seed=0``."""
     n, epochs = BUILD_SIZES[size]
-    return (f"labkit-backbone {VERSION} ({size}) pretrained on "
-            f"{synthetic_shapes.describe(n, seed, NATIVE_SIZE)}, {epochs} epochs")
+    return (
+        f"labkit-backbone {VERSION} ({size}) pretrained on "
+        f"{synthetic_shapes.describe(n, seed, NATIVE_SIZE)}, {epochs} epochs"
+    )
 
 
 def backbone_dir(size: str = "quick", seed: int = 0) -> Path:
@@ -81,25 +88,36 @@ def build(target: Path, size: str = "quick", seed: int = 0) -> Path:
     """Pretrain the backbone and save it as a hub-format SavedModel at ``target`` (atomically)."""
     n, epochs = BUILD_SIZES[size]
     target.parent.mkdir(parents=True, exist_ok=True)
-    print(f"[labkit] building the offline backbone ({size}): pretraining on {n} synthetic shape "
-          f"images for {epochs} epochs — once per cache, about a minute …", flush=True)
+    print(
+        f"[labkit] building the offline backbone ({size}): pretraining on {n} synthetic shape "
+        f"images for {epochs} epochs — once per cache, about a minute …",
+        flush=True,
+    )
     started = time.time()
     features = feature_model(seed)
     metrics = _pretrain(features, n, epochs, seed)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         tf().saved_model.save(features, str(tmp))
-        meta = {"module": describe(size, seed), "feature_dim": FEATURE_DIM, "native_size": NATIVE_SIZE,
-                "input": "float32 images in [0, 1], shape [batch, height, width, 3], any size",
-                "source_task_metrics": metrics, "build_seconds": round(time.time() - started, 1)}
+        meta = {
+            "module": describe(size, seed),
+            "feature_dim": FEATURE_DIM,
+            "native_size": NATIVE_SIZE,
+            "input": "float32 images in [0, 1], shape [batch, height, width, 3], any size",
+            "source_task_metrics": metrics,
+            "build_seconds": round(time.time() - started, 1),
+        }
         (tmp / _META).write_text(json.dumps(meta, indent=2) + "\n")
         os.replace(tmp, target)  # atomic; fails (and we discard ours) only if another won
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    print(f"[labkit] offline backbone ready in {time.time() - started:.0f}s: {target} "
-          f"(source-task validation accuracy: shape {metrics.get('val_shape_accuracy')}, "
-          f"colour {metrics.get('val_colour_accuracy')})", flush=True)
+    print(
+        f"[labkit] offline backbone ready in {time.time() - started:.0f}s: {target} "
+        f"(source-task validation accuracy: shape {metrics.get('val_shape_accuracy')}, "
+        f"colour {metrics.get('val_colour_accuracy')})",
+        flush=True,
+    )
     return target
 
 

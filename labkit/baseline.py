@@ -44,11 +44,20 @@ def write(run: dict, path) -> tuple[int, int]:
     old = json.loads(Path(path).read_text(encoding="utf-8")) if Path(path).exists() else {}
     same_kind = (old.get("profile"), old.get("offline")) == (run.get("profile"), run.get("offline"))
     ran = set(run.get("notebooks", {}))
-    kept = {q.id: old["values"][q.id] for q in QUESTIONS
-            if same_kind and q.notebook not in ran and q.id in old.get("values", {})}
+    kept = {
+        q.id: old["values"][q.id]
+        for q in QUESTIONS
+        if same_kind and q.notebook not in ran and q.id in old.get("values", {})
+    }
     merged = {**kept, **{q.id: values[q.id] for q in QUESTIONS if q.id in values}}
-    write_json(path, {"profile": run.get("profile"), "offline": run.get("offline"),
-                      "values": {q.id: merged[q.id] for q in QUESTIONS if q.id in merged}})
+    write_json(
+        path,
+        {
+            "profile": run.get("profile"),
+            "offline": run.get("offline"),
+            "values": {q.id: merged[q.id] for q in QUESTIONS if q.id in merged},
+        },
+    )
     return len(merged) - len(kept), len(kept)
 
 
@@ -85,8 +94,15 @@ def compare(run: dict, baseline: dict) -> list[Change]:
             continue  # a partial run: only its notebooks are compared
         if q.id not in current:
             status = ran[q.notebook].get("status")
-            changes.append(Change(q.id, "missing", base.get(q.id), None,
-                                  "not recorded" + ("" if status == "ok" else f" (notebook {status})")))
+            changes.append(
+                Change(
+                    q.id,
+                    "missing",
+                    base.get(q.id),
+                    None,
+                    "not recorded" + ("" if status == "ok" else f" (notebook {status})"),
+                )
+            )
         elif q.id not in base:
             changes.append(Change(q.id, "new", None, current[q.id], "not in the baseline"))
         else:
@@ -122,8 +138,9 @@ def write_junit(changes: list[Change], path, suite: str = "labkit-baseline") -> 
     for c in changes:
         case = ET.SubElement(root, "testcase", classname=suite, name=c.id)
         if c.status in FAILING:
-            ET.SubElement(case, "failure", message=f"{c.status}: {c.note}").text = (
-                f"baseline: {_short(c.baseline)}\ncurrent: {_short(c.current)}")
+            ET.SubElement(
+                case, "failure", message=f"{c.status}: {c.note}"
+            ).text = f"baseline: {_short(c.baseline)}\ncurrent: {_short(c.current)}"
         elif c.status == "timing":
             ET.SubElement(case, "system-out").text = f"timing {_short(c.baseline)} -> {_short(c.current)}"
     write_text(path, ET.tostring(root, encoding="unicode") + "\n")

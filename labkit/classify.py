@@ -27,8 +27,9 @@ from labkit.tfsetup import tf
 def load_labels(path) -> list[str]:
     """One label per line (the labels file written next to the model)."""
     if not Path(path).is_file():
-        raise LabkitError(f"--labels={path}: file not found (the file written by --labels_output_file or "
-                          "--output_labels)")
+        raise LabkitError(
+            f"--labels={path}: file not found (the file written by --labels_output_file or --output_labels)"
+        )
     return [line.rstrip("\r") for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -54,8 +55,10 @@ class SavedModelClassifier:
         from labkit.hub import is_saved_model_dir
 
         if not is_saved_model_dir(path):
-            raise LabkitError(f"--saved_model_dir={path}: not a SavedModel folder (no saved_model.pb); pass the "
-                              "folder written by `labkit make-image-classifier --saved_model_dir=…`")
+            raise LabkitError(
+                f"--saved_model_dir={path}: not a SavedModel folder (no saved_model.pb); pass the "
+                "folder written by `labkit make-image-classifier --saved_model_dir=…`"
+            )
         self.model = tf().saved_model.load(str(path))
         self.signature = self.model.signatures["serving_default"]
         self.input_name, spec = next(iter(self.signature.structured_input_signature[1].items()))
@@ -135,17 +138,25 @@ def top_k(scores: np.ndarray, labels: list[str], k: int = 3) -> list[tuple[str, 
     """The ``k`` best ``(label, probability)`` pairs, best first."""
     probs = _as_probabilities(np.asarray(scores, np.float64))
     if len(labels) != probs.size:
-        raise LabkitError(f"the labels file has {len(labels)} labels but the model has {probs.size} outputs; "
-                          "use the labels file written together with this model")
+        raise LabkitError(
+            f"the labels file has {len(labels)} labels but the model has {probs.size} outputs; "
+            "use the labels file written together with this model"
+        )
     best = np.argsort(-probs, kind="stable")[:k]
     return [(labels[i], float(probs[i])) for i in best]
 
 
 def classify_images(model, labels, images, k: int = 3, image_size=None) -> list[dict]:
     """``[{"image", "top": [{"label", "probability"}, …]}, …]`` for every image."""
-    return [{"image": str(image), "top": [{"label": label, "probability": round(p, 6)}
-                                           for label, p in top_k(model(image, image_size), labels, k)]}
-            for image in images]
+    return [
+        {
+            "image": str(image),
+            "top": [
+                {"label": label, "probability": round(p, 6)} for label, p in top_k(model(image, image_size), labels, k)
+            ],
+        }
+        for image in images
+    ]
 
 
 def format_table(rows: list[dict], describe: str = "") -> str:

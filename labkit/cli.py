@@ -17,8 +17,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("labkit.bench", "run every speed comparison side by side and print the ratios"),
     "grade": ("labkit.grading.cli", "execute and grade a class's submitted notebooks (sandboxed, resumable)"),
     "retrain": ("labkit.retrain.cli", "TF1 retrain.py (TensorFlow for Poets): bottlenecks + new final layer"),
-    "label-image": ("labkit.retrain.label_image", "TF1 label_image.py: top-5 labels of an image with a retrained graph"),
-    "make-image-classifier": ("labkit.classifier.cli", "TF Hub make_image_classifier: train a classifier on an image folder"),
+    "label-image": (
+        "labkit.retrain.label_image",
+        "TF1 label_image.py: top-5 labels of an image with a retrained graph",
+    ),
+    "make-image-classifier": (
+        "labkit.classifier.cli",
+        "TF Hub make_image_classifier: train a classifier on an image folder",
+    ),
     "classify": ("labkit.classify", "top-3 classes of images with a SavedModel, TFLite file or retrained graph"),
 }
 
@@ -27,8 +33,13 @@ def _usage() -> str:
     width = max(len(n) for n in COMMANDS)
     lines = ["usage: labkit [--offline] <subcommand> [options]", "", "subcommands:"]
     lines += [f"  {name.ljust(width)}  {help_}" for name, (_, help_) in COMMANDS.items()]
-    lines += ["", "options:", "  --offline  skip every network attempt (same as LABKIT_OFFLINE=1)",
-              "", "`labkit <subcommand> --help` shows a subcommand's flags."]
+    lines += [
+        "",
+        "options:",
+        "  --offline  skip every network attempt (same as LABKIT_OFFLINE=1)",
+        "",
+        "`labkit <subcommand> --help` shows a subcommand's flags.",
+    ]
     return "\n".join(lines)
 
 

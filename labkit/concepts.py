@@ -22,11 +22,18 @@ def architectures(mobilenet_size: int | None = None) -> dict:
     found = {}
     for version in sorted(MOBILENET_VERSIONS, key=float):
         size = mobilenet_size or parse(f"mobilenet_{version}_224").input_size
-        found[f"MobileNet V1 {version}"] = (lambda s, a=float(version): apps.MobileNet(input_shape=(s, s, 3), alpha=a, weights=None), size)
-    found["MobileNet V2 1.0"] = (lambda s: apps.MobileNetV2(input_shape=(s, s, 3), weights=None),
-                                 mobilenet_size or REGISTRY["mobilenet_v2_100_224"].image_size)
-    found["Inception V3"] = (lambda s: apps.InceptionV3(input_shape=(s, s, 3), weights=None),
-                             parse("inception_v3").input_size)
+        found[f"MobileNet V1 {version}"] = (
+            lambda s, a=float(version): apps.MobileNet(input_shape=(s, s, 3), alpha=a, weights=None),
+            size,
+        )
+    found["MobileNet V2 1.0"] = (
+        lambda s: apps.MobileNetV2(input_shape=(s, s, 3), weights=None),
+        mobilenet_size or REGISTRY["mobilenet_v2_100_224"].image_size,
+    )
+    found["Inception V3"] = (
+        lambda s: apps.InceptionV3(input_shape=(s, s, 3), weights=None),
+        parse("inception_v3").input_size,
+    )
     return found
 
 
@@ -68,8 +75,15 @@ def architecture_table(mobilenet_size: int | None = None, repeats: int = 5):
     rows = []
     for name, (build, size) in architectures(mobilenet_size).items():
         model = build(size)
-        rows.append({"architecture": name, "input": size, "params": model.count_params(),
-                     "multiply-adds": multiply_adds(model), "CPU ms/image": round(latency_ms(model, size, repeats), 1)})
+        rows.append(
+            {
+                "architecture": name,
+                "input": size,
+                "params": model.count_params(),
+                "multiply-adds": multiply_adds(model),
+                "CPU ms/image": round(latency_ms(model, size, repeats), 1),
+            }
+        )
         keras().backend.clear_session()
     return pd.DataFrame(rows)
 
@@ -82,8 +96,13 @@ def plot_size_vs_speed(table):
     ax.scatter(table["multiply-adds"], table["CPU ms/image"], s=table["params"] / 1e5 + 10, alpha=0.6)
     for _, row in table.iterrows():
         ax.annotate(f"{row['architecture']} @{row['input']}", (row["multiply-adds"], row["CPU ms/image"]), fontsize=7)
-    ax.set(xscale="log", yscale="log", xlabel="multiply-adds per image", ylabel="CPU ms per image",
-           title="size vs speed (marker area ∝ parameters)")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="multiply-adds per image",
+        ylabel="CPU ms per image",
+        title="size vs speed (marker area ∝ parameters)",
+    )
     return fig
 
 
@@ -95,7 +114,7 @@ def bottleneck_projection(extractors: dict, data):
     from labkit.transfer import features
 
     fig, axes = plt.subplots(1, len(extractors), figsize=(4.5 * len(extractors), 3.8), squeeze=False)
-    for ax, (name, extract) in zip(axes[0], extractors.items()):
+    for ax, (name, extract) in zip(axes[0], extractors.items(), strict=False):
         points = PCA(2, random_state=0).fit_transform(features(extract, data.x_test))
         for label, class_name in enumerate(data.class_names):
             mask = data.y_test == label
@@ -127,6 +146,10 @@ def caching_vs_freezing(resolved, data, batch_size: int = 32) -> dict:
     head = keras().Sequential([keras().Input(cached.shape[1:]), keras().layers.Dense(n_classes, name="classifier")])
     transfer.compile_classifier(head, 1e-3)
     cached_epoch = epoch_seconds(head, cached)
-    return {"frozen_epoch_s": round(frozen_epoch, 3), "cache_once_s": round(extract_once, 3),
-            "cached_epoch_s": round(cached_epoch, 4), "speedup_per_epoch": round(frozen_epoch / cached_epoch, 1),
-            "break_even_epochs": round(extract_once / max(frozen_epoch - cached_epoch, 1e-9), 2)}
+    return {
+        "frozen_epoch_s": round(frozen_epoch, 3),
+        "cache_once_s": round(extract_once, 3),
+        "cached_epoch_s": round(cached_epoch, 4),
+        "speedup_per_epoch": round(frozen_epoch / cached_epoch, 1),
+        "break_even_epochs": round(extract_once / max(frozen_epoch - cached_epoch, 1e-9), 2),
+    }

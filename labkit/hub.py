@@ -37,19 +37,54 @@ class ModuleSpec:
 
 
 _TFHUB = "https://tfhub.dev/google"
-REGISTRY: dict[str, ModuleSpec] = {s.name: s for s in [
-    ModuleSpec("mobilenet_v2_100_224", f"{_TFHUB}/tf2-preview/mobilenet_v2/feature_vector/4", "feature_vector", 224, 1280,
-               note="the TF2 tutorial's and make_image_classifier's default feature vector"),
-    ModuleSpec("mobilenet_v2_100_224_classifier", f"{_TFHUB}/tf2-preview/mobilenet_v2/classification/4", "classifier", 224, 1001,
-               note="ImageNet classifier (1001 logits: background + 1000 classes)"),
-    ModuleSpec("inception_v3", f"{_TFHUB}/imagenet/inception_v3/feature_vector/5", "feature_vector", 299, 2048),
-    ModuleSpec("inception_v3_classifier", f"{_TFHUB}/imagenet/inception_v3/classification/5", "classifier", 299, 1001),
-    ModuleSpec("mobilenet_v3_small_100_224", f"{_TFHUB}/imagenet/mobilenet_v3_small_100_224/feature_vector/5", "feature_vector", 224, 1024),
-    ModuleSpec("efficientnet_b0", "https://tfhub.dev/tensorflow/efficientnet/b0/feature-vector/1", "feature_vector", 224, 1280),
-    ModuleSpec("resnet_v2_50", f"{_TFHUB}/imagenet/resnet_v2_50/feature_vector/5", "feature_vector", 224, 2048),
-    ModuleSpec("offline", "labkit:offline-backbone", "feature_vector", None, 256,
-               note="labkit's own backbone, pretrained offline on synthetic shapes (see labkit.backbone)"),
-]}
+REGISTRY: dict[str, ModuleSpec] = {
+    s.name: s
+    for s in [
+        ModuleSpec(
+            "mobilenet_v2_100_224",
+            f"{_TFHUB}/tf2-preview/mobilenet_v2/feature_vector/4",
+            "feature_vector",
+            224,
+            1280,
+            note="the TF2 tutorial's and make_image_classifier's default feature vector",
+        ),
+        ModuleSpec(
+            "mobilenet_v2_100_224_classifier",
+            f"{_TFHUB}/tf2-preview/mobilenet_v2/classification/4",
+            "classifier",
+            224,
+            1001,
+            note="ImageNet classifier (1001 logits: background + 1000 classes)",
+        ),
+        ModuleSpec("inception_v3", f"{_TFHUB}/imagenet/inception_v3/feature_vector/5", "feature_vector", 299, 2048),
+        ModuleSpec(
+            "inception_v3_classifier", f"{_TFHUB}/imagenet/inception_v3/classification/5", "classifier", 299, 1001
+        ),
+        ModuleSpec(
+            "mobilenet_v3_small_100_224",
+            f"{_TFHUB}/imagenet/mobilenet_v3_small_100_224/feature_vector/5",
+            "feature_vector",
+            224,
+            1024,
+        ),
+        ModuleSpec(
+            "efficientnet_b0",
+            "https://tfhub.dev/tensorflow/efficientnet/b0/feature-vector/1",
+            "feature_vector",
+            224,
+            1280,
+        ),
+        ModuleSpec("resnet_v2_50", f"{_TFHUB}/imagenet/resnet_v2_50/feature_vector/5", "feature_vector", 224, 2048),
+        ModuleSpec(
+            "offline",
+            "labkit:offline-backbone",
+            "feature_vector",
+            None,
+            256,
+            note="labkit's own backbone, pretrained offline on synthetic shapes (see labkit.backbone)",
+        ),
+    ]
+}
 OFFLINE = "offline"
 IMAGENET_LABELS_URL = "https://storage.googleapis.com/download.tensorflow.org/data/ImageNetLabels.txt"
 
@@ -100,12 +135,17 @@ def is_saved_model_dir(path) -> bool:
 def _local(path: Path, spec: ModuleSpec) -> Candidate:
     def load():
         if not path.exists():
-            raise SourceNotFound(f"module folder {path} does not exist; pass a SavedModel folder, "
-                                 "a tfhub.dev handle or a registry name (" + ", ".join(REGISTRY) + ")")
+            raise SourceNotFound(
+                f"module folder {path} does not exist; pass a SavedModel folder, "
+                "a tfhub.dev handle or a registry name (" + ", ".join(REGISTRY) + ")"
+            )
         if not is_saved_model_dir(path):
-            raise DataFileError(f"{path} is not a SavedModel folder (no saved_model.pb); for a TF Hub "
-                                "download, extract the .tar.gz into a folder and pass that folder")
+            raise DataFileError(
+                f"{path} is not a SavedModel folder (no saved_model.pb); for a TF Hub "
+                "download, extract the .tar.gz into a folder and pass that folder"
+            )
         return ResolvedModule(str(path), Source("real", str(path)), spec), Source("real", str(path))
+
     return Candidate(f"local SavedModel {path}", load)
 
 
@@ -116,6 +156,7 @@ def _cache(handle: str, spec: ModuleSpec) -> Candidate:
             return None
         source = Source("real", f"{handle} (TF Hub cache {folder})")
         return ResolvedModule(str(folder), source, spec), source
+
     return Candidate(f"TF Hub cache {cached_module_dir(handle)}", load)
 
 
@@ -124,6 +165,7 @@ def _download(handle: str, spec: ModuleSpec) -> Candidate:
         folder = hub().resolve(handle)  # downloads into the TF Hub cache dir
         source = Source("real", f"{handle} (downloaded to {folder})")
         return ResolvedModule(str(folder), source, spec), source
+
     return Candidate(f"download {handle}", load, network=True)
 
 
@@ -135,11 +177,13 @@ def _offline_default(size: str, wanted: str):
         if wanted != OFFLINE:
             source = Source("offline", f"{source.detail} (instead of {wanted})")
         return ResolvedModule(str(path), source, REGISTRY[OFFLINE]), source
+
     return load
 
 
-def resolve_module(module="mobilenet_v2_100_224", *, backbone_size: str = "quick",
-                   what: str | None = None, fallback: bool = True) -> ResolvedModule:
+def resolve_module(
+    module="mobilenet_v2_100_224", *, backbone_size: str = "quick", what: str | None = None, fallback: bool = True
+) -> ResolvedModule:
     """Find ``module`` (registry name, handle, ``ModuleSpec`` or local folder) and announce the source.
 
     Order: explicit local SavedModel dir → TF Hub cache dir → download (skipped offline) →
@@ -156,11 +200,17 @@ def resolve_module(module="mobilenet_v2_100_224", *, backbone_size: str = "quick
     if spec is None and not is_handle:  # a local path, or a typo of a registry name
         path = Path(text).expanduser()
         if not path.exists() and os.sep not in text and "/" not in text:
-            raise LabkitError(f"unknown module {text!r}: use a registry name ({', '.join(REGISTRY)}), "
-                              "a TF Hub handle (https://tfhub.dev/…) or a SavedModel folder")
+            raise LabkitError(
+                f"unknown module {text!r}: use a registry name ({', '.join(REGISTRY)}), "
+                "a TF Hub handle (https://tfhub.dev/…) or a SavedModel folder"
+            )
         spec = ModuleSpec(path.name, str(path), "feature_vector", None, -1)
-        return _announced(resolve(what, [_local(path, spec)], _offline_default(backbone_size, text) if fallback else None))
-    spec = spec or ModuleSpec(text.rstrip("/").split("/")[-2] if "/" in text else text, text, "feature_vector", None, -1)
+        return _announced(
+            resolve(what, [_local(path, spec)], _offline_default(backbone_size, text) if fallback else None)
+        )
+    spec = spec or ModuleSpec(
+        text.rstrip("/").split("/")[-2] if "/" in text else text, text, "feature_vector", None, -1
+    )
     chain = [_cache(spec.handle, spec), _download(spec.handle, spec)]
     return _announced(resolve(what, chain, _offline_default(backbone_size, spec.name) if fallback else None))
 
@@ -181,7 +231,7 @@ def load(resolved: ResolvedModule):
 
 
 def _call_input_shape(obj):
-    fn = getattr(obj, "__call__", None)
+    fn = obj.__call__ if callable(obj) else None
     for concrete in getattr(fn, "concrete_functions", []) or []:
         args = concrete.structured_input_signature[0]
         if args and hasattr(args[0], "shape"):
@@ -208,8 +258,9 @@ def input_image_size(resolved_or_path) -> int | None:
     return int(height)
 
 
-def image_size_for(resolved: ResolvedModule, requested: int | None = None, *, strict: bool = True,
-                   flag: str = "") -> int:
+def image_size_for(
+    resolved: ResolvedModule, requested: int | None = None, *, strict: bool = True, flag: str = ""
+) -> int:
     """The image size to feed: the module's fixed size (a conflicting ``requested`` is an error, or
     with ``strict=False`` a printed note), else ``requested``, else the registry's size. ``flag``
     (e.g. ``"--image_size"``) is named in the error."""
@@ -219,8 +270,10 @@ def image_size_for(resolved: ResolvedModule, requested: int | None = None, *, st
         return fixed
     if fixed is not None and requested is not None and requested != fixed:
         what = f"{flag}={requested}" if flag else f"image size {requested}"
-        raise LabkitError(f"{what} conflicts with the module's fixed input size {fixed} "
-                          f"({resolved.path_or_handle}); use {fixed} or omit {flag or 'the image size'}")
+        raise LabkitError(
+            f"{what} conflicts with the module's fixed input size {fixed} "
+            f"({resolved.path_or_handle}); use {fixed} or omit {flag or 'the image size'}"
+        )
     size = fixed or requested or resolved.spec.image_size
     if size is None:
         raise LabkitError(f"{resolved.path_or_handle} accepts any image size and none was given: pass an image size")

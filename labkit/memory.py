@@ -7,6 +7,7 @@ measurement through ``/proc/self/clear_refs``; elsewhere ``ru_maxrss``, which ne
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import time
 from dataclasses import dataclass, field
@@ -25,10 +26,8 @@ def _reset_peak(device: str) -> None:
     if device.startswith("GPU"):
         tf().config.experimental.reset_memory_stats(device)
     elif _CLEAR.exists():
-        try:
+        with contextlib.suppress(OSError):
             _CLEAR.write_text("5")  # resets the peak RSS (VmHWM) to the current RSS
-        except OSError:
-            pass
 
 
 def peak_bytes(device: str = "CPU:0") -> int:
@@ -42,8 +41,9 @@ def peak_bytes(device: str = "CPU:0") -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
-def measure_batch_sizes(model, images: np.ndarray, labels: np.ndarray, batch_sizes, *,
-                        steps: int = 3, device: str | None = None):
+def measure_batch_sizes(
+    model, images: np.ndarray, labels: np.ndarray, batch_sizes, *, steps: int = 3, device: str | None = None
+):
     """Train ``steps`` steps per batch size (smallest first, after one untimed warm-up step) and
     return a table: batch_size, images_per_s, step_s, peak_mb, device, oom."""
     import pandas as pd
@@ -56,8 +56,14 @@ def measure_batch_sizes(model, images: np.ndarray, labels: np.ndarray, batch_siz
         idx = np.arange(batch) % len(images)
         x = tf().constant(images[idx], tf().float32) / 255.0 if images.dtype == np.uint8 else tf().constant(images[idx])
         y = tf().constant(labels[idx])
-        row = {"batch_size": batch, "images_per_s": np.nan, "step_s": np.nan, "peak_mb": np.nan,
-               "device": device, "oom": False}
+        row = {
+            "batch_size": batch,
+            "images_per_s": np.nan,
+            "step_s": np.nan,
+            "peak_mb": np.nan,
+            "device": device,
+            "oom": False,
+        }
         try:
             with tf().device(f"/{device}"):
                 model.train_on_batch(x, y)  # warm-up: tracing and allocation
@@ -83,17 +89,25 @@ def largest_batch_within(table, budget_gb: float = DEFAULT_BUDGET_GB, *, candida
     per_image = max(per_image, 1e-6)
     budget_mb = budget_gb * 1024
     limit = (budget_mb - fixed) / per_image
-    candidates = sorted(candidates or [2 ** k for k in range(0, 17)])
+    candidates = sorted(candidates or [2**k for k in range(0, 17)])
     fits = [b for b in candidates if b <= limit]
     measured = int(ok["batch_size"].max())
     largest = fits[-1] if fits else None
-    result = {"budget_gb": budget_gb, "fixed_mb": round(float(fixed), 1), "per_image_mb": round(float(per_image), 3),
-              "largest_batch": largest, "limit_estimate": round(float(limit), 1), "measured_up_to": measured,
-              "measured_oom": [int(b) for b in table[table["oom"]]["batch_size"]]}
+    result = {
+        "budget_gb": budget_gb,
+        "fixed_mb": round(float(fixed), 1),
+        "per_image_mb": round(float(per_image), 3),
+        "largest_batch": largest,
+        "limit_estimate": round(float(limit), 1),
+        "measured_up_to": measured,
+        "measured_oom": [int(b) for b in table[table["oom"]]["batch_size"]],
+    }
     if largest is not None and largest > 4 * measured:
-        result["caveat"] = (f"extrapolated {largest // measured}× beyond the largest measured batch ({measured}) from "
-                            "a tiny per-image cost; treat it as 'far more than the homework needs', and measure on "
-                            "the real GPU (the homework's batch 32 ran out of GPU memory with 224 px images)")
+        result["caveat"] = (
+            f"extrapolated {largest // measured}× beyond the largest measured batch ({measured}) from "
+            "a tiny per-image cost; treat it as 'far more than the homework needs', and measure on "
+            "the real GPU (the homework's batch 32 ran out of GPU memory with 224 px images)"
+        )
     return result
 
 
@@ -106,8 +120,18 @@ class BackoffResult:
     events: list = field(default_factory=list)
 
 
-def fit_with_backoff(model, make_dataset, *, batch_size: int, epochs: int, validation=None,
-                     min_batch_size: int = 1, log=print, verbose=0, **fit_kwargs) -> BackoffResult:
+def fit_with_backoff(
+    model,
+    make_dataset,
+    *,
+    batch_size: int,
+    epochs: int,
+    validation=None,
+    min_batch_size: int = 1,
+    log=print,
+    verbose=0,
+    **fit_kwargs,
+) -> BackoffResult:
     """``model.fit`` epoch by epoch on ``make_dataset(batch_size)``; on TF's out-of-memory error
     halve the batch size, say so, and redo that epoch. ``validation`` may be a callable of the
     batch size too. Gives up (LabkitError) below ``min_batch_size``."""
@@ -117,14 +141,24 @@ def fit_with_backoff(model, make_dataset, *, batch_size: int, epochs: int, valid
     while epoch < epochs:
         try:
             val = validation(batch_size) if callable(validation) else validation
-            hist = model.fit(make_dataset(batch_size), epochs=epoch + 1, initial_epoch=epoch,
-                             validation_data=val, verbose=verbose, **fit_kwargs)
+            hist = model.fit(
+                make_dataset(batch_size),
+                epochs=epoch + 1,
+                initial_epoch=epoch,
+                validation_data=val,
+                verbose=verbose,
+                **fit_kwargs,
+            )
         except tf().errors.ResourceExhaustedError as exc:
             if batch_size // 2 < min_batch_size:
-                raise LabkitError(f"out of memory even at batch size {batch_size}: use smaller images, "
-                                  "a smaller module, or free device memory") from exc
-            message = (f"out of memory at batch size {batch_size} in epoch {epoch + 1}; "
-                       f"continuing with batch size {batch_size // 2}")
+                raise LabkitError(
+                    f"out of memory even at batch size {batch_size}: use smaller images, "
+                    "a smaller module, or free device memory"
+                ) from exc
+            message = (
+                f"out of memory at batch size {batch_size} in epoch {epoch + 1}; "
+                f"continuing with batch size {batch_size // 2}"
+            )
             events.append({"epoch": epoch + 1, "from": batch_size, "to": batch_size // 2})
             log(f"[labkit] {message}")
             batch_size //= 2

@@ -14,37 +14,52 @@ def quickstart_model(seed: int = 0, input_shape=(28, 28)):
     """The quickstart: Flatten → Dense(128, relu) → Dropout(0.2) → Dense(10) (logits)."""
     k = keras()
     k.utils.set_random_seed(seed)
-    return k.Sequential([
-        k.layers.Flatten(input_shape=input_shape, name="flatten"),
-        k.layers.Dense(128, activation="relu", name="hidden"),
-        k.layers.Dropout(0.2, name="dropout"),
-        k.layers.Dense(10, name="logits"),
-    ], name="quickstart")
+    return k.Sequential(
+        [
+            k.layers.Flatten(input_shape=input_shape, name="flatten"),
+            k.layers.Dense(128, activation="relu", name="hidden"),
+            k.layers.Dropout(0.2, name="dropout"),
+            k.layers.Dense(10, name="logits"),
+        ],
+        name="quickstart",
+    )
 
 
 def deeper_mlp(seed: int = 0, input_shape=(28, 28)):
     """One more hidden layer with dropout: Flatten → 256 → Dropout → 128 → Dropout → 10."""
     k = keras()
     k.utils.set_random_seed(seed)
-    return k.Sequential([
-        k.layers.Flatten(input_shape=input_shape),
-        k.layers.Dense(256, activation="relu"), k.layers.Dropout(0.2),
-        k.layers.Dense(128, activation="relu"), k.layers.Dropout(0.2),
-        k.layers.Dense(10),
-    ], name="deeper_mlp")
+    return k.Sequential(
+        [
+            k.layers.Flatten(input_shape=input_shape),
+            k.layers.Dense(256, activation="relu"),
+            k.layers.Dropout(0.2),
+            k.layers.Dense(128, activation="relu"),
+            k.layers.Dropout(0.2),
+            k.layers.Dense(10),
+        ],
+        name="deeper_mlp",
+    )
 
 
 def small_cnn(seed: int = 0, input_shape=(28, 28)):
     """A small convnet: two 3×3 conv + max-pool blocks, then Dense(64) and dropout."""
     k = keras()
     k.utils.set_random_seed(seed)
-    return k.Sequential([
-        k.layers.Reshape((*input_shape, 1), input_shape=input_shape),
-        k.layers.Conv2D(16, 3, activation="relu", padding="same"), k.layers.MaxPooling2D(),
-        k.layers.Conv2D(32, 3, activation="relu", padding="same"), k.layers.MaxPooling2D(),
-        k.layers.Flatten(), k.layers.Dense(64, activation="relu"), k.layers.Dropout(0.2),
-        k.layers.Dense(10),
-    ], name="small_cnn")
+    return k.Sequential(
+        [
+            k.layers.Reshape((*input_shape, 1), input_shape=input_shape),
+            k.layers.Conv2D(16, 3, activation="relu", padding="same"),
+            k.layers.MaxPooling2D(),
+            k.layers.Conv2D(32, 3, activation="relu", padding="same"),
+            k.layers.MaxPooling2D(),
+            k.layers.Flatten(),
+            k.layers.Dense(64, activation="relu"),
+            k.layers.Dropout(0.2),
+            k.layers.Dense(10),
+        ],
+        name="small_cnn",
+    )
 
 
 CANDIDATES = {"quickstart": quickstart_model, "deeper_mlp": deeper_mlp, "small_cnn": small_cnn}
@@ -54,20 +69,30 @@ def describe(model):
     """A table of the model's layers: name, type, output shape, parameter count (from the model)."""
     import pandas as pd
 
-    rows = [{"layer": l.name, "type": type(l).__name__, "output shape": str(l.output_shape),
-             "params": l.count_params()} for l in model.layers]
+    rows = [
+        {
+            "layer": layer.name,
+            "type": type(layer).__name__,
+            "output shape": str(layer.output_shape),
+            "params": layer.count_params(),
+        }
+        for layer in model.layers
+    ]
     return pd.DataFrame(rows)
 
 
 def _scaled(x: np.ndarray) -> np.ndarray:
-    return (x.astype("float32") / 255.0)
+    return x.astype("float32") / 255.0
 
 
 def compile_model(model, learning_rate: float = 1e-3):
     """Adam + sparse categorical cross-entropy on logits + accuracy, as in the quickstart."""
     k = keras()
-    model.compile(optimizer=k.optimizers.Adam(learning_rate),
-                  loss=k.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    model.compile(
+        optimizer=k.optimizers.Adam(learning_rate),
+        loss=k.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -78,10 +103,19 @@ def train(model, ds: ArrayDataset, epochs: int = 5, batch_size: int = 32, verbos
     if model.optimizer is None:
         compile_model(model)
     start = time.perf_counter()
-    hist = model.fit(_scaled(ds.x_train), ds.y_train, epochs=epochs, batch_size=batch_size,
-                     validation_data=(_scaled(ds.x_test), ds.y_test), verbose=verbose)
-    return {**{k: [float(v) for v in vals] for k, vals in hist.history.items()},
-            "seconds": time.perf_counter() - start, "device": devices.default()}
+    hist = model.fit(
+        _scaled(ds.x_train),
+        ds.y_train,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=(_scaled(ds.x_test), ds.y_test),
+        verbose=verbose,
+    )
+    return {
+        **{k: [float(v) for v in vals] for k, vals in hist.history.items()},
+        "seconds": time.perf_counter() - start,
+        "device": devices.default(),
+    }
 
 
 def evaluate(model, ds: ArrayDataset) -> float:
@@ -116,8 +150,14 @@ def compare(ds: ArrayDataset, epochs: int, batch_size: int = 32, seed: int = 0, 
     for name in names or CANDIDATES:
         model = CANDIDATES[name](seed)
         histories[name] = train(model, ds, epochs, batch_size, verbose=0)
-        rows.append({"model": name, "params": model.count_params(), "test accuracy": evaluate(model, ds),
-                     "seconds": round(histories[name]["seconds"], 1)})
+        rows.append(
+            {
+                "model": name,
+                "params": model.count_params(),
+                "test accuracy": evaluate(model, ds),
+                "seconds": round(histories[name]["seconds"], 1),
+            }
+        )
     table = pd.DataFrame(rows).sort_values("test accuracy", ascending=False, ignore_index=True)
     return table, histories
 

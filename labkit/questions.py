@@ -61,8 +61,14 @@ class Question:
 
     def to_dict(self) -> dict:
         """The question as a rubric entry."""
-        entry = {"id": self.id, "part": self.part, "notebook": self.notebook, "text": self.text,
-                 "kind": self.kind, "credit": self.credit.to_dict()}
+        entry = {
+            "id": self.id,
+            "part": self.part,
+            "notebook": self.notebook,
+            "text": self.text,
+            "kind": self.kind,
+            "credit": self.credit.to_dict(),
+        }
         if self.profiles:
             entry["profiles"] = {name: rule.to_dict() for name, rule in self.profiles.items()}
         if self.timing:
@@ -76,137 +82,419 @@ QUESTIONS: list[Question] = []
 
 # --- 01 · Part A.1: TensorFlow 2 quickstart on MNIST ------------------------------------------
 QUESTIONS += [
-    Question("A1.structure.layers", "A.1", "01_mnist_quickstart",
-             "What is the network's structure? (its layers, in order)", "list", Credit(min_items=4)),
-    Question("A1.structure.params", "A.1", "01_mnist_quickstart",
-             "How many trainable parameters does the quickstart network have?", "number",
-             Credit(equals=101770)),
-    Question("A1.accuracy.test", "A.1", "01_mnist_quickstart",
-             "How good is it? (test accuracy after training)", "number",
-             Credit(min=0.85), profiles={"full": Credit(min=0.97)}, baseline_tolerance=0.05),
-    Question("A1.train.seconds", "A.1", "01_mnist_quickstart",
-             "How long did training take (seconds)?", "number", Credit(), timing=True),
-    Question("A1.beat_it.table", "A.1", "01_mnist_quickstart",
-             "Can you beat it? (the comparison table of candidate models)", "table", Credit(min_items=2)),
-    Question("A1.beat_it.best", "A.1", "01_mnist_quickstart",
-             "Which candidate is best, and its test accuracy?", "dict",
-             Credit(field="test_accuracy", min=0.85), profiles={"full": Credit(field="test_accuracy", min=0.97)},
-             baseline_tolerance=0.05),
+    Question(
+        "A1.structure.layers",
+        "A.1",
+        "01_mnist_quickstart",
+        "What is the network's structure? (its layers, in order)",
+        "list",
+        Credit(min_items=4),
+    ),
+    Question(
+        "A1.structure.params",
+        "A.1",
+        "01_mnist_quickstart",
+        "How many trainable parameters does the quickstart network have?",
+        "number",
+        Credit(equals=101770),
+    ),
+    Question(
+        "A1.accuracy.test",
+        "A.1",
+        "01_mnist_quickstart",
+        "How good is it? (test accuracy after training)",
+        "number",
+        Credit(min=0.85),
+        profiles={"full": Credit(min=0.97)},
+        baseline_tolerance=0.05,
+    ),
+    Question(
+        "A1.train.seconds",
+        "A.1",
+        "01_mnist_quickstart",
+        "How long did training take (seconds)?",
+        "number",
+        Credit(),
+        timing=True,
+    ),
+    Question(
+        "A1.beat_it.table",
+        "A.1",
+        "01_mnist_quickstart",
+        "Can you beat it? (the comparison table of candidate models)",
+        "table",
+        Credit(min_items=2),
+    ),
+    Question(
+        "A1.beat_it.best",
+        "A.1",
+        "01_mnist_quickstart",
+        "Which candidate is best, and its test accuracy?",
+        "dict",
+        Credit(field="test_accuracy", min=0.85),
+        profiles={"full": Credit(field="test_accuracy", min=0.97)},
+        baseline_tolerance=0.05,
+    ),
 ]
 
 
 # --- 02 · Part A.2: transfer learning with TF Hub --------------------------------------------
 _A2 = "02_transfer_learning_hub"
 QUESTIONS += [
-    Question("A2.classifier.top5", "A.2", _A2, "The ImageNet classifier on one image: its top-5 labels "
-             "(or why it was skipped)", "text", Credit(non_empty=True)),
-    Question("A2.backbone.linear_probe", "A.2", _A2, "Is the feature extractor really pretrained? Linear-probe "
-             "accuracy of its features vs random weights", "dict", Credit(field="margin", min=0.1), baseline_tolerance=0.15),
-    Question("A2.backbone.pretrained_beats_random", "A.2", _A2, "Do pretrained features beat random ones?", "any", Credit()),
-    Question("A2.batch.table", "A.2", _A2, "Throughput and peak memory per batch size", "table", Credit(min_items=2), timing=True),
-    Question("A2.batch.largest_within_budget", "A.2", _A2, "Out of memory on a small device: the largest batch size "
-             "that fits the memory budget", "dict", Credit(field="largest_batch", min=1)),
-    Question("A2.frozen.trainable_params", "A.2", _A2, "Are the feature-extractor layers frozen? (trainable parameter "
-             "counts)", "dict", Credit(field="feature_extractor_trainable", equals=0)),
-    Question("A2.frozen.test_accuracy", "A.2", _A2, "Test accuracy with the feature extractor frozen", "number",
-             Credit(min=0.4), baseline_tolerance=0.15),
-    Question("A2.finetune.test_accuracy", "A.2", _A2, "Test accuracy fine-tuned at a low learning rate", "number",
-             Credit(min=0.3), baseline_tolerance=0.2),
-    Question("A2.finetune_same_lr.test_accuracy", "A.2", _A2, "Test accuracy fine-tuned at the frozen run's learning "
-             "rate (often unstable)", "number", Credit(min=0.0)),
+    Question(
+        "A2.classifier.top5",
+        "A.2",
+        _A2,
+        "The ImageNet classifier on one image: its top-5 labels (or why it was skipped)",
+        "text",
+        Credit(non_empty=True),
+    ),
+    Question(
+        "A2.backbone.linear_probe",
+        "A.2",
+        _A2,
+        "Is the feature extractor really pretrained? Linear-probe accuracy of its features vs random weights",
+        "dict",
+        Credit(field="margin", min=0.1),
+        baseline_tolerance=0.15,
+    ),
+    Question(
+        "A2.backbone.pretrained_beats_random", "A.2", _A2, "Do pretrained features beat random ones?", "any", Credit()
+    ),
+    Question(
+        "A2.batch.table",
+        "A.2",
+        _A2,
+        "Throughput and peak memory per batch size",
+        "table",
+        Credit(min_items=2),
+        timing=True,
+    ),
+    Question(
+        "A2.batch.largest_within_budget",
+        "A.2",
+        _A2,
+        "Out of memory on a small device: the largest batch size that fits the memory budget",
+        "dict",
+        Credit(field="largest_batch", min=1),
+    ),
+    Question(
+        "A2.frozen.trainable_params",
+        "A.2",
+        _A2,
+        "Are the feature-extractor layers frozen? (trainable parameter counts)",
+        "dict",
+        Credit(field="feature_extractor_trainable", equals=0),
+    ),
+    Question(
+        "A2.frozen.test_accuracy",
+        "A.2",
+        _A2,
+        "Test accuracy with the feature extractor frozen",
+        "number",
+        Credit(min=0.4),
+        baseline_tolerance=0.15,
+    ),
+    Question(
+        "A2.finetune.test_accuracy",
+        "A.2",
+        _A2,
+        "Test accuracy fine-tuned at a low learning rate",
+        "number",
+        Credit(min=0.3),
+        baseline_tolerance=0.2,
+    ),
+    Question(
+        "A2.finetune_same_lr.test_accuracy",
+        "A.2",
+        _A2,
+        "Test accuracy fine-tuned at the frozen run's learning rate (often unstable)",
+        "number",
+        Credit(min=0.0),
+    ),
     Question("A2.finetune.table", "A.2", _A2, "Frozen vs fine-tuned comparison", "table", Credit(min_items=3)),
-    Question("A2.finetune.explanation", "A.2", _A2, "Can you improve accuracy — frozen vs fine-tuning, and why is "
-             "fine-tuning unstable?", "text", Credit(non_empty=True)),
-    Question("A2.export.max_abs_diff", "A.2", _A2, "Exported and reloaded model: largest prediction difference",
-             "number", Credit(max=1e-5)),
+    Question(
+        "A2.finetune.explanation",
+        "A.2",
+        _A2,
+        "Can you improve accuracy — frozen vs fine-tuning, and why is fine-tuning unstable?",
+        "text",
+        Credit(non_empty=True),
+    ),
+    Question(
+        "A2.export.max_abs_diff",
+        "A.2",
+        _A2,
+        "Exported and reloaded model: largest prediction difference",
+        "number",
+        Credit(max=1e-5),
+    ),
 ]
 
 # --- 03 · Part B: make_image_classifier ----------------------------------------------------------
 _B3 = "03_make_image_classifier"
 QUESTIONS += [
-    Question("B.train.val_accuracy", "B", _B3, "The homework's make_image_classifier command: validation accuracy",
-             "number", Credit(min=0.4), baseline_tolerance=0.15),
-    Question("B.classify.top3", "B", _B3, "The inference script: top-3 classes with probabilities for an image",
-             "dict", Credit(field="top", min_items=3)),
-    Question("B.batch.table", "B", _B3, "Batch size 32 vs 4: time per epoch, accuracy, peak memory", "table",
-             Credit(min_items=2), timing=True),
-    Question("B.batch.explanation", "B", _B3, "Why does batch size matter; what happens at 32 and at 4?", "text",
-             Credit(non_empty=True)),
-    Question("B.other_module", "B", _B3, "Another feature vector (Inception V3): what had to change?", "dict",
-             Credit(field="changes", min_items=2)),
-    Question("B.time", "B", _B3, "How long did training take?", "dict", Credit(field="total_seconds", min=0), timing=True),
-    Question("B.lr.table", "B", _B3, "Learning rate 0.001 vs default vs 1.0: accuracy and time", "table",
-             Credit(min_items=3)),
-    Question("B.own.learning_curve", "B", _B3, "Your own images: accuracy for few vs many images per class", "table",
-             Credit(min_items=2)),
-    Question("B.own.val_accuracy", "B", _B3, "Your own images: validation accuracy with the most images", "number",
-             Credit(min=0.3), baseline_tolerance=0.2),
+    Question(
+        "B.train.val_accuracy",
+        "B",
+        _B3,
+        "The homework's make_image_classifier command: validation accuracy",
+        "number",
+        Credit(min=0.4),
+        baseline_tolerance=0.15,
+    ),
+    Question(
+        "B.classify.top3",
+        "B",
+        _B3,
+        "The inference script: top-3 classes with probabilities for an image",
+        "dict",
+        Credit(field="top", min_items=3),
+    ),
+    Question(
+        "B.batch.table",
+        "B",
+        _B3,
+        "Batch size 32 vs 4: time per epoch, accuracy, peak memory",
+        "table",
+        Credit(min_items=2),
+        timing=True,
+    ),
+    Question(
+        "B.batch.explanation",
+        "B",
+        _B3,
+        "Why does batch size matter; what happens at 32 and at 4?",
+        "text",
+        Credit(non_empty=True),
+    ),
+    Question(
+        "B.other_module",
+        "B",
+        _B3,
+        "Another feature vector (Inception V3): what had to change?",
+        "dict",
+        Credit(field="changes", min_items=2),
+    ),
+    Question(
+        "B.time", "B", _B3, "How long did training take?", "dict", Credit(field="total_seconds", min=0), timing=True
+    ),
+    Question(
+        "B.lr.table", "B", _B3, "Learning rate 0.001 vs default vs 1.0: accuracy and time", "table", Credit(min_items=3)
+    ),
+    Question(
+        "B.own.learning_curve",
+        "B",
+        _B3,
+        "Your own images: accuracy for few vs many images per class",
+        "table",
+        Credit(min_items=2),
+    ),
+    Question(
+        "B.own.val_accuracy",
+        "B",
+        _B3,
+        "Your own images: validation accuracy with the most images",
+        "number",
+        Credit(min=0.3),
+        baseline_tolerance=0.2,
+    ),
 ]
 
 # --- 04 · Part C: TF1 retrain ------------------------------------------------------------------
 _C4 = "04_retrain_tf1"
 QUESTIONS += [
-    Question("C.default.test_accuracy", "C", _C4, "Final test accuracy of the default retrain", "number",
-             Credit(min=0.5), baseline_tolerance=0.15),
+    Question(
+        "C.default.test_accuracy",
+        "C",
+        _C4,
+        "Final test accuracy of the default retrain",
+        "number",
+        Credit(min=0.5),
+        baseline_tolerance=0.15,
+    ),
     Question("C.default.base_graph", "C", _C4, "Which base graph was retrained", "text", Credit(non_empty=True)),
-    Question("C.lr.0_005.test_accuracy", "C", _C4, "Learning rate 0.005: test accuracy", "number", Credit(min=0.3),
-             baseline_tolerance=0.2),
-    Question("C.lr.0_01.test_accuracy", "C", _C4, "Learning rate 0.01 (default): test accuracy", "number",
-             Credit(min=0.3), baseline_tolerance=0.2),
-    Question("C.lr.1.test_accuracy", "C", _C4, "Learning rate 1.0: test accuracy — still usable?", "number",
-             Credit(min=0.0), baseline_tolerance=0.3),
+    Question(
+        "C.lr.0_005.test_accuracy",
+        "C",
+        _C4,
+        "Learning rate 0.005: test accuracy",
+        "number",
+        Credit(min=0.3),
+        baseline_tolerance=0.2,
+    ),
+    Question(
+        "C.lr.0_01.test_accuracy",
+        "C",
+        _C4,
+        "Learning rate 0.01 (default): test accuracy",
+        "number",
+        Credit(min=0.3),
+        baseline_tolerance=0.2,
+    ),
+    Question(
+        "C.lr.1.test_accuracy",
+        "C",
+        _C4,
+        "Learning rate 1.0: test accuracy — still usable?",
+        "number",
+        Credit(min=0.0),
+        baseline_tolerance=0.3,
+    ),
     Question("C.lr.table", "C", _C4, "Learning rates compared: accuracy and time", "table", Credit(min_items=3)),
-    Question("C.lr.best", "C", _C4, "Which learning rate did best at the same step count?", "text", Credit(non_empty=True)),
-    Question("C.own.learning_curve", "C", _C4, "Your own images: accuracy for few vs many images per class",
-             "table", Credit(min_items=2)),
-    Question("C.own.test_accuracy", "C", _C4, "Your own images: test accuracy with the most images", "number",
-             Credit(min=0.4), baseline_tolerance=0.2),
+    Question(
+        "C.lr.best", "C", _C4, "Which learning rate did best at the same step count?", "text", Credit(non_empty=True)
+    ),
+    Question(
+        "C.own.learning_curve",
+        "C",
+        _C4,
+        "Your own images: accuracy for few vs many images per class",
+        "table",
+        Credit(min_items=2),
+    ),
+    Question(
+        "C.own.test_accuracy",
+        "C",
+        _C4,
+        "Your own images: test accuracy with the most images",
+        "number",
+        Credit(min=0.4),
+        baseline_tolerance=0.2,
+    ),
     # quick profile: a handful of test images (one image = 0.33), so only its presence is compared
     Question("C.inception.test_accuracy", "C", _C4, "inception_v3 retrain: test accuracy", "number", Credit(min=0.0)),
-    Question("C.inception.label_image_flags", "C", _C4, "What to pass to label_image for inception_v3", "text",
-             Credit(equals="--input_layer=Mul --input_height=299 --input_width=299")),
-    Question("C.inception.label_image_top1", "C", _C4, "label_image on an inception_v3 graph: top-1 label", "dict",
-             Credit(field="top1", non_empty=True)),
-    Question("C.inception.tensorboard_answer", "C", _C4, "Can TensorBoard's graph view tell you the input layer?",
-             "text", Credit(non_empty=True)),
+    Question(
+        "C.inception.label_image_flags",
+        "C",
+        _C4,
+        "What to pass to label_image for inception_v3",
+        "text",
+        Credit(equals="--input_layer=Mul --input_height=299 --input_width=299"),
+    ),
+    Question(
+        "C.inception.label_image_top1",
+        "C",
+        _C4,
+        "label_image on an inception_v3 graph: top-1 label",
+        "dict",
+        Credit(field="top1", non_empty=True),
+    ),
+    Question(
+        "C.inception.tensorboard_answer",
+        "C",
+        _C4,
+        "Can TensorBoard's graph view tell you the input layer?",
+        "text",
+        Credit(non_empty=True),
+    ),
 ]
 
 # --- 05 · Part C: CPU vs GPU ------------------------------------------------------------------
 _C5 = "05_cpu_vs_gpu"
 QUESTIONS += [
-    Question("C.cpu_vs_gpu.table", "C", _C5, "Bottleneck and training time on every visible device", "table",
-             Credit(min_items=2), timing=True),
-    Question("C.cpu_vs_gpu.gpu", "C", _C5, "Which GPU was used (or that none is visible)", "text", Credit(non_empty=True)),
+    Question(
+        "C.cpu_vs_gpu.table",
+        "C",
+        _C5,
+        "Bottleneck and training time on every visible device",
+        "table",
+        Credit(min_items=2),
+        timing=True,
+    ),
+    Question(
+        "C.cpu_vs_gpu.gpu", "C", _C5, "Which GPU was used (or that none is visible)", "text", Credit(non_empty=True)
+    ),
     Question("C.cpu_vs_gpu.explanation", "C", _C5, "CPU vs GPU — why the difference?", "text", Credit(non_empty=True)),
-    Question("C.cpu_vs_gpu.mobilenet_vs_inception_speed", "C", _C5, "How many times faster is MobileNet than "
-             "inception_v3 (images/s)?", "number", Credit(min=1.0), timing=True),
+    Question(
+        "C.cpu_vs_gpu.mobilenet_vs_inception_speed",
+        "C",
+        _C5,
+        "How many times faster is MobileNet than inception_v3 (images/s)?",
+        "number",
+        Credit(min=1.0),
+        timing=True,
+    ),
 ]
 
 # --- 06 · optional: object detection -----------------------------------------------------------
 _D6 = "06_object_detection"
 QUESTIONS += [
-    Question("D.fast.ms_per_image", "D", _D6, "Single-shot detector: time per image (ms)", "number", Credit(), timing=True),
-    Question("D.slow.ms_per_image", "D", _D6, "Two-stage detector: time per image (ms)", "number", Credit(), timing=True),
-    Question("D.slow_over_fast_time", "D", _D6, "How many times slower is the two-stage detector?", "number",
-             Credit(min=1.0), timing=True),
-    Question("D.table", "D", _D6, "Detections, precision/recall and IoU of both detectors", "table", Credit(min_items=2)),
-    Question("D.agreement", "D", _D6, "How often do the two detectors agree?", "number", Credit(min=0.0, max=1.0),
-             baseline_tolerance=0.25),
+    Question(
+        "D.fast.ms_per_image", "D", _D6, "Single-shot detector: time per image (ms)", "number", Credit(), timing=True
+    ),
+    Question(
+        "D.slow.ms_per_image", "D", _D6, "Two-stage detector: time per image (ms)", "number", Credit(), timing=True
+    ),
+    Question(
+        "D.slow_over_fast_time",
+        "D",
+        _D6,
+        "How many times slower is the two-stage detector?",
+        "number",
+        Credit(min=1.0),
+        timing=True,
+    ),
+    Question(
+        "D.table", "D", _D6, "Detections, precision/recall and IoU of both detectors", "table", Credit(min_items=2)
+    ),
+    Question(
+        "D.agreement",
+        "D",
+        _D6,
+        "How often do the two detectors agree?",
+        "number",
+        Credit(min=0.0, max=1.0),
+        baseline_tolerance=0.25,
+    ),
 ]
 
 # --- 07 · conceptual questions with computed evidence -----------------------------------------
 _K7 = "07_concepts"
 QUESTIONS += [
-    Question("K4.table", "concepts", _K7, "MobileNet vs Inception: parameters, multiply-adds and CPU latency",
-             "table", Credit(min_items=6)),
-    Question("K4.inception_over_mobilenet_v2_macs", "concepts", _K7, "Inception V3's multiply-adds as a multiple "
-             "of MobileNetV2's", "number", Credit(min=10), baseline_tolerance=0.5),
-    Question("K5.linear_probe", "concepts", _K7, "What is a bottleneck? Linear-probe accuracy of pretrained vs "
-             "random bottlenecks", "dict", Credit(field="margin", min=0.1), baseline_tolerance=0.15),
-    Question("K6.timing", "concepts", _K7, "Bottleneck caching vs layer freezing: seconds per epoch", "dict",
-             Credit(field="speedup_per_epoch", min=1.0), timing=True),
-    Question("K7.trainable_counts", "concepts", _K7, "How the lab used the previous layers: frozen vs trainable "
-             "parameters", "dict", Credit(field="feature_extractor_trainable", equals=0)),
+    Question(
+        "K4.table",
+        "concepts",
+        _K7,
+        "MobileNet vs Inception: parameters, multiply-adds and CPU latency",
+        "table",
+        Credit(min_items=6),
+    ),
+    Question(
+        "K4.inception_over_mobilenet_v2_macs",
+        "concepts",
+        _K7,
+        "Inception V3's multiply-adds as a multiple of MobileNetV2's",
+        "number",
+        Credit(min=10),
+        baseline_tolerance=0.5,
+    ),
+    Question(
+        "K5.linear_probe",
+        "concepts",
+        _K7,
+        "What is a bottleneck? Linear-probe accuracy of pretrained vs random bottlenecks",
+        "dict",
+        Credit(field="margin", min=0.1),
+        baseline_tolerance=0.15,
+    ),
+    Question(
+        "K6.timing",
+        "concepts",
+        _K7,
+        "Bottleneck caching vs layer freezing: seconds per epoch",
+        "dict",
+        Credit(field="speedup_per_epoch", min=1.0),
+        timing=True,
+    ),
+    Question(
+        "K7.trainable_counts",
+        "concepts",
+        _K7,
+        "How the lab used the previous layers: frozen vs trainable parameters",
+        "dict",
+        Credit(field="feature_extractor_trainable", equals=0),
+    ),
 ]
 
 
@@ -242,10 +530,12 @@ def rubric(questions: list[Question] | None = None) -> dict:
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
         raise ValueError(f"question ids used twice: {', '.join(duplicated)}")
-    return {"rubric_version": 1,
-            "generated_from": "labkit/questions.py (python -m labkit.questions)",
-            "notebooks": list(dict.fromkeys(q.notebook for q in questions)),
-            "questions": [q.to_dict() for q in questions]}
+    return {
+        "rubric_version": 1,
+        "generated_from": "labkit/questions.py (python -m labkit.questions)",
+        "notebooks": list(dict.fromkeys(q.notebook for q in questions)),
+        "questions": [q.to_dict() for q in questions],
+    }
 
 
 def rubric_text(questions: list[Question] | None = None) -> str:
@@ -264,6 +554,8 @@ def write_rubric(path=RUBRIC_PATH) -> Path:
 if __name__ == "__main__":
     import argparse
 
-    argparse.ArgumentParser(prog="python -m labkit.questions",
-                            description=f"Rewrite {RUBRIC_PATH} from the question list in labkit/questions.py.").parse_args()
+    argparse.ArgumentParser(
+        prog="python -m labkit.questions",
+        description=f"Rewrite {RUBRIC_PATH} from the question list in labkit/questions.py.",
+    ).parse_args()
     print(f"wrote {write_rubric()}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from labkit import provenance
@@ -81,7 +81,7 @@ def record(question: str, value, *, note: str = "", headline: bool = False) -> N
         "params": _STATE["params"],
         "sources": provenance.announced(),
         "wall_time_s": round(time.time() - _STATE["started"], 3),
-        "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **_environment(),
     }
     _STATE["results"][question] = entry

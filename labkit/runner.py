@@ -14,7 +14,7 @@ import sys
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from labkit import profiles
@@ -107,14 +107,31 @@ def _error_of(exc) -> dict:
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
-        return {"cell_index": exc.cell_index, "exec_count": exc.exec_count, "ename": exc.ename,
-                "evalue": str(exc.evalue)[:2000], "source": str(exc.source)[:2000]}
-    return {"cell_index": None, "exec_count": None, "ename": type(exc).__name__,
-            "evalue": str(exc)[:2000], "source": ""}
+        return {
+            "cell_index": exc.cell_index,
+            "exec_count": exc.exec_count,
+            "ename": exc.ename,
+            "evalue": str(exc.evalue)[:2000],
+            "source": str(exc.source)[:2000],
+        }
+    return {
+        "cell_index": None,
+        "exec_count": None,
+        "ename": type(exc).__name__,
+        "evalue": str(exc)[:2000],
+        "source": "",
+    }
 
 
-def execute(path: Path, out_dir: Path, profile: str, offline: bool, cell_timeout=None,
-            progress: bool = True, name: str | None = None) -> NotebookRun:
+def execute(
+    path: Path,
+    out_dir: Path,
+    profile: str,
+    offline: bool,
+    cell_timeout=None,
+    progress: bool = True,
+    name: str | None = None,
+) -> NotebookRun:
     """Execute one notebook into ``out_dir`` and collect what it recorded.
 
     ``name`` is the homework notebook it stands for (default: from the file name); it selects
@@ -131,11 +148,19 @@ def execute(path: Path, out_dir: Path, profile: str, offline: bool, cell_timeout
     params = {"PROFILE": profile, **profiles.get(name, profile)}
     started = time.perf_counter()
     try:
-        with _environment(LABKIT_RESULTS_DIR=out_dir / "results", LABKIT_OFFLINE=int(offline),
-                          LABKIT_PROFILE=profile), _kernel_stderr_to(out_dir / "logs" / f"{name}.kernel.log"):
-            papermill.execute_notebook(str(path), run.output, parameters=params, kernel_name="python3",
-                                       cwd=str(path.parent), progress_bar=progress,
-                                       execution_timeout=cell_timeout)
+        with (
+            _environment(LABKIT_RESULTS_DIR=out_dir / "results", LABKIT_OFFLINE=int(offline), LABKIT_PROFILE=profile),
+            _kernel_stderr_to(out_dir / "logs" / f"{name}.kernel.log"),
+        ):
+            papermill.execute_notebook(
+                str(path),
+                run.output,
+                parameters=params,
+                kernel_name="python3",
+                cwd=str(path.parent),
+                progress_bar=progress,
+                execution_timeout=cell_timeout,
+            )
         run.status = "ok"
     except Exception as exc:  # report and carry on with the next notebook
         run.status, run.error = "failed", _error_of(exc)
@@ -146,8 +171,9 @@ def execute(path: Path, out_dir: Path, profile: str, offline: bool, cell_timeout
     return run
 
 
-def run_notebooks(selection=None, out_dir="outputs/run", profile="quick", offline=True,
-                  cell_timeout=None, progress=True) -> list[NotebookRun]:
+def run_notebooks(
+    selection=None, out_dir="outputs/run", profile="quick", offline=True, cell_timeout=None, progress=True
+) -> list[NotebookRun]:
     """Execute the selected notebooks; write ``<out_dir>/results.json``; return the runs."""
     from tqdm.auto import tqdm
 
@@ -161,19 +187,29 @@ def run_notebooks(selection=None, out_dir="outputs/run", profile="quick", offlin
         run = execute(path, out_dir, profile, offline, cell_timeout, progress)
         runs.append(run)
         if run.error:
-            print(f"\nFAILED {run.name}: {describe_error(run.error)}\n  executed copy: {run.output}"
-                  f"\n  kernel log: {run.error['kernel_log']}")
-    write_json(out_dir / "results.json", {
-        "profile": profile, "offline": offline,
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "notebooks": {r.name: {**asdict(r), "sources": r.sources} for r in runs},
-    })
+            print(
+                f"\nFAILED {run.name}: {describe_error(run.error)}\n  executed copy: {run.output}"
+                f"\n  kernel log: {run.error['kernel_log']}"
+            )
+    write_json(
+        out_dir / "results.json",
+        {
+            "profile": profile,
+            "offline": offline,
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "notebooks": {r.name: {**asdict(r), "sources": r.sources} for r in runs},
+        },
+    )
     return runs
 
 
 def describe_error(error: dict) -> str:
     """One line: which cell failed and with what."""
-    where = f"cell {error['cell_index']} of the executed copy (execution count {error['exec_count']})" if error.get("cell_index") is not None else "before any cell ran"
+    where = (
+        f"cell {error['cell_index']} of the executed copy (execution count {error['exec_count']})"
+        if error.get("cell_index") is not None
+        else "before any cell ran"
+    )
     return f"{where}: {error['ename']}: {error['evalue'].strip().splitlines()[-1] if error['evalue'].strip() else ''}"
 
 
@@ -197,7 +233,7 @@ def format_table(runs: list[NotebookRun]) -> str:
         sources = "; ".join(f"{k}={v}" for k, v in r.sources.items()) or "-"
         rows.append((r.name, r.status.upper(), f"{r.seconds:.0f}s", sources[:70], shown[:60]))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -208,13 +244,16 @@ def main(argv) -> int:
     parser.add_argument("notebooks", nargs="*", help="notebook paths or name fragments (default: all)")
     parser.add_argument("--profile", default="quick", choices=profiles.PROFILE_NAMES)
     parser.add_argument("--out", default="outputs/run", help="folder for executed notebooks + results.json")
-    parser.add_argument("--offline", action="store_true",
-                        help="skip every network attempt (also LABKIT_OFFLINE=1)")
+    parser.add_argument("--offline", action="store_true", help="skip every network attempt (also LABKIT_OFFLINE=1)")
     parser.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell (default: none)")
     parser.add_argument("--no-progress", action="store_true")
-    parser.add_argument("--baseline", default=None, metavar="FILE",
-                        help="compare recorded results with this baseline; exit non-zero on a regression "
-                             "or a missing answer (e.g. answers/baseline-quick.json)")
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        metavar="FILE",
+        help="compare recorded results with this baseline; exit non-zero on a regression "
+        "or a missing answer (e.g. answers/baseline-quick.json)",
+    )
     parser.add_argument("--update-baseline", action="store_true", help="rewrite --baseline from this run")
     parser.add_argument("--junit", default=None, metavar="FILE", help="write the baseline comparison as JUnit XML")
     args = parser.parse_args(argv)
@@ -224,8 +263,9 @@ def main(argv) -> int:
         parser.error(f"--baseline {args.baseline}: file not found (create it with --update-baseline)")
     from labkit.provenance import offline_mode
 
-    runs = run_notebooks(args.notebooks, args.out, args.profile, args.offline or offline_mode(),
-                         args.cell_timeout, not args.no_progress)
+    runs = run_notebooks(
+        args.notebooks, args.out, args.profile, args.offline or offline_mode(), args.cell_timeout, not args.no_progress
+    )
     print("\n" + format_table(runs))
     print(f"\nexecuted notebooks and results.json in {Path(args.out).resolve()}")
     failed = [r.name for r in runs if r.status != "ok"]

@@ -21,7 +21,8 @@ _WANTED = {"TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
 _STARTUP_NOISE = re.compile(
     r"All log messages before absl::InitializeLog|oneDNN custom operations are on|Could not find cuda drivers"
     r"|failed call to cuInit|Unable to register cu\w+ factory|Attempting to register factory|computation placer"
-    r"|TF-TRT Warning|This TensorFlow binary is optimized|rebuild TensorFlow with the appropriate compiler")
+    r"|TF-TRT Warning|This TensorFlow binary is optimized|rebuild TensorFlow with the appropriate compiler"
+)
 
 
 def configure() -> None:

@@ -25,8 +25,10 @@ class SplitData(ArrayDataset):
     image_size: int = 0
 
     def summary(self) -> str:
-        return (f"{len(self.x_train)} train / {len(self.x_test)} test images, "
-                f"{self.image_size}×{self.image_size}, {len(self.class_names)} classes, from {self.source}")
+        return (
+            f"{len(self.x_train)} train / {len(self.x_test)} test images, "
+            f"{self.image_size}×{self.image_size}, {len(self.class_names)} classes, from {self.source}"
+        )
 
 
 def split_folder(folder: ImageFolder, image_size: int, validation_split: float = 0.2, seed: int = 123) -> SplitData:
@@ -52,13 +54,22 @@ def dataset(x: np.ndarray, y: np.ndarray, batch_size: int, *, shuffle: bool = Fa
     return ds.batch(batch_size).map(to_unit_range).prefetch(2)
 
 
-def build_classifier(resolved: hub.ResolvedModule, num_classes: int, image_size: int, *,
-                     trainable: bool = False, dropout: float = 0.0, seed: int = 0):
+def build_classifier(
+    resolved: hub.ResolvedModule,
+    num_classes: int,
+    image_size: int,
+    *,
+    trainable: bool = False,
+    dropout: float = 0.0,
+    seed: int = 0,
+):
     """``Sequential([hub.KerasLayer(module, trainable), (Dropout), Dense(num_classes)])`` (logits)."""
     k = keras()
     k.utils.set_random_seed(seed)  # same head initialisation for every variant
-    layers = [k.Input((image_size, image_size, 3), name="images"),
-              hub.keras_layer(resolved, trainable=trainable, name="feature_extractor")]
+    layers = [
+        k.Input((image_size, image_size, 3), name="images"),
+        hub.keras_layer(resolved, trainable=trainable, name="feature_extractor"),
+    ]
     if dropout:
         layers.append(k.layers.Dropout(dropout))
     layers.append(k.layers.Dense(num_classes, name="classifier"))
@@ -68,8 +79,11 @@ def build_classifier(resolved: hub.ResolvedModule, num_classes: int, image_size:
 def compile_classifier(model, learning_rate: float) -> None:
     """Adam + sparse categorical cross-entropy on logits + accuracy (the tutorial's choices)."""
     k = keras()
-    model.compile(optimizer=k.optimizers.Adam(learning_rate),
-                  loss=k.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["acc"])
+    model.compile(
+        optimizer=k.optimizers.Adam(learning_rate),
+        loss=k.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["acc"],
+    )
 
 
 def backbone_weights(model) -> list[np.ndarray]:
@@ -90,33 +104,67 @@ class TrainResult:
     model: object = None
 
 
-def train(model, data: SplitData, *, epochs: int, batch_size: int, learning_rate: float,
-          seed: int = 0, name: str | None = None, log=print) -> TrainResult:
+def train(
+    model,
+    data: SplitData,
+    *,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    seed: int = 0,
+    name: str | None = None,
+    log=print,
+) -> TrainResult:
     """Compile, fit (with out-of-memory back-off) and evaluate on the test split."""
     compile_classifier(model, learning_rate)
     started = time.time()
     fitted = memory.fit_with_backoff(
-        model, lambda bs: dataset(data.x_train, data.y_train, bs, shuffle=True, seed=seed),
-        batch_size=batch_size, epochs=epochs, validation=lambda bs: dataset(data.x_test, data.y_test, bs), log=log)
+        model,
+        lambda bs: dataset(data.x_train, data.y_train, bs, shuffle=True, seed=seed),
+        batch_size=batch_size,
+        epochs=epochs,
+        validation=lambda bs: dataset(data.x_test, data.y_test, bs),
+        log=log,
+    )
     _, accuracy = model.evaluate(dataset(data.x_test, data.y_test, fitted.batch_size), verbose=0)
     trainable = model.get_layer("feature_extractor").trainable
-    return TrainResult(name or model.name, fitted.history, float(accuracy), learning_rate, trainable,
-                       fitted.batch_size, time.time() - started, fitted.events, model)
+    return TrainResult(
+        name or model.name,
+        fitted.history,
+        float(accuracy),
+        learning_rate,
+        trainable,
+        fitted.batch_size,
+        time.time() - started,
+        fitted.events,
+        model,
+    )
 
 
-def compare_frozen_finetuned(resolved: hub.ResolvedModule, data: SplitData, *, epochs: int, batch_size: int,
-                             learning_rate: float = 1e-3, fine_tune_learning_rate: float = 1e-5,
-                             seed: int = 0, log=print) -> dict[str, TrainResult]:
+def compare_frozen_finetuned(
+    resolved: hub.ResolvedModule,
+    data: SplitData,
+    *,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float = 1e-3,
+    fine_tune_learning_rate: float = 1e-5,
+    seed: int = 0,
+    log=print,
+) -> dict[str, TrainResult]:
     """Three runs on the same data, epochs and head initialisation: frozen at ``learning_rate``,
     fine-tuned at the same rate (the students' unstable case), fine-tuned at ``fine_tune_learning_rate``."""
     runs = {}
-    for name, trainable, lr in [("frozen", False, learning_rate),
-                                ("fine-tuned, same LR", True, learning_rate),
-                                ("fine-tuned, low LR", True, fine_tune_learning_rate)]:
+    for name, trainable, lr in [
+        ("frozen", False, learning_rate),
+        ("fine-tuned, same LR", True, learning_rate),
+        ("fine-tuned, low LR", True, fine_tune_learning_rate),
+    ]:
         model = build_classifier(resolved, len(data.class_names), data.image_size, trainable=trainable, seed=seed)
         log(f"[labkit] training {name} (learning rate {lr:g}, {epochs} epochs, batch {batch_size}) …")
-        runs[name] = train(model, data, epochs=epochs, batch_size=batch_size, learning_rate=lr,
-                           seed=seed, name=name, log=log)
+        runs[name] = train(
+            model, data, epochs=epochs, batch_size=batch_size, learning_rate=lr, seed=seed, name=name, log=log
+        )
     return runs
 
 
@@ -128,9 +176,17 @@ def comparison_table(runs: dict[str, TrainResult]):
     for r in runs.values():
         val = r.history.get("val_acc", [np.nan])
         swing = float(np.max(np.abs(np.diff(val)))) if len(val) > 1 else 0.0
-        rows.append({"run": r.name, "trainable": r.trainable, "learning_rate": r.learning_rate,
-                     "train_acc": round(r.history["acc"][-1], 4), "test_acc": round(r.test_accuracy, 4),
-                     "max_val_acc_jump": round(swing, 4), "seconds": round(r.seconds, 1)})
+        rows.append(
+            {
+                "run": r.name,
+                "trainable": r.trainable,
+                "learning_rate": r.learning_rate,
+                "train_acc": round(r.history["acc"][-1], 4),
+                "test_acc": round(r.test_accuracy, 4),
+                "max_val_acc_jump": round(swing, 4),
+                "seconds": round(r.seconds, 1),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -141,7 +197,7 @@ def plot_histories(runs: dict[str, TrainResult], ax=None):
     ax = ax or plt.subplots(figsize=(7, 4))[1]
     for r in runs.values():
         epochs = np.arange(1, len(r.history["acc"]) + 1)
-        line, = ax.plot(epochs, r.history["val_acc"], marker="o", label=f"{r.name} (val)")
+        (line,) = ax.plot(epochs, r.history["val_acc"], marker="o", label=f"{r.name} (val)")
         ax.plot(epochs, r.history["acc"], linestyle="--", color=line.get_color(), label=f"{r.name} (train)")
     ax.set(xlabel="epoch", ylabel="accuracy", title="frozen vs fine-tuned feature extractor")
     ax.legend(fontsize=8)
@@ -167,10 +223,15 @@ def max_prediction_difference(model, reloaded, x: np.ndarray) -> float:
 
 # --- is the offline backbone really pretrained? ---------------------------------------------------
 
+
 def features(extract, x: np.ndarray, batch_size: int = 64) -> np.ndarray:
     """``extract`` (a callable on float [0, 1] batches) applied to uint8 images, as numpy."""
-    return np.concatenate([np.asarray(extract(tf().cast(x[i:i + batch_size], tf().float32) / 255.0))
-                           for i in range(0, len(x), batch_size)])
+    return np.concatenate(
+        [
+            np.asarray(extract(tf().cast(x[i : i + batch_size], tf().float32) / 255.0))
+            for i in range(0, len(x), batch_size)
+        ]
+    )
 
 
 def linear_probe(extract, data: SplitData) -> float:
@@ -194,17 +255,23 @@ def pretrained_vs_random(resolved: hub.ResolvedModule, data: SplitData, seed: in
     call = (lambda b: module(b, training=False)) if resolved.spec.name == hub.OFFLINE else module
     pretrained = linear_probe(call, data)
     random = linear_probe(lambda b: random_model(b, training=False), data)
-    return {"pretrained": pretrained, "random_weights": random, "margin": pretrained - random,
-            "same_architecture": resolved.spec.name == hub.OFFLINE}
+    return {
+        "pretrained": pretrained,
+        "random_weights": random,
+        "margin": pretrained - random,
+        "same_architecture": resolved.spec.name == hub.OFFLINE,
+    }
 
 
 def trainable_counts(model) -> dict:
     """Trainable and frozen parameter counts of the feature extractor and the head."""
     layer = model.get_layer("feature_extractor")
     count = lambda ws: int(sum(np.prod(w.shape) for w in ws))  # noqa: E731
-    return {"feature_extractor_trainable": count(layer.trainable_weights),
-            "feature_extractor_frozen": count(layer.non_trainable_weights),
-            "head_trainable": count(model.get_layer("classifier").trainable_weights)}
+    return {
+        "feature_extractor_trainable": count(layer.trainable_weights),
+        "feature_extractor_frozen": count(layer.non_trainable_weights),
+        "head_trainable": count(model.get_layer("classifier").trainable_weights),
+    }
 
 
 def explain(runs: dict[str, TrainResult]) -> str:
@@ -212,16 +279,20 @@ def explain(runs: dict[str, TrainResult]) -> str:
     frozen, same, low = runs["frozen"], runs["fine-tuned, same LR"], runs["fine-tuned, low LR"]
     jump = lambda r: float(np.max(np.abs(np.diff(r.history["val_acc"])))) if len(r.history["val_acc"]) > 1 else 0.0  # noqa: E731
     better = "improves on" if low.test_accuracy > frozen.test_accuracy else "does not beat"
-    return (f"With trainable=False only the dense head learns: test accuracy {frozen.test_accuracy:.3f}. "
-            f"Unfreezing at the same learning rate ({same.learning_rate:g}) gives {same.test_accuracy:.3f} "
-            f"(largest epoch-to-epoch jump in validation accuracy {jump(same):.3f}, train accuracy "
-            f"{same.history['acc'][-1]:.3f}). " + (
-                "That is worse or less steady than frozen: large updates move all pretrained weights at once "
-                "and batch-norm statistics follow small batches, so the learned features are disturbed. "
-                if same.test_accuracy < frozen.test_accuracy or jump(same) > jump(frozen) else
-                "Here it did not hurt, but on small data it overfits quickly (compare train and test). ") +
-            f"At a {same.learning_rate / low.learning_rate:g}× lower rate ({low.learning_rate:g}) fine-tuning "
-            f"{better} the frozen model: {low.test_accuracy:.3f}.")
+    return (
+        f"With trainable=False only the dense head learns: test accuracy {frozen.test_accuracy:.3f}. "
+        f"Unfreezing at the same learning rate ({same.learning_rate:g}) gives {same.test_accuracy:.3f} "
+        f"(largest epoch-to-epoch jump in validation accuracy {jump(same):.3f}, train accuracy "
+        f"{same.history['acc'][-1]:.3f}). "
+        + (
+            "That is worse or less steady than frozen: large updates move all pretrained weights at once "
+            "and batch-norm statistics follow small batches, so the learned features are disturbed. "
+            if same.test_accuracy < frozen.test_accuracy or jump(same) > jump(frozen)
+            else "Here it did not hurt, but on small data it overfits quickly (compare train and test). "
+        )
+        + f"At a {same.learning_rate / low.learning_rate:g}× lower rate ({low.learning_rate:g}) fine-tuning "
+        f"{better} the frozen model: {low.test_accuracy:.3f}."
+    )
 
 
 def classify_image(resolved: hub.ResolvedModule, path, labels=None, image_size: int | None = None, top: int = 5):

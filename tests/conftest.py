@@ -36,7 +36,11 @@ def no_network(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: (attempts.append(a[:2]), (_ for _ in ()).throw(OSError("no DNS in tests")))[1])
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda *a, **k: (attempts.append(a[:2]), (_ for _ in ()).throw(OSError("no DNS in tests")))[1],
+    )
     return attempts
 
 
@@ -50,8 +54,9 @@ class NotebookRuns:
         from labkit import runner
 
         if name not in self.runs:
-            (self.runs[name],) = runner.run_notebooks([name], self.out / name, profile="quick", offline=True,
-                                                      progress=False)
+            (self.runs[name],) = runner.run_notebooks(
+                [name], self.out / name, profile="quick", offline=True, progress=False
+            )
         return self.runs[name]
 
     def all(self) -> dict:
@@ -61,8 +66,11 @@ class NotebookRuns:
         from labkit import runner
 
         runs = [self.get(path.stem) for path in runner.find_notebooks()]
-        return {"profile": "quick", "offline": True,
-                "notebooks": {r.name: {**asdict(r), "sources": r.sources} for r in runs}}
+        return {
+            "profile": "quick",
+            "offline": True,
+            "notebooks": {r.name: {**asdict(r), "sources": r.sources} for r in runs},
+        }
 
 
 @pytest.fixture(scope="session")

@@ -31,8 +31,7 @@ def test_doctored_baseline_fails_on_a_drop_and_a_missing_answer(run, tmp_path):
     doctored = copy.deepcopy(run)
     del doctored["notebooks"]["01_mnist_quickstart"]["results"]["A1.beat_it.table"]
     values = baseline.recorded_values(run)
-    reference = {"values": {**values, "A1.accuracy.test": values["A1.accuracy.test"] + 0.2,
-                            "A1.train.seconds": 0.0001}}
+    reference = {"values": {**values, "A1.accuracy.test": values["A1.accuracy.test"] + 0.2, "A1.train.seconds": 0.0001}}
     changes = {c.id: c for c in baseline.compare(doctored, reference)}
     assert changes["A1.accuracy.test"].status == "regressed"
     assert changes["A1.beat_it.table"].status == "missing"
@@ -48,8 +47,18 @@ def test_run_cli_exits_nonzero_against_a_doctored_baseline(tmp_path, capsys):
     values["A1.accuracy.test"] = 1.5
     doctored = tmp_path / "doctored.json"
     doctored.write_text(json.dumps({"values": values}))
-    code = runner.main(["01", "--out", str(tmp_path / "out"), "--no-progress", "--baseline", str(doctored),
-                        "--junit", str(tmp_path / "junit.xml")])
+    code = runner.main(
+        [
+            "01",
+            "--out",
+            str(tmp_path / "out"),
+            "--no-progress",
+            "--baseline",
+            str(doctored),
+            "--junit",
+            str(tmp_path / "junit.xml"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1 and "REGRESSED" in out and "A1.accuracy.test" in out
     assert "A2.frozen.test_accuracy" not in out  # only the notebooks that ran are compared

@@ -16,10 +16,13 @@ def test_bench_smoke_writes_every_figure(tmp_path, capsys):
     sections = {row["section"] for row in data["rows"]}
     assert sections == {"retrain_cache", "transfer_batch_size", "make_image_classifier", "grading"}
     names = [row["name"] for row in data["rows"]]
-    for expected in ("batched extraction vs raw batched forward (mobilenet_0.25_128)",
-                     "batched extraction vs one-image-per-call (mobilenet_0.50_224)",
-                     "cached re-run vs cold run, bottleneck pass (mobilenet_0.50_224)",
-                     "grade throughput: 2 workers vs 1", "per-notebook overhead: bare papermill / graded"):
+    for expected in (
+        "batched extraction vs raw batched forward (mobilenet_0.25_128)",
+        "batched extraction vs one-image-per-call (mobilenet_0.50_224)",
+        "cached re-run vs cold run, bottleneck pass (mobilenet_0.50_224)",
+        "grade throughput: 2 workers vs 1",
+        "per-notebook overhead: bare papermill / graded",
+    ):
         assert expected in names
     assert any(n.startswith("cached features vs per-epoch forward pass") for n in names)
     assert any(n.startswith("batch 16 vs batch 4 throughput") for n in names)

@@ -32,5 +32,9 @@ def test_notebook_07_records_computed_answers(run07):
     assert probe["pretrained"] >= probe["random_weights"] + 0.1
     assert res["K6.timing"]["value"]["speedup_per_epoch"] > 1
     counts = res["K7.trainable_counts"]["value"]
-    assert counts["feature_extractor_trainable"] == 0 and counts["feature_extractor_frozen"] > 0 and counts["head_trainable"] > 0
+    assert (
+        counts["feature_extractor_trainable"] == 0
+        and counts["feature_extractor_frozen"] > 0
+        and counts["head_trainable"] > 0
+    )
     assert res["K5.linear_probe"]["sources"]["flowers"].startswith("offline:labkit.synthetic_flowers")

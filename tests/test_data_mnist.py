@@ -13,8 +13,12 @@ from labkit.errors import DataFileError, SourceNotFound
 
 def _fake_mnist(n_train=20, n_test=10, fill=7):
     rng = np.random.default_rng(fill)
-    return {"x_train": np.full((n_train, 28, 28), fill, np.uint8), "y_train": rng.integers(0, 10, n_train),
-            "x_test": np.full((n_test, 28, 28), fill, np.uint8), "y_test": rng.integers(0, 10, n_test)}
+    return {
+        "x_train": np.full((n_train, 28, 28), fill, np.uint8),
+        "y_train": rng.integers(0, 10, n_train),
+        "x_test": np.full((n_test, 28, 28), fill, np.uint8),
+        "y_test": rng.integers(0, 10, n_test),
+    }
 
 
 def _write_npz(path, fill):
@@ -27,8 +31,12 @@ def _write_idx(folder, n=12, gz=True):
     folder.mkdir(parents=True, exist_ok=True)
     images = np.arange(n * 28 * 28, dtype=np.uint32).astype(np.uint8).reshape(n, 28, 28)
     labels = (np.arange(n) % 10).astype(np.uint8)
-    for stem, arr in [("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
-                      ("t10k-images-idx3-ubyte", images[:5]), ("t10k-labels-idx1-ubyte", labels[:5])]:
+    for stem, arr in [
+        ("train-images-idx3-ubyte", images),
+        ("train-labels-idx1-ubyte", labels),
+        ("t10k-images-idx3-ubyte", images[:5]),
+        ("t10k-labels-idx1-ubyte", labels[:5]),
+    ]:
         payload = struct.pack(">HBB", 0, 8, arr.ndim) + struct.pack(f">{arr.ndim}I", *arr.shape) + arr.tobytes()
         if gz:
             with gzip.open(folder / f"{stem}.gz", "wb") as handle:

@@ -26,7 +26,7 @@ def test_matching_is_one_to_one_and_quality_counts():
 def test_scenes_are_deterministic_and_boxes_hold_the_objects():
     s1, s2 = make_scenes(6, 64, seed=3), make_scenes(6, 64, seed=3)
     assert np.array_equal(s1.images, s2.images)
-    for image, boxes in zip(s1.images, s1.boxes):
+    for image, boxes in zip(s1.images, s1.boxes, strict=False):
         assert len(boxes) >= 1 and ((boxes >= 0) & (boxes <= 1)).all()
         y0, x0, y1, x1 = (boxes[0] * 64).astype(int)
         centre = image[(y0 + y1) // 2, (x0 + x1) // 2].astype(int)

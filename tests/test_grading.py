@@ -6,10 +6,10 @@ import json
 import os
 import shutil
 
+import grading_class
 import psutil
 import pytest
 
-import grading_class
 from labkit.grading import batch, sandbox
 
 LIMITS = sandbox.Limits(timeout=30, memory_bytes=int(0.6 * 2**30))
@@ -23,18 +23,38 @@ def graded(tmp_path_factory):
     before = grading_class.hashes(paths["submissions"])
     os.environ["LABKIT_TEST_SECRET"] = "s3cret"
     try:
-        run = batch.grade(paths["submissions"], root / "out", paths["rubric"], workers=2, limits=LIMITS,
-                          warmup=False, progress=False)
+        run = batch.grade(
+            paths["submissions"], root / "out", paths["rubric"], workers=2, limits=LIMITS, warmup=False, progress=False
+        )
     finally:
         os.environ.pop("LABKIT_TEST_SECRET")
-    return {**paths, "run": run, "root": root, "before": before, "out": root / "out",
-            "records": run.records}
+    return {**paths, "run": run, "root": root, "before": before, "out": root / "out", "records": run.records}
 
 
-EXPECTED = {"good": 4, "zed": 3, "raiser": 1, "looper": 1, "hog": 1, "suicide": 1, "vandal": 1,
-            "broken": 0, "noparams": 3, "chatty": 3}
-STATUS = {"good": "ok", "zed": "ok", "raiser": "failed", "looper": "timeout", "hog": "memory",
-          "suicide": "crashed", "vandal": "ok", "broken": "invalid", "noparams": "ok", "chatty": "ok"}
+EXPECTED = {
+    "good": 4,
+    "zed": 3,
+    "raiser": 1,
+    "looper": 1,
+    "hog": 1,
+    "suicide": 1,
+    "vandal": 1,
+    "broken": 0,
+    "noparams": 3,
+    "chatty": 3,
+}
+STATUS = {
+    "good": "ok",
+    "zed": "ok",
+    "raiser": "failed",
+    "looper": "timeout",
+    "hog": "memory",
+    "suicide": "crashed",
+    "vandal": "ok",
+    "broken": "invalid",
+    "noparams": "ok",
+    "chatty": "ok",
+}
 
 
 def test_every_student_graded_with_expected_totals(graded):
@@ -51,7 +71,14 @@ def test_grades_csv_has_a_row_per_student_and_a_column_per_question(graded):
     assert list(rows[0]) == ["student", "T.answer", "T.text", "T.ratio", "T.extra", "total"]
     by = {r["student"]: r for r in rows}
     assert set(by) == set(EXPECTED)
-    assert by["good"] == {"student": "good", "T.answer": "1", "T.text": "1", "T.ratio": "1", "T.extra": "1", "total": "4"}
+    assert by["good"] == {
+        "student": "good",
+        "T.answer": "1",
+        "T.text": "1",
+        "T.ratio": "1",
+        "T.extra": "1",
+        "total": "4",
+    }
     assert by["raiser"]["T.answer"] == "1" and by["raiser"]["T.text"] == "0"
 
 
@@ -64,7 +91,9 @@ def test_exception_reported_with_cell_and_excerpt(graded):
     assert "student bug here" in html and 'href="notebooks/raiser/90_tiny.ipynb"' in html
     assert (graded["out"] / "notebooks" / "raiser" / "90_tiny.ipynb").exists()
     assert nb["error"]["kernel_log"] == "notebooks/raiser/90_tiny.kernel.log"  # kept: the scratch folder is gone
-    assert (graded["out"] / nb["error"]["kernel_log"]).is_file() and 'href="notebooks/raiser/90_tiny.kernel.log"' in html
+    assert (
+        graded["out"] / nb["error"]["kernel_log"]
+    ).is_file() and 'href="notebooks/raiser/90_tiny.kernel.log"' in html
 
 
 def test_infinite_loop_killed_with_its_whole_process_tree(graded):
@@ -111,7 +140,9 @@ def test_zip_duplicates_and_unmatched_files_reported(graded):
     assert "duplicate notebooks for 90_tiny: graded homework.ipynb" in problems and "90_tiny_old.ipynb" in problems
     assert "unmatched notebook scratch.ipynb" in problems and "missing notebook 91_extra" in problems
     meta = json.loads((graded["out"] / "grades.json").read_text())["run"]
-    assert any("good.zip" in p for p in meta["class_problems"]) and any("notes.txt" in p for p in meta["class_problems"])
+    assert any("good.zip" in p for p in meta["class_problems"]) and any(
+        "notes.txt" in p for p in meta["class_problems"]
+    )
 
 
 def test_originals_never_modified(graded):
@@ -124,8 +155,15 @@ def test_sandbox_hides_answers_submissions_network_and_environment(graded):
     rec = graded["records"]["vandal"]
     assert rec["isolation"] == "bwrap"
     attempts = rec["notebooks"]["90_tiny"]["results"]["T.attempts"]["value"]
-    assert set(attempts) >= {"read_rubric", "read_answers", "read_other_student", "delete_other_original",
-                             "write_outside", "network", "list_submissions"}
+    assert set(attempts) >= {
+        "read_rubric",
+        "read_answers",
+        "read_other_student",
+        "delete_other_original",
+        "write_outside",
+        "network",
+        "list_submissions",
+    }
     assert "DONE" not in attempts.values(), attempts
     env = rec["notebooks"]["90_tiny"]["results"]["T.env"]["value"]
     assert "LABKIT_TEST_SECRET" not in env and "LABKIT_RESULTS_DIR" in env
@@ -139,8 +177,7 @@ def test_resume_skips_finished_students_and_regrades_changed_or_unfinished(grade
     shutil.copytree(graded["out"], out)
     (out / "students" / "raiser.json").unlink()  # as if the run had been killed while grading raiser
     grading_class.notebook(subs / "broken" / "90_tiny.ipynb", *grading_class.GOOD)  # broken resubmits
-    run = batch.grade(subs, out, graded["rubric"], workers=2, limits=LIMITS, resume=True, warmup=False,
-                      progress=False)
+    run = batch.grade(subs, out, graded["rubric"], workers=2, limits=LIMITS, resume=True, warmup=False, progress=False)
     assert sorted(run.executed) == ["broken", "raiser"]
     assert len(run.skipped) == len(EXPECTED) - 2
     assert run.records["broken"]["total"] == 3 and run.records["raiser"]["total"] == 1
@@ -154,24 +191,41 @@ def test_dask_backend_gives_the_same_grades_as_local(graded, tmp_path):
     for name in ("good", "raiser"):
         shutil.copytree(graded["submissions"] / name, subs / name)
     shutil.copy(graded["submissions"] / "zed.zip", subs / "zed.zip")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      memory_limit=0) as cluster:
-        run = batch.grade(subs, tmp_path / "out", graded["rubric"], limits=LIMITS, backend="dask",
-                          scheduler=cluster.scheduler_address, warmup=False, progress=False)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, memory_limit=0
+    ) as cluster:
+        run = batch.grade(
+            subs,
+            tmp_path / "out",
+            graded["rubric"],
+            limits=LIMITS,
+            backend="dask",
+            scheduler=cluster.scheduler_address,
+            warmup=False,
+            progress=False,
+        )
     assert sorted(run.executed) == ["good", "raiser", "zed"]
     for sid, record in run.records.items():
         local = graded["records"][sid]
         assert record["questions"] == local["questions"] and record["total"] == local["total"]
-        assert {k: v["status"] for k, v in record["notebooks"].items()} == \
-               {k: v["status"] for k, v in local["notebooks"].items()}
+        assert {k: v["status"] for k, v in record["notebooks"].items()} == {
+            k: v["status"] for k, v in local["notebooks"].items()
+        }
 
 
 def test_process_level_fallback_still_limits_and_says_so(graded, tmp_path, capsys):
     subs = tmp_path / "subs"
     for name in ("good", "looper"):
         shutil.copytree(graded["submissions"] / name, subs / name)
-    run = batch.grade(subs, tmp_path / "out", graded["rubric"], limits=sandbox.Limits(timeout=20),
-                      isolation="process", warmup=False, progress=False)
+    run = batch.grade(
+        subs,
+        tmp_path / "out",
+        graded["rubric"],
+        limits=sandbox.Limits(timeout=20),
+        isolation="process",
+        warmup=False,
+        progress=False,
+    )
     assert "WARNING isolation: process level only" in capsys.readouterr().out
     assert run.records["good"]["total"] == 4 and run.records["good"]["isolation"] == "process"
     assert run.records["looper"]["notebooks"]["90_tiny"]["status"] == "timeout"

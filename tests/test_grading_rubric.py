@@ -1,27 +1,33 @@
 """Rubric rules, the question list → answers/rubric.json, and matching submissions to notebooks
 (no notebook execution here)."""
 
-import json
 import zipfile
 
+import grading_class
 import pytest
 
-import grading_class
 from labkit import questions
 from labkit.errors import LabkitError
 from labkit.grading import rubric, submissions
 
 
 def test_committed_rubric_equals_the_one_generated_from_the_question_list():
-    assert questions.RUBRIC_PATH.read_text() == questions.rubric_text(), \
+    assert questions.RUBRIC_PATH.read_text() == questions.rubric_text(), (
         "answers/rubric.json is stale: run `python -m labkit.questions`"
+    )
 
 
 def test_notebook_01_questions_and_rules():
     rub = rubric.load()
     ids = [q["id"] for q in rub.questions if q["notebook"] == "01_mnist_quickstart"]
-    assert ids == ["A1.structure.layers", "A1.structure.params", "A1.accuracy.test", "A1.train.seconds",
-                   "A1.beat_it.table", "A1.beat_it.best"]
+    assert ids == [
+        "A1.structure.layers",
+        "A1.structure.params",
+        "A1.accuracy.test",
+        "A1.train.seconds",
+        "A1.beat_it.table",
+        "A1.beat_it.best",
+    ]
     params = next(q for q in rub.questions if q["id"] == "A1.structure.params")
     assert rubric.judge(params, {"value": 101770}, "quick", {})["credit"] == 1
     assert rubric.judge(params, {"value": 101771}, "quick", {})["reason"] == "101771 is not 101770"
@@ -34,16 +40,30 @@ def _q(**credit):
     return {"id": "X", "notebook": "n", "credit": credit}
 
 
-@pytest.mark.parametrize("credit, value, ok", [
-    ({}, None, True), ({}, "anything", True),
-    ({"equals": 1.0, "tolerance": 0.1}, 1.05, True), ({"equals": 1.0, "tolerance": 0.1}, 1.2, False),
-    ({"min": 0.5}, 0.5, True), ({"min": 0.5}, 0.49, False), ({"max": 3}, 4, False),
-    ({"min": 0.5}, "0.9", False), ({"min": 0.5}, True, False), ({"min": 0.5}, float("nan"), False),
-    ({"non_empty": True}, "  ", False), ({"non_empty": True}, "why", True), ({"non_empty": True}, [], False),
-    ({"min_items": 2}, [1], False), ({"min_items": 2}, [{"a": 1}, {"a": 2}], True),
-    ({"field": "acc", "min": 0.8}, {"acc": 0.9}, True), ({"field": "acc", "min": 0.8}, {"loss": 1}, False),
-    ({"equals": "yes"}, " yes ", True), ({"equals": "yes"}, "no", False),
-])
+@pytest.mark.parametrize(
+    "credit, value, ok",
+    [
+        ({}, None, True),
+        ({}, "anything", True),
+        ({"equals": 1.0, "tolerance": 0.1}, 1.05, True),
+        ({"equals": 1.0, "tolerance": 0.1}, 1.2, False),
+        ({"min": 0.5}, 0.5, True),
+        ({"min": 0.5}, 0.49, False),
+        ({"max": 3}, 4, False),
+        ({"min": 0.5}, "0.9", False),
+        ({"min": 0.5}, True, False),
+        ({"min": 0.5}, float("nan"), False),
+        ({"non_empty": True}, "  ", False),
+        ({"non_empty": True}, "why", True),
+        ({"non_empty": True}, [], False),
+        ({"min_items": 2}, [1], False),
+        ({"min_items": 2}, [{"a": 1}, {"a": 2}], True),
+        ({"field": "acc", "min": 0.8}, {"acc": 0.9}, True),
+        ({"field": "acc", "min": 0.8}, {"loss": 1}, False),
+        ({"equals": "yes"}, " yes ", True),
+        ({"equals": "yes"}, "no", False),
+    ],
+)
 def test_credit_rules(credit, value, ok):
     verdict = rubric.judge(_q(**credit), {"value": value}, "quick", {})
     assert bool(verdict["credit"]) is ok, verdict["reason"]

@@ -102,8 +102,12 @@ def test_two_processes_building_the_backbone_at_once(tmp_path):
         print("PATH", path)
     """)
     env = {**os.environ, "LABKIT_CACHE": str(tmp_path), "PYTHONPATH": ROOT}
-    procs = [subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=300)[0] for p in procs]
     assert all(p.returncode == 0 for p in procs), outs
     paths = {line for out in outs for line in out.splitlines() if line.startswith("PATH")}
@@ -118,7 +122,10 @@ def test_module_without_a_stand_in_is_a_clear_error_not_the_backbone(tmp_path, m
     from labkit.errors import SourceNotFound
 
     monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "hubcache"))
-    with pytest.raises(SourceNotFound, match=r"ImageNet classifier: not available here \(TF Hub cache .*: not found; "
-                                             r"download .*: skipped \(offline\)\)"):
+    with pytest.raises(
+        SourceNotFound,
+        match=r"ImageNet classifier: not available here \(TF Hub cache .*: not found; "
+        r"download .*: skipped \(offline\)\)",
+    ):
         hub.resolve_module("mobilenet_v2_100_224_classifier", what="ImageNet classifier", fallback=False)
     assert "OFFLINE DEFAULT" not in capsys.readouterr().out

@@ -27,7 +27,7 @@ def write_colour_folder(root: Path, per_class: int = 15, size: int = 40, seed: i
         (root / name).mkdir(parents=True, exist_ok=True)
         for i in range(per_class):
             img = np.clip(np.array(rgb) + rng.normal(0, 35, (size, size, 3)), 0, 255).astype(np.uint8)
-            img[rng.integers(0, size // 2):, : rng.integers(1, size // 2)] = rng.integers(0, 255, 3)
+            img[rng.integers(0, size // 2) :, : rng.integers(1, size // 2)] = rng.integers(0, 255, 3)
             Image.fromarray(img).save(root / name / f"img_{i:03d}.jpg", quality=90)
     return root
 
@@ -50,33 +50,62 @@ def run_cli(argv, capsys):
 
 # --- flags ---------------------------------------------------------------------------------------
 
+
 def test_flag_defaults_match_the_original():
     d = flags.defaults()
     assert d.tfhub_module == "https://tfhub.dev/google/tf2-preview/mobilenet_v2/feature_vector/4"
     assert (d.image_dir, d.image_size, d.saved_model_dir, d.assert_accuracy_at_least) == (None, None, None, None)
-    assert (d.train_epochs, d.do_fine_tuning, d.batch_size, d.learning_rate, d.momentum, d.dropout_rate) == \
-        (5, False, 32, 0.005, 0.9, 0.2)
+    assert (d.train_epochs, d.do_fine_tuning, d.batch_size, d.learning_rate, d.momentum, d.dropout_rate) == (
+        5,
+        False,
+        32,
+        0.005,
+        0.9,
+        0.2,
+    )
     assert (d.l1_regularizer, d.l2_regularizer, d.label_smoothing, d.validation_split) == (0.0, 0.0001, 0.1, 0.2)
-    assert (d.do_data_augmentation, d.rotation_range, d.horizontal_flip, d.width_shift_range,
-            d.height_shift_range, d.shear_range, d.zoom_range) == (False, 40, True, 0.2, 0.2, 0.2, 0.2)
+    assert (
+        d.do_data_augmentation,
+        d.rotation_range,
+        d.horizontal_flip,
+        d.width_shift_range,
+        d.height_shift_range,
+        d.shear_range,
+        d.zoom_range,
+    ) == (False, 40, True, 0.2, 0.2, 0.2, 0.2)
     assert (d.set_memory_growth, d.distribution_strategy) == (False, None)
 
 
 def test_absl_syntax():
-    values, rest = flags.parse(["--image_dir=/x", "--batch_size", "10", "--do_fine_tuning", "--nohorizontal_flip",
-                                "--learning_rate=1.0", "-train_epochs", "50", "--do_data_augmentation=false", "extra"])
+    values, rest = flags.parse(
+        [
+            "--image_dir=/x",
+            "--batch_size",
+            "10",
+            "--do_fine_tuning",
+            "--nohorizontal_flip",
+            "--learning_rate=1.0",
+            "-train_epochs",
+            "50",
+            "--do_data_augmentation=false",
+            "extra",
+        ]
+    )
     assert (values.image_dir, values.batch_size, values.train_epochs, values.learning_rate) == ("/x", 10, 50, 1.0)
     assert values.do_fine_tuning is True and values.horizontal_flip is False and values.do_data_augmentation is False
     assert rest == ["extra"]
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--batch_sise=10"], "Unknown command line flag 'batch_sise'. Did you mean: --batch_size"),
-    (["--train_epochs=five"], "Illegal value for flag --train_epochs: 'five' is not an integer"),
-    (["--validation_split=1.5"], "--validation_split"),
-    (["--distribution_strategy=magic"], "choose one of"),
-    (["--image_size"], "must have a value"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--batch_sise=10"], "Unknown command line flag 'batch_sise'. Did you mean: --batch_size"),
+        (["--train_epochs=five"], "Illegal value for flag --train_epochs: 'five' is not an integer"),
+        (["--validation_split=1.5"], "--validation_split"),
+        (["--distribution_strategy=magic"], "choose one of"),
+        (["--image_size"], "must have a value"),
+    ],
+)
 def test_bad_flags_are_clear_errors(argv, message, capsys):
     code, out, err = run_cli(argv, capsys)
     assert code == 1 and message in err and "Traceback" not in err + out
@@ -88,6 +117,7 @@ def test_help_lists_every_flag(capsys):
 
 
 # --- split ---------------------------------------------------------------------------------------
+
 
 def test_split_follows_the_flow_from_directory_rule(tmp_path):
     root = write_colour_folder(tmp_path / "imgs", per_class=7, size=16)
@@ -101,8 +131,12 @@ def test_split_follows_the_flow_from_directory_rule(tmp_path):
     assert got.class_names == ["Blue", "green", "red_things"]  # sorted as on disk (capitals first)
     expected_val, expected_train = [], []
     for index, name in enumerate(sorted(CLASSES)):  # independent: (folder path, file name) order
-        files = sorted((Path(dirpath), f) for dirpath, _, names in os.walk(root / name) for f in names
-                       if f.lower().endswith((".jpg", ".png")))
+        files = sorted(
+            (Path(dirpath), f)
+            for dirpath, _, names in os.walk(root / name)
+            for f in names
+            if f.lower().endswith((".jpg", ".png"))
+        )
         files = [d / f for d, f in files]
         cut = int(0.3 * len(files))
         expected_val += [(p, index) for p in files[:cut]]
@@ -134,6 +168,7 @@ def test_split_errors_name_the_folder(tmp_path):
 
 
 # --- modules -------------------------------------------------------------------------------------
+
 
 def test_image_size_from_a_local_module(tmp_path):
     fixed = hub.resolve_module(str(hub.write_toy_module(tmp_path / "fixed", image_size=40, output_dim=6)))
@@ -183,9 +218,19 @@ def test_offline_switch_substitutes_the_backbone_loudly(backbone_module, capsys)
 
 # --- training paths ------------------------------------------------------------------------------
 
+
 def _train(colours, backbone_module, tmp_path, **kw):
-    opts = dict(tfhub_module="offline", image_size=40, train_epochs=12, batch_size=8, learning_rate=0.05, seed=1,
-                feature_cache_dir=str(tmp_path / "features"), verbose=0, progress=False)
+    opts = dict(
+        tfhub_module="offline",
+        image_size=40,
+        train_epochs=12,
+        batch_size=8,
+        learning_rate=0.05,
+        seed=1,
+        feature_cache_dir=str(tmp_path / "features"),
+        verbose=0,
+        progress=False,
+    )
     opts.update(kw)
     return train.make_image_classifier(str(colours), module=backbone_module, **opts)
 
@@ -219,16 +264,31 @@ def test_feature_cache_recomputes_only_changed_files(colours, backbone_module, t
 
 # --- CLI end to end ------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def exported(colours, backbone_module, tmp_path_factory):
     out = tmp_path_factory.mktemp("exported")
-    result = train.make_image_classifier(str(colours), module=backbone_module, tfhub_module="offline", image_size=40,
-                                         train_epochs=12, batch_size=8, learning_rate=0.05, seed=0,
-                                         verbose=0, progress=False)
+    result = train.make_image_classifier(
+        str(colours),
+        module=backbone_module,
+        tfhub_module="offline",
+        image_size=40,
+        train_epochs=12,
+        batch_size=8,
+        learning_rate=0.05,
+        seed=0,
+        verbose=0,
+        progress=False,
+    )
     from labkit.classifier import export
 
-    export.export(result.model, result.labels, saved_model_dir=out / "model", labels_output_file=out / "labels.txt",
-                  tflite_output_file=out / "model.tflite")
+    export.export(
+        result.model,
+        result.labels,
+        saved_model_dir=out / "model",
+        labels_output_file=out / "labels.txt",
+        tflite_output_file=out / "model.tflite",
+    )
     images = [p for p, _ in result.split.validation]
     x = np.stack([np.asarray(Image.open(p).convert("RGB").resize((40, 40), Image.BILINEAR)) for p in images])
     np.save(out / "x.npy", x.astype(np.float32) / 255.0)
@@ -248,8 +308,8 @@ def test_savedmodel_reloads_in_a_fresh_plain_tensorflow_process(exported):
     out, _, _ = exported
     script = textwrap.dedent(f"""
         import sys, numpy as np, tensorflow as tf
-        model = tf.saved_model.load({str(out / 'model')!r})
-        np.save({str(out / 'fresh.npy')!r}, model(np.load({str(out / 'x.npy')!r})).numpy())
+        model = tf.saved_model.load({str(out / "model")!r})
+        np.save({str(out / "fresh.npy")!r}, model(np.load({str(out / "x.npy")!r})).numpy())
         assert not any(m.startswith("labkit") for m in sys.modules)
     """)
     env = {k: v for k, v in os.environ.items() if k not in ("TF_USE_LEGACY_KERAS", "PYTHONPATH")}
@@ -267,16 +327,35 @@ def test_tflite_top1_agrees_with_the_savedmodel(exported):
 
 
 def test_cli_trains_checks_accuracy_and_exports(colours, backbone_module, tmp_path, capsys):
-    argv = [f"--image_dir={colours}", "--tfhub_module", "offline", "--image_size=40", "--train_epochs=10",
-            "--batch_size", "8", "--learning_rate=0.05", f"--saved_model_dir={tmp_path}/sm",
-            f"--labels_output_file={tmp_path}/labels.txt", f"--tflite_output_file={tmp_path}/m.tflite",
-            f"--summaries_dir={tmp_path}/logs", "--assert_accuracy_at_least=0.6", "--seed=3"]
+    argv = [
+        f"--image_dir={colours}",
+        "--tfhub_module",
+        "offline",
+        "--image_size=40",
+        "--train_epochs=10",
+        "--batch_size",
+        "8",
+        "--learning_rate=0.05",
+        f"--saved_model_dir={tmp_path}/sm",
+        f"--labels_output_file={tmp_path}/labels.txt",
+        f"--tflite_output_file={tmp_path}/m.tflite",
+        f"--summaries_dir={tmp_path}/logs",
+        "--assert_accuracy_at_least=0.6",
+        "--seed=3",
+    ]
     code, out, err = run_cli(argv, capsys)
     assert code == 0, err
-    for line in ["Using module offline with image size (40, 40)", "Found 3 classes: Blue, green, red_things",
-                 "Trainable params: 771", "Epoch 10/10", "ACCURACY PASSED: found", "Done with training.",
-                 f"Labels written to {tmp_path}/labels.txt", f"SavedModel model exported to {tmp_path}/sm",
-                 f"TFLite model exported to {tmp_path}/m.tflite"]:
+    for line in [
+        "Using module offline with image size (40, 40)",
+        "Found 3 classes: Blue, green, red_things",
+        "Trainable params: 771",
+        "Epoch 10/10",
+        "ACCURACY PASSED: found",
+        "Done with training.",
+        f"Labels written to {tmp_path}/labels.txt",
+        f"SavedModel model exported to {tmp_path}/sm",
+        f"TFLite model exported to {tmp_path}/m.tflite",
+    ]:
         assert line in out
     assert (tmp_path / "sm" / "saved_model.pb").exists() and (tmp_path / "m.tflite").stat().st_size > 0
     scalars = summaries.read_scalars(tmp_path / "logs")
@@ -284,9 +363,18 @@ def test_cli_trains_checks_accuracy_and_exports(colours, backbone_module, tmp_pa
 
 
 def test_failed_accuracy_assertion_exits_nonzero_and_exports_nothing(colours, backbone_module, tmp_path, capsys):
-    argv = [f"--image_dir={colours}", "--tfhub_module=offline", "--image_size=40", "--train_epochs=1",
-            "--learning_rate=0", f"--saved_model_dir={tmp_path}/sm", f"--labels_output_file={tmp_path}/l.txt",
-            f"--tflite_output_file={tmp_path}/m.tflite", "--assert_accuracy_at_least=0.95", "--seed=0"]
+    argv = [
+        f"--image_dir={colours}",
+        "--tfhub_module=offline",
+        "--image_size=40",
+        "--train_epochs=1",
+        "--learning_rate=0",
+        f"--saved_model_dir={tmp_path}/sm",
+        f"--labels_output_file={tmp_path}/l.txt",
+        f"--tflite_output_file={tmp_path}/m.tflite",
+        "--assert_accuracy_at_least=0.95",
+        "--seed=0",
+    ]
     code, out, err = run_cli(argv, capsys)
     assert code == 1 and "ACCURACY FAILED: found" in err and "expected at least 0.950000" in err
     assert "Done with training." not in out and not list(tmp_path.iterdir())
@@ -294,8 +382,13 @@ def test_failed_accuracy_assertion_exits_nonzero_and_exports_nothing(colours, ba
 
 def test_python_module_entry_point_shows_help():
     env = dict(os.environ)
-    proc = subprocess.run([sys.executable, "-m", "labkit.make_image_classifier", "--help"], capture_output=True,
-                          text=True, env=env, cwd=Path(__file__).resolve().parent.parent)
+    proc = subprocess.run(
+        [sys.executable, "-m", "labkit.make_image_classifier", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert proc.returncode == 0 and "--tfhub_module" in proc.stdout
     assert json.dumps(flags.DEFAULT_MODULE).strip('"') in proc.stdout
 
@@ -306,8 +399,18 @@ def test_learning_rate_reading_reports_ties_and_follows_the_numbers():
     from labkit.classifier import study
 
     rows = [(0.001, 0.7, 0.9), (0.005, 0.775, 0.6), (1.0, 0.775, 1.6)]
-    table = pd.DataFrame([{"learning_rate": lr, "final_val_accuracy": acc, "best_val_accuracy": acc,
-                           "final_loss": loss, "train_seconds": 1.0} for lr, acc, loss in rows])
+    table = pd.DataFrame(
+        [
+            {
+                "learning_rate": lr,
+                "final_val_accuracy": acc,
+                "best_val_accuracy": acc,
+                "final_loss": loss,
+                "train_seconds": 1.0,
+            }
+            for lr, acc, loss in rows
+        ]
+    )
     text = study.read_learning_rates(table)
     assert "Highest final validation accuracy: 0.005 and 1 (tied)" in text
     assert "lowest final training loss: 0.005" in text

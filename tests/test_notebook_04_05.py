@@ -40,7 +40,11 @@ def test_notebook_05_measures_every_visible_device(runs):
     assert "CPU:0" in {r["device"] for r in rows}
     assert all(r["images"] == 30 and r["bottleneck_s"] > 0 for r in rows)
     devices = run.results["C.cpu_vs_gpu.table"]["devices"]
-    assert res["C.cpu_vs_gpu.gpu"] == ("no GPU visible" if not any(d.startswith("GPU") for d in devices) else res["C.cpu_vs_gpu.gpu"])
+    assert res["C.cpu_vs_gpu.gpu"] == (
+        "no GPU visible" if not any(d.startswith("GPU") for d in devices) else res["C.cpu_vs_gpu.gpu"]
+    )
     assert res["C.cpu_vs_gpu.mobilenet_vs_inception_speed"] > 1.0
     # timing uses the real architectures (random weights) offline, not the small pretrained stand-in
-    assert run.results["C.cpu_vs_gpu.table"]["sources"]["retrain base graph inception_v3"].startswith("offline:random-weights")
+    assert run.results["C.cpu_vs_gpu.table"]["sources"]["retrain base graph inception_v3"].startswith(
+        "offline:random-weights"
+    )

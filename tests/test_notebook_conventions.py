@@ -15,7 +15,9 @@ NOTEBOOKS = find_notebooks()
 def _constants(source: str) -> dict:
     values = {}
     for node in ast.parse(source).body:
-        assert isinstance(node, ast.Assign) and len(node.targets) == 1, "parameters cell: plain `NAME = constant` lines only"
+        assert isinstance(node, ast.Assign) and len(node.targets) == 1, (
+            "parameters cell: plain `NAME = constant` lines only"
+        )
         values[node.targets[0].id] = ast.literal_eval(node.value)
     return values
 
@@ -52,8 +54,12 @@ def test_notebook_conventions(path):
         elif cell.cell_type == "code" and current and "results.record(" in cell.source:
             current[1] = True
     assert sections, "one '## Q… ·' section per question"
-    assert all(recorded for _, recorded in sections), f"sections without a recorded answer: {[t for t, r in sections if not r]}"
-    assert all(len(c.source.splitlines()) <= 8 for c in code if c is not tagged[0]), "keep cells short; move logic into labkit"
+    assert all(recorded for _, recorded in sections), (
+        f"sections without a recorded answer: {[t for t, r in sections if not r]}"
+    )
+    assert all(len(c.source.splitlines()) <= 8 for c in code if c is not tagged[0]), (
+        "keep cells short; move logic into labkit"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

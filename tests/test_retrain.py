@@ -64,10 +64,15 @@ def _lists(folder):
 
 # --- registry, labels, split -------------------------------------------------------------
 
+
 def test_registry_facts_and_bad_names():
     inc = architectures.parse("Inception_V3")
-    assert (inc.input_tensor, inc.input_size, inc.bottleneck_tensor, inc.bottleneck_size) == \
-        ("Mul:0", 299, "pool_3/_reshape:0", 2048)
+    assert (inc.input_tensor, inc.input_size, inc.bottleneck_tensor, inc.bottleneck_size) == (
+        "Mul:0",
+        299,
+        "pool_3/_reshape:0",
+        2048,
+    )
     mob = architectures.parse("mobilenet_0.50_224_quantized")
     assert (mob.input_tensor, mob.input_size, mob.bottleneck_size, mob.input_mean) == ("input:0", 224, 1001, 127.5)
     assert mob.model_file.endswith("mobilenet_v1_0.50_224/quantized_graph.pb")
@@ -97,8 +102,11 @@ def test_image_files_listed_like_tf_gfile_glob_dot_files_included(tmp_path):
             (tmp_path / name / f).write_bytes(b"x")
     lists = images.create_image_lists(str(tmp_path), 10, 10)
     listed = {n for c in images.CATEGORIES for n in lists["a"][c]}
-    by_tf = {os.path.basename(p) for ext in images.EXTENSIONS
-             for p in tf().io.gfile.glob(os.path.join(str(tmp_path), "a", "*." + ext))}
+    by_tf = {
+        os.path.basename(p)
+        for ext in images.EXTENSIONS
+        for p in tf().io.gfile.glob(os.path.join(str(tmp_path), "a", "*." + ext))
+    }
     assert listed == by_tf == {"x.jpg", "._x.jpg", "y.JPEG", ".hidden.jpeg"}
 
 
@@ -122,7 +130,7 @@ def test_split_matches_the_formula_computed_independently(tmp_path):
 
     def expected(path):
         key = path.split("_nohash_")[0]
-        p = (int(hashlib.sha1(key.encode()).hexdigest(), 16) % (2 ** 27)) * (100.0 / (2 ** 27 - 1))
+        p = (int(hashlib.sha1(key.encode()).hexdigest(), 16) % (2**27)) * (100.0 / (2**27 - 1))
         return "validation" if p < 25 else "testing" if p < 40 else "training"
 
     for n in names:
@@ -144,6 +152,7 @@ def test_folder_errors(tmp_path):
 
 # --- batched extraction ------------------------------------------------------------------
 
+
 def _inception_shaped_graph(size=32, k=6):
     """Like the real inception graph: JPEG placeholder → … → Mul → net → reshape to constant [1, K]."""
     T = tf()
@@ -157,9 +166,17 @@ def _inception_shaped_graph(size=32, k=6):
         pooled = T.reshape(T.reduce_mean(conv, [1, 2]), [-1, 1, 1, k], name="pool_3")
         T.reshape(pooled, [1, k], name="pool_3/_reshape")
     arch = architectures.Architecture(
-        name="tiny_inception", family="inception_v3", input_size=size, input_tensor="Mul:0",
-        bottleneck_tensor="pool_3/_reshape:0", bottleneck_size=k, input_mean=128.0, input_std=128.0,
-        data_url="http://example.invalid/tiny.tgz", model_file="tiny.pb")
+        name="tiny_inception",
+        family="inception_v3",
+        input_size=size,
+        input_tensor="Mul:0",
+        bottleneck_tensor="pool_3/_reshape:0",
+        bottleneck_size=k,
+        input_mean=128.0,
+        input_std=128.0,
+        data_url="http://example.invalid/tiny.tgz",
+        model_file="tiny.pb",
+    )
     return graph.as_graph_def(), arch
 
 
@@ -184,6 +201,7 @@ def test_batched_extraction_equals_one_image_per_call_on_constant_reshape_graph(
 
 # --- cache -------------------------------------------------------------------------------
 
+
 def _small_flowers(tmp_path):  # 30 images: 3 batches of 8 + 6
     return str(synthetic_flowers.write(tmp_path / "small", 6, seed=4, base_size=40))
 
@@ -192,8 +210,10 @@ def _cache(arch, graph_def, folder, bdir, calls, **kw):
     def get():
         calls.append(1)
         return bottlenecks.Extractor(graph_def, arch, batch_size=8)
-    return bottlenecks.cache_bottlenecks(get, _lists(folder), folder, str(bdir), ARCH, arch.bottleneck_size,
-                                         progress=False, **kw)
+
+    return bottlenecks.cache_bottlenecks(
+        get, _lists(folder), folder, str(bdir), ARCH, arch.bottleneck_size, progress=False, **kw
+    )
 
 
 def test_cache_files_have_the_original_format_and_second_run_computes_nothing(mobilenet, flowers, tmp_path):
@@ -247,6 +267,7 @@ def test_bad_image_gives_a_clear_error(mobilenet, tmp_path):
 
 # --- base graphs -------------------------------------------------------------------------
 
+
 def test_real_archive_in_model_dir_is_used_and_a_corrupt_one_is_reported(mobilenet, tmp_path):
     arch, graph_def = mobilenet
     data = graph_def.SerializeToString()
@@ -273,16 +294,30 @@ def test_offline_graph_has_the_original_tensor_names(mobilenet):
 
 # --- training, summaries, export, label-image ----------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def trained(colours, tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
-    result = retrain(colours, architecture=ARCH, how_many_training_steps=300, learning_rate=0.05, testing_percentage=30,
-                     eval_step_interval=20, bottleneck_dir=str(out / "bn"), summaries_dir=str(out / "logs"),
-                     output_graph=str(out / "graph.pb"), output_labels=str(out / "labels.txt"),
-                     model_dir=str(out / "models"), intermediate_store_frequency=100,
-                     intermediate_output_graphs_dir=str(out / "inter") + "/", test_batch_size=-1,
-                     validation_batch_size=-1, print_misclassified_test_images=True, random_seed=0,
-                     no_progress=True)
+    result = retrain(
+        colours,
+        architecture=ARCH,
+        how_many_training_steps=300,
+        learning_rate=0.05,
+        testing_percentage=30,
+        eval_step_interval=20,
+        bottleneck_dir=str(out / "bn"),
+        summaries_dir=str(out / "logs"),
+        output_graph=str(out / "graph.pb"),
+        output_labels=str(out / "labels.txt"),
+        model_dir=str(out / "models"),
+        intermediate_store_frequency=100,
+        intermediate_output_graphs_dir=str(out / "inter") + "/",
+        test_batch_size=-1,
+        validation_batch_size=-1,
+        print_misclassified_test_images=True,
+        random_seed=0,
+        no_progress=True,
+    )
     return result, out
 
 
@@ -317,7 +352,7 @@ def test_exported_graph_through_label_image_matches_the_session(trained):
     ops = {op.name for op in graph.get_operations()}
     assert "import/final_result" in ops and "import/input" in ops
     assert not any("GroundTruthInput" in o or "train/" in o for o in ops)  # pruned to final_result
-    for path, predicted in zip(result.test_paths, result.test_predictions):
+    for path, predicted in zip(result.test_paths, result.test_predictions, strict=False):
         top, seconds = label_image.classify(out / "graph.pb", out / "labels.txt", path, 128, 128, 127.5, 127.5)
         assert top[0][0] == predicted and len(top) == 3 and seconds >= 0
 
@@ -343,15 +378,25 @@ def test_label_image_cli_prints_like_the_original_and_explains_wrong_inputs(trai
 def test_label_image_honours_input_mean_zero(trained):
     result, out = trained
     a = label_image.read_image(result.test_paths[0], 8, 8, 0.0, 255.0)
-    assert 0.0 <= a.min() and a.max() <= 1.0
+    assert a.min() >= 0.0 and a.max() <= 1.0
     assert "--input_mean 0 is honoured" in " ".join(label_image.build_parser().format_help().split())
 
 
 def test_distortions_bypass_the_training_cache(colours, tmp_path):
-    result = retrain(colours, architecture=ARCH, how_many_training_steps=3, train_batch_size=4,
-                     flip_left_right=True, random_brightness=10, bottleneck_dir=str(tmp_path / "bn"),
-                     summaries_dir=str(tmp_path / "logs"), output_graph=str(tmp_path / "g.pb"),
-                     output_labels=str(tmp_path / "l.txt"), model_dir=str(tmp_path / "m"), no_progress=True)
+    result = retrain(
+        colours,
+        architecture=ARCH,
+        how_many_training_steps=3,
+        train_batch_size=4,
+        flip_left_right=True,
+        random_brightness=10,
+        bottleneck_dir=str(tmp_path / "bn"),
+        summaries_dir=str(tmp_path / "logs"),
+        output_graph=str(tmp_path / "g.pb"),
+        output_labels=str(tmp_path / "l.txt"),
+        model_dir=str(tmp_path / "m"),
+        no_progress=True,
+    )
     lists = _lists(colours)
     cached = {f"{p.parent.name}/{p.name}" for p in (tmp_path / "bn").rglob("*.txt")}
     n_eval = sum(len(v["testing"]) + len(v["validation"]) for v in lists.values())
@@ -361,13 +406,23 @@ def test_distortions_bypass_the_training_cache(colours, tmp_path):
 
 # --- inception naming end to end -----------------------------------------------------------
 
+
 def test_inception_v3_end_to_end_with_mul_and_299(tmp_path, capsys):
     folder = synthetic_flowers.write(tmp_path / "few", 5, seed=2, base_size=40, classes=("daisy", "tulips"))
-    result = retrain(folder, architecture="inception_v3", how_many_training_steps=5, train_batch_size=8,
-                     testing_percentage=30, validation_percentage=20,
-                     bottleneck_dir=str(tmp_path / "bn"), summaries_dir=str(tmp_path / "logs"),
-                     output_graph=str(tmp_path / "g.pb"), output_labels=str(tmp_path / "l.txt"),
-                     model_dir=str(tmp_path / "m"), no_progress=True)
+    result = retrain(
+        folder,
+        architecture="inception_v3",
+        how_many_training_steps=5,
+        train_batch_size=8,
+        testing_percentage=30,
+        validation_percentage=20,
+        bottleneck_dir=str(tmp_path / "bn"),
+        summaries_dir=str(tmp_path / "logs"),
+        output_graph=str(tmp_path / "g.pb"),
+        output_labels=str(tmp_path / "l.txt"),
+        model_dir=str(tmp_path / "m"),
+        no_progress=True,
+    )
     assert len(list((tmp_path / "bn").rglob("*_inception_v3.txt"))) == 10
     one = next((tmp_path / "bn").rglob("*_inception_v3.txt")).read_text().split(",")
     assert len(one) == 2048
@@ -382,6 +437,7 @@ def test_inception_v3_end_to_end_with_mul_and_299(tmp_path, capsys):
 
 # --- command line ------------------------------------------------------------------------
 
+
 def _labkit(*args, env_extra=None):
     exe = Path(sys.executable).with_name("labkit")
     env = dict(os.environ, LABKIT_OFFLINE="1", **(env_extra or {}))
@@ -390,10 +446,18 @@ def _labkit(*args, env_extra=None):
 
 def test_train_sh_style_command_runs_unchanged_but_the_program_name(colours, tmp_path):
     t = tmp_path
-    run = _labkit("retrain", f"--bottleneck_dir={t}/tf_files/bottlenecks", "--how_many_training_steps=30",
-                  f"--model_dir={t}/tf_files/models/", f"--summaries_dir={t}/tf_files/training_summaries/{ARCH}",
-                  f"--output_graph={t}/tf_files/retrained_graph.pb", f"--output_labels={t}/tf_files/retrained_labels.txt",
-                  f"--architecture={ARCH}", f"--image_dir={colours}", "--some_unknown_flag=1")
+    run = _labkit(
+        "retrain",
+        f"--bottleneck_dir={t}/tf_files/bottlenecks",
+        "--how_many_training_steps=30",
+        f"--model_dir={t}/tf_files/models/",
+        f"--summaries_dir={t}/tf_files/training_summaries/{ARCH}",
+        f"--output_graph={t}/tf_files/retrained_graph.pb",
+        f"--output_labels={t}/tf_files/retrained_labels.txt",
+        f"--architecture={ARCH}",
+        f"--image_dir={colours}",
+        "--some_unknown_flag=1",
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert re.search(r"\d{4}-\d\d-\d\d [\d:.]+: Step 29: Validation accuracy = \d+\.\d% \(N=\d+\)", run.stdout)
     assert re.search(r"Final test accuracy = \d+\.\d% \(N=\d+\)", run.stdout)
@@ -401,8 +465,14 @@ def test_train_sh_style_command_runs_unchanged_but_the_program_name(colours, tmp
     assert (t / "tf_files/retrained_graph.pb").stat().st_size > 1000
     assert (t / f"tf_files/training_summaries/{ARCH}/train").is_dir()
     img = next(Path(colours).glob("red/*.jpg"))
-    lab = _labkit("label-image", f"--graph={t}/tf_files/retrained_graph.pb", f"--labels={t}/tf_files/retrained_labels.txt",
-                  f"--image={img}", "--input_height=128", "--input_width=128")
+    lab = _labkit(
+        "label-image",
+        f"--graph={t}/tf_files/retrained_graph.pb",
+        f"--labels={t}/tf_files/retrained_labels.txt",
+        f"--image={img}",
+        "--input_height=128",
+        "--input_width=128",
+    )
     assert lab.returncode == 0, lab.stderr[-2000:]
     assert "Evaluation time (1-image):" in lab.stdout
 
@@ -414,8 +484,9 @@ def test_bad_flags_give_clear_errors(tmp_path):
     assert "Traceback" not in run.stderr
     run = _labkit("retrain", "--how_many_training_steps=ten")
     assert run.returncode == 2 and "invalid int value: 'ten'" in run.stderr
-    run = _labkit("retrain", f"--architecture={ARCH}", f"--image_dir={tmp_path}/nope",
-                  f"--summaries_dir={tmp_path}/logs")
+    run = _labkit(
+        "retrain", f"--architecture={ARCH}", f"--image_dir={tmp_path}/nope", f"--summaries_dir={tmp_path}/logs"
+    )
     assert run.returncode == 1 and "image directory not found" in run.stderr
 
 
@@ -471,8 +542,12 @@ def test_killed_recompute_for_a_new_base_graph_resumes_without_mixing(mobilenet,
     fresh = tmp_path / "fresh"
     _cache(arch, new_graph, folder, fresh, [])
     for f in bdir.glob("*/*.txt"):
-        np.testing.assert_allclose(bottlenecks.read_cache_file(str(f)),
-                                   bottlenecks.read_cache_file(str(fresh / f.relative_to(bdir))), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            bottlenecks.read_cache_file(str(f)),
+            bottlenecks.read_cache_file(str(fresh / f.relative_to(bdir))),
+            rtol=1e-5,
+            atol=1e-6,
+        )
 
 
 def test_switch_made_on_a_subset_stays_pending_until_every_old_file_is_recomputed(mobilenet, tmp_path):
@@ -521,9 +596,17 @@ def test_cache_made_with_another_base_graph_is_recomputed_not_mixed(tmp_path, ca
     from labkit.retrain.train import retrain
 
     folder = synthetic_flowers.write(tmp_path / "flowers", 4, seed=5, base_size=48)
-    common = dict(architecture=ARCH, how_many_training_steps=3, bottleneck_dir=str(tmp_path / "bn"),
-                  summaries_dir=str(tmp_path / "logs"), output_graph=str(tmp_path / "g.pb"),
-                  output_labels=str(tmp_path / "l.txt"), model_dir=str(tmp_path / "m"), no_progress=True, random_seed=0)
+    common = dict(
+        architecture=ARCH,
+        how_many_training_steps=3,
+        bottleneck_dir=str(tmp_path / "bn"),
+        summaries_dir=str(tmp_path / "logs"),
+        output_graph=str(tmp_path / "g.pb"),
+        output_labels=str(tmp_path / "l.txt"),
+        model_dir=str(tmp_path / "m"),
+        no_progress=True,
+        random_seed=0,
+    )
     first = retrain(folder, offline_base="random", **common)
     again = retrain(folder, offline_base="random", **common)
     switched = retrain(folder, offline_base="pretrained", **common)
@@ -535,6 +618,11 @@ def test_cache_made_with_another_base_graph_is_recomputed_not_mixed(tmp_path, ca
 
 def test_device_that_tensorflow_does_not_see_is_an_error_not_a_silent_fallback(flowers, tmp_path):
     with pytest.raises(LabkitError, match=r"--device=GPU:7: TensorFlow sees no such device here \(visible: CPU:0"):
-        retrain(flowers, architecture=ARCH, device="GPU:7", summaries_dir=str(tmp_path / "logs"),
-                bottleneck_dir=str(tmp_path / "bn"))
+        retrain(
+            flowers,
+            architecture=ARCH,
+            device="GPU:7",
+            summaries_dir=str(tmp_path / "logs"),
+            bottleneck_dir=str(tmp_path / "bn"),
+        )
     assert not (tmp_path / "bn").exists()

@@ -10,8 +10,10 @@ from labkit import runner
 
 def _notebook(path, *code):
     nb = nbformat.v4.new_notebook()
-    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                   "language_info": {"name": "python"}}
+    nb.metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+    }
     params = nbformat.v4.new_code_cell('PROFILE = "quick"\nVALUE = 1')
     params.metadata["tags"] = ["parameters"]
     nb.cells = [nbformat.v4.new_code_cell("from labkit import results"), params]
@@ -23,10 +25,18 @@ def _notebook(path, *code):
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("nbs")
-    good = _notebook(folder / "10_good.ipynb", 'results.begin("10_good", {"PROFILE": PROFILE})',
-                     'results.record("T.profile", PROFILE, headline=True)')
-    bad = _notebook(folder / "11_bad.ipynb", 'results.begin("11_bad", {})', 'results.record("T.before", 1)',
-                    'raise ValueError("boom in cell four")', 'results.record("T.after", 2)')
+    good = _notebook(
+        folder / "10_good.ipynb",
+        'results.begin("10_good", {"PROFILE": PROFILE})',
+        'results.record("T.profile", PROFILE, headline=True)',
+    )
+    bad = _notebook(
+        folder / "11_bad.ipynb",
+        'results.begin("11_bad", {})',
+        'results.record("T.before", 1)',
+        'raise ValueError("boom in cell four")',
+        'results.record("T.after", 2)',
+    )
     after = _notebook(folder / "12_after.ipynb", 'results.begin("12_after", {})', 'results.record("T.ran", True)')
     out = tmp_path_factory.mktemp("out")
     runs = runner.run_notebooks([str(good), str(bad), str(after)], out, profile="full", progress=False)

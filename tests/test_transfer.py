@@ -42,15 +42,22 @@ def test_offline_backbone_beats_random_weights_on_a_linear_probe(offline_module,
 
 
 def test_frozen_keeps_backbone_bit_identical_and_fine_tuning_changes_it(offline_module, flowers64):
-    small = transfer.SplitData(flowers64.x_train[:48], flowers64.y_train[:48], flowers64.x_test[:16],
-                               flowers64.y_test[:16], flowers64.class_names, flowers64.source, 64)
+    small = transfer.SplitData(
+        flowers64.x_train[:48],
+        flowers64.y_train[:48],
+        flowers64.x_test[:16],
+        flowers64.y_test[:16],
+        flowers64.class_names,
+        flowers64.source,
+        64,
+    )
     for trainable, lr in [(False, 1e-2), (True, 1e-3)]:
         model = transfer.build_classifier(offline_module, 5, 64, trainable=trainable)
         before = transfer.backbone_weights(model)
         head_before = model.get_layer("classifier").get_weights()[0].copy()
         result = transfer.train(model, small, epochs=1, batch_size=16, learning_rate=lr, log=lambda m: None)
         after = transfer.backbone_weights(model)
-        same = all(np.array_equal(a, b) for a, b in zip(before, after))
+        same = all(np.array_equal(a, b) for a, b in zip(before, after, strict=False))
         assert same is (not trainable)
         assert not np.array_equal(head_before, model.get_layer("classifier").get_weights()[0])
         assert 0.0 <= result.test_accuracy <= 1.0 and len(result.history["acc"]) == 1
@@ -67,6 +74,7 @@ def test_export_and_reload_give_identical_predictions(offline_module, flowers64,
 
 def _oom_above(limit: int, x, y):
     """A dataset factory whose batches raise TF's out-of-memory error when larger than ``limit``."""
+
     def check(batch):
         if int(tf().shape(batch)[0]) > limit:
             raise MemoryError(f"injected: batch of {int(tf().shape(batch)[0])} > {limit}")  # → ResourceExhaustedError
@@ -75,7 +83,9 @@ def _oom_above(limit: int, x, y):
     def make(batch_size):
         ds = transfer.dataset(x, y, batch_size)
         return ds.map(lambda a, b: (tf().py_function(check, [a], tf().float32), b)).map(
-            lambda a, b: (tf().ensure_shape(a, [None, *x.shape[1:]]), b))
+            lambda a, b: (tf().ensure_shape(a, [None, *x.shape[1:]]), b)
+        )
+
     return make
 
 
@@ -98,8 +108,9 @@ def test_fit_backs_off_on_injected_out_of_memory():
     assert len(result.history["loss"]) == 2 and result.history["batch_size"] == [8, 8]
     assert "out of memory at batch size 32" in logged[0] and "continuing with batch size 16" in logged[0]
     with pytest.raises(LabkitError, match="out of memory even at batch size 4"):
-        memory.fit_with_backoff(_tiny_model(), _oom_above(2, x, y), batch_size=16, epochs=1,
-                                min_batch_size=4, log=lambda m: None)
+        memory.fit_with_backoff(
+            _tiny_model(), _oom_above(2, x, y), batch_size=16, epochs=1, min_batch_size=4, log=lambda m: None
+        )
 
 
 def test_measure_batch_sizes_and_budget(offline_module, flowers64):

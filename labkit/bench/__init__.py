@@ -18,16 +18,24 @@ from pathlib import Path
 
 from labkit.atomic import write_json
 
-SECTIONS: list[str] = ["labkit.bench.retrain_cache", "labkit.bench.transfer", "labkit.bench.make_image_classifier",
-                       "labkit.bench.grading"]
+SECTIONS: list[str] = [
+    "labkit.bench.retrain_cache",
+    "labkit.bench.transfer",
+    "labkit.bench.make_image_classifier",
+    "labkit.bench.grading",
+]
 
 
 def _machine() -> dict:
     from labkit import devices
     from labkit.tfsetup import tf
 
-    return {"cpu_count": os.cpu_count(), "platform": platform.platform(),
-            "tf_version": tf().__version__, "devices": devices.visible()}
+    return {
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "tf_version": tf().__version__,
+        "devices": devices.visible(),
+    }
 
 
 def _print_table(rows: list[dict]) -> None:
@@ -43,11 +51,15 @@ def main(argv) -> int:
     """Run every benchmark section, print the ratio table, write ``bench/results.json``."""
     parser = argparse.ArgumentParser(prog="labkit bench", description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="the homework's real sizes (slow)")
-    parser.add_argument("--smoke", action="store_true",
-                        help="tiny workloads: checks every section produces its figures (ratios meaningless)")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny workloads: checks every section produces its figures (ratios meaningless)",
+    )
     short = [name.rsplit(".", 1)[1] for name in SECTIONS]
-    parser.add_argument("--only", nargs="+", default=None, metavar="SECTION",
-                        help=f"run only these sections ({', '.join(short)})")
+    parser.add_argument(
+        "--only", nargs="+", default=None, metavar="SECTION", help=f"run only these sections ({', '.join(short)})"
+    )
     parser.add_argument("--out", default="bench/results.json")
     args = parser.parse_args(argv)
     unknown = [o for o in args.only or [] if not any(o in name for name in short)]
@@ -60,7 +72,15 @@ def main(argv) -> int:
         print(f"[bench] {name} …", flush=True)
         rows += importlib.import_module(name).run(full=args.full, smoke=args.smoke)
     _print_table(rows)
-    write_json(Path(args.out), {"machine": _machine(), "full": args.full, "smoke": args.smoke,
-                                "seconds": round(time.time() - started, 1), "rows": rows})
+    write_json(
+        Path(args.out),
+        {
+            "machine": _machine(),
+            "full": args.full,
+            "smoke": args.smoke,
+            "seconds": round(time.time() - started, 1),
+            "rows": rows,
+        },
+    )
     print(f"\nwrote {args.out}")
     return 0

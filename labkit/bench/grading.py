@@ -25,13 +25,18 @@ def _class(root: Path, students: int, loops: int) -> tuple[Path, Path]:
     subs = root / "submissions"
     for k in range(students):
         nb = nbformat.v4.new_notebook()
-        nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                       "language_info": {"name": "python"}}
+        nb.metadata = {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        }
         params = nbformat.v4.new_code_cell('PROFILE = "quick"')
         params.metadata["tags"] = ["parameters"]
-        nb.cells = [nbformat.v4.new_code_cell("from labkit import results"), params,
-                    nbformat.v4.new_code_cell('results.begin("95_bench", {"PROFILE": PROFILE})'),
-                    nbformat.v4.new_code_cell(WORK.format(n=loops + k))]
+        nb.cells = [
+            nbformat.v4.new_code_cell("from labkit import results"),
+            params,
+            nbformat.v4.new_code_cell('results.begin("95_bench", {"PROFILE": PROFILE})'),
+            nbformat.v4.new_code_cell(WORK.format(n=loops + k)),
+        ]
         (subs / f"s{k:02d}").mkdir(parents=True)
         nbformat.write(nb, str(subs / f"s{k:02d}" / "95_bench.ipynb"))
     rubric = root / "rubric.json"
@@ -43,8 +48,9 @@ def _grade(subs: Path, rubric: Path, out: Path, workers: int) -> float:
     from labkit.grading import batch, sandbox
 
     started = time.perf_counter()
-    run = batch.grade(subs, out, rubric, workers=workers, limits=sandbox.Limits(timeout=600), warmup=False,
-                      progress=False)
+    run = batch.grade(
+        subs, out, rubric, workers=workers, limits=sandbox.Limits(timeout=600), warmup=False, progress=False
+    )
     seconds = time.perf_counter() - started
     bad = [s for s, r in run.records.items() if r["total"] != 1]
     if bad:
@@ -56,9 +62,23 @@ def _bare(notebook: Path, out: Path) -> float:
     out.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "LABKIT_RESULTS_DIR": str(out / "results")}
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "papermill", str(notebook), str(out / notebook.name),
-                    "-p", "PROFILE", "quick", "--no-progress-bar"], check=True, env=env, cwd=notebook.parent,
-                   capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(notebook),
+            str(out / notebook.name),
+            "-p",
+            "PROFILE",
+            "quick",
+            "--no-progress-bar",
+        ],
+        check=True,
+        env=env,
+        cwd=notebook.parent,
+        capture_output=True,
+    )
     return time.perf_counter() - started
 
 
@@ -92,11 +112,20 @@ def run(full: bool, smoke: bool = False) -> list[dict]:
     ratio = statistics.median(b / g for b, g in pairs)
     bare, graded = sum(b for b, _ in pairs) / len(pairs), sum(g for _, g in pairs) / len(pairs)
     return [
-        {"section": SECTION, "name": "grade throughput: 2 workers vs 1", "ratio": round(one / two, 2),
-         "target": 1.7, "detail": f"{students} CPU-bound notebooks; 1 worker {one:.1f} s, 2 workers {two:.1f} s "
-                                  f"({os.cpu_count()} CPUs, isolation {level})"},
-        {"section": SECTION, "name": "per-notebook overhead: bare papermill / graded", "ratio": round(ratio, 2),
-         "target": round(1 / 1.3, 2),
-         "detail": f"median over {len(pairs)} notebooks, bare and graded alternately: bare papermill {bare:.2f} s, "
-                   f"graded {graded:.2f} s on average (isolation {level}); ≥ {1 / 1.3:.2f} means grading adds ≤ 30%"},
+        {
+            "section": SECTION,
+            "name": "grade throughput: 2 workers vs 1",
+            "ratio": round(one / two, 2),
+            "target": 1.7,
+            "detail": f"{students} CPU-bound notebooks; 1 worker {one:.1f} s, 2 workers {two:.1f} s "
+            f"({os.cpu_count()} CPUs, isolation {level})",
+        },
+        {
+            "section": SECTION,
+            "name": "per-notebook overhead: bare papermill / graded",
+            "ratio": round(ratio, 2),
+            "target": round(1 / 1.3, 2),
+            "detail": f"median over {len(pairs)} notebooks, bare and graded alternately: bare papermill {bare:.2f} s, "
+            f"graded {graded:.2f} s on average (isolation {level}); ≥ {1 / 1.3:.2f} means grading adds ≤ 30%",
+        },
     ]

@@ -14,10 +14,19 @@ HOMEWORK = {"image_size": 224, "train_epochs": 50, "batch_size": 10}
 def _train(folder, module, cache_dir, epochs: int, fast: bool):
     from labkit.classifier import train
 
-    return train.make_image_classifier(str(folder), module=module, tfhub_module=module.spec.name,
-                                       image_size=HOMEWORK["image_size"], batch_size=HOMEWORK["batch_size"],
-                                       train_epochs=epochs, fast_path=fast, feature_cache_dir=str(cache_dir),
-                                       seed=0, verbose=0, progress=False)
+    return train.make_image_classifier(
+        str(folder),
+        module=module,
+        tfhub_module=module.spec.name,
+        image_size=HOMEWORK["image_size"],
+        batch_size=HOMEWORK["batch_size"],
+        train_epochs=epochs,
+        fast_path=fast,
+        feature_cache_dir=str(cache_dir),
+        seed=0,
+        verbose=0,
+        progress=False,
+    )
 
 
 def run(full: bool, smoke: bool = False) -> list[dict]:
@@ -38,15 +47,26 @@ def run(full: bool, smoke: bool = False) -> list[dict]:
         shutil.rmtree(work, ignore_errors=True)
     n = len(plain.split.train) + len(plain.split.validation)
     gap = abs(cold.val_accuracy - plain.val_accuracy) * 100
-    detail = (f"{n} images, {epochs} epochs, batch {HOMEWORK['batch_size']}, {HOMEWORK['image_size']} px, module "
-              f"{module.source.kind}; plain {plain.train_seconds:.1f}s val_acc {plain.val_accuracy:.3f}, cached "
-              f"{cold.total_seconds:.1f}s (features {cold.feature_seconds:.1f}s) val_acc {cold.val_accuracy:.3f}; "
-              f"gap {gap:.1f} points ({'within' if gap <= 2 else 'NOT within'} 2); offline the module is labkit's "
-              "small backbone, so the forward pass the cache saves is cheap: real MobileNetV2 gains far more")
+    detail = (
+        f"{n} images, {epochs} epochs, batch {HOMEWORK['batch_size']}, {HOMEWORK['image_size']} px, module "
+        f"{module.source.kind}; plain {plain.train_seconds:.1f}s val_acc {plain.val_accuracy:.3f}, cached "
+        f"{cold.total_seconds:.1f}s (features {cold.feature_seconds:.1f}s) val_acc {cold.val_accuracy:.3f}; "
+        f"gap {gap:.1f} points ({'within' if gap <= 2 else 'NOT within'} 2); offline the module is labkit's "
+        "small backbone, so the forward pass the cache saves is cheap: real MobileNetV2 gains far more"
+    )
     return [
-        {"section": SECTION, "name": f"cached features vs per-epoch forward pass ({epochs} epochs, cold)",
-         "ratio": plain.train_seconds / cold.total_seconds, "target": 10.0, "detail": detail},
-        {"section": SECTION, "name": "cached features, warm cache vs per-epoch forward pass",
-         "ratio": plain.train_seconds / warm.total_seconds, "target": None,
-         "detail": f"warm run {warm.total_seconds:.1f}s, {warm.features_computed} vectors recomputed"},
+        {
+            "section": SECTION,
+            "name": f"cached features vs per-epoch forward pass ({epochs} epochs, cold)",
+            "ratio": plain.train_seconds / cold.total_seconds,
+            "target": 10.0,
+            "detail": detail,
+        },
+        {
+            "section": SECTION,
+            "name": "cached features, warm cache vs per-epoch forward pass",
+            "ratio": plain.train_seconds / warm.total_seconds,
+            "target": None,
+            "detail": f"warm run {warm.total_seconds:.1f}s, {warm.features_computed} vectors recomputed",
+        },
     ]

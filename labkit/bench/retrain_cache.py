@@ -6,7 +6,8 @@ the network, so the win over the original's two session calls per image is large
 keeps extraction below a decode-free forward pass; with the homework's network
 (mobilenet_0.50_224, from its train.sh) the network dominates, so extraction runs near the raw
 forward speed and batching gains less. The contenders are timed in turn, round after round, and
-each keeps its best round, so a slow spell of the machine hits them alike. Offline the graphs are labkit's random-weight stand-ins with the real
+each keeps its best round, so a slow spell of the machine hits them alike. Offline the graphs are
+labkit's random-weight stand-ins with the real
 architectures (the same computation as the originals).
 """
 
@@ -42,21 +43,36 @@ def _extraction_rows(arch_name: str, paths: list, work: Path, repeats: int) -> l
     extractor = bottlenecks.Extractor(graph_def, arch)
     b = extractor.batch_size
     one = bottlenecks.OnePerCallExtractor(graph_def, arch)
-    pixels = np.random.default_rng(0).uniform(-1, 1, (min(n, b), arch.input_size, arch.input_size, 3)).astype(np.float32)
+    pixels = (
+        np.random.default_rng(0).uniform(-1, 1, (min(n, b), arch.input_size, arch.input_size, 3)).astype(np.float32)
+    )
     list(extractor.from_paths(paths[:b])), extractor.from_images(pixels), one(paths[0])  # warm-up
-    best = _side_by_side({
-        "batched": lambda: list(extractor.from_paths(paths)),
-        "raw": lambda: [extractor.from_images(pixels[: min(b, n - i)]) for i in range(0, n, b)],
-        "one": lambda: [one(p) for p in paths]}, repeats)
+    best = _side_by_side(
+        {
+            "batched": lambda: list(extractor.from_paths(paths)),
+            "raw": lambda: [extractor.from_images(pixels[: min(b, n - i)]) for i in range(0, n, b)],
+            "one": lambda: [one(p) for p in paths],
+        },
+        repeats,
+    )
     t_batched, t_raw, t_one = best["batched"], best["raw"], best["one"]
     extractor.close(), one.close()
     detail = f"{n} JPEGs, base graph {source.kind}, best of {repeats}"
     return [
-        {"section": SECTION, "name": f"batched extraction vs raw batched forward ({arch_name})",
-         "ratio": t_raw / t_batched, "target": 0.9,
-         "detail": f"{detail}; {n / t_batched:.0f} vs {n / t_raw:.0f} img/s (raw = no JPEG decoding)"},
-        {"section": SECTION, "name": f"batched extraction vs one-image-per-call ({arch_name})",
-         "ratio": t_one / t_batched, "target": 5.0, "detail": f"{detail}; {n / t_one:.0f} img/s one-per-call"},
+        {
+            "section": SECTION,
+            "name": f"batched extraction vs raw batched forward ({arch_name})",
+            "ratio": t_raw / t_batched,
+            "target": 0.9,
+            "detail": f"{detail}; {n / t_batched:.0f} vs {n / t_raw:.0f} img/s (raw = no JPEG decoding)",
+        },
+        {
+            "section": SECTION,
+            "name": f"batched extraction vs one-image-per-call ({arch_name})",
+            "ratio": t_one / t_batched,
+            "target": 5.0,
+            "detail": f"{detail}; {n / t_one:.0f} img/s one-per-call",
+        },
     ]
 
 
@@ -75,20 +91,36 @@ def run(full: bool, smoke: bool = False) -> list[dict]:
         lists = images.create_image_lists(folder, 10, 10)
         paths = [images.image_path(lists, lab, b, folder) for _, lab, _, b in images.entries(lists)]
         rows = _extraction_rows(tiny, paths, work, repeats) + _extraction_rows(homework, paths, work, repeats)
-        common = dict(architecture=homework, bottleneck_dir=str(work / "bn"), summaries_dir=str(work / "logs"),
-                      output_graph=str(work / "g.pb"), output_labels=str(work / "l.txt"),
-                      model_dir=str(work / "models"), no_progress=True, random_seed=0, offline_base="random")
+        common = dict(
+            architecture=homework,
+            bottleneck_dir=str(work / "bn"),
+            summaries_dir=str(work / "logs"),
+            output_graph=str(work / "g.pb"),
+            output_labels=str(work / "l.txt"),
+            model_dir=str(work / "models"),
+            no_progress=True,
+            random_seed=0,
+            offline_base="random",
+        )
         cold = retrain(folder, how_many_training_steps=10, **common)
         warm = retrain(folder, how_many_training_steps=10, **common)
         long = retrain(folder, how_many_training_steps=steps, eval_step_interval=400, **common)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return rows + [
-        {"section": SECTION, "name": f"cached re-run vs cold run, bottleneck pass ({homework})",
-         "ratio": cold.bottleneck_seconds / warm.bottleneck_seconds, "target": 10.0,
-         "detail": f"cache pass cold {cold.bottleneck_seconds:.2f}s, cached {warm.bottleneck_seconds:.2f}s; "
-                   f"whole run cold {cold.total_seconds:.1f}s, cached {warm.total_seconds:.1f}s"},
-        {"section": SECTION, "name": f"{steps} training steps from cache, share of cold run",
-         "ratio": long.train_seconds / cold.total_seconds, "target": None,
-         "detail": f"{steps} steps {long.train_seconds:.1f}s vs cold run {cold.total_seconds:.1f}s"},
+        {
+            "section": SECTION,
+            "name": f"cached re-run vs cold run, bottleneck pass ({homework})",
+            "ratio": cold.bottleneck_seconds / warm.bottleneck_seconds,
+            "target": 10.0,
+            "detail": f"cache pass cold {cold.bottleneck_seconds:.2f}s, cached {warm.bottleneck_seconds:.2f}s; "
+            f"whole run cold {cold.total_seconds:.1f}s, cached {warm.total_seconds:.1f}s",
+        },
+        {
+            "section": SECTION,
+            "name": f"{steps} training steps from cache, share of cold run",
+            "ratio": long.train_seconds / cold.total_seconds,
+            "target": None,
+            "detail": f"{steps} steps {long.train_seconds:.1f}s vs cold run {cold.total_seconds:.1f}s",
+        },
     ]

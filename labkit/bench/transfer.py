@@ -14,8 +14,8 @@ SECTION = "transfer_batch_size"
 
 def run(full: bool, smoke: bool = False) -> list[dict]:
     """Throughput of batch sizes 4…64 relative to batch size 4, per visible device."""
-    from labkit import devices, hub, memory, transfer
     from labkit import data as datasets
+    from labkit import devices, hub, memory, transfer
 
     size = 224 if full else 96
     module = hub.resolve_module("mobilenet_v2_100_224", backbone_size="full" if full else "quick")
@@ -26,14 +26,26 @@ def run(full: bool, smoke: bool = False) -> list[dict]:
     for device in devices.visible():
         model = transfer.build_classifier(module, len(data.class_names), size)
         transfer.compile_classifier(model, 0.005)
-        table = memory.measure_batch_sizes(model, data.x_train, data.y_train, [4, 16] if smoke else [4, 16, 64],
-                                           steps=3 if not full else 10, device=device)
+        table = memory.measure_batch_sizes(
+            model,
+            data.x_train,
+            data.y_train,
+            [4, 16] if smoke else [4, 16, 64],
+            steps=3 if not full else 10,
+            device=device,
+        )
         base = float(table.loc[table["batch_size"] == 4, "images_per_s"].iloc[0])
         for _, row in table.iterrows():
             if row["batch_size"] == 4 or not np.isfinite(row["images_per_s"]):
                 continue
-            rows.append({"section": SECTION, "name": f"batch {int(row['batch_size'])} vs batch 4 throughput ({device})",
-                         "ratio": float(row["images_per_s"]) / base, "target": None,
-                         "detail": f"{row['images_per_s']:.0f} vs {base:.0f} img/s, peak {row['peak_mb']:.0f} MB, "
-                                   f"{size}px, module {module.source}"})
+            rows.append(
+                {
+                    "section": SECTION,
+                    "name": f"batch {int(row['batch_size'])} vs batch 4 throughput ({device})",
+                    "ratio": float(row["images_per_s"]) / base,
+                    "target": None,
+                    "detail": f"{row['images_per_s']:.0f} vs {base:.0f} img/s, peak {row['peak_mb']:.0f} MB, "
+                    f"{size}px, module {module.source}",
+                }
+            )
     return rows

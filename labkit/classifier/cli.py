@@ -36,6 +36,11 @@ def main(argv=None) -> int:
             return 1
         print("ACCURACY PASSED:", message)
     print("Done with training.")
-    export.export(result.model, result.labels, saved_model_dir=values.saved_model_dir,
-                  tflite_output_file=values.tflite_output_file, labels_output_file=values.labels_output_file)
+    export.export(
+        result.model,
+        result.labels,
+        saved_model_dir=values.saved_model_dir,
+        tflite_output_file=values.tflite_output_file,
+        labels_output_file=values.labels_output_file,
+    )
     return 0

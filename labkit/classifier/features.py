@@ -29,7 +29,9 @@ def default_cache_dir() -> Path:
 
 def load_images(paths, image_size: int) -> np.ndarray:
     """Images as float32 ``[n, size, size, 3]`` in [0, 1] (RGB, bilinear resize, like the original)."""
-    batch = np.stack([load_image(p, image_size) for p in paths]) if len(paths) else np.zeros((0, image_size, image_size, 3))
+    batch = (
+        np.stack([load_image(p, image_size) for p in paths]) if len(paths) else np.zeros((0, image_size, image_size, 3))
+    )
     return batch.astype(np.float32) / 255.0
 
 
@@ -72,13 +74,20 @@ class FeatureCache:
             return None
 
     def put(self, key: str, vector: np.ndarray) -> None:
-        with atomic_path(self.path_for(key)) as tmp:
-            with open(tmp, "wb") as handle:
-                np.save(handle, vector.astype(np.float32))
+        with atomic_path(self.path_for(key)) as tmp, open(tmp, "wb") as handle:
+            np.save(handle, vector.astype(np.float32))
 
 
-def compute_features(layer, paths, image_size: int, cache: FeatureCache | None, *, batch_size: int = 32,
-                     progress: bool = True, desc: str = "feature vectors") -> tuple[np.ndarray, int]:
+def compute_features(
+    layer,
+    paths,
+    image_size: int,
+    cache: FeatureCache | None,
+    *,
+    batch_size: int = 32,
+    progress: bool = True,
+    desc: str = "feature vectors",
+) -> tuple[np.ndarray, int]:
     """Feature vectors of ``paths`` (cached ones read, the rest computed in batches and stored);
     returns ``(features [n, d], number computed)``. Decoding overlaps with the module's work."""
     from tqdm import tqdm
@@ -87,12 +96,12 @@ def compute_features(layer, paths, image_size: int, cache: FeatureCache | None, 
     found = {i: v for i, k in enumerate(keys) if cache and (v := cache.get(k)) is not None}
     missing = [i for i in range(len(paths)) if i not in found]
     bar = tqdm(total=len(paths), initial=len(found), desc=desc, unit="img", disable=not progress)
-    chunks = [missing[s:s + batch_size] for s in range(0, len(missing), batch_size)]
+    chunks = [missing[s : s + batch_size] for s in range(0, len(missing), batch_size)]
     with ThreadPoolExecutor(max_workers=2) as pool:
         batches = pool.map(lambda idx: load_images([paths[i] for i in idx], image_size), chunks)
-        for idx, images in zip(chunks, batches):
+        for idx, images in zip(chunks, batches, strict=False):
             vectors = np.asarray(layer(images, training=False))
-            for i, vector in zip(idx, vectors):
+            for i, vector in zip(idx, vectors, strict=False):
                 found[i] = vector
                 if cache:
                     cache.put(keys[i], vector)

@@ -30,19 +30,42 @@ class Flag:
 
 
 FLAGS: list[Flag] = [
-    Flag("image_dir", str, None, "A directory with subdirectories of images, one per class. If unset, the "
-         "flowers dataset is used (labkit: flower_photos from the caches/download, else offline synthetic flowers)."),
-    Flag("tfhub_module", str, DEFAULT_MODULE, "Which TF Hub module to use: a handle, a labkit registry name, "
-         "a local SavedModel folder, or 'offline' (labkit's own backbone)."),
-    Flag("image_size", int, None, "The height and width of images to feed into --tfhub_module "
-         "(default: the module's fixed input size)."),
+    Flag(
+        "image_dir",
+        str,
+        None,
+        "A directory with subdirectories of images, one per class. If unset, the "
+        "flowers dataset is used (labkit: flower_photos from the caches/download, else offline synthetic flowers).",
+    ),
+    Flag(
+        "tfhub_module",
+        str,
+        DEFAULT_MODULE,
+        "Which TF Hub module to use: a handle, a labkit registry name, "
+        "a local SavedModel folder, or 'offline' (labkit's own backbone).",
+    ),
+    Flag(
+        "image_size",
+        int,
+        None,
+        "The height and width of images to feed into --tfhub_module (default: the module's fixed input size).",
+    ),
     Flag("saved_model_dir", str, None, "The final model is exported as a SavedModel directory with this name."),
     Flag("tflite_output_file", str, None, "The final model is exported as a .tflite flatbuffers file with this name."),
-    Flag("labels_output_file", str, None, "Where to save the labels (names of image subdirectories), "
-         "in the same order as the predictions of the model."),
+    Flag(
+        "labels_output_file",
+        str,
+        None,
+        "Where to save the labels (names of image subdirectories), in the same order as the predictions of the model.",
+    ),
     Flag("summaries_dir", str, None, "Where to save summary logs for TensorBoard."),
-    Flag("assert_accuracy_at_least", float, None, "If set, the program fails if the validation accuracy at the "
-         "end of training is less than this number (between 0 and 1), and no export of the trained model happens."),
+    Flag(
+        "assert_accuracy_at_least",
+        float,
+        None,
+        "If set, the program fails if the validation accuracy at the "
+        "end of training is less than this number (between 0 and 1), and no export of the trained model happens.",
+    ),
     Flag("train_epochs", int, 5, "Training will do this many iterations over the dataset."),
     Flag("do_fine_tuning", bool, False, "If set, the --tfhub_module is trained together with the rest of the model."),
     Flag("batch_size", int, 32, "Each training step samples a batch of this many images from the training data."),
@@ -58,19 +81,36 @@ FLAGS: list[Flag] = [
     Flag("horizontal_flip", bool, True, "Horizontally flip images."),
     Flag("width_shift_range", float, 0.2, "Shift images horizontally by ratio."),
     Flag("height_shift_range", float, 0.2, "Shift images vertically by ratio."),
-    Flag("shear_range", float, 0.2, "Shear angle in degrees (labkit: accepted but not applied; the original "
-         "dropped shear for TF >= 2.5 too)."),
+    Flag(
+        "shear_range",
+        float,
+        0.2,
+        "Shear angle in degrees (labkit: accepted but not applied; the original dropped shear for TF >= 2.5 too).",
+    ),
     Flag("zoom_range", float, 0.2, "Range for random zoom."),
     Flag("set_memory_growth", bool, False, "Set memory growth for all GPUs prior to training."),
     Flag("distribution_strategy", str, None, "The distribution strategy the classifier should use.", ("", "mirrored")),
-    Flag("use_tf_data_input", bool, None, "Accepted for compatibility (labkit always reads with tf.data and "
-         "keeps the flow_from_directory split)."),
+    Flag(
+        "use_tf_data_input",
+        bool,
+        None,
+        "Accepted for compatibility (labkit always reads with tf.data and keeps the flow_from_directory split).",
+    ),
     # labkit additions
-    Flag("fast_path", bool, True, "labkit: with a frozen module and no augmentation, compute each image's feature "
-         "vector once (cached) and train the dropout + dense head on them; --nofast_path runs the full "
-         "forward pass every epoch like the original."),
-    Flag("feature_cache_dir", str, None, "labkit: where cached feature vectors live "
-         "(default $LABKIT_CACHE/make_image_classifier_features)."),
+    Flag(
+        "fast_path",
+        bool,
+        True,
+        "labkit: with a frozen module and no augmentation, compute each image's feature "
+        "vector once (cached) and train the dropout + dense head on them; --nofast_path runs the full "
+        "forward pass every epoch like the original.",
+    ),
+    Flag(
+        "feature_cache_dir",
+        str,
+        None,
+        "labkit: where cached feature vectors live (default $LABKIT_CACHE/make_image_classifier_features).",
+    ),
     Flag("seed", int, None, "labkit: random seed for weights, shuffling and dropout (default: unseeded)."),
 ]
 BY_NAME = {f.name: f for f in FLAGS}
@@ -101,8 +141,9 @@ def _convert(flag: Flag, text: str):
 def _unknown(name: str) -> FlagError:
     close = difflib.get_close_matches(name, list(BY_NAME), n=2)
     hint = f" Did you mean: {', '.join('--' + c for c in close)}?" if close else ""
-    return FlagError(f"Unknown command line flag '{name}'.{hint} "
-                     "Run `labkit make-image-classifier --help` for the list of flags.")
+    return FlagError(
+        f"Unknown command line flag '{name}'.{hint} Run `labkit make-image-classifier --help` for the list of flags."
+    )
 
 
 def parse(argv) -> tuple[Namespace, list[str]]:
@@ -141,8 +182,10 @@ def parse(argv) -> tuple[Namespace, list[str]]:
 
 def check(values: Namespace) -> None:
     """Range checks the original left to TensorFlow's tracebacks."""
+
     def bad(name, why):
         raise FlagError(f"Illegal value for flag --{name}: {getattr(values, name)!r} ({why})")
+
     if values.batch_size <= 0:
         bad("batch_size", "must be a positive integer")
     if values.train_epochs <= 0:
@@ -159,11 +202,20 @@ def check(values: Namespace) -> None:
 
 def usage() -> str:
     """``--help`` text: every flag with its default."""
-    lines = ["usage: labkit make-image-classifier [--flag=value | --flag value | --[no]bool_flag] …", "",
-             "Trains a classifier on a folder of class subfolders with a TF Hub feature vector module "
-             "(compatible with tensorflow_hub's make_image_classifier).", "", "flags:"]
+    lines = [
+        "usage: labkit make-image-classifier [--flag=value | --flag value | --[no]bool_flag] …",
+        "",
+        "Trains a classifier on a folder of class subfolders with a TF Hub feature vector module "
+        "(compatible with tensorflow_hub's make_image_classifier).",
+        "",
+        "flags:",
+    ]
     for f in FLAGS:
-        shown = ("'' " if f.default == "" else repr(f.default)) if f.kind is not bool or f.default is None else str(f.default).lower()
+        shown = (
+            ("'' " if f.default == "" else repr(f.default))
+            if f.kind is not bool or f.default is None
+            else str(f.default).lower()
+        )
         syntax = f"--[no]{f.name}" if f.kind is bool else f"--{f.name}"
         lines += [f"  {syntax}: {f.help}", f"    (default: {shown})"]
     return "\n".join(lines)

@@ -10,6 +10,7 @@ Policy for a handle (or registry name) that is in no cache and cannot be downloa
 from __future__ import annotations
 
 import socket
+
 from labkit import hub, provenance
 from labkit.errors import SourceNotFound
 
@@ -41,9 +42,11 @@ def unreachable(text: str, handle: str, why: str) -> SourceNotFound:
         f"  * put the extracted module in the TF Hub cache: {hub.cached_module_dir(handle)}\n"
         "    (TFHUB_CACHE_DIR/<sha1 of the handle>; TFHUB_CACHE_DIR is now "
         f"{hub.tfhub_cache_dir()}), or\n"
-        "  * download the module's .tar.gz elsewhere, extract it and pass the folder: --tfhub_module=/path/to/module, or\n"
+        "  * download the module's .tar.gz elsewhere, extract it and pass the folder: "
+        "--tfhub_module=/path/to/module, or\n"
         "  * use labkit's own offline backbone: --tfhub_module=offline (or run with `labkit --offline` / "
-        "LABKIT_OFFLINE=1, which substitutes it for an unreachable handle and says so).")
+        "LABKIT_OFFLINE=1, which substitutes it for an unreachable handle and says so)."
+    )
 
 
 def resolve(text: str, *, backbone_size: str = "quick") -> hub.ResolvedModule:
@@ -75,8 +78,10 @@ def image_size(resolved: hub.ResolvedModule, requested: int | None, wanted: str 
             print(f"[labkit] labkit's backbone takes any image size; using {size} (pass --image_size to change it)")
             return size
         if fixed and requested != fixed:
-            print(f"[labkit] note: {wanted} takes only {fixed}×{fixed} images and would reject --image_size="
-                  f"{requested}; labkit's offline backbone standing in for it takes any size, so {requested} is used")
+            print(
+                f"[labkit] note: {wanted} takes only {fixed}×{fixed} images and would reject --image_size="
+                f"{requested}; labkit's offline backbone standing in for it takes any size, so {requested} is used"
+            )
         return requested
     return hub.image_size_for(resolved, requested, strict=True, flag="--image_size")
 

@@ -32,10 +32,12 @@ class Split:
     validation: list[tuple[Path, int]]
 
     def summary(self) -> str:
-        return (f"{len(self.train)} training / {len(self.validation)} validation images in "
-                f"{len(self.class_names)} classes from {self.image_dir}")
+        return (
+            f"{len(self.train)} training / {len(self.validation)} validation images in "
+            f"{len(self.class_names)} classes from {self.image_dir}"
+        )
 
-    def limit_train(self, per_class: int) -> "Split":
+    def limit_train(self, per_class: int) -> Split:
         """The same validation set with only the first ``per_class`` training images of each class."""
         kept, seen = [], {}
         for path, label in self.train:
@@ -68,8 +70,10 @@ def split_image_dir(image_dir, validation_split: float = 0.2) -> Split:
     """Classes and the per-class sorted-order split of ``image_dir`` (see the module docstring)."""
     root = Path(image_dir).expanduser()
     if not root.is_dir():
-        raise SourceNotFound(f"--image_dir={image_dir}: no such folder (expected a folder of class subfolders "
-                             "holding images, e.g. flower_photos/daisy/*.jpg)")
+        raise SourceNotFound(
+            f"--image_dir={image_dir}: no such folder (expected a folder of class subfolders "
+            "holding images, e.g. flower_photos/daisy/*.jpg)"
+        )
     classes, train, validation = [], [], []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         if folder.name.startswith("."):
@@ -77,8 +81,11 @@ def split_image_dir(image_dir, validation_split: float = 0.2) -> Split:
             continue
         files = _usable(keras_file_order(folder))
         if not files:
-            warnings.warn(f"skipping class folder {folder}: it holds no usable images "
-                          f"({', '.join(KERAS_EXTENSIONS)})", ImageFolderWarning, stacklevel=2)
+            warnings.warn(
+                f"skipping class folder {folder}: it holds no usable images ({', '.join(KERAS_EXTENSIONS)})",
+                ImageFolderWarning,
+                stacklevel=2,
+            )
             continue
         index, n_val = len(classes), int(validation_split * len(files))
         classes.append(folder.name)
@@ -86,10 +93,14 @@ def split_image_dir(image_dir, validation_split: float = 0.2) -> Split:
         train += [(p, index) for p in files[n_val:]]
     if len(classes) < 2:
         what = "no class subfolders with images" if not classes else f"only one class ({classes[0]})"
-        raise LabkitError(f"--image_dir={image_dir} has {what}: a classifier needs at least two class "
-                          "subfolders, each holding images (image_dir/<class>/<image>.jpg)")
+        raise LabkitError(
+            f"--image_dir={image_dir} has {what}: a classifier needs at least two class "
+            "subfolders, each holding images (image_dir/<class>/<image>.jpg)"
+        )
     if not train or not validation:
-        raise LabkitError(f"--image_dir={image_dir}: --validation_split={validation_split} leaves "
-                          f"{len(train)} training and {len(validation)} validation images; add images "
-                          "or change --validation_split")
+        raise LabkitError(
+            f"--image_dir={image_dir}: --validation_split={validation_split} leaves "
+            f"{len(train)} training and {len(validation)} validation images; add images "
+            "or change --validation_split"
+        )
     return Split(root, classes, train, validation)

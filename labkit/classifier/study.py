@@ -25,9 +25,11 @@ def split_folder(folder, validation_split: float = 0.2) -> Split:
 
 def command_line(image_dir, module: str, image_size: int, epochs: int, batch_size: int, out: str) -> str:
     """The homework's command line with labkit's program name (for display)."""
-    return (f"labkit make-image-classifier --image_dir {image_dir} --tfhub_module {module} "
-            f"--image_size {image_size} --saved_model_dir {out}/model --labels_output_file {out}/labels.txt "
-            f"--train_epochs {epochs} --batch_size {batch_size}")
+    return (
+        f"labkit make-image-classifier --image_dir {image_dir} --tfhub_module {module} "
+        f"--image_size {image_size} --saved_model_dir {out}/model --labels_output_file {out}/labels.txt "
+        f"--train_epochs {epochs} --batch_size {batch_size}"
+    )
 
 
 def run(split: Split, module: hub.ResolvedModule, image_size: int, **options) -> train.TrainResult:
@@ -35,8 +37,9 @@ def run(split: Split, module: hub.ResolvedModule, image_size: int, **options) ->
     options.setdefault("verbose", 0)
     options.setdefault("progress", False)
     options.setdefault("tfhub_module", module.spec.name)
-    return train.make_image_classifier(str(split.image_dir), split=split, module=module, image_size=image_size,
-                                       **options)
+    return train.make_image_classifier(
+        str(split.image_dir), split=split, module=module, image_size=image_size, **options
+    )
 
 
 def compare_batch_sizes(split: Split, module, image_size: int, batch_sizes, *, epochs: int, seed: int = 0):
@@ -46,12 +49,18 @@ def compare_batch_sizes(split: Split, module, image_size: int, batch_sizes, *, e
     rows = []
     for batch in batch_sizes:
         result = run(split, module, image_size, batch_size=batch, train_epochs=epochs, fast_path=False, seed=seed)
-        x = features.load_images([p for p, _ in split.train[:max(batch_sizes)]], image_size)
-        y = np.eye(len(split.class_names), dtype=np.float32)[[label for _, label in split.train[:len(x)]]]
+        x = features.load_images([p for p, _ in split.train[: max(batch_sizes)]], image_size)
+        y = np.eye(len(split.class_names), dtype=np.float32)[[label for _, label in split.train[: len(x)]]]
         peak = memory.measure_batch_sizes(result.model, x, y, [batch], steps=2)["peak_mb"].iloc[0]
-        rows.append({"batch_size": batch, "steps_per_epoch": len(split.train) // batch,
-                     "seconds_per_epoch": round(float(np.mean(result.epoch_seconds[1:] or result.epoch_seconds)), 3),
-                     "val_accuracy": round(result.val_accuracy, 4), "peak_mb": round(float(peak), 1)})
+        rows.append(
+            {
+                "batch_size": batch,
+                "steps_per_epoch": len(split.train) // batch,
+                "seconds_per_epoch": round(float(np.mean(result.epoch_seconds[1:] or result.epoch_seconds)), 3),
+                "val_accuracy": round(result.val_accuracy, 4),
+                "peak_mb": round(float(peak), 1),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -59,21 +68,33 @@ def explain_batch_sizes(table) -> str:
     """The batch-size answer, from the measured numbers."""
     big, small = table.iloc[0], table.iloc[-1]
     grew = big.peak_mb - small.peak_mb
-    memory = (f"Peak memory grew by {grew:.0f} MB from batch {int(small.batch_size)} to {int(big.batch_size)}: "
-              "activation memory grows with the batch, which is why large batches run out of memory on small GPUs."
-              if grew > 0.05 * max(small.peak_mb, 1.0) else
-              f"Peak memory barely changed ({small.peak_mb:.0f} vs {big.peak_mb:.0f} MB): on a CPU the figure is the "
-              "whole process, which dwarfs the activations of these small images; on a GPU activation memory grows "
-              "with the batch, which is why large batches run out of memory on small GPUs.")
-    return (f"Batch {int(big.batch_size)}: {big.seconds_per_epoch:.2f}s/epoch, {int(big.steps_per_epoch)} steps, "
-            f"val accuracy {big.val_accuracy:.3f}. Batch {int(small.batch_size)}: {small.seconds_per_epoch:.2f}s/epoch, "
-            f"{int(small.steps_per_epoch)} steps, val accuracy {small.val_accuracy:.3f}. {memory} Small batches make "
-            "more, noisier updates per epoch and use the hardware less efficiently, and batch-norm statistics get "
-            "unreliable below ~8 when fine-tuning.")
+    memory = (
+        f"Peak memory grew by {grew:.0f} MB from batch {int(small.batch_size)} to {int(big.batch_size)}: "
+        "activation memory grows with the batch, which is why large batches run out of memory on small GPUs."
+        if grew > 0.05 * max(small.peak_mb, 1.0)
+        else f"Peak memory barely changed ({small.peak_mb:.0f} vs {big.peak_mb:.0f} MB): on a CPU the figure is the "
+        "whole process, which dwarfs the activations of these small images; on a GPU activation memory grows "
+        "with the batch, which is why large batches run out of memory on small GPUs."
+    )
+    return (
+        f"Batch {int(big.batch_size)}: {big.seconds_per_epoch:.2f}s/epoch, {int(big.steps_per_epoch)} steps, "
+        f"val accuracy {big.val_accuracy:.3f}. Batch {int(small.batch_size)}: {small.seconds_per_epoch:.2f}s/epoch, "
+        f"{int(small.steps_per_epoch)} steps, val accuracy {small.val_accuracy:.3f}. {memory} Small batches make "
+        "more, noisier updates per epoch and use the hardware less efficiently, and batch-norm statistics get "
+        "unreliable below ~8 when fine-tuning."
+    )
 
 
-def other_module(name: str, split: Split, *, requested_size: int, backbone_size: str = "quick", seed: int = 0,
-                 epochs: int = 5, batch_size: int = 10) -> dict:
+def other_module(
+    name: str,
+    split: Split,
+    *,
+    requested_size: int,
+    backbone_size: str = "quick",
+    seed: int = 0,
+    epochs: int = 5,
+    batch_size: int = 10,
+) -> dict:
     """Train with another feature vector: what the registry says, what was used, what had to change."""
     spec = hub.REGISTRY[name]
     module = hub.resolve_module(name, backbone_size=backbone_size)
@@ -82,42 +103,74 @@ def other_module(name: str, split: Split, *, requested_size: int, backbone_size:
     result = run(split, module, size, train_epochs=epochs, batch_size=batch_size, seed=seed)
     used_dim = int(result.model.layers[-1].weights[0].shape[0])
     return {
-        "registry": {"name": name, "handle": spec.handle, "image_size": spec.image_size, "feature_size": spec.output_dim},
-        "used": {"source": str(module.source), "image_size": size, "feature_size": used_dim,
-                 "offline_stand_in": module.is_offline_default},
-        "changes": [f"--tfhub_module {spec.handle}", f"--image_size {spec.image_size} (give it explicitly: the module is built for that size)",
-                    f"dense head input {spec.output_dim} instead of 1280 (built automatically)",
-                    "a larger, slower network: expect several times the time per image and more memory"],
-        "val_accuracy": round(result.val_accuracy, 4), "seconds": round(time.perf_counter() - started, 2)}
+        "registry": {
+            "name": name,
+            "handle": spec.handle,
+            "image_size": spec.image_size,
+            "feature_size": spec.output_dim,
+        },
+        "used": {
+            "source": str(module.source),
+            "image_size": size,
+            "feature_size": used_dim,
+            "offline_stand_in": module.is_offline_default,
+        },
+        "changes": [
+            f"--tfhub_module {spec.handle}",
+            f"--image_size {spec.image_size} (give it explicitly: the module is built for that size)",
+            f"dense head input {spec.output_dim} instead of 1280 (built automatically)",
+            "a larger, slower network: expect several times the time per image and more memory",
+        ],
+        "val_accuracy": round(result.val_accuracy, 4),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
 
 
 def timing(result: train.TrainResult, full_epoch_seconds: float) -> dict:
     """Where the training time went, and the original's estimated time (one full epoch × epochs)."""
     epochs = len(result.epoch_seconds)
-    return {"feature_seconds": round(result.feature_seconds, 2), "features_computed": result.features_computed,
-            "features_note": ("all feature vectors came from the cache (computed in an earlier run)"
-                              if result.fast_path and not result.features_computed else "computed in this run"),
-            "train_seconds": round(result.train_seconds, 2),
-            "total_seconds": round(result.total_seconds, 2), "epochs": epochs,
-            "seconds_per_epoch": round(result.train_seconds / max(1, epochs), 3),
-            "original_estimate_seconds": round(full_epoch_seconds * epochs, 2),
-            "speedup": round(full_epoch_seconds * epochs / max(result.total_seconds, 1e-9), 1)}
+    return {
+        "feature_seconds": round(result.feature_seconds, 2),
+        "features_computed": result.features_computed,
+        "features_note": (
+            "all feature vectors came from the cache (computed in an earlier run)"
+            if result.fast_path and not result.features_computed
+            else "computed in this run"
+        ),
+        "train_seconds": round(result.train_seconds, 2),
+        "total_seconds": round(result.total_seconds, 2),
+        "epochs": epochs,
+        "seconds_per_epoch": round(result.train_seconds / max(1, epochs), 3),
+        "original_estimate_seconds": round(full_epoch_seconds * epochs, 2),
+        "speedup": round(full_epoch_seconds * epochs / max(result.total_seconds, 1e-9), 1),
+    }
 
 
-def compare_learning_rates(split: Split, module, image_size: int, rates, *, epochs: int, batch_size: int,
-                           seed: int = 0) -> dict:
+def compare_learning_rates(
+    split: Split, module, image_size: int, rates, *, epochs: int, batch_size: int, seed: int = 0
+) -> dict:
     """One run per learning rate (same split, seed and epochs): ``{rate: TrainResult}``."""
-    return {rate: run(split, module, image_size, learning_rate=rate, train_epochs=epochs, batch_size=batch_size,
-                      seed=seed) for rate in rates}
+    return {
+        rate: run(split, module, image_size, learning_rate=rate, train_epochs=epochs, batch_size=batch_size, seed=seed)
+        for rate in rates
+    }
 
 
 def learning_rate_table(runs: dict):
     import pandas as pd
 
-    return pd.DataFrame([{"learning_rate": rate, "final_val_accuracy": round(r.val_accuracy, 4),
-                          "best_val_accuracy": round(max(r.history["val_accuracy"]), 4),
-                          "final_loss": round(r.history["loss"][-1], 4), "train_seconds": round(r.train_seconds, 2)}
-                         for rate, r in runs.items()])
+    return pd.DataFrame(
+        [
+            {
+                "learning_rate": rate,
+                "final_val_accuracy": round(r.val_accuracy, 4),
+                "best_val_accuracy": round(max(r.history["val_accuracy"]), 4),
+                "final_loss": round(r.history["loss"][-1], 4),
+                "train_seconds": round(r.train_seconds, 2),
+            }
+            for rate, r in runs.items()
+        ]
+    )
 
 
 def read_learning_rates(table) -> str:
@@ -125,13 +178,17 @@ def read_learning_rates(table) -> str:
     top = table["final_val_accuracy"].max()
     best = [f"{r:g}" for r in table.loc[table["final_val_accuracy"] == top, "learning_rate"]]
     lowest = table.loc[table["final_loss"].idxmin(), "learning_rate"]
-    rows = "; ".join(f"{row.learning_rate:g}: val accuracy {row.final_val_accuracy:.3f} (best epoch "
-                     f"{row.best_val_accuracy:.3f}), loss {row.final_loss:.3f}, {row.train_seconds:.1f} s"
-                     for row in table.itertuples())
-    return (f"{rows}. Highest final validation accuracy: {' and '.join(best)}"
-            f"{' (tied)' if len(best) > 1 else ''}; lowest final training loss: {lowest:g}. Time barely "
-            "depends on the rate (each step costs the same). Typically too small a rate learns slowly in the "
-            "same epochs and too large a rate (1.0) overshoots: its loss curve jumps around.")
+    rows = "; ".join(
+        f"{row.learning_rate:g}: val accuracy {row.final_val_accuracy:.3f} (best epoch "
+        f"{row.best_val_accuracy:.3f}), loss {row.final_loss:.3f}, {row.train_seconds:.1f} s"
+        for row in table.itertuples()
+    )
+    return (
+        f"{rows}. Highest final validation accuracy: {' and '.join(best)}"
+        f"{' (tied)' if len(best) > 1 else ''}; lowest final training loss: {lowest:g}. Time barely "
+        "depends on the rate (each step costs the same). Typically too small a rate learns slowly in the "
+        "same epochs and too large a rate (1.0) overshoots: its loss curve jumps around."
+    )
 
 
 def plot_curves(runs: dict, key: str = "val_accuracy", label: str = "learning rate", ax=None):
@@ -153,9 +210,17 @@ def learning_curve(split: Split, module, image_size: int, counts, *, epochs: int
     rows = []
     for n in counts:
         subset = split.limit_train(n)
-        r = run(subset, module, image_size, train_epochs=epochs, batch_size=min(batch_size, len(subset.train)), seed=seed)
-        rows.append({"images_per_class": n, "train_images": len(subset.train),
-                     "val_images": len(subset.validation), "val_accuracy": round(r.val_accuracy, 4)})
+        r = run(
+            subset, module, image_size, train_epochs=epochs, batch_size=min(batch_size, len(subset.train)), seed=seed
+        )
+        rows.append(
+            {
+                "images_per_class": n,
+                "train_images": len(subset.train),
+                "val_images": len(subset.validation),
+                "val_accuracy": round(r.val_accuracy, 4),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -164,6 +229,10 @@ def plot_learning_curve(table, ax=None):
 
     ax = ax or plt.subplots(figsize=(6, 3.5))[1]
     ax.plot(table["images_per_class"], table["val_accuracy"], marker="o")
-    ax.set(xlabel="training images per class", ylabel="validation accuracy", ylim=(0, 1.02),
-           title="few vs many images per class")
+    ax.set(
+        xlabel="training images per class",
+        ylabel="validation accuracy",
+        ylim=(0, 1.02),
+        title="few vs many images per class",
+    )
     return ax

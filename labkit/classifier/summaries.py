@@ -38,8 +38,9 @@ def summary_callback(log_dir):
     class Summaries(keras().callbacks.Callback):
         def __init__(self):
             super().__init__()
-            self.writers = {name: T.summary.create_file_writer(os.path.join(str(log_dir), name))
-                            for name in ("train", "validation")}
+            self.writers = {
+                name: T.summary.create_file_writer(os.path.join(str(log_dir), name)) for name in ("train", "validation")
+            }
 
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
@@ -47,18 +48,27 @@ def summary_callback(log_dir):
                 with self.writers[name].as_default():
                     for key in ("loss", "accuracy"):
                         if prefix + key in logs:
-                            T.summary.write(f"epoch_{key}", T.constant(float(logs[prefix + key])), step=epoch,
-                                            metadata=_metadata("scalars"))
+                            T.summary.write(
+                                f"epoch_{key}",
+                                T.constant(float(logs[prefix + key])),
+                                step=epoch,
+                                metadata=_metadata("scalars"),
+                            )
             with self.writers["train"].as_default():
                 for weight in self.model.trainable_weights:
-                    T.summary.write(weight.name.replace(":", "_"), T.constant(histogram_tensor(weight.numpy())),
-                                    step=epoch, metadata=_metadata("histograms"))
+                    T.summary.write(
+                        weight.name.replace(":", "_"),
+                        T.constant(histogram_tensor(weight.numpy())),
+                        step=epoch,
+                        metadata=_metadata("histograms"),
+                    )
             for writer in self.writers.values():
                 writer.flush()
 
         def on_train_end(self, logs=None):
             for writer in self.writers.values():
                 writer.close()
+
     return Summaries()
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from labkit import hub
-from labkit.classifier import features, flags as flagmod, modules
+from labkit.classifier import features, modules
+from labkit.classifier import flags as flagmod
 from labkit.classifier.split import Split, split_image_dir
 from labkit.tfsetup import keras, tf
 
@@ -49,6 +50,7 @@ class TrainResult:
 
 def epoch_timer():
     """A Keras callback whose ``seconds`` lists each epoch's wall time."""
+
     class EpochTimer(keras().callbacks.Callback):
         def __init__(self):
             super().__init__()
@@ -59,6 +61,7 @@ def epoch_timer():
 
         def on_epoch_end(self, epoch, logs=None):
             self.seconds.append(time.perf_counter() - self._start)
+
     return EpochTimer()
 
 
@@ -77,11 +80,18 @@ def options(**overrides):
 def build_model(layer, opts, image_size: int, num_classes: int, *, summary=print):
     """``Sequential([Input, module, Dropout, Dense(softmax, l1_l2)])`` exactly as the original."""
     k = keras()
-    model = k.Sequential([
-        k.Input(shape=(image_size, image_size, 3)), layer,
-        k.layers.Dropout(rate=opts.dropout_rate),
-        k.layers.Dense(num_classes, activation="softmax",
-                       kernel_regularizer=k.regularizers.l1_l2(l1=opts.l1_regularizer, l2=opts.l2_regularizer))])
+    model = k.Sequential(
+        [
+            k.Input(shape=(image_size, image_size, 3)),
+            layer,
+            k.layers.Dropout(rate=opts.dropout_rate),
+            k.layers.Dense(
+                num_classes,
+                activation="softmax",
+                kernel_regularizer=k.regularizers.l1_l2(l1=opts.l1_regularizer, l2=opts.l2_regularizer),
+            ),
+        ]
+    )
     if summary:
         model.summary(print_fn=summary)
     return model
@@ -90,23 +100,30 @@ def build_model(layer, opts, image_size: int, num_classes: int, *, summary=print
 def compile_model(model, opts, steps_per_execution: int = 1) -> None:
     """SGD(learning_rate, momentum) + categorical cross-entropy with label smoothing + accuracy."""
     k = keras()
-    model.compile(optimizer=k.optimizers.SGD(learning_rate=opts.learning_rate, momentum=opts.momentum),
-                  loss=k.losses.CategoricalCrossentropy(label_smoothing=opts.label_smoothing),
-                  metrics=["accuracy"], steps_per_execution=steps_per_execution)
+    model.compile(
+        optimizer=k.optimizers.SGD(learning_rate=opts.learning_rate, momentum=opts.momentum),
+        loss=k.losses.CategoricalCrossentropy(label_smoothing=opts.label_smoothing),
+        metrics=["accuracy"],
+        steps_per_execution=steps_per_execution,
+    )
 
 
 def augmentation(opts):
     """The original's augmentation as Keras preprocessing layers (rotation in degrees, shifts,
     zoom, horizontal flip); shear is not available as a layer and is not applied."""
     k = keras()
-    layers = [k.layers.RandomRotation(opts.rotation_range / 360.0),
-              k.layers.RandomTranslation(opts.height_shift_range, opts.width_shift_range),
-              k.layers.RandomZoom(opts.zoom_range, opts.zoom_range)]
+    layers = [
+        k.layers.RandomRotation(opts.rotation_range / 360.0),
+        k.layers.RandomTranslation(opts.height_shift_range, opts.width_shift_range),
+        k.layers.RandomZoom(opts.zoom_range, opts.zoom_range),
+    ]
     if opts.horizontal_flip:
         layers.append(k.layers.RandomFlip("horizontal"))
     if opts.shear_range:
-        print(f"[labkit] --shear_range={opts.shear_range:g} is not applied (no shear layer; the original "
-              "dropped it for TF >= 2.5 as well)")
+        print(
+            f"[labkit] --shear_range={opts.shear_range:g} is not applied (no shear layer; the original "
+            "dropped it for TF >= 2.5 as well)"
+        )
     return k.Sequential(layers, name="augmentation")
 
 
@@ -114,8 +131,7 @@ def _one_hot(items, num_classes: int) -> np.ndarray:
     return np.eye(num_classes, dtype=np.float32)[[label for _, label in items]]
 
 
-def image_dataset(items, num_classes: int, image_size: int, batch_size: int, *, train: bool,
-                  seed=None, augment=None):
+def image_dataset(items, num_classes: int, image_size: int, batch_size: int, *, train: bool, seed=None, augment=None):
     """Decoded images in [0, 1] and one-hot labels; training data shuffled and repeated."""
     T = tf()
     paths = [str(p) for p, _ in items]
@@ -130,6 +146,7 @@ def image_dataset(items, num_classes: int, image_size: int, batch_size: int, *, 
         image = T.numpy_function(load, [path], T.float32)
         image.set_shape((image_size, image_size, 3))
         return image, label
+
     ds = ds.map(decode, num_parallel_calls=T.data.AUTOTUNE).batch(batch_size)
     if augment is not None:
         ds = ds.map(lambda x, y: (augment(x, training=True), y), num_parallel_calls=T.data.AUTOTUNE)
@@ -158,8 +175,14 @@ def _callbacks(opts):
 def _fit(model, train_ds, val_ds, steps: int, opts, verbose):
     timer, callbacks = _callbacks(opts)
     started = time.perf_counter()
-    hist = model.fit(train_ds, epochs=opts.train_epochs, steps_per_epoch=steps, validation_data=val_ds,
-                     callbacks=callbacks, verbose=verbose)
+    hist = model.fit(
+        train_ds,
+        epochs=opts.train_epochs,
+        steps_per_epoch=steps,
+        validation_data=val_ds,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
     return hist.history, timer.seconds, time.perf_counter() - started
 
 
@@ -177,18 +200,28 @@ def train_on_features(model, split: Split, image_size: int, opts, module_path, v
     """The fast path: cached feature vectors, then the same Dropout + Dense trained on them
     (``--feature_cache_dir=''`` computes them without a disk cache)."""
     layer, dropout, dense = model.layers
-    cache = None if opts.feature_cache_dir == "" else features.FeatureCache(module_path, image_size,
-                                                                             opts.feature_cache_dir)
+    cache = (
+        None if opts.feature_cache_dir == "" else features.FeatureCache(module_path, image_size, opts.feature_cache_dir)
+    )
     started = time.perf_counter()
-    train_x, n_train = features.compute_features(layer, [p for p, _ in split.train], image_size, cache,
-                                                 progress=progress, desc="feature vectors (training)")
-    val_x, n_val = features.compute_features(layer, [p for p, _ in split.validation], image_size, cache,
-                                             progress=progress, desc="feature vectors (validation)")
+    train_x, n_train = features.compute_features(
+        layer, [p for p, _ in split.train], image_size, cache, progress=progress, desc="feature vectors (training)"
+    )
+    val_x, n_val = features.compute_features(
+        layer,
+        [p for p, _ in split.validation],
+        image_size,
+        cache,
+        progress=progress,
+        desc="feature vectors (validation)",
+    )
     feature_seconds = time.perf_counter() - started
     if cache:
-        print(f"[labkit] feature vectors: {n_train + n_val} computed, "
-              f"{len(train_x) + len(val_x) - n_train - n_val} from the cache {cache.folder} "
-              f"({feature_seconds:.1f}s)")
+        print(
+            f"[labkit] feature vectors: {n_train + n_val} computed, "
+            f"{len(train_x) + len(val_x) - n_train - n_val} from the cache {cache.folder} "
+            f"({feature_seconds:.1f}s)"
+        )
     k, n = keras(), len(split.class_names)
     head = k.Sequential([k.Input(shape=(train_x.shape[1],)), dropout, dense], name="head_on_cached_features")
     steps = max(1, len(train_x) // opts.batch_size)
@@ -206,8 +239,16 @@ def _set_memory_growth() -> None:
     print("All GPUs will scale memory steadily" if gpus else "No GPUs found for set_memory_growth")
 
 
-def make_image_classifier(image_dir=None, *, split: Split | None = None, module: hub.ResolvedModule | None = None,
-                          verbose=1, progress: bool = True, backbone_size: str = "quick", **overrides) -> TrainResult:
+def make_image_classifier(
+    image_dir=None,
+    *,
+    split: Split | None = None,
+    module: hub.ResolvedModule | None = None,
+    verbose=1,
+    progress: bool = True,
+    backbone_size: str = "quick",
+    **overrides,
+) -> TrainResult:
     """Train like ``make_image_classifier`` with flag values as keyword arguments; returns a
     :class:`TrainResult`. ``split``/``module`` reuse an already built split or resolved module."""
     opts = options(image_dir=image_dir, **overrides)
@@ -228,14 +269,24 @@ def make_image_classifier(image_dir=None, *, split: Split | None = None, module:
         fast = opts.fast_path and not opts.do_fine_tuning and not opts.do_data_augmentation
         result = TrainResult(model, tuple(split.class_names), {}, split, module, size, fast, flags=opts)
         if fast:
-            print(f"[labkit] fast path: the module is frozen and there is no augmentation, so each image's "
-                  f"feature vector is computed once (cached) and {opts.train_epochs} epochs train the "
-                  "dropout + dense head on them (same model, loss and optimizer; --nofast_path disables this)")
-            (result.history, result.epoch_seconds, result.train_seconds, result.feature_seconds,
-             result.features_computed) = train_on_features(model, split, size, opts, module.path_or_handle, verbose, progress)
+            print(
+                f"[labkit] fast path: the module is frozen and there is no augmentation, so each image's "
+                f"feature vector is computed once (cached) and {opts.train_epochs} epochs train the "
+                "dropout + dense head on them (same model, loss and optimizer; --nofast_path disables this)"
+            )
+            (
+                result.history,
+                result.epoch_seconds,
+                result.train_seconds,
+                result.feature_seconds,
+                result.features_computed,
+            ) = train_on_features(model, split, size, opts, module.path_or_handle, verbose, progress)
         else:
-            why = "fine-tuning the module" if opts.do_fine_tuning else (
-                "data augmentation" if opts.do_data_augmentation else "--nofast_path")
+            why = (
+                "fine-tuning the module"
+                if opts.do_fine_tuning
+                else ("data augmentation" if opts.do_data_augmentation else "--nofast_path")
+            )
             print(f"[labkit] full forward pass every epoch ({why})")
             result.history, result.epoch_seconds, result.train_seconds = train_full(model, split, size, opts, verbose)
     return result

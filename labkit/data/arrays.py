@@ -20,14 +20,17 @@ class ArrayDataset:
     class_names: list[str]
     source: Source
 
-    def limit_train(self, n: int, seed: int = 0) -> "ArrayDataset":
+    def limit_train(self, n: int, seed: int = 0) -> ArrayDataset:
         """A copy keeping a fixed random subset of ``n`` training examples (``n <= 0``: all)."""
         if n <= 0 or n >= len(self.x_train):
             return self
         keep = np.random.default_rng(seed).permutation(len(self.x_train))[:n]
-        return ArrayDataset(self.x_train[keep], self.y_train[keep], self.x_test, self.y_test,
-                            self.class_names, self.source)
+        return ArrayDataset(
+            self.x_train[keep], self.y_train[keep], self.x_test, self.y_test, self.class_names, self.source
+        )
 
     def summary(self) -> str:
-        return (f"{len(self.x_train)} train / {len(self.x_test)} test images of "
-                f"{self.x_train.shape[1:]} in {len(self.class_names)} classes from {self.source}")
+        return (
+            f"{len(self.x_train)} train / {len(self.x_test)} test images of "
+            f"{self.x_train.shape[1:]} in {len(self.class_names)} classes from {self.source}"
+        )

@@ -8,6 +8,7 @@ folder. Loading converts grayscale, CMYK, palette and RGBA images (JPEG, PNG, �
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tarfile
 import tempfile
@@ -59,7 +60,7 @@ class ImageFolder:
         """Every ``(file, class index)`` in class order, files sorted."""
         return [(p, i) for i, name in enumerate(self.class_names) for p in self.files[name]]
 
-    def limit(self, images_per_class: int | None, seed: int = 0) -> "ImageFolder":
+    def limit(self, images_per_class: int | None, seed: int = 0) -> ImageFolder:
         """A copy with at most ``images_per_class`` files per class (a fixed random subset)."""
         if not images_per_class:
             return self
@@ -123,14 +124,18 @@ def scan_image_folder(path, source: Source | None = None, *, recursive: bool = T
             else:
                 found.append(f)
         if not found:
-            warnings.warn(f"skipping class folder {folder}: it holds no usable images", ImageFolderWarning, stacklevel=2)
+            warnings.warn(
+                f"skipping class folder {folder}: it holds no usable images", ImageFolderWarning, stacklevel=2
+            )
             continue
         classes.append(folder.name)
         files[folder.name] = found
     if len(classes) < 2:
         what = "no class subfolders with images" if not classes else f"only one class ({classes[0]})"
-        raise LabkitError(f"image folder {root} has {what}: a classifier needs at least two class "
-                          "subfolders, each holding images (root/<class>/<image>.jpg)")
+        raise LabkitError(
+            f"image folder {root} has {what}: a classifier needs at least two class "
+            "subfolders, each holding images (root/<class>/<image>.jpg)"
+        )
     return ImageFolder(root, classes, files, source or Source("real", str(root)), skipped)
 
 
@@ -139,12 +144,14 @@ image_folder = scan_image_folder
 
 # --- flowers ----------------------------------------------------------------------------------
 
+
 def _folder_candidate(label: str, folder: Path) -> Candidate:
     def load():
         if not folder.is_dir():
             return None
         found = scan_image_folder(folder)
         return found, found.source
+
     return Candidate(label, load)
 
 
@@ -152,6 +159,7 @@ def _explicit(path) -> Candidate:
     def load():
         found = scan_image_folder(path)  # raises SourceNotFound naming the path if missing
         return found, found.source
+
     return Candidate(f"explicit folder {path}", load)
 
 
@@ -185,6 +193,7 @@ def _tfds_candidate() -> Candidate:
             _export_tfds_flowers(src, target)
         found = scan_image_folder(target, Source("real", f"tfds:{src} (exported to {target})"))
         return found, found.source
+
     return Candidate(f"tfds {src}", load)
 
 
@@ -199,6 +208,7 @@ def _download_candidate() -> Candidate:
                 tar.extractall(Path(archive).parent, filter="data")
         found = scan_image_folder(folder, Source("real", f"download:{FLOWERS_URL} → {folder}"))
         return found, found.source
+
     return Candidate(f"download {FLOWERS_URL}", load, network=True)
 
 
@@ -210,18 +220,17 @@ def _generated(kind: str, module, images_per_class: int, seed: int, base_size: i
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         try:
             module.write(tmp, images_per_class=images_per_class, seed=seed, base_size=base_size)
-            try:
+            with contextlib.suppress(OSError):  # another process finished first: use theirs
                 tmp.rename(target)
-            except OSError:  # another process finished first: use theirs
-                pass
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     detail = f"{module.describe(seed, images_per_class, base_size)} in {target}"
     return scan_image_folder(target, Source("offline", detail)), Source("offline", detail)
 
 
-def flowers(path=None, *, images_per_class: int | None = None, base_size: int | None = None,
-            seed: int = 0) -> ImageFolder:
+def flowers(
+    path=None, *, images_per_class: int | None = None, base_size: int | None = None, seed: int = 0
+) -> ImageFolder:
     """flower_photos: ``path`` → Keras cache → tfds ``tf_flowers`` → download → offline synthetic flowers.
 
     ``images_per_class`` caps every class (a fixed random subset for real data; the count to
@@ -229,12 +238,21 @@ def flowers(path=None, *, images_per_class: int | None = None, base_size: int | 
     """
     cache = keras_datasets_dir()
     chain = [_explicit(path)] if path else []
-    chain += [_folder_candidate(f"Keras cache {cache / 'flower_photos'}", cache / "flower_photos"),
-              _folder_candidate(f"Keras cache {cache / 'flower_photos_extracted'}",
-                                cache / "flower_photos_extracted" / "flower_photos"),
-              _tfds_candidate(), _download_candidate()]
-    offline = lambda: _generated("synthetic_flowers", synthetic_flowers, images_per_class or 120,  # noqa: E731
-                                 seed, base_size or 128)
+    chain += [
+        _folder_candidate(f"Keras cache {cache / 'flower_photos'}", cache / "flower_photos"),
+        _folder_candidate(
+            f"Keras cache {cache / 'flower_photos_extracted'}", cache / "flower_photos_extracted" / "flower_photos"
+        ),
+        _tfds_candidate(),
+        _download_candidate(),
+    ]
+    offline = lambda: _generated(
+        "synthetic_flowers",
+        synthetic_flowers,
+        images_per_class or 120,  # noqa: E731
+        seed,
+        base_size or 128,
+    )
     found, _ = resolve("flowers", chain, offline)
     return found.limit(images_per_class, seed) if found.source.is_real else found
 

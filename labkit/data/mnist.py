@@ -15,20 +15,36 @@ from labkit.errors import DataFileError, SourceNotFound
 from labkit.provenance import Source
 
 DIGIT_NAMES = [str(d) for d in range(10)]
-FASHION_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                 "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+FASHION_NAMES = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
-_IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+_IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
 
 def _check(arrays, path) -> tuple:
     x_train, y_train, x_test, y_test = arrays
-    ok = (x_train.ndim == 3 and x_train.shape[1:] == (28, 28) and len(x_train) == len(y_train)
-          and x_test.shape[1:] == (28, 28) and len(x_test) == len(y_test))
+    ok = (
+        x_train.ndim == 3
+        and x_train.shape[1:] == (28, 28)
+        and len(x_train) == len(y_train)
+        and x_test.shape[1:] == (28, 28)
+        and len(x_test) == len(y_test)
+    )
     if not ok:
-        raise DataFileError(f"{path} does not hold 28×28 images with matching labels "
-                            f"(got {x_train.shape}, {y_train.shape}); use the original file.")
+        raise DataFileError(
+            f"{path} does not hold 28×28 images with matching labels "
+            f"(got {x_train.shape}, {y_train.shape}); use the original file."
+        )
     return x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64)
 
 
@@ -66,6 +82,7 @@ def _explicit(path) -> Candidate:
         if not p.exists():
             raise SourceNotFound(f"path={path!s} does not exist; pass the mnist.npz file or IDX folder")
         return (read_idx_folder(p) if p.is_dir() else read_npz(p)), Source("real", str(p))
+
     return Candidate(f"explicit path {path}", load)
 
 
@@ -80,10 +97,14 @@ def _tfds(name: str) -> Candidate:
             return None
         import tensorflow_datasets as tfds
 
-        split = tfds.as_numpy(tfds.load(name, data_dir=str(root), download=False,
-                                        batch_size=-1, as_supervised=True, split=["train", "test"]))
+        split = tfds.as_numpy(
+            tfds.load(
+                name, data_dir=str(root), download=False, batch_size=-1, as_supervised=True, split=["train", "test"]
+            )
+        )
         (xtr, ytr), (xte, yte) = split
         return _check((xtr[..., 0], ytr, xte[..., 0], yte), root / name), Source("real", f"tfds:{root / name}")
+
     return Candidate(f"tfds {tfds_data_dir() / name}", load)
 
 
@@ -93,6 +114,7 @@ def _keras_download(name: str) -> Candidate:
 
         (xtr, ytr), (xte, yte) = getattr(keras().datasets, name).load_data()
         return _check((xtr, ytr, xte, yte), name), Source("real", f"download:keras.datasets.{name}")
+
     return Candidate(f"download keras.datasets.{name}", load, network=True)
 
 
@@ -100,6 +122,7 @@ def _as_dataset(names):
     def build(found):
         arrays, source = found
         return ArrayDataset(*arrays, class_names=list(names), source=source)
+
     return build
 
 
@@ -114,8 +137,9 @@ def offline_digits(seed: int = 0) -> tuple:
     big = np.zeros((len(small), 28, 28), np.uint8)
     for i, img in enumerate(small):
         big[i, 4:24, 4:24] = np.asarray(Image.fromarray(img).resize((20, 20), Image.BILINEAR))
-    x_tr, x_te, y_tr, y_te = train_test_split(big, digits.target.astype(np.int64), test_size=0.2,
-                                              random_state=seed, stratify=digits.target)
+    x_tr, x_te, y_tr, y_te = train_test_split(
+        big, digits.target.astype(np.int64), test_size=0.2, random_state=seed, stratify=digits.target
+    )
     return (x_tr, y_tr, x_te, y_te), Source("offline", f"sklearn.datasets.load_digits→28x28 split seed={seed}")
 
 
@@ -133,6 +157,7 @@ def fashion_mnist(path=None) -> ArrayDataset:
     There is no generated stand-in for clothes: offline without any of these, this raises and
     says how to get the real files (``apt-get install dataset-fashion-mnist`` on Debian).
     """
+
     def missing():
         raise SourceNotFound(
             "Fashion-MNIST not found offline. Install Debian's dataset-fashion-mnist package "
@@ -142,11 +167,17 @@ def fashion_mnist(path=None) -> ArrayDataset:
 
     def idx_dir(folder: Path) -> Candidate:
         present = folder.is_dir() and any(folder.glob("train-images-idx3-ubyte*"))
-        return Candidate(str(folder), lambda: (read_idx_folder(folder), Source("real", str(folder))) if present else None)
+        return Candidate(
+            str(folder), lambda: (read_idx_folder(folder), Source("real", str(folder))) if present else None
+        )
 
     chain = [_explicit(path)] if path else []
-    chain += [idx_dir(keras_datasets_dir() / "fashion-mnist"), idx_dir(DEBIAN_FASHION_DIR),
-              _tfds("fashion_mnist"), _keras_download("fashion_mnist")]
+    chain += [
+        idx_dir(keras_datasets_dir() / "fashion-mnist"),
+        idx_dir(DEBIAN_FASHION_DIR),
+        _tfds("fashion_mnist"),
+        _keras_download("fashion_mnist"),
+    ]
     return _as_dataset(FASHION_NAMES)(resolve("fashion_mnist", chain, missing))
 
 

@@ -8,9 +8,9 @@ fallback. Download candidates are skipped in offline mode, and a failed download
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable
 
 from labkit import provenance
 from labkit.errors import SourceNotFound
@@ -22,7 +22,7 @@ DOWNLOAD_TIMEOUT_S = 30
 @dataclass
 class Candidate:
     label: str
-    load: Callable[[], "tuple[object, Source] | None"]
+    load: Callable[[], tuple[object, Source] | None]
     network: bool = False
 
 
@@ -36,7 +36,7 @@ def _socket_timeout(seconds: float):
         socket.setdefaulttimeout(old)
 
 
-def resolve(what: str, candidates: list[Candidate], fallback: "Callable[[], tuple[object, Source]] | None"):
+def resolve(what: str, candidates: list[Candidate], fallback: Callable[[], tuple[object, Source]] | None):
     """Try ``candidates`` in order, else ``fallback``; announce which source was used. Without a
     ``fallback``, raise :class:`SourceNotFound` listing what was tried."""
     tried = []
@@ -59,8 +59,9 @@ def resolve(what: str, candidates: list[Candidate], fallback: "Callable[[], tupl
             return value, source
         tried.append(f"{cand.label}: not found")
     if fallback is None:
-        raise SourceNotFound(f"{what}: not available here ({'; '.join(tried)}), and labkit has no offline "
-                             "stand-in for it")
+        raise SourceNotFound(
+            f"{what}: not available here ({'; '.join(tried)}), and labkit has no offline stand-in for it"
+        )
     value, source = fallback()
     source = Source(source.kind, source.detail, tuple(tried))
     provenance.announce(what, source)

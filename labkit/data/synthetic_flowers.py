@@ -45,31 +45,40 @@ def _flower(draw, label, cx, cy, r, rng):
         for _ in range(3):
             _petals(draw, cx, cy, int(rng.integers(36, 60)), 0.05 * r, r * rng.uniform(0.7, 1.0), 0.03, colour, rng)
     elif label == "roses":
-        base = [(200, 20, 40), (230, 90, 140), (240, 240, 235), (230, 180, 40)][rng.choice(4, p=[.5, .25, .15, .1])]
+        base = [(200, 20, 40), (230, 90, 140), (240, 240, 235), (230, 180, 40)][rng.choice(4, p=[0.5, 0.25, 0.15, 0.1])]
         for k in range(6, 0, -1):
             rr = r * k / 6
             shade = tuple(int(c * (0.65 + 0.35 * k / 6)) for c in _jitter(base, rng, 12))
             off = rng.normal(0, 0.06 * r, 2)
-            draw.ellipse([cx - rr + off[0], cy - rr * 0.9 + off[1], cx + rr + off[0], cy + rr * 0.9 + off[1]],
-                         fill=shade, outline=tuple(max(0, c - 60) for c in shade))
+            draw.ellipse(
+                [cx - rr + off[0], cy - rr * 0.9 + off[1], cx + rr + off[0], cy + rr * 0.9 + off[1]],
+                fill=shade,
+                outline=tuple(max(0, c - 60) for c in shade),
+            )
     elif label == "sunflowers":
         _petals(draw, cx, cy, int(rng.integers(16, 24)), 0.35 * r, r, 0.2, _jitter((250, 190, 20), rng), rng)
         draw.ellipse([cx - 0.45 * r, cy - 0.45 * r, cx + 0.45 * r, cy + 0.45 * r], fill=_jitter((90, 50, 20), rng, 15))
     elif label == "tulips":
         colour = [(220, 30, 50), (240, 120, 170), (245, 210, 40), (150, 60, 170)][rng.integers(4)]
         colour = _jitter(colour, rng, 15)
-        draw.line([cx, cy + 0.3 * r, cx + rng.normal(0, 0.1 * r), cy + 2.2 * r], fill=(40, 130, 40), width=max(2, int(r / 8)))
+        draw.line(
+            [cx, cy + 0.3 * r, cx + rng.normal(0, 0.1 * r), cy + 2.2 * r], fill=(40, 130, 40), width=max(2, int(r / 8))
+        )
         w, h = 0.55 * r, 0.9 * r
         draw.ellipse([cx - w, cy - h, cx + w, cy + 0.6 * h], fill=colour)
         for dx in (-0.5 * w, 0.0, 0.5 * w):
-            draw.polygon([(cx + dx - 0.35 * w, cy - 0.2 * h), (cx + dx, cy - 1.25 * h), (cx + dx + 0.35 * w, cy - 0.2 * h)],
-                         fill=tuple(max(0, c - 25) for c in colour))
+            draw.polygon(
+                [(cx + dx - 0.35 * w, cy - 0.2 * h), (cx + dx, cy - 1.25 * h), (cx + dx + 0.35 * w, cy - 0.2 * h)],
+                fill=tuple(max(0, c - 25) for c in colour),
+            )
     else:
         raise ValueError(label)
 
 
 def _background(width, height, rng) -> Image.Image:
-    base = np.array([(60, 120, 50), (90, 140, 200), (110, 90, 60), (40, 80, 40), (150, 160, 150)][rng.integers(5)], float)
+    base = np.array(
+        [(60, 120, 50), (90, 140, 200), (110, 90, 60), (40, 80, 40), (150, 160, 150)][rng.integers(5)], float
+    )
     noise = rng.normal(0, 1, (height // 8 + 1, width // 8 + 1, 3)) * 35
     small = Image.fromarray(np.clip(base + noise, 0, 255).astype(np.uint8))
     return small.resize((width, height), Image.BILINEAR).filter(ImageFilter.GaussianBlur(2))
@@ -91,8 +100,7 @@ def draw_image(label: str, rng: np.random.Generator, base_size: int = 128) -> Im
     return img
 
 
-def write(root, images_per_class: int = 40, seed: int = 0, base_size: int = 128,
-          classes=CLASSES) -> Path:
+def write(root, images_per_class: int = 40, seed: int = 0, base_size: int = 128, classes=CLASSES) -> Path:
     """Write the dataset as ``root/<class>/<class>_NNNN.jpg`` (real JPEGs); returns ``root``."""
     root = Path(root)
     for ci, label in enumerate(classes):
@@ -106,7 +114,8 @@ def write(root, images_per_class: int = 40, seed: int = 0, base_size: int = 128,
             with atomic_path(target) as tmp:
                 img.save(tmp, format="JPEG", quality=quality)
     (root / "PROVENANCE.txt").write_text(
-        f"{GENERATOR} seed={seed} images_per_class={images_per_class} base_size={base_size}\n")
+        f"{GENERATOR} seed={seed} images_per_class={images_per_class} base_size={base_size}\n"
+    )
     return root
 
 

@@ -25,7 +25,7 @@ def _jitter(rgb, rng, amount=20):
 
 def _fruit(draw, label, cx, cy, r, rng):
     if label == "apples":
-        colour = _jitter([(200, 30, 30), (120, 190, 50), (220, 180, 40)][rng.choice(3, p=[.6, .3, .1])], rng)
+        colour = _jitter([(200, 30, 30), (120, 190, 50), (220, 180, 40)][rng.choice(3, p=[0.6, 0.3, 0.1])], rng)
         draw.ellipse([cx - r, cy - 0.9 * r, cx + r, cy + 0.9 * r], fill=colour)
         draw.line([cx, cy - 0.8 * r, cx + 0.15 * r, cy - 1.25 * r], fill=(90, 60, 20), width=max(2, int(r / 8)))
         draw.ellipse([cx + 0.1 * r, cy - 1.2 * r, cx + 0.6 * r, cy - 0.95 * r], fill=(50, 140, 40))
@@ -41,14 +41,22 @@ def _fruit(draw, label, cx, cy, r, rng):
             for col in range(4 - row):
                 gx = cx + (col - (3 - row) / 2) * 2 * s + rng.normal(0, 0.1 * s)
                 gy = cy - r / 2 + row * 1.7 * s
-                draw.ellipse([gx - s, gy - s, gx + s, gy + s], fill=colour, outline=tuple(max(0, c - 50) for c in colour))
+                draw.ellipse(
+                    [gx - s, gy - s, gx + s, gy + s], fill=colour, outline=tuple(max(0, c - 50) for c in colour)
+                )
     elif label == "lemons":
         colour = _jitter((245, 225, 50) if rng.random() < 0.85 else (160, 200, 60), rng, 12)
         w, h = r, 0.7 * r
         draw.ellipse([cx - w, cy - h, cx + w, cy + h], fill=colour)
         for sign in (-1, 1):
-            draw.polygon([(cx + sign * 0.85 * w, cy - 0.25 * h), (cx + sign * 1.2 * w, cy),
-                          (cx + sign * 0.85 * w, cy + 0.25 * h)], fill=colour)
+            draw.polygon(
+                [
+                    (cx + sign * 0.85 * w, cy - 0.25 * h),
+                    (cx + sign * 1.2 * w, cy),
+                    (cx + sign * 0.85 * w, cy + 0.25 * h),
+                ],
+                fill=colour,
+            )
     else:
         raise ValueError(label)
 
@@ -79,7 +87,8 @@ def write(root, images_per_class: int = 30, seed: int = 0, base_size: int = 96, 
             with atomic_path(root / label / f"{label}_{i:04d}.jpg") as tmp:
                 draw_image(label, rng, base_size).save(tmp, format="JPEG", quality=int(rng.integers(70, 95)))
     (root / "PROVENANCE.txt").write_text(
-        f"{GENERATOR} seed={seed} images_per_class={images_per_class} base_size={base_size}\n")
+        f"{GENERATOR} seed={seed} images_per_class={images_per_class} base_size={base_size}\n"
+    )
     return root
 
 

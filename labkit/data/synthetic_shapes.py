@@ -13,18 +13,39 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-SHAPES = ("circle", "square", "triangle", "star", "ring", "cross",
-          "crescent", "hexagon", "spokes", "stripes", "checker", "dots")
-COLOURS = {"red": (210, 30, 40), "orange": (240, 140, 30), "yellow": (240, 220, 40),
-           "green": (40, 170, 60), "cyan": (40, 200, 210), "blue": (40, 70, 210),
-           "purple": (140, 50, 170), "white": (240, 240, 235)}
+SHAPES = (
+    "circle",
+    "square",
+    "triangle",
+    "star",
+    "ring",
+    "cross",
+    "crescent",
+    "hexagon",
+    "spokes",
+    "stripes",
+    "checker",
+    "dots",
+)
+COLOURS = {
+    "red": (210, 30, 40),
+    "orange": (240, 140, 30),
+    "yellow": (240, 220, 40),
+    "green": (40, 170, 60),
+    "cyan": (40, 200, 210),
+    "blue": (40, 70, 210),
+    "purple": (140, 50, 170),
+    "white": (240, 240, 235),
+}
 COLOUR_NAMES = tuple(COLOURS)
 GENERATOR = "labkit.synthetic_shapes/v1"
 
 
 def _regular(cx, cy, r, n, phase):
-    return [(cx + r * math.cos(phase + 2 * math.pi * k / n), cy + r * math.sin(phase + 2 * math.pi * k / n))
-            for k in range(n)]
+    return [
+        (cx + r * math.cos(phase + 2 * math.pi * k / n), cy + r * math.sin(phase + 2 * math.pi * k / n))
+        for k in range(n)
+    ]
 
 
 def _draw_shape(draw, shape, cx, cy, r, colour, rng):
@@ -40,7 +61,7 @@ def _draw_shape(draw, shape, cx, cy, r, colour, rng):
         draw.polygon(_regular(cx, cy, r, 6, phase), fill=colour)
     elif shape == "star":
         outer, inner = _regular(cx, cy, r, 5, phase), _regular(cx, cy, 0.4 * r, 5, phase + math.pi / 5)
-        draw.polygon([p for pair in zip(outer, inner) for p in pair], fill=colour)
+        draw.polygon([p for pair in zip(outer, inner, strict=False) for p in pair], fill=colour)
     elif shape == "ring":
         draw.ellipse(box, outline=colour, width=max(2, int(r / 3)))
     elif shape == "cross":
@@ -50,8 +71,10 @@ def _draw_shape(draw, shape, cx, cy, r, colour, rng):
     elif shape == "crescent":
         draw.ellipse(box, fill=colour)
         dx, dy = 0.5 * r * math.cos(phase), 0.5 * r * math.sin(phase)
-        draw.ellipse([cx - 0.9 * r + dx, cy - 0.9 * r + dy, cx + 0.9 * r + dx, cy + 0.9 * r + dy],
-                     fill=tuple(int(c) for c in rng.integers(0, 90, 3)))
+        draw.ellipse(
+            [cx - 0.9 * r + dx, cy - 0.9 * r + dy, cx + 0.9 * r + dx, cy + 0.9 * r + dy],
+            fill=tuple(int(c) for c in rng.integers(0, 90, 3)),
+        )
     elif shape == "spokes":
         for k in range(int(rng.integers(6, 12))):
             a = phase + 2 * math.pi * k / 9
@@ -95,12 +118,15 @@ def arrays(n: int, seed: int = 0, size: int = 64):
     rng = np.random.default_rng([seed, 7919])
     shape_ids = rng.integers(0, len(SHAPES), n)
     colour_ids = rng.integers(0, len(COLOUR_NAMES), n)
-    images = np.stack([np.asarray(draw_image(SHAPES[s], COLOUR_NAMES[c], rng, size))
-                       for s, c in zip(shape_ids, colour_ids)])
+    images = np.stack(
+        [
+            np.asarray(draw_image(SHAPES[s], COLOUR_NAMES[c], rng, size))
+            for s, c in zip(shape_ids, colour_ids, strict=False)
+        ]
+    )
     return images, shape_ids.astype(np.int64), colour_ids.astype(np.int64)
 
 
 def describe(n: int, seed: int, size: int) -> str:
     """The provenance detail for a generated set."""
-    return (f"{GENERATOR} ({len(SHAPES)} shapes × {len(COLOUR_NAMES)} colours) "
-            f"n={n} size={size}px seed={seed}")
+    return f"{GENERATOR} ({len(SHAPES)} shapes × {len(COLOUR_NAMES)} colours) n={n} size={size}px seed={seed}"

@@ -15,7 +15,7 @@ class Detections:
     scores: np.ndarray
     classes: np.ndarray
 
-    def confident(self, threshold: float) -> "Detections":
+    def confident(self, threshold: float) -> Detections:
         keep = self.scores >= threshold
         return Detections(self.boxes[keep], self.scores[keep], self.classes[keep])
 
@@ -50,12 +50,13 @@ def match(pred: np.ndarray, truth: np.ndarray, threshold: float = 0.5) -> list[t
     return pairs
 
 
-def quality(detections: list[Detections], boxes: list[np.ndarray], labels: list[np.ndarray],
-            iou_threshold: float = 0.5) -> dict:
+def quality(
+    detections: list[Detections], boxes: list[np.ndarray], labels: list[np.ndarray], iou_threshold: float = 0.5
+) -> dict:
     """Precision, recall, class accuracy of matches and mean IoU against known boxes."""
     tp = n_pred = n_true = correct = 0
     ious = []
-    for det, truth, lab in zip(detections, boxes, labels):
+    for det, truth, lab in zip(detections, boxes, labels, strict=False):
         pairs = match(det.boxes, truth, iou_threshold)
         tp += len(pairs)
         n_pred += len(det)
@@ -63,14 +64,18 @@ def quality(detections: list[Detections], boxes: list[np.ndarray], labels: list[
         correct += sum(int(det.classes[p] == lab[t]) for p, t, _ in pairs)
         best = iou_matrix(truth, det.boxes).max(axis=1) if len(det) else np.zeros(len(truth))
         ious += best.tolist()
-    return {"precision": tp / max(n_pred, 1), "recall": tp / max(n_true, 1),
-            "class_accuracy": correct / max(tp, 1), "mean_best_iou": float(np.mean(ious)) if ious else 0.0}
+    return {
+        "precision": tp / max(n_pred, 1),
+        "recall": tp / max(n_true, 1),
+        "class_accuracy": correct / max(tp, 1),
+        "mean_best_iou": float(np.mean(ious)) if ious else 0.0,
+    }
 
 
 def agreement(a: list[Detections], b: list[Detections], iou_threshold: float = 0.5) -> float:
     """Share of all detections of either detector that the other one also made (same class)."""
     agreed = total = 0
-    for da, db in zip(a, b):
+    for da, db in zip(a, b, strict=False):
         pairs = match(da.boxes, db.boxes, iou_threshold)
         agreed += 2 * sum(int(da.classes[p] == db.classes[q]) for p, q, _ in pairs)
         total += len(da) + len(db)

@@ -28,8 +28,11 @@ def compare(detectors: dict, images: np.ndarray, threshold: float = 0.5, boxes=N
     rows, found = [], {}
     for name, detect in detectors.items():
         found[name], seconds = run(detect, images, threshold)
-        row = {"detector": name, "ms per image": round(1000 * seconds, 2),
-               "confident detections": sum(len(d) for d in found[name])}
+        row = {
+            "detector": name,
+            "ms per image": round(1000 * seconds, 2),
+            "confident detections": sum(len(d) for d in found[name]),
+        }
         if boxes is not None:
             row.update({k: round(v, 3) for k, v in quality(found[name], boxes, labels).items()})
         rows.append(row)
@@ -51,10 +54,14 @@ def draw(images: np.ndarray, found: dict, class_names, truth=None, n: int = 4):
             ax, (h, w) = axes[row, col], images[col].shape[:2]
             ax.imshow(images[col])
             ax.set_xticks([]), ax.set_yticks([])
-            for y0, x0, y1, x1 in ([] if truth is None else truth[col]):
-                ax.add_patch(patches.Rectangle((x0 * w, y0 * h), (x1 - x0) * w, (y1 - y0) * h, fill=False, ec="white", ls="--"))
-            for (y0, x0, y1, x1), s, c in zip(dets[col].boxes, dets[col].scores, dets[col].classes):
-                ax.add_patch(patches.Rectangle((x0 * w, y0 * h), (x1 - x0) * w, (y1 - y0) * h, fill=False, ec="red", lw=1.5))
+            for y0, x0, y1, x1 in [] if truth is None else truth[col]:
+                ax.add_patch(
+                    patches.Rectangle((x0 * w, y0 * h), (x1 - x0) * w, (y1 - y0) * h, fill=False, ec="white", ls="--")
+                )
+            for (y0, x0, y1, x1), s, c in zip(dets[col].boxes, dets[col].scores, dets[col].classes, strict=False):
+                ax.add_patch(
+                    patches.Rectangle((x0 * w, y0 * h), (x1 - x0) * w, (y1 - y0) * h, fill=False, ec="red", lw=1.5)
+                )
                 label = class_names[int(c)] if int(c) < len(class_names) else str(int(c))
                 ax.text(x0 * w, y0 * h, f"{label} {s:.2f}", color="yellow", fontsize=7, va="bottom")
             if col == 0:

@@ -18,8 +18,8 @@ STRIDE = 8
 def grid_targets(scenes: SceneSet, grid: int) -> np.ndarray:
     """Per-cell targets ``[obj, class, cy_off, cx_off, h, w]`` (N×G×G×6)."""
     y = np.zeros((len(scenes), grid, grid, 6), np.float32)
-    for i, (boxes, labels) in enumerate(zip(scenes.boxes, scenes.labels)):
-        for (y0, x0, y1, x1), label in zip(boxes, labels):
+    for i, (boxes, labels) in enumerate(zip(scenes.boxes, scenes.labels, strict=False)):
+        for (y0, x0, y1, x1), label in zip(boxes, labels, strict=False):
             cy, cx = (y0 + y1) / 2 * grid, (x0 + x1) / 2 * grid
             gy, gx = min(int(cy), grid - 1), min(int(cx), grid - 1)
             y[i, gy, gx] = [1, label, cy - gy, cx - gx, y1 - y0, x1 - x0]
@@ -33,10 +33,15 @@ def _loss(num_classes: int):
         obj = y_true[..., 0]
         obj_loss = t.nn.weighted_cross_entropy_with_logits(obj, y_pred[..., 0], pos_weight=4.0)
         cls = t.cast(y_true[..., 1], t.int32)
-        cls_loss = t.nn.sparse_softmax_cross_entropy_with_logits(cls, y_pred[..., 5:5 + num_classes]) if num_classes > 1 else 0.0
+        cls_loss = (
+            t.nn.sparse_softmax_cross_entropy_with_logits(cls, y_pred[..., 5 : 5 + num_classes])
+            if num_classes > 1
+            else 0.0
+        )
         box_loss = t.reduce_sum(t.square(t.sigmoid(y_pred[..., 1:5]) - y_true[..., 2:6]), axis=-1)
         positive = t.reduce_sum(obj) + 1.0
         return (t.reduce_sum(obj_loss) + t.reduce_sum(obj * (cls_loss + 5.0 * box_loss))) / positive
+
     return loss
 
 
@@ -65,14 +70,15 @@ class SingleShotDetector:
         if class_agnostic:
             targets[..., 1] = 0
         self.model.compile(keras().optimizers.Adam(3e-3), loss=_loss(self.num_classes))
-        return self.model.fit(scenes.images.astype("float32"), targets, epochs=epochs,
-                              batch_size=batch_size, verbose=0).history
+        return self.model.fit(
+            scenes.images.astype("float32"), targets, epochs=epochs, batch_size=batch_size, verbose=0
+        ).history
 
     def _decode(self, raw: np.ndarray, threshold: float) -> Detections:
         t, g = tf(), self.grid
         obj = 1 / (1 + np.exp(-raw[..., 0]))
         box = 1 / (1 + np.exp(-raw[..., 1:5]))
-        logits = raw[..., 5:5 + self.num_classes]
+        logits = raw[..., 5 : 5 + self.num_classes]
         probs = np.exp(logits - logits.max(-1, keepdims=True))
         probs /= probs.sum(-1, keepdims=True)
         gy, gx = np.mgrid[0:g, 0:g]

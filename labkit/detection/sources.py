@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -35,8 +35,12 @@ def _hub_detector(path: str) -> Callable[[np.ndarray], Detections]:
 
     def detect(image: np.ndarray) -> Detections:
         out = model(image[None].astype(np.uint8))
-        return Detections(out["detection_boxes"][0].numpy(), out["detection_scores"][0].numpy(),
-                          out["detection_classes"][0].numpy().astype(np.int64))
+        return Detections(
+            out["detection_boxes"][0].numpy(),
+            out["detection_scores"][0].numpy(),
+            out["detection_classes"][0].numpy().astype(np.int64),
+        )
+
     return detect
 
 
@@ -54,18 +58,26 @@ def _real(fast: str | None, slow: str | None) -> list[Candidate]:
     def cached():
         dirs = [cached_module_dir(h) for h in (FAST_HANDLE, SLOW_HANDLE)]
         ok = all(is_saved_model_dir(d) for d in dirs)
-        return ((str(dirs[0]), str(dirs[1])), Source("real", f"{FAST_HANDLE} + {SLOW_HANDLE} (TF Hub cache)")) if ok else None
+        return (
+            ((str(dirs[0]), str(dirs[1])), Source("real", f"{FAST_HANDLE} + {SLOW_HANDLE} (TF Hub cache)"))
+            if ok
+            else None
+        )
 
     def download():
         paths = tuple(hub().resolve(h) for h in (FAST_HANDLE, SLOW_HANDLE))
         return paths, Source("real", f"{FAST_HANDLE} + {SLOW_HANDLE} (downloaded)")
 
-    return [Candidate("local detector folders", local), Candidate("TF Hub cache", cached),
-            Candidate("download from TF Hub", download, network=True)]
+    return [
+        Candidate("local detector folders", local),
+        Candidate("TF Hub cache", cached),
+        Candidate("download from TF Hub", download, network=True),
+    ]
 
 
-def offline_pair(train_images: int = 400, size: int = 64, epochs: int = 20, head_epochs: int = 6,
-                 seed: int = 0) -> DetectorPair:
+def offline_pair(
+    train_images: int = 400, size: int = 64, epochs: int = 20, head_epochs: int = 6, seed: int = 0
+) -> DetectorPair:
     """Train labkit's single-shot and two-stage detectors on generated scenes."""
     from labkit.detection.single_shot import SingleShotDetector
     from labkit.detection.two_stage import TwoStageDetector
@@ -88,7 +100,9 @@ def detector_pair(fast_path=None, slow_path=None, **offline_kwargs) -> DetectorP
         found["pair"] = offline_pair(**offline_kwargs)
         return None, found["pair"].source
 
-    paths, source = resolve("detectors", _real(fast_path and str(Path(fast_path)), slow_path and str(Path(slow_path))), fallback)
+    paths, source = resolve(
+        "detectors", _real(fast_path and str(Path(fast_path)), slow_path and str(Path(slow_path))), fallback
+    )
     if paths is None:
         pair = found["pair"]
         pair.source = source
@@ -106,7 +120,9 @@ def test_images(images_dir: str = "", n: int = 40, size: int = 64, seed: int = 1
     if images_dir:
         from labkit.data.image_folder import load_image
 
-        files = sorted(p for p in Path(images_dir).expanduser().rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+        files = sorted(
+            p for p in Path(images_dir).expanduser().rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png")
+        )
         if not files:
             raise SourceNotFound(f"IMAGES_DIR={images_dir} holds no .jpg/.jpeg/.png images")
         images = [load_image(p) for p in files[:n]]

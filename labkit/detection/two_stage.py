@@ -17,8 +17,9 @@ MARGIN = 0.15
 
 def _enlarge(boxes: np.ndarray) -> np.ndarray:
     h, w = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    return np.stack([boxes[:, 0] - MARGIN * h, boxes[:, 1] - MARGIN * w,
-                     boxes[:, 2] + MARGIN * h, boxes[:, 3] + MARGIN * w], -1).astype(np.float32)
+    return np.stack(
+        [boxes[:, 0] - MARGIN * h, boxes[:, 1] - MARGIN * w, boxes[:, 2] + MARGIN * h, boxes[:, 3] + MARGIN * w], -1
+    ).astype(np.float32)
 
 
 def _deltas(crop_boxes: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -55,8 +56,8 @@ class TwoStageDetector:
     def _training_crops(self, scenes: SceneSet, per_object: int = 3, background: int = 2):
         rng = np.random.default_rng(self.seed)
         index, crop_boxes, classes, deltas = [], [], [], []
-        for i, (truth, labels) in enumerate(zip(scenes.boxes, scenes.labels)):
-            for box, label in zip(truth, labels):
+        for i, (truth, labels) in enumerate(zip(scenes.boxes, scenes.labels, strict=False)):
+            for box, label in zip(truth, labels, strict=False):
                 h, w = box[2] - box[0], box[3] - box[1]
                 for _ in range(per_object):
                     jitter = box + rng.normal(0, 0.1, 4) * np.array([h, w, h, w])
@@ -71,8 +72,13 @@ class TwoStageDetector:
                     continue
                 index.append(i), crop_boxes.append(crop), classes.append(self.num_classes)
                 deltas.append(np.zeros(4, np.float32))
-        crops = tf().image.crop_and_resize(scenes.images.astype("float32"), np.array(crop_boxes),
-                                           np.array(index, np.int32), (CROP, CROP)).numpy()
+        crops = (
+            tf()
+            .image.crop_and_resize(
+                scenes.images.astype("float32"), np.array(crop_boxes), np.array(index, np.int32), (CROP, CROP)
+            )
+            .numpy()
+        )
         return crops, np.array(classes), np.array(deltas)
 
     def fit(self, scenes: SceneSet, epochs: int = 15, head_epochs: int = 8, batch_size: int = 32):
@@ -85,10 +91,17 @@ class TwoStageDetector:
         def box_loss(y_true, y_pred):
             return t.reduce_mean(t.abs(y_true - y_pred), -1)
 
-        self.head.compile(k.optimizers.Adam(1e-3),
-                          loss=[k.losses.SparseCategoricalCrossentropy(from_logits=True), box_loss])
-        return self.head.fit(crops, [classes, deltas], sample_weight=[np.ones(len(classes)), fg.numpy() * 4],
-                             epochs=head_epochs, batch_size=batch_size, verbose=0).history
+        self.head.compile(
+            k.optimizers.Adam(1e-3), loss=[k.losses.SparseCategoricalCrossentropy(from_logits=True), box_loss]
+        )
+        return self.head.fit(
+            crops,
+            [classes, deltas],
+            sample_weight=[np.ones(len(classes)), fg.numpy() * 4],
+            epochs=head_epochs,
+            batch_size=batch_size,
+            verbose=0,
+        ).history
 
     def detect(self, image: np.ndarray, threshold: float = 0.3) -> Detections:
         """Proposals, then the second network on each one, then non-max suppression."""
@@ -97,8 +110,9 @@ class TwoStageDetector:
         if not len(props):
             return Detections(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int64))
         crop_boxes = _enlarge(props.boxes)
-        crops = t.image.crop_and_resize(image[None].astype("float32"), crop_boxes,
-                                        np.zeros(len(crop_boxes), np.int32), (CROP, CROP))
+        crops = t.image.crop_and_resize(
+            image[None].astype("float32"), crop_boxes, np.zeros(len(crop_boxes), np.int32), (CROP, CROP)
+        )
         logits, deltas = (o.numpy() for o in self.head(crops, training=False))
         probs = np.exp(logits - logits.max(-1, keepdims=True))
         probs /= probs.sum(-1, keepdims=True)

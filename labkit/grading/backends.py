@@ -12,8 +12,8 @@ same paths (e.g. NFS); each worker machine needs the same venv (and bwrap for th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Callable
 
 from labkit.grading import sandbox
 from labkit.grading.worker import grade_student

@@ -14,8 +14,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from labkit.atomic import write_json
-from labkit.grading import backends, report, rubric as rubric_mod, sandbox, shared
+from labkit.grading import backends, report, sandbox, shared
+from labkit.grading import rubric as rubric_mod
 from labkit.grading.submissions import discover
+
+DEFAULT_LIMITS = sandbox.Limits()
 
 
 @dataclass
@@ -42,10 +45,22 @@ def _load_record(path: Path) -> dict | None:
         return None
 
 
-def grade(submissions, out_dir, rubric_path=None, *, workers: int = 2, limits: sandbox.Limits = sandbox.Limits(),
-          profile: str = "quick", offline: bool = True, resume: bool = False, backend: str = "local",
-          scheduler: str | None = None, isolation: str = "auto", warmup: bool = True,
-          progress: bool = True) -> GradeRun:
+def grade(
+    submissions,
+    out_dir,
+    rubric_path=None,
+    *,
+    workers: int = 2,
+    limits: sandbox.Limits = DEFAULT_LIMITS,
+    profile: str = "quick",
+    offline: bool = True,
+    resume: bool = False,
+    backend: str = "local",
+    scheduler: str | None = None,
+    isolation: str = "auto",
+    warmup: bool = True,
+    progress: bool = True,
+) -> GradeRun:
     """Grade every student in ``submissions`` into ``out_dir``; return what happened."""
     from tqdm.auto import tqdm
 
@@ -69,10 +84,20 @@ def grade(submissions, out_dir, rubric_path=None, *, workers: int = 2, limits: s
             run.records[student.id] = old
             run.skipped.append(student.id)
             continue
-        jobs.append({"student": student.to_dict(), "key": key, "rubric": {"questions": rub.questions,
-                     "notebooks": rub.notebooks}, "profile": profile, "offline": offline,
-                     "limits": asdict(limits), "isolation": level, "out_dir": str(out_dir),
-                     "cache_env": {}, "read_only": []})
+        jobs.append(
+            {
+                "student": student.to_dict(),
+                "key": key,
+                "rubric": {"questions": rub.questions, "notebooks": rub.notebooks},
+                "profile": profile,
+                "offline": offline,
+                "limits": asdict(limits),
+                "isolation": level,
+                "out_dir": str(out_dir),
+                "cache_env": {},
+                "read_only": [],
+            }
+        )
     if jobs and warmup:  # only for notebooks somebody submitted, in the rubric's order
         submitted = {nb for job in jobs for nb in job["student"]["notebooks"]}
         run.warnings += shared.prepare([nb for nb in rub.notebooks if nb in submitted], offline, profile=profile)
@@ -81,8 +106,10 @@ def grade(submissions, out_dir, rubric_path=None, *, workers: int = 2, limits: s
         job["cache_env"] = {name: str(path) for name, path in caches.items()}
         job["read_only"] = [str(path) for path in caches.values() if path.exists()]
     if resume and run.skipped:
-        print(f"[labkit grade] resuming: {len(run.skipped)} student(s) already graded with the same "
-              f"submission, rubric and settings; {len(jobs)} to go")
+        print(
+            f"[labkit grade] resuming: {len(run.skipped)} student(s) already graded with the same "
+            f"submission, rubric and settings; {len(jobs)} to go"
+        )
     started = time.time()
     bar = tqdm(total=len(jobs), desc="grading", unit="student", disable=not progress or not jobs)
 
@@ -97,13 +124,24 @@ def grade(submissions, out_dir, rubric_path=None, *, workers: int = 2, limits: s
         backends.run(jobs, backend, workers, scheduler, done)
     finally:
         bar.close()
-        meta = {"submissions": str(Path(submissions).resolve()), "rubric": rub.path, "rubric_sha256": rub.sha256,
-                "profile": profile, "offline": offline, "isolation": level, "backend": backend,
-                "workers": workers if backend == "local" else None, "scheduler": scheduler,
-                "limits": asdict(limits), "warnings": run.warnings, "class_problems": class_problems,
-                "executed": sorted(run.executed), "resumed": sorted(run.skipped),
-                "seconds": round(time.time() - started, 1),
-                "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        meta = {
+            "submissions": str(Path(submissions).resolve()),
+            "rubric": rub.path,
+            "rubric_sha256": rub.sha256,
+            "profile": profile,
+            "offline": offline,
+            "isolation": level,
+            "backend": backend,
+            "workers": workers if backend == "local" else None,
+            "scheduler": scheduler,
+            "limits": asdict(limits),
+            "warnings": run.warnings,
+            "class_problems": class_problems,
+            "executed": sorted(run.executed),
+            "resumed": sorted(run.skipped),
+            "seconds": round(time.time() - started, 1),
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
         current = {s.id for s in students}
         ordered = {sid: run.records[sid] for sid in sorted(run.records) if sid in current}
         report.write_all(out_dir, meta, rub, ordered)

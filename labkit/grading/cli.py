@@ -21,8 +21,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="skip students already graded with the same submission")
     p.add_argument("--backend", default="local", choices=backends.BACKENDS)
     p.add_argument("--scheduler", default=None, help="Dask scheduler address for --backend dask")
-    p.add_argument("--isolation", default="auto", choices=("auto", "bwrap", "process"),
-                   help="auto: bubblewrap sandbox when usable, else process level with a warning")
+    p.add_argument(
+        "--isolation",
+        default="auto",
+        choices=("auto", "bwrap", "process"),
+        help="auto: bubblewrap sandbox when usable, else process level with a warning",
+    )
     p.add_argument("--online", action="store_true", help="let notebooks try downloads (default: offline)")
     p.add_argument("--no-warmup", action="store_true", help="skip the shared one-time data preparation")
     p.add_argument("--no-progress", action="store_true")
@@ -38,9 +42,21 @@ def main(argv) -> int:
     if args.workers < 1 or args.timeout <= 0 or args.memory_limit <= 0:
         raise LabkitError("--workers, --timeout and --memory-limit must be positive")
     limits = sandbox.Limits(timeout=args.timeout, memory_bytes=int(args.memory_limit * 2**30))
-    run = grade(args.submissions, args.out, args.rubric, workers=args.workers, limits=limits, profile=args.profile,
-                offline=not args.online, resume=args.resume, backend=args.backend, scheduler=args.scheduler,
-                isolation=args.isolation, warmup=not args.no_warmup, progress=not args.no_progress)
+    run = grade(
+        args.submissions,
+        args.out,
+        args.rubric,
+        workers=args.workers,
+        limits=limits,
+        profile=args.profile,
+        offline=not args.online,
+        resume=args.resume,
+        backend=args.backend,
+        scheduler=args.scheduler,
+        isolation=args.isolation,
+        warmup=not args.no_warmup,
+        progress=not args.no_progress,
+    )
     print(f"\n{'student':<24} {'total':>6}  notebooks")
     for sid, record in sorted(run.records.items()):
         states = ", ".join(f"{nb}: {r['status']}" for nb, r in record["notebooks"].items())

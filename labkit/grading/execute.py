@@ -19,8 +19,9 @@ def main(argv: list[str]) -> int:
     from labkit.atomic import write_json
 
     out = Path(spec["out_dir"])
-    run = runner.execute(Path(spec["notebook"]), out, spec["profile"], spec["offline"], progress=False,
-                         name=spec["name"])
+    run = runner.execute(
+        Path(spec["notebook"]), out, spec["profile"], spec["offline"], progress=False, name=spec["name"]
+    )
     write_json(out / "run.json", asdict(run))
     return 0
 

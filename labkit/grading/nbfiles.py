@@ -23,8 +23,11 @@ def validate(path: Path) -> str | None:
 def has_parameters_cell(path: Path) -> bool:
     """Whether a code cell carries the papermill ``parameters`` tag."""
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    return any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.get("cells", [])
-               if c.get("cell_type") == "code")
+    return any(
+        "parameters" in c.get("metadata", {}).get("tags", [])
+        for c in nb.get("cells", [])
+        if c.get("cell_type") == "code"
+    )
 
 
 def _cap(text, limit: int) -> tuple[object, int]:
@@ -32,7 +35,9 @@ def _cap(text, limit: int) -> tuple[object, int]:
     if not isinstance(joined, str) or len(joined) <= limit:
         return text, 0
     dropped = len(joined) - limit
-    return joined[: limit // 2] + f"\n… [{dropped} characters dropped by labkit grade] …\n" + joined[-limit // 2:], dropped
+    return joined[: limit // 2] + f"\n… [{dropped} characters dropped by labkit grade] …\n" + joined[
+        -limit // 2 :
+    ], dropped
 
 
 def cap_outputs(nb: dict, limit: int = MAX_OUTPUT_CHARS) -> int:

@@ -50,13 +50,15 @@ def load(path=None) -> Rubric:
         raw = path.read_bytes()
         data = json.loads(raw)
     except FileNotFoundError:
-        raise LabkitError(f"rubric {path} does not exist; pass --rubric FILE (default: answers/rubric.json, "
-                          "regenerate with `python -m labkit.questions`)") from None
+        raise LabkitError(
+            f"rubric {path} does not exist; pass --rubric FILE (default: answers/rubric.json, "
+            "regenerate with `python -m labkit.questions`)"
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise LabkitError(f"rubric {path} is not valid JSON ({exc}); fix it or regenerate it") from None
     questions = data.get("questions") if isinstance(data, dict) else None
     if not isinstance(questions, list) or not questions:
-        raise LabkitError(f"rubric {path} has no \"questions\" list")
+        raise LabkitError(f'rubric {path} has no "questions" list')
     seen = set()
     for i, q in enumerate(questions):
         missing = [k for k in ("id", "notebook") if not isinstance(q, dict) or not q.get(k)]
@@ -68,8 +70,10 @@ def load(path=None) -> Rubric:
         for rule in [q.get("credit", {}), *q.get("profiles", {}).values()]:
             unknown = set(rule) - RULE_KEYS
             if unknown:
-                raise LabkitError(f"rubric {path}: question {q['id']} has unknown credit keys "
-                                  f"{', '.join(sorted(unknown))} (known: {', '.join(sorted(RULE_KEYS))})")
+                raise LabkitError(
+                    f"rubric {path}: question {q['id']} has unknown credit keys "
+                    f"{', '.join(sorted(unknown))} (known: {', '.join(sorted(RULE_KEYS))})"
+                )
     notebooks = list(dict.fromkeys([*data.get("notebooks", []), *(q["notebook"] for q in questions)]))
     return Rubric(questions, notebooks, str(path.resolve()), hashlib.sha256(raw).hexdigest())
 
@@ -114,18 +118,21 @@ def _check(rule: dict, value) -> str | None:
             return f"{number:g} is above the limit {rule['max']}"
     elif "equals" in rule and str(value).strip() != rule["equals"]:
         return f"{str(value)[:60]!r} is not {rule['equals']!r}"
-    if rule.get("non_empty") and (value is None or (isinstance(value, (str, list, dict)) and not
-                                                     (value.strip() if isinstance(value, str) else value))):
+    if rule.get("non_empty") and (
+        value is None
+        or (isinstance(value, (str, list, dict)) and not (value.strip() if isinstance(value, str) else value))
+    ):
         return "answer is empty"
-    if rule.get("min_items") is not None:
-        if not isinstance(value, (list, dict)) or len(value) < rule["min_items"]:
-            size = len(value) if isinstance(value, (list, dict)) else "not a list"
-            return f"expected at least {rule['min_items']} items, got {size}"
+    too_few = rule.get("min_items") is not None and (
+        not isinstance(value, (list, dict)) or len(value) < rule["min_items"]
+    )
+    if too_few:
+        size = len(value) if isinstance(value, (list, dict)) else "not a list"
+        return f"expected at least {rule['min_items']} items, got {size}"
     return None
 
 
-def judge(question: dict, entry: dict | None, profile: str, expected_params: dict,
-          notebook_status: str = "ok") -> dict:
+def judge(question: dict, entry: dict | None, profile: str, expected_params: dict, notebook_status: str = "ok") -> dict:
     """Credit for one question: ``{"credit": points or 0, "points", "reason", "value"}``."""
     rule = rule_for(question, profile)
     points = float(rule.get("points", 1.0))
@@ -134,8 +141,15 @@ def judge(question: dict, entry: dict | None, profile: str, expected_params: dic
         return {"credit": 0.0, "points": points, "reason": why, "value": None}
     value = entry.get("value")
     params = entry.get("params") or {}
-    wrong = [f"{k}={params[k]!r} (profile {profile}: {v!r})" for k, v in
-             {"PROFILE": profile, **expected_params}.items() if params and k in params and params[k] != v]
+    wrong = [
+        f"{k}={params[k]!r} (profile {profile}: {v!r})"
+        for k, v in {"PROFILE": profile, **expected_params}.items()
+        if params and k in params and params[k] != v
+    ]
     reason = f"recorded with other parameters: {', '.join(wrong)}" if wrong else _check(rule, value)
-    return {"credit": 0.0 if reason else points, "points": points, "reason": reason or "ok",
-            "value": value if len(json.dumps(value, default=str)) <= 2000 else "(long value, see notebook)"}
+    return {
+        "credit": 0.0 if reason else points,
+        "points": points,
+        "reason": reason or "ok",
+        "value": value if len(json.dumps(value, default=str)) <= 2000 else "(long value, see notebook)",
+    }

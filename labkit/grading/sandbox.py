@@ -24,6 +24,7 @@ can read whatever the grading user can read (a warning says so).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
 import os
@@ -65,14 +66,26 @@ class Outcome:
     log_tail: str = ""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def bwrap_problem() -> str | None:
     """``None`` if bubblewrap can sandbox here, else why not (missing, or a failed probe)."""
     path = shutil.which("bwrap")
     if not path:
         return "bwrap (bubblewrap) is not installed (Debian: apt-get install bubblewrap)"
-    probe = [path, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--unshare-all",
-             "--die-with-parent", "--new-session", "true"]
+    probe = [
+        path,
+        "--ro-bind",
+        "/",
+        "/",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "true",
+    ]
     try:
         done = subprocess.run(probe, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -92,20 +105,39 @@ def choose_isolation(requested: str = "auto") -> tuple[str, list[str]]:
     if requested == "bwrap" and problem:
         raise LabkitError(f"--isolation bwrap: {problem}")
     if requested == "process":
-        return "process", ["isolation: process level only (requested) — notebooks can read any file "
-                           "the grading user can read; use bwrap for a filesystem and network sandbox"]
+        return "process", [
+            "isolation: process level only (requested) — notebooks can read any file "
+            "the grading user can read; use bwrap for a filesystem and network sandbox"
+        ]
     if problem:
-        return "process", [f"isolation: falling back to process level — {problem}. Time and memory "
-                           "limits still apply, but notebooks can read any file the grading user can read "
-                           "(answers, other submissions) and use the network."]
+        return "process", [
+            f"isolation: falling back to process level — {problem}. Time and memory "
+            "limits still apply, but notebooks can read any file the grading user can read "
+            "(answers, other submissions) and use the network."
+        ]
     return "bwrap", []
 
 
 def _system_binds() -> list[str]:
     args = ["--ro-bind", "/usr", "/usr"]
-    for path in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc/alternatives", "/etc/ld.so.cache",
-                 "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/passwd", "/etc/group",
-                 "/etc/nsswitch.conf", "/etc/fonts", "/etc/ssl", "/etc/mime.types"):
+    for path in (
+        "/bin",
+        "/sbin",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/etc/alternatives",
+        "/etc/ld.so.cache",
+        "/etc/ld.so.conf",
+        "/etc/ld.so.conf.d",
+        "/etc/localtime",
+        "/etc/passwd",
+        "/etc/group",
+        "/etc/nsswitch.conf",
+        "/etc/fonts",
+        "/etc/ssl",
+        "/etc/mime.types",
+    ):
         args += ["--ro-bind-try", path, path]
     for device in sorted(glob.glob("/dev/nvidia*")) + sorted(glob.glob("/dev/dri")):
         args += ["--dev-bind-try", device, device]  # GPUs stay usable inside the sandbox
@@ -114,9 +146,23 @@ def _system_binds() -> list[str]:
 
 def bwrap_command(argv: list[str], scratch: Path, cwd: Path, read_only: list[Path]) -> list[str]:
     """``argv`` wrapped in bubblewrap: read-only system + ``read_only`` paths, writable ``scratch``."""
-    args = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
-            "--hostname", "grading-sandbox", *_system_binds(),
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--tmpfs", "/tmp"]
+    args = [
+        shutil.which("bwrap") or "bwrap",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--hostname",
+        "grading-sandbox",
+        *_system_binds(),
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/dev/shm",
+        "--tmpfs",
+        "/tmp",
+    ]
     for path in dict.fromkeys(Path(p).resolve() for p in read_only):
         if path.exists():
             args += ["--ro-bind", str(path), str(path)]
@@ -154,17 +200,16 @@ def _rss(procs) -> int:
 
 def kill_job(popen: subprocess.Popen, marker: str) -> None:
     """SIGKILL the job's process group, every descendant and every process with its marker."""
-    victims = {p.pid: p for p in _tree(psutil.Process(popen.pid)) + _marked(marker)} if popen.poll() is None \
+    victims = (
+        {p.pid: p for p in _tree(psutil.Process(popen.pid)) + _marked(marker)}
+        if popen.poll() is None
         else {p.pid: p for p in _marked(marker)}
-    try:
+    )
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(popen.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     for proc in victims.values():
-        try:
+        with contextlib.suppress(psutil.Error):
             proc.kill()
-        except psutil.Error:
-            pass
     psutil.wait_procs(list(victims.values()), timeout=10)
     popen.wait()
 
@@ -176,8 +221,18 @@ def _size(path: Path) -> int:
         return 0
 
 
-def run(argv: list[str], *, scratch: Path, cwd: Path, env: dict, limits: Limits, isolation: str,
-        read_only: list[Path] = (), log: Path, watch_files: list[Path] = ()) -> Outcome:
+def run(
+    argv: list[str],
+    *,
+    scratch: Path,
+    cwd: Path,
+    env: dict,
+    limits: Limits,
+    isolation: str,
+    read_only: list[Path] = (),
+    log: Path,
+    watch_files: list[Path] = (),
+) -> Outcome:
     """Run ``argv`` under ``isolation`` and ``limits``; stdout+stderr go to ``log``."""
     marker = uuid.uuid4().hex
     env = {**env, MARKER: marker}
@@ -186,8 +241,15 @@ def run(argv: list[str], *, scratch: Path, cwd: Path, env: dict, limits: Limits,
     peak, status = 0, None
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as sink:
-        popen = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=sink,
-                                 stderr=subprocess.STDOUT, start_new_session=True)
+        popen = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         root = psutil.Process(popen.pid)
         try:
             while popen.poll() is None:
@@ -203,10 +265,8 @@ def run(argv: list[str], *, scratch: Path, cwd: Path, env: dict, limits: Limits,
                     status = "output"
                 if status:
                     break
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     popen.wait(POLL_SECONDS)
-                except subprocess.TimeoutExpired:
-                    pass
         finally:
             kill_job(popen, marker)  # also sweeps leftovers of a job that exited by itself
     seconds = time.monotonic() - started
@@ -230,10 +290,18 @@ def base_env(scratch: Path) -> dict:
     tmp = scratch / "tmp"
     home.mkdir(parents=True, exist_ok=True)
     tmp.mkdir(parents=True, exist_ok=True)
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": str(home),
-           "TMPDIR": str(tmp), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONNOUSERSITE": "1",
-           "PYTHONDONTWRITEBYTECODE": "1", "MPLCONFIGDIR": str(home / ".matplotlib"),
-           "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "TMPDIR": str(tmp),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONNOUSERSITE": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MPLCONFIGDIR": str(home / ".matplotlib"),
+        "TF_USE_LEGACY_KERAS": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
     for name in ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "LD_LIBRARY_PATH"):
         if name in os.environ:
             env[name] = os.environ[name]

@@ -20,9 +20,16 @@ from pathlib import Path
 
 WARMUPS: dict[str, list[str]] = {
     "01_mnist_quickstart": ["labkit.data:mnist"],
-    **{name: [f"notebook:{name}"] for name in ("02_transfer_learning_hub", "03_make_image_classifier",
-                                               "04_retrain_tf1", "05_cpu_vs_gpu",
-                                               "07_concepts")},
+    **{
+        name: [f"notebook:{name}"]
+        for name in (
+            "02_transfer_learning_hub",
+            "03_make_image_classifier",
+            "04_retrain_tf1",
+            "05_cpu_vs_gpu",
+            "07_concepts",
+        )
+    },
 }
 
 
@@ -30,9 +37,11 @@ def cache_dirs() -> dict[str, Path]:
     """The caches shared read-only with every sandbox (env name -> folder)."""
     from labkit.data import _locations
 
-    return {"LABKIT_CACHE": _locations.labkit_cache_dir(),
-            "KERAS_HOME": _locations.keras_datasets_dir().parent,
-            "TFDS_DATA_DIR": _locations.tfds_data_dir()}
+    return {
+        "LABKIT_CACHE": _locations.labkit_cache_dir(),
+        "KERAS_HOME": _locations.keras_datasets_dir().parent,
+        "TFDS_DATA_DIR": _locations.tfds_data_dir(),
+    }
 
 
 def prepare(notebooks: list[str], offline: bool, timeout: float = 1800, profile: str = "quick") -> list[str]:
@@ -44,8 +53,13 @@ def prepare(notebooks: list[str], offline: bool, timeout: float = 1800, profile:
     cache.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "LABKIT_OFFLINE": str(int(offline)), "LABKIT_CACHE": str(cache), "LABKIT_PROFILE": profile}
     try:
-        done = subprocess.run([sys.executable, "-m", "labkit.grading.shared", *dict.fromkeys(calls)], env=env,
-                              capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "-m", "labkit.grading.shared", *dict.fromkeys(calls)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         return [f"warm-up ({', '.join(calls)}) took longer than {timeout:g} s; notebooks will prepare their own data"]
     print(done.stdout.strip())
@@ -60,8 +74,13 @@ def _run_reference_notebook(name: str) -> None:
     from labkit import runner
 
     with tempfile.TemporaryDirectory(prefix="labkit-warmup-") as out:
-        run = runner.execute(runner.find_notebooks([name])[0], Path(out), os.environ.get("LABKIT_PROFILE", "quick"),
-                             os.environ.get("LABKIT_OFFLINE") == "1", progress=False)
+        run = runner.execute(
+            runner.find_notebooks([name])[0],
+            Path(out),
+            os.environ.get("LABKIT_PROFILE", "quick"),
+            os.environ.get("LABKIT_OFFLINE") == "1",
+            progress=False,
+        )
     if run.status != "ok":
         raise RuntimeError(f"reference notebook {name} failed: {runner.describe_error(run.error)}")
 

@@ -35,8 +35,14 @@ class Student:
     problems: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "source": self.source, "kind": self.kind, "sha256": self.sha256,
-                "notebooks": dict(self.notebooks), "problems": list(self.problems)}
+        return {
+            "id": self.id,
+            "source": self.source,
+            "kind": self.kind,
+            "sha256": self.sha256,
+            "notebooks": dict(self.notebooks),
+            "problems": list(self.problems),
+        }
 
 
 def safe_id(name: str) -> str:
@@ -52,8 +58,11 @@ def _files(student: Student) -> dict[str, bytes | Path]:
     """Relative path -> Path (folder) or bytes (zip member) of every submitted file."""
     if student.kind == "folder":
         root = Path(student.source)
-        return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*"))
-                if p.is_file() and not p.is_symlink() and _visible(PurePosixPath(p.relative_to(root).as_posix()))}
+        return {
+            p.relative_to(root).as_posix(): p
+            for p in sorted(root.rglob("*"))
+            if p.is_file() and not p.is_symlink() and _visible(PurePosixPath(p.relative_to(root).as_posix()))
+        }
     with zipfile.ZipFile(student.source) as archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         total = sum(m.file_size for m in members)
@@ -102,8 +111,15 @@ def _claims(rel: str, data, notebooks: list[str]) -> list[tuple[int, str, str]]:
         nb = json.loads(_read(data))
         meta = nb.get("metadata", {}) if isinstance(nb, dict) else {}
         tagged = (meta.get("labkit") or {}).get("notebook") or (meta.get("papermill") or {}).get("input_path") or ""
-        code = "\n".join("".join(c.get("source", "")) for c in nb.get("cells", []) if isinstance(c, dict)
-                         and c.get("cell_type") == "code") if isinstance(nb, dict) else ""
+        code = (
+            "\n".join(
+                "".join(c.get("source", ""))
+                for c in nb.get("cells", [])
+                if isinstance(c, dict) and c.get("cell_type") == "code"
+            )
+            if isinstance(nb, dict)
+            else ""
+        )
     except (ValueError, UnicodeDecodeError, AttributeError, TypeError):
         tagged, code = "", ""
     started = set(_START_CALL.findall(code))
@@ -135,8 +151,10 @@ def match(student: Student, notebooks: list[str]) -> None:
             continue
         claims = _claims(rel, data, notebooks)
         if not claims:
-            student.problems.append(f"unmatched notebook {rel}: its name, number, metadata and labkit.start() "
-                                    f"call match none of {', '.join(notebooks)}")
+            student.problems.append(
+                f"unmatched notebook {rel}: its name, number, metadata and labkit.start() "
+                f"call match none of {', '.join(notebooks)}"
+            )
             continue
         best = max(c[0] for c in claims)
         for strength, key, how in claims:
@@ -151,8 +169,9 @@ def match(student: Student, notebooks: list[str]) -> None:
         student.notebooks[key] = chosen[1]
         if len(found) > 1:
             others = ", ".join(c[1] for c in found[1:])
-            student.problems.append(f"duplicate notebooks for {key}: graded {chosen[1]} (matched by {chosen[2]}), "
-                                    f"ignored {others}")
+            student.problems.append(
+                f"duplicate notebooks for {key}: graded {chosen[1]} (matched by {chosen[2]}), ignored {others}"
+            )
     student.sha256 = content_hash(files)
 
 
@@ -184,8 +203,10 @@ def discover(folder, notebooks: list[str]) -> tuple[list[Student], list[str]]:
             problems.append(f"ignored {entry.name}: submissions must be one folder or one .zip per student")
             continue
         if student.id in students:
-            problems.append(f"ignored {entry.name}: student {student.id} already has a submission "
-                            f"({Path(students[student.id].source).name})")
+            problems.append(
+                f"ignored {entry.name}: student {student.id} already has a submission "
+                f"({Path(students[student.id].source).name})"
+            )
             continue
         match(student, notebooks)
         students[student.id] = student

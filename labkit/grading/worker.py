@@ -15,7 +15,8 @@ import time
 import traceback
 from pathlib import Path
 
-from labkit.grading import nbfiles, rubric as rubric_mod, sandbox
+from labkit.grading import nbfiles, sandbox
+from labkit.grading import rubric as rubric_mod
 from labkit.grading.submissions import Student, materialize
 
 MAX_RESULTS_BYTES = 8 * 2**20
@@ -47,9 +48,11 @@ def _read_run(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-KILLED = {"timeout": "wall-time limit of {t:g} s passed; the whole process group was killed",
-          "memory": "memory limit of {m:.2f} GB passed (peak resident memory {p:.2f} GB); killed",
-          "output": "output limit of {o:.0f} MB passed (log or notebook too large); killed"}
+KILLED = {
+    "timeout": "wall-time limit of {t:g} s passed; the whole process group was killed",
+    "memory": "memory limit of {m:.2f} GB passed (peak resident memory {p:.2f} GB); killed",
+    "output": "output limit of {o:.0f} MB passed (log or notebook too large); killed",
+}
 
 
 def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: Path) -> dict:
@@ -59,48 +62,91 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
     try:
         work = materialize(student, scratch / "submission")
         nb_path = work / rel
-        record = {"file": rel, "status": "pending", "seconds": 0.0, "peak_rss_mb": 0, "error": None,
-                  "warnings": [], "executed": None}
+        record = {
+            "file": rel,
+            "status": "pending",
+            "seconds": 0.0,
+            "peak_rss_mb": 0,
+            "error": None,
+            "warnings": [],
+            "executed": None,
+        }
         invalid = nbfiles.validate(nb_path)
         if invalid:
-            record.update(status="invalid", error={"ename": "InvalidNotebook", "evalue": invalid,
-                                                   "cell_index": None, "source": ""})
+            record.update(
+                status="invalid",
+                error={"ename": "InvalidNotebook", "evalue": invalid, "cell_index": None, "source": ""},
+            )
             return record
         if not nbfiles.has_parameters_cell(nb_path):
-            record["warnings"].append("no cell is tagged `parameters`: papermill injected the profile's values at "
-                                      "the top, so the notebook's own constants override them")
+            record["warnings"].append(
+                "no cell is tagged `parameters`: papermill injected the profile's values at "
+                "the top, so the notebook's own constants override them"
+            )
         labkit_out = scratch / "labkit-out"
-        spec = {"notebook": str(nb_path), "name": notebook, "profile": job["profile"],
-                "offline": job["offline"], "out_dir": str(labkit_out)}
+        spec = {
+            "notebook": str(nb_path),
+            "name": notebook,
+            "profile": job["profile"],
+            "offline": job["offline"],
+            "out_dir": str(labkit_out),
+        }
         labkit_out.mkdir()
         (scratch / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
-        env = {**sandbox.base_env(scratch), "PYTHONPATH": str(LABKIT_DIR.parent),
-               "LABKIT_OFFLINE": str(int(job["offline"])), "LABKIT_PROFILE": job["profile"],
-               **{k: v for k, v in job.get("cache_env", {}).items()}}
+        env = {
+            **sandbox.base_env(scratch),
+            "PYTHONPATH": str(LABKIT_DIR.parent),
+            "LABKIT_OFFLINE": str(int(job["offline"])),
+            "LABKIT_PROFILE": job["profile"],
+            **{k: v for k, v in job.get("cache_env", {}).items()},
+        }
         executed = labkit_out / nb_path.name
-        outcome = sandbox.run([sys.executable, "-m", "labkit.grading.execute", str(scratch / "spec.json")],
-                              scratch=scratch, cwd=nb_path.parent, env=env, limits=limits,
-                              isolation=job["isolation"], read_only=[Path(sys.prefix), Path(sys.base_prefix),
-                                                                     LABKIT_DIR, *map(Path, job.get("read_only", []))],
-                              log=scratch / "child.log", watch_files=[executed])
+        outcome = sandbox.run(
+            [sys.executable, "-m", "labkit.grading.execute", str(scratch / "spec.json")],
+            scratch=scratch,
+            cwd=nb_path.parent,
+            env=env,
+            limits=limits,
+            isolation=job["isolation"],
+            read_only=[Path(sys.prefix), Path(sys.base_prefix), LABKIT_DIR, *map(Path, job.get("read_only", []))],
+            log=scratch / "child.log",
+            watch_files=[executed],
+        )
         run = _read_run(labkit_out / "run.json")
         record.update(seconds=outcome.seconds, peak_rss_mb=round(outcome.peak_rss / 2**20))
         if outcome.status == "interrupted":
-            record.update(status="interrupted", error={"ename": "Interrupted", "evalue": "grading was stopped",
-                                                       "cell_index": None, "source": ""})
+            record.update(
+                status="interrupted",
+                error={"ename": "Interrupted", "evalue": "grading was stopped", "cell_index": None, "source": ""},
+            )
         elif outcome.status in KILLED:
             where = nbfiles.stopped_at(executed) or {"cell_index": None, "source": ""}
-            message = KILLED[outcome.status].format(t=limits.timeout, m=limits.memory_bytes / 2**30,
-                                                    p=outcome.peak_rss / 2**30, o=limits.output_bytes / 2**20)
-            record.update(status=outcome.status, error={"ename": outcome.status.title() + "Killed", "evalue": message, **where})
+            message = KILLED[outcome.status].format(
+                t=limits.timeout,
+                m=limits.memory_bytes / 2**30,
+                p=outcome.peak_rss / 2**30,
+                o=limits.output_bytes / 2**20,
+            )
+            record.update(
+                status=outcome.status, error={"ename": outcome.status.title() + "Killed", "evalue": message, **where}
+            )
         elif run is None:
-            record.update(status="crashed", error={"ename": "GradingProcessDied", "cell_index": None, "source": "",
-                                                   "evalue": f"the notebook process ended with code {outcome.returncode} "
-                                                             f"before reporting; log tail:\n{outcome.log_tail[-1500:]}"})
+            record.update(
+                status="crashed",
+                error={
+                    "ename": "GradingProcessDied",
+                    "cell_index": None,
+                    "source": "",
+                    "evalue": f"the notebook process ended with code {outcome.returncode} "
+                    f"before reporting; log tail:\n{outcome.log_tail[-1500:]}",
+                },
+            )
         else:
             error = run.get("error")
             crashed = error and error.get("ename") == "DeadKernelError"
-            record.update(status="crashed" if crashed else ("ok" if run.get("status") == "ok" else "failed"), error=error)
+            record.update(
+                status="crashed" if crashed else ("ok" if run.get("status") == "ok" else "failed"), error=error
+            )
         record["results"] = _read_results(labkit_out / "results")
         target = out_dir / "notebooks" / student.id / f"{notebook}.ipynb"
         dropped = nbfiles.cap_file(executed, target, limits.output_bytes)
@@ -114,8 +160,9 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _keep_kernel_log(record: dict, log: Path, target: Path, out_dir: Path, root: Path,
-                     tail_bytes: int = 200_000) -> None:
+def _keep_kernel_log(
+    record: dict, log: Path, target: Path, out_dir: Path, root: Path, tail_bytes: int = 200_000
+) -> None:
     """Copy the end of a failed notebook's kernel log beside its graded copy (the scratch folder goes).
 
     Only a regular file inside ``root`` (the scratch folder) is read: a notebook may have replaced
@@ -152,8 +199,9 @@ def _judge(job: dict, record: dict) -> None:
     for q in job["rubric"]["questions"]:
         nb = record["notebooks"].get(q["notebook"], {"status": "missing", "results": {}})
         expected = profiles.get(q["notebook"], job["profile"])
-        verdict = rubric_mod.judge(q, nb.get("results", {}).get(q["id"]), job["profile"], expected,
-                                   nb.get("status", "missing"))
+        verdict = rubric_mod.judge(
+            q, nb.get("results", {}).get(q["id"]), job["profile"], expected, nb.get("status", "missing")
+        )
         record["questions"][q["id"]] = verdict
         total += verdict["credit"]
     record["total"] = round(total, 3)
@@ -164,14 +212,28 @@ def grade_student(job: dict) -> dict:
     student = Student(**{k: v for k, v in job["student"].items()})
     out_dir = Path(job["out_dir"])
     started = time.time()
-    record = {"student": student.id, "source": student.source, "sha256": student.sha256, "key": job["key"],
-              "problems": list(student.problems), "isolation": job["isolation"], "notebooks": {}}
+    record = {
+        "student": student.id,
+        "source": student.source,
+        "sha256": student.sha256,
+        "key": job["key"],
+        "problems": list(student.problems),
+        "isolation": job["isolation"],
+        "notebooks": {},
+    }
     try:
         for notebook in job["rubric"]["notebooks"]:
             rel = student.notebooks.get(notebook)
             if rel is None:
-                record["notebooks"][notebook] = {"file": None, "status": "missing", "seconds": 0.0, "results": {},
-                                                 "error": None, "warnings": [], "executed": None}
+                record["notebooks"][notebook] = {
+                    "file": None,
+                    "status": "missing",
+                    "seconds": 0.0,
+                    "results": {},
+                    "error": None,
+                    "warnings": [],
+                    "executed": None,
+                }
                 continue
             record["notebooks"][notebook] = run_notebook(job, student, notebook, rel, out_dir)
         record["complete"] = not sandbox.STOP.is_set()  # an interrupted student is graded again on --resume

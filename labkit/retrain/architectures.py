@@ -21,16 +21,16 @@ INCEPTION_URL = DOWNLOAD_BASE + "image/imagenet/inception-2015-12-05.tgz"
 class Architecture:
     """Everything ``retrain``/``label-image`` need to know about one base model."""
 
-    name: str                 # lower-cased architecture string, e.g. "mobilenet_0.25_128"
-    family: str               # "inception_v3" or "mobilenet_v1"
-    input_size: int           # square input side S (S×S×3)
-    input_tensor: str         # "Mul:0" / "input:0"
-    bottleneck_tensor: str    # "pool_3/_reshape:0" / "MobilenetV1/Predictions/Reshape:0"
-    bottleneck_size: int      # 2048 / 1001
+    name: str  # lower-cased architecture string, e.g. "mobilenet_0.25_128"
+    family: str  # "inception_v3" or "mobilenet_v1"
+    input_size: int  # square input side S (S×S×3)
+    input_tensor: str  # "Mul:0" / "input:0"
+    bottleneck_tensor: str  # "pool_3/_reshape:0" / "MobilenetV1/Predictions/Reshape:0"
+    bottleneck_size: int  # 2048 / 1001
     input_mean: float
     input_std: float
-    data_url: str             # where the original pretrained archive is downloaded from
-    model_file: str           # path of the frozen graph inside --model_dir after extraction
+    data_url: str  # where the original pretrained archive is downloaded from
+    model_file: str  # path of the frozen graph inside --model_dir after extraction
     alpha: float | None = None
     quantized: bool = False
     input_depth: int = 3
@@ -77,10 +77,17 @@ def parse(architecture: str) -> Architecture:
     name = str(architecture).lower()
     if name == "inception_v3":
         return Architecture(
-            name=name, family="inception_v3", input_size=299, input_tensor="Mul:0",
-            bottleneck_tensor="pool_3/_reshape:0", bottleneck_size=2048,
-            input_mean=128.0, input_std=128.0, data_url=INCEPTION_URL,
-            model_file="classify_image_graph_def.pb")
+            name=name,
+            family="inception_v3",
+            input_size=299,
+            input_tensor="Mul:0",
+            bottleneck_tensor="pool_3/_reshape:0",
+            bottleneck_size=2048,
+            input_mean=128.0,
+            input_std=128.0,
+            data_url=INCEPTION_URL,
+            model_file="classify_image_graph_def.pb",
+        )
     if not name.startswith("mobilenet_"):
         raise _bad(architecture, "unknown architecture")
     parts = name.split("_")
@@ -96,9 +103,16 @@ def parse(architecture: str) -> Architecture:
     quantized = len(parts) == 4
     folder = f"mobilenet_v1_{version}_{size}"
     return Architecture(
-        name=name, family="mobilenet_v1", input_size=int(size), input_tensor="input:0",
-        bottleneck_tensor="MobilenetV1/Predictions/Reshape:0", bottleneck_size=1001,
-        input_mean=127.5, input_std=127.5,
+        name=name,
+        family="mobilenet_v1",
+        input_size=int(size),
+        input_tensor="input:0",
+        bottleneck_tensor="MobilenetV1/Predictions/Reshape:0",
+        bottleneck_size=1001,
+        input_mean=127.5,
+        input_std=127.5,
         data_url=f"{DOWNLOAD_BASE}mobilenet_v1_{version}_{size}_frozen.tgz",
         model_file=os.path.join(folder, "quantized_graph.pb" if quantized else "frozen_graph.pb"),
-        alpha=float(version), quantized=quantized)
+        alpha=float(version),
+        quantized=quantized,
+    )

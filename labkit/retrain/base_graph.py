@@ -38,8 +38,9 @@ def read_graph_def(path):
     try:
         graph_def.ParseFromString(Path(path).read_bytes())
     except Exception as exc:  # protobuf DecodeError and friends
-        raise DataFileError(f"{path} is not a readable frozen TensorFlow graph ({exc}); "
-                            "delete it and run again, or pass a good copy") from exc
+        raise DataFileError(
+            f"{path} is not a readable frozen TensorFlow graph ({exc}); delete it and run again, or pass a good copy"
+        ) from exc
     if not graph_def.node:
         raise DataFileError(f"{path} holds an empty graph; delete it and run again")
     return graph_def
@@ -50,8 +51,10 @@ def _extract(archive: Path, dest: Path) -> None:
         with tarfile.open(archive, "r:gz") as tar:
             tar.extractall(dest, filter="data")
     except (tarfile.TarError, OSError, EOFError) as exc:
-        raise DataFileError(f"{archive} is not a readable .tgz archive ({exc}); delete it and run "
-                            "again (it is re-downloaded when online)") from exc
+        raise DataFileError(
+            f"{archive} is not a readable .tgz archive ({exc}); delete it and run "
+            "again (it is re-downloaded when online)"
+        ) from exc
 
 
 def _local(arch: Architecture, model_dir: Path) -> Candidate:
@@ -64,6 +67,7 @@ def _local(arch: Architecture, model_dir: Path) -> Candidate:
                 raise DataFileError(f"{archive} does not contain {arch.model_file}")
             return None
         return read_graph_def(model), Source("real", str(model))
+
     return Candidate(f"{model_dir / arch.archive_name}", load)
 
 
@@ -76,6 +80,7 @@ def _download(arch: Architecture, model_dir: Path) -> Candidate:
             urllib.request.urlretrieve(arch.data_url, tmp)
         _extract(archive, model_dir)
         return read_graph_def(model_dir / arch.model_file), Source("real", f"download:{arch.data_url}")
+
     return Candidate(f"download {arch.data_url}", load, network=True)
 
 
@@ -151,18 +156,19 @@ def build_offline_graph(arch: Architecture, seed: int = OFFLINE_SEED, kind: str 
     if kind == "pretrained":
         model = _pretrained_body(arch, seed)
     elif arch.family == "mobilenet_v1":
-        model = K.applications.MobileNet(input_shape=(S, S, 3), alpha=arch.alpha, weights=None,
-                                         classes=1001, classifier_activation=None)
+        model = K.applications.MobileNet(
+            input_shape=(S, S, 3), alpha=arch.alpha, weights=None, classes=1001, classifier_activation=None
+        )
     else:
-        model = K.applications.InceptionV3(input_shape=(S, S, 3), weights=None, include_top=False,
-                                           pooling="avg")
+        model = K.applications.InceptionV3(input_shape=(S, S, 3), weights=None, include_top=False, pooling="avg")
     mean, std = _calibrate(model, S)
     body, body_in, body_out = _frozen_keras(model, S)
     with T.Graph().as_default() as graph:
         if arch.family == "mobilenet_v1":
             image = T.compat.v1.placeholder(T.float32, [None, S, S, 3], name="input")
-            logits = T.import_graph_def(body, input_map={body_in: image}, return_elements=[body_out],
-                                        name="MobilenetV1/Body")[0]
+            logits = T.import_graph_def(
+                body, input_map={body_in: image}, return_elements=[body_out], name="MobilenetV1/Body"
+            )[0]
             logits = T.divide(logits - mean, std, name="MobilenetV1/Logits/Standardize")
             reshaped = T.reshape(logits, [-1, 1001], name="MobilenetV1/Predictions/Reshape")
             T.nn.softmax(reshaped, name="MobilenetV1/Predictions/Softmax")
@@ -172,8 +178,9 @@ def build_offline_graph(arch: Architecture, seed: int = OFFLINE_SEED, kind: str 
             batch = T.expand_dims(T.cast(decoded, T.float32, name="Cast"), 0, name="ExpandDims")
             resized = T.compat.v1.image.resize_bilinear(batch, [S, S], name="ResizeBilinear")
             scaled = T.multiply(T.subtract(resized, 128.0, name="Sub"), 1.0 / 128.0, name="Mul")
-            pooled = T.import_graph_def(body, input_map={body_in: scaled}, return_elements=[body_out],
-                                        name="InceptionV3")[0]
+            pooled = T.import_graph_def(
+                body, input_map={body_in: scaled}, return_elements=[body_out], name="InceptionV3"
+            )[0]
             pooled = T.divide(pooled - mean, std, name="InceptionV3/Standardize")
             pool_3 = T.reshape(pooled, [-1, 1, 1, 2048], name="pool_3")
             T.reshape(pool_3, [1, 2048], name="pool_3/_reshape")
@@ -190,12 +197,17 @@ def _offline(arch: Architecture, kind: str):
             print(f"[labkit] building offline {kind} {arch.base_key} graph (seed {OFFLINE_SEED}) -> {path}", flush=True)
             write_bytes(path, build_offline_graph(arch, kind=kind).SerializeToString())
         if kind == "pretrained":
-            detail = (f"{backbone.describe('quick')} + fixed random projection to {arch.bottleneck_size} "
-                      f"(stand-in for {arch.base_key}: same tensor names and sizes, not its architecture) {path}")
+            detail = (
+                f"{backbone.describe('quick')} + fixed random projection to {arch.bottleneck_size} "
+                f"(stand-in for {arch.base_key}: same tensor names and sizes, not its architecture) {path}"
+            )
         else:
-            detail = (f"random-weights {arch.base_key} seed={OFFLINE_SEED} (labkit-built, same tensor names, "
-                      f"BatchNorm statistics and output scale calibrated on 32 synthetic images) {path}")
+            detail = (
+                f"random-weights {arch.base_key} seed={OFFLINE_SEED} (labkit-built, same tensor names, "
+                f"BatchNorm statistics and output scale calibrated on 32 synthetic images) {path}"
+            )
         return read_graph_def(path), Source("offline", detail)
+
     return build
 
 

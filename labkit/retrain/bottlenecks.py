@@ -87,8 +87,12 @@ def batched_bottleneck(graph_def, arch: Architecture, images):
     ``pool_3/_reshape`` → ``[1, 2048]``) are read just before that reshape instead.
     """
     T = tf()
-    (op,) = T.import_graph_def(graph_def, input_map={arch.input_tensor: images},
-                               return_elements=[arch.bottleneck_tensor.split(":")[0]], name="base")
+    (op,) = T.import_graph_def(
+        graph_def,
+        input_map={arch.input_tensor: images},
+        return_elements=[arch.bottleneck_tensor.split(":")[0]],
+        name="base",
+    )
     out = op.outputs[int(arch.bottleneck_tensor.split(":")[1])]
     if op.type == "Reshape":
         shape = T.get_static_value(op.inputs[1])
@@ -109,8 +113,14 @@ def tf_reason(exc) -> str:
 class Extractor:
     """One graph + session computing bottlenecks in batches from JPEG paths or image arrays."""
 
-    def __init__(self, graph_def, arch: Architecture, batch_size: int = DEFAULT_BATCH_SIZE,
-                 device: str | None = None, overlap: bool | None = None):
+    def __init__(
+        self,
+        graph_def,
+        arch: Architecture,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        device: str | None = None,
+        overlap: bool | None = None,
+    ):
         T = tf()
         self.arch, self.batch_size = arch, batch_size
         # overlap: decode on the CPU while a GPU runs the network (default: when the network is on a GPU)
@@ -123,13 +133,18 @@ class Extractor:
             with T.device("/CPU:0"):  # reading and JPEG decoding have CPU kernels only
                 self.paths = T.compat.v1.placeholder(T.string, [None], name="image_paths")
                 if self.overlap:
-                    data = (T.data.Dataset.from_tensor_slices(self.paths)
-                            .map(decode, num_parallel_calls=T.data.AUTOTUNE).batch(batch_size).prefetch(2))
+                    data = (
+                        T.data.Dataset.from_tensor_slices(self.paths)
+                        .map(decode, num_parallel_calls=T.data.AUTOTUNE)
+                        .batch(batch_size)
+                        .prefetch(2)
+                    )
                     self.iterator = T.compat.v1.data.make_initializable_iterator(data)
                     decoded = self.iterator.get_next()
                 else:
-                    decoded = T.map_fn(decode, self.paths, fn_output_signature=T.TensorSpec(shape, T.float32),
-                                       parallel_iterations=8)
+                    decoded = T.map_fn(
+                        decode, self.paths, fn_output_signature=T.TensorSpec(shape, T.float32), parallel_iterations=8
+                    )
                 self.one_jpeg = T.compat.v1.placeholder(T.string, [], name="one_jpeg")
                 self.one_decoded = T.io.decode_jpeg(self.one_jpeg, channels=3)
             with placement:
@@ -144,7 +159,7 @@ class Extractor:
         if self.overlap:
             self.session.run(self.iterator.initializer, {self.paths: list(paths)})
         for start in range(0, len(paths), self.batch_size):
-            chunk = paths[start:start + self.batch_size]
+            chunk = paths[start : start + self.batch_size]
             try:
                 values = self.session.run(self.bottleneck, None if self.overlap else {self.paths: chunk})
             except (T.errors.InvalidArgumentError, T.errors.NotFoundError) as exc:
@@ -162,9 +177,15 @@ class Extractor:
                 with open(path, "rb") as handle:
                     self.session.run(self.one_decoded, {self.one_jpeg: handle.read()})
             except (OSError, T.errors.OpError) as bad:
-                mac = " ('._' files are macOS metadata left by zipping on a Mac)" if os.path.basename(path).startswith("._") else ""
-                return LabkitError(f"Error during processing file {path} ({tf_reason(bad)}): it is not "
-                                   f"a readable JPEG image{mac}. Remove or replace it and run again.")
+                mac = (
+                    " ('._' files are macOS metadata left by zipping on a Mac)"
+                    if os.path.basename(path).startswith("._")
+                    else ""
+                )
+                return LabkitError(
+                    f"Error during processing file {path} ({tf_reason(bad)}): it is not "
+                    f"a readable JPEG image{mac}. Remove or replace it and run again."
+                )
         return LabkitError(f"computing bottlenecks failed for {chunk[0]} … ({tf_reason(exc)})")
 
     def close(self) -> None:
@@ -179,7 +200,8 @@ class OnePerCallExtractor:
         self.graph = T.Graph()
         with self.graph.as_default():
             self.bottleneck, self.resized_input = T.import_graph_def(
-                graph_def, name="", return_elements=[arch.bottleneck_tensor, arch.input_tensor])
+                graph_def, name="", return_elements=[arch.bottleneck_tensor, arch.input_tensor]
+            )
             self.jpeg = T.compat.v1.placeholder(T.string, name="DecodeJPGInput")
             decoded = T.io.decode_jpeg(self.jpeg, channels=arch.input_depth)
             self.decoded = T.expand_dims(preprocess(decoded, arch), 0)
@@ -205,9 +227,18 @@ class CacheStats:
     computed_paths: list = field(default_factory=list, repr=False)
 
 
-def cache_bottlenecks(get_extractor, image_lists: dict, image_dir: str, bottleneck_dir: str,
-                      architecture: str, size: int, categories=CATEGORIES, progress: bool = True,
-                      on_batch_written=None, stale_before: float | None = None) -> CacheStats:
+def cache_bottlenecks(
+    get_extractor,
+    image_lists: dict,
+    image_dir: str,
+    bottleneck_dir: str,
+    architecture: str,
+    size: int,
+    categories=CATEGORIES,
+    progress: bool = True,
+    on_batch_written=None,
+    stale_before: float | None = None,
+) -> CacheStats:
     """Make sure every image of ``categories`` has a valid cache file; compute the missing ones.
 
     ``get_extractor()`` is only called when something must be computed. ``on_batch_written(n)``
@@ -217,7 +248,7 @@ def cache_bottlenecks(get_extractor, image_lists: dict, image_dir: str, bottlene
     from tqdm.auto import tqdm
 
     started, stats, todo = time.perf_counter(), CacheStats(), []
-    for _, label, category, base_name in entries(image_lists, categories):
+    for _, label, _category, base_name in entries(image_lists, categories):
         sub_dir = image_lists[label]["dir"]
         target = bottleneck_path(bottleneck_dir, sub_dir, base_name, architecture)
         if os.path.exists(target) and (stale_before is None or os.path.getmtime(target) >= stale_before):
@@ -232,7 +263,7 @@ def cache_bottlenecks(get_extractor, image_lists: dict, image_dir: str, bottlene
         targets = dict(todo)
         bar = tqdm(total=len(todo), unit="img", desc="bottlenecks", disable=not progress)
         for chunk, values in extractor.from_paths([src for src, _ in todo]):
-            for src, row in zip(chunk, values):
+            for src, row in zip(chunk, values, strict=False):
                 write_text(targets[src], format_values(row))
                 stats.computed_paths.append(targets[src])
             stats.computed += len(chunk)
@@ -244,8 +275,7 @@ def cache_bottlenecks(get_extractor, image_lists: dict, image_dir: str, bottlene
     return stats
 
 
-def load_category(image_lists: dict, image_dir: str, bottleneck_dir: str, architecture: str,
-                  size: int, category: str):
+def load_category(image_lists: dict, image_dir: str, bottleneck_dir: str, architecture: str, size: int, category: str):
     """All cached bottlenecks of ``category``: ``(values [n, K], label indices [n], image paths)``."""
     rows, labels, paths = [], [], []
     for index, label, _, base_name in entries(image_lists, [category]):

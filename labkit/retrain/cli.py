@@ -18,7 +18,12 @@ ORIGINAL_FLAGS = [
     ("intermediate_output_graphs_dir", str, "/tmp/intermediate_graph/", "Where to save the intermediate graphs."),
     ("intermediate_store_frequency", int, 0, 'How many steps to store intermediate graph. If "0" then will not store.'),
     ("output_labels", str, "/tmp/output_labels.txt", "Where to save the trained graph's labels."),
-    ("summaries_dir", str, "/tmp/retrain_logs", "Where to save summary logs for TensorBoard (deleted and recreated at start)."),
+    (
+        "summaries_dir",
+        str,
+        "/tmp/retrain_logs",
+        "Where to save summary logs for TensorBoard (deleted and recreated at start).",
+    ),
     ("how_many_training_steps", int, 4000, "How many training steps to run before ending."),
     ("learning_rate", float, 0.01, "How large a learning rate to use when training."),
     ("testing_percentage", int, 10, "What percentage of images to use as a test set."),
@@ -26,31 +31,69 @@ ORIGINAL_FLAGS = [
     ("eval_step_interval", int, 10, "How often to evaluate the training results."),
     ("train_batch_size", int, 100, "How many images to train on at a time."),
     ("test_batch_size", int, -1, "How many images to test on; -1 = the entire test set."),
-    ("validation_batch_size", int, 100, "How many images to use in an evaluation batch; -1 = the entire validation set."),
-    ("print_misclassified_test_images", "store_true", False, "Whether to print out a list of all misclassified test images."),
-    ("model_dir", str, "/tmp/imagenet", "Where the pretrained model archives are looked for / downloaded and extracted."),
+    (
+        "validation_batch_size",
+        int,
+        100,
+        "How many images to use in an evaluation batch; -1 = the entire validation set.",
+    ),
+    (
+        "print_misclassified_test_images",
+        "store_true",
+        False,
+        "Whether to print out a list of all misclassified test images.",
+    ),
+    (
+        "model_dir",
+        str,
+        "/tmp/imagenet",
+        "Where the pretrained model archives are looked for / downloaded and extracted.",
+    ),
     ("bottleneck_dir", str, "/tmp/bottleneck", "Path to cache bottleneck layer values as files."),
     ("final_tensor_name", str, "final_result", "The name of the output classification layer in the retrained graph."),
     ("flip_left_right", "store_true", False, "Whether to randomly flip half of the training images horizontally."),
     ("random_crop", int, 0, "A percentage determining how much of a margin to randomly crop off the training images."),
-    ("random_scale", int, 0, "A percentage determining how much to randomly scale up the size of the training images by."),
-    ("random_brightness", int, 0, "A percentage determining how much to randomly multiply the training image input pixels up or down by."),
-    ("architecture", str, "inception_v3",
-     "Which model architecture to use: 'inception_v3' or "
-     f"'mobilenet_<{'|'.join(MOBILENET_VERSIONS)}>_<{'|'.join(MOBILENET_SIZES)}>[_quantized]'."),
+    (
+        "random_scale",
+        int,
+        0,
+        "A percentage determining how much to randomly scale up the size of the training images by.",
+    ),
+    (
+        "random_brightness",
+        int,
+        0,
+        "A percentage determining how much to randomly multiply the training image input pixels up or down by.",
+    ),
+    (
+        "architecture",
+        str,
+        "inception_v3",
+        "Which model architecture to use: 'inception_v3' or "
+        f"'mobilenet_<{'|'.join(MOBILENET_VERSIONS)}>_<{'|'.join(MOBILENET_SIZES)}>[_quantized]'.",
+    ),
 ]
 ORIGINAL_NAMES = {name for name, *_ in ORIGINAL_FLAGS} | {"help"}
 
 # labkit additions (not in the original; defaults keep the original's behaviour).
 EXTRA_FLAGS = [
     ("bottleneck_batch_size", int, 32, "labkit: images per session call when computing bottlenecks."),
-    ("random_seed", int, None, "labkit: seed for weight init and batch sampling (default: unseeded, like the original)."),
+    (
+        "random_seed",
+        int,
+        None,
+        "labkit: seed for weight init and batch sampling (default: unseeded, like the original).",
+    ),
     ("device", str, None, "labkit: place the work on this device, e.g. CPU:0 or GPU:0 (default: TensorFlow's choice)."),
     ("no_progress", "store_true", False, "labkit: no progress bar while computing bottlenecks."),
-    ("offline_base", str, "pretrained",
-     "labkit: the stand-in base graph used when no real archive is found in --model_dir and none can be "
-     "downloaded: 'pretrained' (labkit's offline-pretrained backbone; for accuracy) or 'random' (the real "
-     "architecture with random weights; for timing)."),
+    (
+        "offline_base",
+        str,
+        "pretrained",
+        "labkit: the stand-in base graph used when no real archive is found in --model_dir and none can be "
+        "downloaded: 'pretrained' (labkit's offline-pretrained backbone; for accuracy) or 'random' (the real "
+        "architecture with random weights; for timing).",
+    ),
 ]
 
 
@@ -67,14 +110,15 @@ class _OriginalFlagsFirst(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``labkit retrain``."""
     parser = _OriginalFlagsFirst(
-        prog="labkit retrain", description="Retrain the final layer of an ImageNet model on a folder of "
-        "images (compatible with TensorFlow for Poets' retrain.py).")
+        prog="labkit retrain",
+        description="Retrain the final layer of an ImageNet model on a folder of "
+        "images (compatible with TensorFlow for Poets' retrain.py).",
+    )
     for name, kind, default, help_ in ORIGINAL_FLAGS + EXTRA_FLAGS:
         if kind == "store_true":
             parser.add_argument(f"--{name}", action="store_true", default=default, help=help_)
         else:
-            parser.add_argument(f"--{name}", type=kind, default=default,
-                                help=f"{help_} (default: {default!r})")
+            parser.add_argument(f"--{name}", type=kind, default=default, help=f"{help_} (default: {default!r})")
     return parser
 
 

@@ -19,8 +19,9 @@ def wanted(flip_left_right: bool, random_crop: int, random_scale: int, random_br
 class Distorter:
     """A small graph that turns JPEG bytes into one randomly distorted, normalised input image."""
 
-    def __init__(self, arch: Architecture, flip_left_right=False, random_crop=0, random_scale=0,
-                 random_brightness=0, seed=None):
+    def __init__(
+        self, arch: Architecture, flip_left_right=False, random_crop=0, random_scale=0, random_brightness=0, seed=None
+    ):
         T = tf()
         S = arch.input_size
         self.graph = T.Graph()

@@ -8,8 +8,7 @@ from labkit.tfsetup import tf
 
 def frozen_graph_def(session, graph, final_tensor_name: str):
     """Variables turned into constants, pruned to what ``final_tensor_name`` needs."""
-    return tf().compat.v1.graph_util.convert_variables_to_constants(
-        session, graph.as_graph_def(), [final_tensor_name])
+    return tf().compat.v1.graph_util.convert_variables_to_constants(session, graph.as_graph_def(), [final_tensor_name])
 
 
 def save_graph(session, graph, final_tensor_name: str, path: str) -> None:

@@ -11,9 +11,9 @@ from labkit.tfsetup import tf
 class FinalLayer:
     """Handles into the training graph."""
 
-    bottleneck_input: object   # input/BottleneckInputPlaceholder
-    ground_truth: object       # input/GroundTruthInput
-    final_tensor: object       # softmax named --final_tensor_name
+    bottleneck_input: object  # input/BottleneckInputPlaceholder
+    ground_truth: object  # input/GroundTruthInput
+    final_tensor: object  # softmax named --final_tensor_name
     cross_entropy: object
     train_step: object
     accuracy: object
@@ -34,19 +34,22 @@ def _variable_summaries(var) -> None:
         T.compat.v1.summary.histogram("histogram", var)
 
 
-def add_final_layer(class_count: int, final_tensor_name: str, bottleneck_tensor, bottleneck_size: int,
-                    learning_rate: float) -> FinalLayer:
+def add_final_layer(
+    class_count: int, final_tensor_name: str, bottleneck_tensor, bottleneck_size: int, learning_rate: float
+) -> FinalLayer:
     """Add placeholders, weights, softmax, cross-entropy, gradient descent and accuracy to the graph."""
     T = tf()
     v1 = T.compat.v1
     with T.name_scope("input"):
         bottleneck_input = v1.placeholder_with_default(
-            bottleneck_tensor, shape=[None, bottleneck_size], name="BottleneckInputPlaceholder")
+            bottleneck_tensor, shape=[None, bottleneck_size], name="BottleneckInputPlaceholder"
+        )
         ground_truth = v1.placeholder(T.float32, [None, class_count], name="GroundTruthInput")
     with T.name_scope("final_training_ops"):
         with T.name_scope("weights"):
-            weights = v1.Variable(v1.truncated_normal([bottleneck_size, class_count], stddev=0.001),
-                                  name="final_weights")
+            weights = v1.Variable(
+                v1.truncated_normal([bottleneck_size, class_count], stddev=0.001), name="final_weights"
+            )
             _variable_summaries(weights)
         with T.name_scope("biases"):
             biases = v1.Variable(T.zeros([class_count]), name="final_biases")
@@ -70,5 +73,13 @@ def add_final_layer(class_count: int, final_tensor_name: str, bottleneck_tensor,
         with T.name_scope("accuracy"):
             accuracy = T.reduce_mean(T.cast(correct, T.float32))
     v1.summary.scalar("accuracy", accuracy)
-    return FinalLayer(bottleneck_input, ground_truth, final_tensor, cross_entropy, train_step,
-                      accuracy, prediction, v1.summary.merge_all())
+    return FinalLayer(
+        bottleneck_input,
+        ground_truth,
+        final_tensor,
+        cross_entropy,
+        train_step,
+        accuracy,
+        prediction,
+        v1.summary.merge_all(),
+    )

@@ -15,7 +15,7 @@ from collections import OrderedDict
 
 from labkit.errors import LabkitError
 
-MAX_NUM_IMAGES_PER_CLASS = 2 ** 27 - 1
+MAX_NUM_IMAGES_PER_CLASS = 2**27 - 1
 EXTENSIONS = ("jpg", "jpeg", "JPG", "JPEG")
 CATEGORIES = ("training", "testing", "validation")
 
@@ -55,15 +55,16 @@ def _images_in(image_dir: str, dir_name: str) -> list[str]:
     return list(dict.fromkeys(found))  # case-insensitive file systems may list a file twice
 
 
-def create_image_lists(image_dir: str, testing_percentage: float = 10,
-                       validation_percentage: float = 10) -> "OrderedDict[str, dict]":
+def create_image_lists(
+    image_dir: str, testing_percentage: float = 10, validation_percentage: float = 10
+) -> OrderedDict[str, dict]:
     """Scan ``image_dir``'s class subfolders and split every image by the original hash rule."""
     image_dir = str(image_dir)
     if not image_dir:
         raise LabkitError("--image_dir is required: a folder with one subfolder of JPEG images per class")
     if not os.path.isdir(image_dir):
         raise LabkitError(f"--image_dir={image_dir!r}: image directory not found")
-    result: "OrderedDict[str, dict]" = OrderedDict()
+    result: OrderedDict[str, dict] = OrderedDict()
     for dir_name in sorted(d for d in os.listdir(image_dir) if os.path.isdir(os.path.join(image_dir, d))):
         files = _images_in(image_dir, dir_name)
         if not files:
@@ -73,18 +74,22 @@ def create_image_lists(image_dir: str, testing_percentage: float = 10,
             warn(f"Folder '{dir_name}' has less than 20 images, which may cause issues.")
         label = label_for(dir_name)
         if label in result:
-            raise LabkitError(f"folders '{result[label]['dir']}' and '{dir_name}' in {image_dir} both give "
-                              f"the label '{label}'; rename one of them")
+            raise LabkitError(
+                f"folders '{result[label]['dir']}' and '{dir_name}' in {image_dir} both give "
+                f"the label '{label}'; rename one of them"
+            )
         lists = {"dir": dir_name, "training": [], "testing": [], "validation": []}
         for path in files:
             lists[category_of(path, testing_percentage, validation_percentage)].append(os.path.basename(path))
         result[label] = lists
     if not result:
-        raise LabkitError(f"No valid folders of images found at {image_dir} "
-                          "(expected one subfolder of .jpg images per class)")
+        raise LabkitError(
+            f"No valid folders of images found at {image_dir} (expected one subfolder of .jpg images per class)"
+        )
     if len(result) == 1:
-        raise LabkitError(f"Only one valid folder of images found at {image_dir} - "
-                          "multiple classes are needed for classification.")
+        raise LabkitError(
+            f"Only one valid folder of images found at {image_dir} - multiple classes are needed for classification."
+        )
     return result
 
 

@@ -21,31 +21,52 @@ def workdir(path: str = "") -> Path:
     return folder
 
 
-def run(image_dir, work: Path, name: str, architecture: str, steps: int, learning_rate: float = 0.01,
-        seed: int | None = 0, **options) -> RetrainResult:
+def run(
+    image_dir,
+    work: Path,
+    name: str,
+    architecture: str,
+    steps: int,
+    learning_rate: float = 0.01,
+    seed: int | None = 0,
+    **options,
+) -> RetrainResult:
     """One retrain into ``work/<name>/`` (bottlenecks shared per architecture in ``work/bottlenecks``).
 
     The per-step log lines are left out (the notebooks plot the curves); the rest is printed."""
     out = Path(work) / name
     with step_lines(False):
-        result = retrain(str(image_dir), architecture=architecture, how_many_training_steps=steps,
-                         learning_rate=learning_rate, bottleneck_dir=str(Path(work) / "bottlenecks"),
-                         summaries_dir=str(out / "logs"), output_graph=str(out / "retrained_graph.pb"),
-                         output_labels=str(out / "retrained_labels.txt"), model_dir=str(Path(work) / "models"),
-                         random_seed=seed, no_progress=True, **options)
+        result = retrain(
+            str(image_dir),
+            architecture=architecture,
+            how_many_training_steps=steps,
+            learning_rate=learning_rate,
+            bottleneck_dir=str(Path(work) / "bottlenecks"),
+            summaries_dir=str(out / "logs"),
+            output_graph=str(out / "retrained_graph.pb"),
+            output_labels=str(out / "retrained_labels.txt"),
+            model_dir=str(Path(work) / "models"),
+            random_seed=seed,
+            no_progress=True,
+            **options,
+        )
     h = result.history
-    print(f"[labkit] {name}: {steps} steps at learning rate {learning_rate:g}; last evaluation: train accuracy "
-          f"{h['train_accuracy'][-1]:.1%}, validation {h['validation_accuracy'][-1]:.1%} "
-          f"(N={int(h['n_validation'][-1])}); per-step lines hidden, see the curves")
+    print(
+        f"[labkit] {name}: {steps} steps at learning rate {learning_rate:g}; last evaluation: train accuracy "
+        f"{h['train_accuracy'][-1]:.1%}, validation {h['validation_accuracy'][-1]:.1%} "
+        f"(N={int(h['n_validation'][-1])}); per-step lines hidden, see the curves"
+    )
     return result
 
 
 def command_line(result: RetrainResult, image_dir) -> str:
     """The equivalent ``labkit retrain`` command (train.sh style)."""
-    return (f"labkit retrain --bottleneck_dir={Path(result.output_graph).parent.parent / 'bottlenecks'} "
-            f"--how_many_training_steps={int(result.history['step'][-1]) + 1} --summaries_dir={result.summaries_dir} "
-            f"--output_graph={result.output_graph} --output_labels={result.output_labels} "
-            f"--architecture={result.architecture} --image_dir={image_dir}")
+    return (
+        f"labkit retrain --bottleneck_dir={Path(result.output_graph).parent.parent / 'bottlenecks'} "
+        f"--how_many_training_steps={int(result.history['step'][-1]) + 1} --summaries_dir={result.summaries_dir} "
+        f"--output_graph={result.output_graph} --output_labels={result.output_labels} "
+        f"--architecture={result.architecture} --image_dir={image_dir}"
+    )
 
 
 def read_scalars(summaries_dir, sub: str, tag: str) -> tuple[list[int], list[float]]:
@@ -84,13 +105,21 @@ def table(runs: dict):
     """Final accuracies and times of several runs as a DataFrame."""
     import pandas as pd
 
-    rows = [{"run": label, "test_accuracy": r.test_accuracy, "n_test": r.n_test,
-             "final_train_accuracy": r.history["train_accuracy"][-1],
-             "final_validation_accuracy": r.history["validation_accuracy"][-1],
-             "final_cross_entropy": r.history["cross_entropy"][-1],
-             "bottleneck_s": round(r.bottleneck_seconds, 2), "train_s": round(r.train_seconds, 2),
-             "bottlenecks_computed": r.cache.computed, "bottlenecks_reused": r.cache.reused}
-            for label, r in runs.items()]
+    rows = [
+        {
+            "run": label,
+            "test_accuracy": r.test_accuracy,
+            "n_test": r.n_test,
+            "final_train_accuracy": r.history["train_accuracy"][-1],
+            "final_validation_accuracy": r.history["validation_accuracy"][-1],
+            "final_cross_entropy": r.history["cross_entropy"][-1],
+            "bottleneck_s": round(r.bottleneck_seconds, 2),
+            "train_s": round(r.train_seconds, 2),
+            "bottlenecks_computed": r.cache.computed,
+            "bottlenecks_reused": r.cache.reused,
+        }
+        for label, r in runs.items()
+    ]
     return pd.DataFrame(rows)
 
 
@@ -103,13 +132,20 @@ def read_sweep(runs: dict) -> tuple[str, str]:
     ce = {label: r.history["cross_entropy"][-1] for label, r in runs.items()}
     seconds = [r.train_seconds for r in runs.values()]
     computed = sum(r.cache.computed for r in runs.values())
-    lines = ["test accuracy: " + ", ".join(f"{k} {v:.1%} (N={runs[k].n_test})" for k, v in acc.items()),
-             f"best: {best}",
-             "final training cross-entropy: " + ", ".join(f"{k} {v:.3f}" for k, v in ce.items())
-             + f" (lowest: {min(ce, key=ce.get)})",
-             f"training time per run: {min(seconds):.1f}–{max(seconds):.1f} s — a step costs the same at any rate",
-             (f"bottlenecks computed during the sweep: {computed} (the cache was already filled, so the sweep "
-              "only trains)" if computed == 0 else f"bottlenecks computed during the sweep: {computed}")]
+    lines = [
+        "test accuracy: " + ", ".join(f"{k} {v:.1%} (N={runs[k].n_test})" for k, v in acc.items()),
+        f"best: {best}",
+        "final training cross-entropy: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in ce.items())
+        + f" (lowest: {min(ce, key=ce.get)})",
+        f"training time per run: {min(seconds):.1f}–{max(seconds):.1f} s — a step costs the same at any rate",
+        (
+            f"bottlenecks computed during the sweep: {computed} (the cache was already filled, so the sweep "
+            "only trains)"
+            if computed == 0
+            else f"bottlenecks computed during the sweep: {computed}"
+        ),
+    ]
     return best, "\n".join(lines)
 
 
@@ -134,16 +170,27 @@ def subset_folder(image_dir, per_class: int, dest) -> Path:
     return dest
 
 
-def learning_curve(image_dir, work: Path, counts, architecture: str, steps: int, learning_rate: float = 0.01,
-                   seed: int = 0):
+def learning_curve(
+    image_dir, work: Path, counts, architecture: str, steps: int, learning_rate: float = 0.01, seed: int = 0
+):
     """Test accuracy for few → many images per class; returns ``(DataFrame, runs)``.
 
     Every subset uses the same 30 % test share so the accuracies are comparable."""
     runs = {}
     for n in counts:
         folder = subset_folder(image_dir, n, Path(work) / f"subset_{n}")
-        runs[f"{n}/class"] = run(folder, Path(work) / f"curve_{n}", "run", architecture, steps, learning_rate,
-                                 seed, testing_percentage=30, validation_percentage=10, validation_batch_size=-1)
+        runs[f"{n}/class"] = run(
+            folder,
+            Path(work) / f"curve_{n}",
+            "run",
+            architecture,
+            steps,
+            learning_rate,
+            seed,
+            testing_percentage=30,
+            validation_percentage=10,
+            validation_batch_size=-1,
+        )
     frame = table(runs)
     frame.insert(1, "images_per_class", list(counts))
     return frame, runs
@@ -167,13 +214,28 @@ def label_with(result: RetrainResult, image, architecture: str | None = None):
     from labkit.retrain import label_image
 
     arch = architectures.parse(architecture or result.architecture)
-    flags = [f"--graph={result.output_graph}", f"--labels={result.output_labels}", f"--image={image}",
-             f"--input_layer={arch.input_layer}", f"--input_height={arch.input_size}",
-             f"--input_width={arch.input_size}", f"--input_mean={arch.input_mean:g}", f"--input_std={arch.input_std:g}"]
+    flags = [
+        f"--graph={result.output_graph}",
+        f"--labels={result.output_labels}",
+        f"--image={image}",
+        f"--input_layer={arch.input_layer}",
+        f"--input_height={arch.input_size}",
+        f"--input_width={arch.input_size}",
+        f"--input_mean={arch.input_mean:g}",
+        f"--input_std={arch.input_std:g}",
+    ]
     print("$ labkit label-image " + " ".join(flags))
     label_image.main(flags)
-    top, seconds = label_image.classify(result.output_graph, result.output_labels, image, arch.input_size,
-                                        arch.input_size, arch.input_mean, arch.input_std, arch.input_layer)
+    top, seconds = label_image.classify(
+        result.output_graph,
+        result.output_labels,
+        image,
+        arch.input_size,
+        arch.input_size,
+        arch.input_mean,
+        arch.input_std,
+        arch.input_layer,
+    )
     return {"flags": " ".join(flags[3:6]), "top1": top[0][0], "score": round(top[0][1], 5), "seconds": seconds}
 
 
@@ -187,16 +249,31 @@ def device_timings(image_dir, work: Path, architectures_: list, devices: list, s
             name = f"{arch}_{device.replace(':', '')}"
             shutil.rmtree(Path(work) / name, ignore_errors=True)
             with step_lines(False):
-                r = retrain(str(image_dir), architecture=arch, how_many_training_steps=steps,
-                            bottleneck_dir=str(Path(work) / name / "bottlenecks"),
-                            summaries_dir=str(Path(work) / name / "logs"), output_graph=str(Path(work) / name / "g.pb"),
-                            output_labels=str(Path(work) / name / "l.txt"), model_dir=str(Path(work) / "models"),
-                            random_seed=seed, no_progress=True, device=device,
-                            offline_base="random")  # offline: the real architecture, so timings are representative
-            rows.append({"device": device, "architecture": arch, "images": r.cache.computed,
-                         "bottleneck_s": round(r.bottleneck_seconds, 2),
-                         "images_per_s": round(r.cache.computed / max(r.bottleneck_seconds, 1e-9), 1),
-                         "train_s": round(r.train_seconds, 2), "steps": steps})
+                r = retrain(
+                    str(image_dir),
+                    architecture=arch,
+                    how_many_training_steps=steps,
+                    bottleneck_dir=str(Path(work) / name / "bottlenecks"),
+                    summaries_dir=str(Path(work) / name / "logs"),
+                    output_graph=str(Path(work) / name / "g.pb"),
+                    output_labels=str(Path(work) / name / "l.txt"),
+                    model_dir=str(Path(work) / "models"),
+                    random_seed=seed,
+                    no_progress=True,
+                    device=device,
+                    offline_base="random",
+                )  # offline: the real architecture, so timings are representative
+            rows.append(
+                {
+                    "device": device,
+                    "architecture": arch,
+                    "images": r.cache.computed,
+                    "bottleneck_s": round(r.bottleneck_seconds, 2),
+                    "images_per_s": round(r.cache.computed / max(r.bottleneck_seconds, 1e-9), 1),
+                    "train_s": round(r.train_seconds, 2),
+                    "steps": steps,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -206,9 +283,11 @@ def read_timings(timings, full_images: int = 3670) -> str:
     lines = []
     for row in timings.itertuples():
         share = row.bottleneck_s / max(row.bottleneck_s + row.train_s, 1e-9)
-        lines.append(f"{row.architecture} on {row.device}: bottleneck pass {row.bottleneck_s:.2f} s for {row.images} "
-                     f"images ({row.images_per_s:.0f} img/s, {share:.0%} of this run), training {row.train_s:.2f} s "
-                     f"for {row.steps} steps (incl. importing the base graph and writing the frozen graph); "
-                     f"all {full_images} flower photos would take ~{full_images / max(row.images_per_s, 1e-9):.0f} s "
-                     "of bottleneck pass")
+        lines.append(
+            f"{row.architecture} on {row.device}: bottleneck pass {row.bottleneck_s:.2f} s for {row.images} "
+            f"images ({row.images_per_s:.0f} img/s, {share:.0%} of this run), training {row.train_s:.2f} s "
+            f"for {row.steps} steps (incl. importing the base graph and writing the frozen graph); "
+            f"all {full_images} flower photos would take ~{full_images / max(row.images_per_s, 1e-9):.0f} s "
+            "of bottleneck pass"
+        )
     return "\n".join(lines)

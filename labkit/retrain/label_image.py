@@ -23,8 +23,12 @@ DEFAULTS = {
     "image": "tf_files/flower_photos/daisy/3475870145_685a19116d.jpg",
     "graph": "tf_files/retrained_graph.pb",
     "labels": "tf_files/retrained_labels.txt",
-    "input_height": 224, "input_width": 224, "input_mean": 128.0, "input_std": 128.0,
-    "input_layer": "input", "output_layer": "final_result",
+    "input_height": 224,
+    "input_width": 224,
+    "input_mean": 128.0,
+    "input_std": 128.0,
+    "input_layer": "input",
+    "output_layer": "final_result",
 }
 
 
@@ -33,8 +37,9 @@ def load_graph(path):
     from labkit.retrain.base_graph import read_graph_def
 
     if not Path(path).exists():
-        raise LabkitError(f"--graph={path}: file not found (the retrained graph written by `labkit retrain "
-                          "--output_graph=…`)")
+        raise LabkitError(
+            f"--graph={path}: file not found (the retrained graph written by `labkit retrain --output_graph=…`)"
+        )
     graph = tf().Graph()
     with graph.as_default():
         tf().import_graph_def(read_graph_def(path))
@@ -44,8 +49,9 @@ def load_graph(path):
 def load_labels(path) -> list[str]:
     """One label per line."""
     if not Path(path).exists():
-        raise LabkitError(f"--labels={path}: file not found (the labels file written by `labkit retrain "
-                          "--output_labels=…`)")
+        raise LabkitError(
+            f"--labels={path}: file not found (the labels file written by `labkit retrain --output_labels=…`)"
+        )
     return [line.rstrip() for line in Path(path).read_text(encoding="utf-8").splitlines()]
 
 
@@ -66,7 +72,9 @@ def candidate_inputs(graph) -> list[tuple[str, str, str]]:
         name = op.name.removeprefix("import/")
         for out in op.outputs[:1]:
             four_d = out.shape.rank == 4 and out.shape[-1] == 3 and out.dtype == tf().float32
-            if op.type in ("Placeholder", "PlaceholderWithDefault") or (four_d and "/" not in name and op.type != "Const"):
+            if op.type in ("Placeholder", "PlaceholderWithDefault") or (
+                four_d and "/" not in name and op.type != "Const"
+            ):
                 found.append((name, out.dtype.name, _shape(out)))
     return found
 
@@ -74,8 +82,11 @@ def candidate_inputs(graph) -> list[tuple[str, str, str]]:
 def graph_outputs(graph) -> list[tuple[str, str, str]]:
     """``(op name, dtype, shape)`` of ops whose outputs nothing consumes (the graph's results)."""
     consumed = {t.op.name for op in graph.get_operations() for t in op.inputs}
-    return [(op.name.removeprefix("import/"), op.outputs[0].dtype.name, _shape(op.outputs[0]))
-            for op in graph.get_operations() if op.outputs and op.name not in consumed and op.type != "Const"]
+    return [
+        (op.name.removeprefix("import/"), op.outputs[0].dtype.name, _shape(op.outputs[0]))
+        for op in graph.get_operations()
+        if op.outputs and op.name not in consumed and op.type != "Const"
+    ]
 
 
 def describe_graph(path) -> str:
@@ -90,9 +101,11 @@ def describe_graph(path) -> str:
 
 def _wrong_input(graph, why: str) -> LabkitError:
     listing = "\n".join(f"  {n}  {d}  {s}" for n, d, s in candidate_inputs(graph)[:20])
-    return LabkitError(f"{why}\nCandidate input tensors in this graph (name, dtype, shape):\n{listing}\n"
-                       "For inception_v3 graphs use --input_layer=Mul --input_height=299 --input_width=299; "
-                       "for mobilenet_<V>_<S> graphs --input_layer=input --input_height=S --input_width=S.")
+    return LabkitError(
+        f"{why}\nCandidate input tensors in this graph (name, dtype, shape):\n{listing}\n"
+        "For inception_v3 graphs use --input_layer=Mul --input_height=299 --input_width=299; "
+        "for mobilenet_<V>_<S> graphs --input_layer=input --input_height=S --input_width=S."
+    )
 
 
 def read_image(path, height: int, width: int, mean: float, std: float) -> np.ndarray:
@@ -121,8 +134,18 @@ def read_image(path, height: int, width: int, mean: float, std: float) -> np.nda
             raise LabkitError(f"--image={path}: cannot decode it as an image ({tf_reason(exc)})") from None
 
 
-def classify(graph_path, labels_path, image_path, input_height=224, input_width=224, input_mean=128.0,
-             input_std=128.0, input_layer="input", output_layer="final_result", top_k=5):
+def classify(
+    graph_path,
+    labels_path,
+    image_path,
+    input_height=224,
+    input_width=224,
+    input_mean=128.0,
+    input_std=128.0,
+    input_layer="input",
+    output_layer="final_result",
+    top_k=5,
+):
     """Run one image through a retrained graph: ``([(label, score), …] best first, seconds)``."""
     T = tf()
     graph = load_graph(graph_path)
@@ -136,25 +159,34 @@ def classify(graph_path, labels_path, image_path, input_height=224, input_width=
         output_op = graph.get_operation_by_name("import/" + output_layer)
     except KeyError:
         outs = ", ".join(n for n, _, _ in graph_outputs(graph))
-        raise LabkitError(f"--output_layer={output_layer}: no such op in {graph_path}; its outputs are: {outs}") from None
+        raise LabkitError(
+            f"--output_layer={output_layer}: no such op in {graph_path}; its outputs are: {outs}"
+        ) from None
     inp = input_op.outputs[0]
     static = inp.shape.as_list() if inp.shape.rank is not None else None
     if static and len(static) == 4 and None not in static[1:3] and static[1:3] != [input_height, input_width]:
-        raise _wrong_input(graph, f"--input_layer={input_layer} takes {static[1]}x{static[2]} images, but "
-                                  f"--input_height={input_height} --input_width={input_width} were given")
+        raise _wrong_input(
+            graph,
+            f"--input_layer={input_layer} takes {static[1]}x{static[2]} images, but "
+            f"--input_height={input_height} --input_width={input_width} were given",
+        )
     with T.compat.v1.Session(graph=graph) as sess:
         start = time.time()
         try:
             results = sess.run(output_op.outputs[0], {inp: pixels})
         except (T.errors.OpError, ValueError) as exc:
             msg = tf_reason(exc)
-            raise _wrong_input(graph, f"running {graph_path} with --input_layer={input_layer} "
-                                      f"{input_height}x{input_width} failed: {msg}") from None
+            raise _wrong_input(
+                graph,
+                f"running {graph_path} with --input_layer={input_layer} {input_height}x{input_width} failed: {msg}",
+            ) from None
         seconds = time.time() - start
     results = np.squeeze(results)
     if len(labels) != results.size:
-        raise LabkitError(f"--labels={labels_path} has {len(labels)} labels but the graph's "
-                          f"{output_layer} has {results.size} outputs; use the labels file written with this graph")
+        raise LabkitError(
+            f"--labels={labels_path} has {len(labels)} labels but the graph's "
+            f"{output_layer} has {results.size} outputs; use the labels file written with this graph"
+        )
     top = results.argsort()[-top_k:][::-1]
     return [(labels[i], float(results[i])) for i in top], seconds
 
@@ -166,15 +198,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--image", help=f"image to be processed (default: {d['image']})")
     p.add_argument("--graph", help=f"graph/model to be executed (default: {d['graph']})")
     p.add_argument("--labels", help=f"name of file containing labels (default: {d['labels']})")
-    p.add_argument("--input_height", type=int, help=f"input height (default: {d['input_height']}; 299 for inception_v3)")
+    p.add_argument(
+        "--input_height", type=int, help=f"input height (default: {d['input_height']}; 299 for inception_v3)"
+    )
     p.add_argument("--input_width", type=int, help=f"input width (default: {d['input_width']}; 299 for inception_v3)")
-    p.add_argument("--input_mean", type=float, help=f"input mean (default: {d['input_mean']:g}). Unlike the original "
-                   "script, which silently ignored 0, an explicit --input_mean 0 is honoured.")
+    p.add_argument(
+        "--input_mean",
+        type=float,
+        help=f"input mean (default: {d['input_mean']:g}). Unlike the original "
+        "script, which silently ignored 0, an explicit --input_mean 0 is honoured.",
+    )
     p.add_argument("--input_std", type=float, help=f"input std (default: {d['input_std']:g})")
     p.add_argument("--input_layer", help=f"name of input layer (default: {d['input_layer']}; Mul for inception_v3)")
     p.add_argument("--output_layer", help=f"name of output layer (default: {d['output_layer']})")
-    p.add_argument("--describe_graph", action="store_true",
-                   help="labkit: print the graph's candidate inputs and outputs with shapes, then exit")
+    p.add_argument(
+        "--describe_graph",
+        action="store_true",
+        help="labkit: print the graph's candidate inputs and outputs with shapes, then exit",
+    )
     return p
 
 
@@ -191,7 +232,7 @@ def main(argv=None) -> int:
         raise LabkitError("--input_std must not be 0")
     image = opts.pop("image")
     top, seconds = classify(opts.pop("graph"), opts.pop("labels"), image, **opts)
-    print("\nEvaluation time (1-image): {:.3f}s\n".format(seconds))
+    print(f"\nEvaluation time (1-image): {seconds:.3f}s\n")
     for label, score in top:
-        print("{} (score={:0.5f})".format(label, score))
+        print(f"{label} (score={score:0.5f})")
     return 0

@@ -21,7 +21,6 @@ from labkit.retrain import architectures, base_graph, bottlenecks, cache_marker,
 from labkit.retrain.final_layer import add_final_layer
 from labkit.tfsetup import tf
 
-
 _STEP_LINES = {"shown": True}
 
 
@@ -79,8 +78,12 @@ class Sampler:
         if how_many < 0 or not len(self.label_ids):
             return np.arange(len(self.label_ids))
         classes = self.rng.choice(self.usable, size=how_many)
-        return np.array([self.by_class[c][self.rng.integers(images.MAX_NUM_IMAGES_PER_CLASS + 1) % len(self.by_class[c])]
-                         for c in classes])
+        return np.array(
+            [
+                self.by_class[c][self.rng.integers(images.MAX_NUM_IMAGES_PER_CLASS + 1) % len(self.by_class[c])]
+                for c in classes
+            ]
+        )
 
     def batch(self, how_many: int, class_count: int):
         idx = self.indices(how_many)
@@ -100,8 +103,10 @@ def _check_device(device) -> None:
     from labkit import devices
 
     if device and devices.canonical(device) not in devices.visible():
-        raise LabkitError(f"--device={device}: TensorFlow sees no such device here (visible: "
-                          f"{', '.join(devices.visible())}); pick one of those or leave --device out")
+        raise LabkitError(
+            f"--device={device}: TensorFlow sees no such device here (visible: "
+            f"{', '.join(devices.visible())}); pick one of those or leave --device out"
+        )
 
 
 def _placement(device):
@@ -132,32 +137,59 @@ def run(flags, image_lists=None) -> RetrainResult:
         return extractor[0]
 
     cached = ("testing", "validation") if distort else images.CATEGORIES
-    stale, why = cache_marker.stale_before(flags.bottleneck_dir, flags.architecture,
-                                           cache_marker.fingerprint(graph_def), source)
+    stale, why = cache_marker.stale_before(
+        flags.bottleneck_dir, flags.architecture, cache_marker.fingerprint(graph_def), source
+    )
     if why:
-        images.warn(f"bottlenecks in {flags.bottleneck_dir} for {flags.architecture} {why}; "
-                    f"recomputing them with {source}")
-    stats = bottlenecks.cache_bottlenecks(get_extractor, image_lists, flags.image_dir, flags.bottleneck_dir,
-                                          flags.architecture, arch.bottleneck_size, cached,
-                                          progress=not flags.no_progress, stale_before=stale)
+        images.warn(
+            f"bottlenecks in {flags.bottleneck_dir} for {flags.architecture} {why}; recomputing them with {source}"
+        )
+    stats = bottlenecks.cache_bottlenecks(
+        get_extractor,
+        image_lists,
+        flags.image_dir,
+        flags.bottleneck_dir,
+        flags.architecture,
+        arch.bottleneck_size,
+        cached,
+        progress=not flags.no_progress,
+        stale_before=stale,
+    )
     if stale is not None:
         cache_marker.mark_complete(flags.bottleneck_dir, flags.architecture)
-    info(f"{stats.computed} bottleneck files created, {stats.reused} reused from {flags.bottleneck_dir} "
-         f"({stats.seconds:.1f}s)")
+    info(
+        f"{stats.computed} bottleneck files created, {stats.reused} reused from {flags.bottleneck_dir} "
+        f"({stats.seconds:.1f}s)"
+    )
     rng = np.random.default_rng(flags.random_seed)
-    load = lambda cat: bottlenecks.load_category(image_lists, flags.image_dir, flags.bottleneck_dir,  # noqa: E731
-                                                 flags.architecture, arch.bottleneck_size, cat)
+    load = lambda cat: bottlenecks.load_category(
+        image_lists,
+        flags.image_dir,
+        flags.bottleneck_dir,  # noqa: E731
+        flags.architecture,
+        arch.bottleneck_size,
+        cat,
+    )
     sets = {cat: Sampler(*load(cat), class_count, cat, rng) for cat in cached}
     if distort:
-        train_paths = [images.image_path(image_lists, lab, b, flags.image_dir)
-                       for _, lab, _, b in images.entries(image_lists, ["training"])]
+        train_paths = [
+            images.image_path(image_lists, lab, b, flags.image_dir)
+            for _, lab, _, b in images.entries(image_lists, ["training"])
+        ]
         train_ids = np.array([i for i, *_ in images.entries(image_lists, ["training"])], np.int64)
         sets["training"] = Sampler(np.arange(len(train_ids)), train_ids, train_paths, class_count, "training", rng)
-        distorter = distortions.Distorter(arch, flags.flip_left_right, flags.random_crop, flags.random_scale,
-                                          flags.random_brightness, flags.random_seed)
+        distorter = distortions.Distorter(
+            arch,
+            flags.flip_left_right,
+            flags.random_crop,
+            flags.random_scale,
+            flags.random_brightness,
+            flags.random_seed,
+        )
     if not len(sets["training"].label_ids):
-        raise LabkitError(f"no training images in {flags.image_dir}; add images or lower "
-                          "--testing_percentage/--validation_percentage")
+        raise LabkitError(
+            f"no training images in {flags.image_dir}; add images or lower --testing_percentage/--validation_percentage"
+        )
 
     train_started = time.perf_counter()
     graph = T.Graph()
@@ -165,11 +197,21 @@ def run(flags, image_lists=None) -> RetrainResult:
         if flags.random_seed is not None:
             T.compat.v1.set_random_seed(flags.random_seed)
         (bottleneck_tensor,) = T.import_graph_def(graph_def, name="", return_elements=[arch.bottleneck_tensor])
-        layer = add_final_layer(class_count, flags.final_tensor_name, bottleneck_tensor, arch.bottleneck_size,
-                                flags.learning_rate)
+        layer = add_final_layer(
+            class_count, flags.final_tensor_name, bottleneck_tensor, arch.bottleneck_size, flags.learning_rate
+        )
         init = T.compat.v1.global_variables_initializer()
-    history = {k: [] for k in ("step", "train_accuracy", "cross_entropy", "validation_accuracy",
-                               "validation_cross_entropy", "n_validation")}
+    history = {
+        k: []
+        for k in (
+            "step",
+            "train_accuracy",
+            "cross_entropy",
+            "validation_accuracy",
+            "validation_cross_entropy",
+            "n_validation",
+        )
+    }
     config = T.compat.v1.ConfigProto(allow_soft_placement=True)  # summaries have no GPU kernels
     with T.compat.v1.Session(graph=graph, config=config) as sess:
         train_writer = T.compat.v1.summary.FileWriter(os.path.join(flags.summaries_dir, "train"), sess.graph)
@@ -190,13 +232,15 @@ def run(flags, image_lists=None) -> RetrainResult:
                 info(f"Step {i}: Cross entropy = {ce:f}", stamped=True)
                 v_in, v_truth, _ = sets["validation"].batch(flags.validation_batch_size, class_count)
                 if len(v_in):
-                    v_summary, v_acc, v_ce = sess.run([layer.merged, layer.accuracy, layer.cross_entropy],
-                                                      {layer.bottleneck_input: v_in, layer.ground_truth: v_truth})
+                    v_summary, v_acc, v_ce = sess.run(
+                        [layer.merged, layer.accuracy, layer.cross_entropy],
+                        {layer.bottleneck_input: v_in, layer.ground_truth: v_truth},
+                    )
                     validation_writer.add_summary(v_summary, i)
                 else:
                     v_acc = v_ce = float("nan")
                 info(f"Step {i}: Validation accuracy = {v_acc * 100:.1f}% (N={len(v_in)})", stamped=True)
-                for key, value in zip(history, (i, train_acc, ce, v_acc, v_ce, len(v_in))):
+                for key, value in zip(history, (i, train_acc, ce, v_acc, v_ce, len(v_in)), strict=False):
                     history[key].append(float(value))
             if flags.intermediate_store_frequency > 0 and i % flags.intermediate_store_frequency == 0 and i > 0:
                 name = flags.intermediate_output_graphs_dir + "intermediate_" + str(i) + ".pb"
@@ -207,17 +251,18 @@ def run(flags, image_lists=None) -> RetrainResult:
         t_in, t_truth, t_idx = sets["testing"].batch(flags.test_batch_size, class_count)
         test_paths = [sets["testing"].paths[j] for j in t_idx]
         if len(t_in):
-            test_acc, predictions = sess.run([layer.accuracy, layer.prediction],
-                                             {layer.bottleneck_input: t_in, layer.ground_truth: t_truth})
+            test_acc, predictions = sess.run(
+                [layer.accuracy, layer.prediction], {layer.bottleneck_input: t_in, layer.ground_truth: t_truth}
+            )
         else:
             test_acc, predictions = float("nan"), np.zeros(0, np.int64)
             images.warn("no test images: raise --testing_percentage or add images")
         info(f"Final test accuracy = {test_acc * 100:.1f}% (N={len(t_in)})")
-        wrong = [(p, labels[k]) for p, k, t in zip(test_paths, predictions, t_truth.argmax(1)) if k != t]
+        wrong = [(p, labels[k]) for p, k, t in zip(test_paths, predictions, t_truth.argmax(1), strict=False) if k != t]
         if flags.print_misclassified_test_images:
             info("=== MISCLASSIFIED TEST IMAGES ===")
             for path, predicted in wrong:
-                info("%70s  %s" % (path, predicted))
+                info(f"{path:>70}  {predicted}")
         export.save_graph(sess, graph, flags.final_tensor_name, flags.output_graph)
         export.save_labels(labels, flags.output_labels)
     for ex in extractor:
@@ -227,11 +272,23 @@ def run(flags, image_lists=None) -> RetrainResult:
     info(f"Wrote {flags.output_graph} and {flags.output_labels}")
     done = time.perf_counter()
     return RetrainResult(
-        architecture=flags.architecture, labels=labels, source=str(source), test_accuracy=float(test_acc),
-        n_test=len(t_in), history=history, cache=stats, bottleneck_seconds=stats.seconds,
-        train_seconds=done - train_started, total_seconds=done - started, output_graph=flags.output_graph,
-        output_labels=flags.output_labels, summaries_dir=flags.summaries_dir, test_paths=test_paths,
-        test_predictions=[labels[k] for k in predictions], misclassified=wrong)
+        architecture=flags.architecture,
+        labels=labels,
+        source=str(source),
+        test_accuracy=float(test_acc),
+        n_test=len(t_in),
+        history=history,
+        cache=stats,
+        bottleneck_seconds=stats.seconds,
+        train_seconds=done - train_started,
+        total_seconds=done - started,
+        output_graph=flags.output_graph,
+        output_labels=flags.output_labels,
+        summaries_dir=flags.summaries_dir,
+        test_paths=test_paths,
+        test_predictions=[labels[k] for k in predictions],
+        misclassified=wrong,
+    )
 
 
 def retrain(image_dir, **options) -> RetrainResult:
