@@ -499,28 +499,53 @@ QUESTIONS += [
 
 
 @dataclass(frozen=True)
-class Concept:
-    """A conceptual question (answered in prose in ``answers/conceptual.md``, with evidence)."""
+class WrittenQuestion:
+    """A question answered in prose by the student (an answer cell or a markdown writeup), scored
+    by a person. ``number`` is the question's number as students see it within ``part``;
+    ``facts`` are what a good answer mentions and ``wrong_claims`` common mistakes — hints for
+    the grader, never the grade. ``id`` is a valid nbgrader ``grade_id``."""
 
     id: str
+    part: str
+    notebook: str
+    number: int
     text: str
+    points: float = 1.0
+    facts: tuple = ()
+    wrong_claims: tuple = ()
 
 
-CONCEPTS: list[Concept] = [
-    Concept("K1", "What is TensorFlow; who is the leading contributor?"),
-    Concept("K2", "What is TensorRT; how does it differ from TensorFlow?"),
-    Concept("K3", "What is ImageNet; how many images and classes?"),
-    Concept("K4", "MobileNet vs GoogLeNet/Inception"),
-    Concept("K5", "What is a bottleneck?"),
-    Concept("K6", "Bottleneck caching vs layer freezing"),
-    Concept("K7", "How did the lab use the previous layers?"),
-    Concept("K8", "Low learning rate (0.005): precision and time?"),
-    Concept("K9", "Learning rate 1.0: still usable?"),
-    Concept("K10", "Your own images: accuracy, few or many images?"),
-    Concept("K11", "CPU vs GPU training time, and why?"),
-    Concept("K12", "inception_v3: CPU vs GPU?"),
-    Concept("K13", "What to pass to label_image for inception_v3; can TensorBoard's graph view tell you?"),
+_W = WrittenQuestion
+WRITTEN: list[WrittenQuestion] = [
+    # Part A.1 (TF2 quickstart) and A.2 (TF Hub transfer learning)
+    _W("A1_W1", "A", "01_mnist_quickstart", 1, "What is the structure of the network being used for classification?"),
+    _W("A1_W2", "A", "01_mnist_quickstart", 2, "How good is it?"),
+    _W("A1_W3", "A", "01_mnist_quickstart", 3, "Can you beat it?"),
+    _W("A2_W4", "A", _A2, 4, "Fix the out-of-memory errors — what batch size did you use?"),
+    _W("A2_W5", "A", _A2, 5, "Can you improve model accuracy? Are your layers frozen?"),
+    # Conceptual questions 1-13 (both variants; 8-13 differ per variant)
+    _W("K1", "K", _K7, 1, "What is TensorFlow? Which company is the leading contributor?"),
+    _W("K2", "K", _K7, 2, "What is TensorRT? How is it different from TensorFlow?"),
+    _W("K3", "K", _K7, 3, "What is ImageNet? How many images does it contain? How many classes?"),
+    _W("K4", "K", _K7, 4, "What are the differences between MobileNet and GoogLeNet (Inception)?"),
+    _W("K5", "K", _K7, 5, "In your own words, what is a bottleneck?"),
+    _W("K6", "K", _K7, 6, "How is a bottleneck different from layer freezing?"),
+    _W("K7", "K", _K7, 7, "How did the lab use the previous (pretrained) layers?"),
+    _W("K8", "K", _C4, 8, "How does a low --learning_rate (0.005) affect the precision and the training time?"),
+    _W("K9", "K", _C4, 9, "With --learning_rate 1.0, is the graph still usable?"),
+    _W("K10", "K", _C4, 10, "Your own images: how accurate is the model? Did you need few or many images?"),
+    _W("K11", "K", _C5, 11, "TF1 script on the CPU vs the GPU: how do the training times differ, and why?"),
+    _W("K12", "K", _C5, 12, "inception_v3: are the CPU and GPU training times different?"),
+    _W("K13", "K", _C4, 13, "What do you pass to label_image for inception_v3? Can TensorBoard tell you?"),
+    # Part B (make_image_classifier variant: its questions 8-13)
+    _W("B_W8", "B", _B3, 8, "Why is the batch size important? What happens at 32, and at 4?"),
+    _W("B_W9", "B", _B3, 9, "Pick another feature vector from TF Hub: which one, and what had to change?"),
+    _W("B_W10", "B", _B3, 10, "How long did the training take?"),
+    _W("B_W11", "B", _B3, 11, "With --learning_rate 0.001: how is the precision, and the training time?"),
+    _W("B_W12", "B", _B3, 12, "With --learning_rate 1.0: is the precision still good enough?"),
+    _W("B_W13", "B", _B3, 13, "Train on your own images: how accurate is it? Did you need few or many images?"),
 ]
+CONCEPTS: list[WrittenQuestion] = [w for w in WRITTEN if w.part == "K"]  # answered in answers/conceptual.md
 
 
 def rubric(questions: list[Question] | None = None) -> dict:
