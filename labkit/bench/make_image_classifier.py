@@ -1,5 +1,8 @@
 """Bench section: the homework's make_image_classifier command line, labkit's cached-feature path
-vs a plain per-epoch forward pass (what the original tool does), same images, module and flags."""
+vs a plain per-epoch forward pass (what the original tool does), same images, module and flags.
+
+The module is a real-size MobileNetV2 1.0 224 with random weights (:mod:`labkit.bench.random_modules`),
+so the forward pass the cache saves costs what the homework's module costs (B_W10)."""
 
 from __future__ import annotations
 
@@ -31,12 +34,12 @@ def _train(folder, module, cache_dir, epochs: int, fast: bool):
 
 def run(full: bool, smoke: bool = False) -> list[dict]:
     """Rows: cold cached-feature run vs the plain forward pass (target 10×), and a warm re-run."""
-    from labkit import hub
+    from labkit.bench import random_modules
     from labkit.data import synthetic_flowers
 
     epochs = 2 if smoke else HOMEWORK["train_epochs"]
-    per_class = 120 if full else 6 if smoke else 40  # non-full: fewer images, same command line
-    module = hub.resolve_module("mobilenet_v2_100_224", backbone_size="full" if full else "quick")
+    per_class = 120 if full else 5 if smoke else 12  # non-full: fewer images, same command line
+    module = random_modules.ensure("mobilenet_v2_100_224")
     work = Path(tempfile.mkdtemp(prefix="labkit-bench-mic-"))
     try:
         folder = synthetic_flowers.write(work / "flowers", per_class, seed=0, base_size=240)
@@ -51,15 +54,14 @@ def run(full: bool, smoke: bool = False) -> list[dict]:
         f"{n} images, {epochs} epochs, batch {HOMEWORK['batch_size']}, {HOMEWORK['image_size']} px, module "
         f"{module.source.kind}; plain {plain.train_seconds:.1f}s val_acc {plain.val_accuracy:.3f}, cached "
         f"{cold.total_seconds:.1f}s (features {cold.feature_seconds:.1f}s) val_acc {cold.val_accuracy:.3f}; "
-        f"gap {gap:.1f} points ({'within' if gap <= 2 else 'NOT within'} 2); offline the module is labkit's "
-        "small backbone, so the forward pass the cache saves is cheap: real MobileNetV2 gains far more"
+        f"gap {gap:.1f} points (random features: accuracy is not the point here)"
     )
     return [
         {
             "section": SECTION,
             "name": f"cached features vs per-epoch forward pass ({epochs} epochs, cold)",
             "ratio": plain.train_seconds / cold.total_seconds,
-            "target": 10.0,
+            "target": 20.0,
             "detail": detail,
         },
         {

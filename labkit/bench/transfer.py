@@ -2,7 +2,8 @@
 
 The feature-extractor classifier of notebook 02 (TF Hub module, frozen, + dense head) is trained
 for a few steps at each batch size on every visible device; the rows are images/s relative to
-batch size 4 — the batch size students fell back to on small devices.
+batch size 4 — the batch size students fell back to on small devices (A2_W4, B_W8). The module is a
+real-size MobileNetV2 1.0 224 with random weights, so memory and speed are the real network's.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ SECTION = "transfer_batch_size"
 def run(full: bool, smoke: bool = False) -> list[dict]:
     """Throughput of batch sizes 4…64 relative to batch size 4, per visible device."""
     from labkit import data as datasets
-    from labkit import devices, hub, memory, transfer
+    from labkit import devices, memory, transfer
+    from labkit.bench import random_modules
 
-    size = 224 if full else 96
-    module = hub.resolve_module("mobilenet_v2_100_224", backbone_size="full" if full else "quick")
-    size = module.spec.image_size or size
-    folder = datasets.flowers(images_per_class=100 if full else 10 if smoke else 40, seed=0)
+    module = random_modules.ensure("mobilenet_v2_100_224")
+    size = module.spec.image_size
+    folder = datasets.flowers(images_per_class=100 if full else 4 if smoke else 16, seed=0)
     data = transfer.split_folder(folder, size)
     rows = []
     for device in devices.visible():
