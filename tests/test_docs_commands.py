@@ -113,7 +113,11 @@ def test_block_parser_finds_marked_blocks_only():
         ]
     )
     blocks = fenced_blocks(text, "x.md")
-    assert [(b.line, b.info, b.runnable) for b in blocks] == [(3, "bash", True), (8, "markdown", False), (17, "bash", True)]
+    assert [(b.line, b.info, b.runnable) for b in blocks] == [
+        (3, "bash", True),
+        (8, "markdown", False),
+        (17, "bash", True),
+    ]
     assert commands(blocks[0].body) == ["labkit --help   # all subcommands", "labkit run --help"]
     assert blocks[1].body.splitlines()[1] == "```bash"
     assert commands(blocks[2].body) == ["labkit grade --help"]
