@@ -39,7 +39,12 @@ PENDING_PAGES = {
     "docs/bad-images.md",
 }
 PENDING_COMMANDS = {"assign", "check", "submit", "assets"}
-PENDING_FLAGS = {("grade", "--manual"), ("check", "--run"), ("submit", "--name"), ("assign", "--out")}
+PENDING_FLAGS = {
+    ("grade", "--manual"),
+    ("check", "--run"),
+    ("submit", "--name"),
+    ("assign", "--out"),
+}
 
 
 @dataclass(frozen=True)
