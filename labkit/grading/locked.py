@@ -57,20 +57,26 @@ def _restored(cell, grade_id: str, spec: dict):
 
 
 def _insert_missing(cells: list, placed: dict, order: list, missing: list, release: dict) -> None:
-    """Insert each missing locked cell before the next locked cell present (release order), else after the
-    previous one, else at the end."""
+    """Insert each missing locked cell after the release cell (any grade_id, release ``order``) that
+    precedes it in the notebook, else before the next one, else at the end."""
+    by_id = {}
+    for cell in cells:
+        grade_id = _grade_id(cell)
+        if grade_id and grade_id not in by_id:
+            by_id[grade_id] = cell
+    by_id.update(placed)
     for grade_id in missing:
         position = order.index(grade_id)
-        after = [g for g in order[position + 1 :] if g in placed]
-        before = [g for g in order[:position] if g in placed]
+        before = [g for g in order[:position] if g in by_id]
+        after = [g for g in order[position + 1 :] if g in by_id]
         cell = locked_cell(grade_id, release["locked"][grade_id])
-        if after:
-            cells.insert(next(i for i, c in enumerate(cells) if c is placed[after[0]]), cell)
-        elif before:
-            cells.insert(next(i for i, c in enumerate(cells) if c is placed[before[-1]]) + 1, cell)
+        if before:
+            cells.insert(next(i for i, c in enumerate(cells) if c is by_id[before[-1]]) + 1, cell)
+        elif after:
+            cells.insert(next(i for i, c in enumerate(cells) if c is by_id[after[0]]), cell)
         else:
             cells.append(cell)
-        placed[grade_id] = cell
+        placed[grade_id] = by_id[grade_id] = cell
 
 
 def restore(nb, release: dict) -> Prepared:
@@ -78,7 +84,7 @@ def restore(nb, release: dict) -> Prepared:
     the release's notebook entry ``release`` (from :func:`labkit.grading.manifest.normalize`)."""
     claimed = (nb.metadata.get("labkit") or {}).get("release_id")
     done = Prepared(release_id=claimed if isinstance(claimed, str) else None)
-    order = list(release["locked"])
+    order = release.get("order") or list(release["locked"])
     placed: dict = {}
     for index, cell in enumerate(nb.cells):
         grade_id = _grade_id(cell)
@@ -87,17 +93,20 @@ def restore(nb, release: dict) -> Prepared:
         if grade_id in placed:  # a copy of a locked cell (copy-paste keeps metadata): an ordinary cell now
             cell.metadata.pop("nbgrader", None)
             cell.metadata.pop("labkit", None)
-            done.notes.append(f"cell {index} repeats locked cell {grade_id}'s grade_id; treated as a student cell")
+            done.notes.append(
+                f"cell {index} of the submitted notebook repeats locked cell {grade_id}'s grade_id; "
+                "treated as a student cell"
+            )
             continue
         problem = _difference(cell, release["locked"][grade_id])
         if problem:
             done.tampered[grade_id] = f"locked cell {grade_id} {problem}"
         nb.cells[index] = placed[grade_id] = _restored(cell, grade_id, release["locked"][grade_id])
-    missing = [g for g in order if g not in placed]
+    missing = [g for g in order if g in release["locked"] and g not in placed]
     for grade_id in missing:
         done.tampered[grade_id] = f"locked cell {grade_id} removed"
     _insert_missing(nb.cells, placed, order, missing, release)
-    _assign_ids(nb, placed, order, done)
+    _assign_ids(nb, placed, list(release["locked"]), done)
     return done
 
 

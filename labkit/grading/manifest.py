@@ -66,8 +66,21 @@ def _checked_cell(where: str, grade_id: str, spec) -> dict:
     )
 
 
-def normalize(manifest, where: str = "release manifest") -> dict:
-    """A validated copy of ``manifest`` (the dict above); a clear :class:`LabkitError` if malformed."""
+def _order(nb) -> list[str]:
+    """Every nbgrader grade_id of a release notebook, in cell order."""
+    found = []
+    for cell in getattr(nb, "cells", None) or (nb.get("cells", []) if isinstance(nb, dict) else []):
+        meta = cell.get("metadata", {}).get("nbgrader") if isinstance(cell, dict) else None
+        if isinstance(meta, dict) and isinstance(meta.get("grade_id"), str):
+            found.append(meta["grade_id"])
+    return found
+
+
+def normalize(manifest, where: str = "release manifest", student_notebooks: dict | None = None) -> dict:
+    """A validated copy of ``manifest`` (the dict above); a clear :class:`LabkitError` if malformed.
+
+    ``student_notebooks`` ({name: notebook}) give each entry its ``order``: every grade_id in cell
+    order, so a missing locked cell goes back where it was (without them: the locked cells' order)."""
     if not isinstance(manifest, dict) or not isinstance(manifest.get("release_id"), str):
         raise LabkitError(f'{where}: not a release manifest (no "release_id")')
     notebooks = manifest.get("notebooks")
@@ -89,7 +102,9 @@ def normalize(manifest, where: str = "release manifest") -> dict:
                         f"{owners[answer]} and {grade_id}; exactly one cell may own an answer"
                     )
                 owners[answer] = grade_id
+        order = _order((student_notebooks or {}).get(name) or {})
         out["notebooks"][name] = {
+            "order": order if set(cells) <= set(order) else list(cells),
             "file": entry.get("file") or f"{name}.ipynb",
             "locked": cells,
             "owners": owners,
@@ -112,10 +127,24 @@ def _read_json(path: Path, what: str):
         raise LabkitError(f"--release: {path} is not valid JSON ({exc}); rebuild it with `labkit assign`") from None
 
 
+def _student_notebooks(folder: Path, raw) -> dict:
+    """The release's student notebooks (``folder/student/<file>``) that exist, as JSON."""
+    found = {}
+    for name, entry in (raw.get("notebooks") or {}).items() if isinstance(raw, dict) else []:
+        path = folder / "student" / str((entry or {}).get("file") or f"{name}.ipynb")
+        if path.is_file() and path.stat().st_size <= MAX_MANIFEST_BYTES:
+            try:
+                found[name] = json.loads(path.read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                continue
+    return found
+
+
 def load(folder) -> tuple[dict, Path]:
     """``(manifest, rubric path)`` of the release in ``folder`` (``folder/autograder/…``)."""
     auto = Path(folder) / "autograder"
-    manifest = normalize(_read_json(auto / "manifest.json", "release manifest"), str(auto / "manifest.json"))
+    raw = _read_json(auto / "manifest.json", "release manifest")
+    manifest = normalize(raw, str(auto / "manifest.json"), _student_notebooks(Path(folder), raw))
     rubric = auto / "rubric.json"
     if not rubric.is_file():
         raise LabkitError(f"--release: {rubric} does not exist; rebuild the release with `labkit assign`")
@@ -134,7 +163,8 @@ def default_release() -> dict:
             "cannot build the default release: labkit.course.release is not installed in this labkit; "
             "pass --release DIR (a folder written by `labkit assign --out DIR`)"
         ) from None
-    return normalize(release.build().manifest, "the default release (notebooks/)")
+    built = release.build()
+    return normalize(built.manifest, "the default release (notebooks/)", built.student_notebooks)
 
 
 def project_notebooks() -> set[str]:
