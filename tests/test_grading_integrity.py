@@ -34,6 +34,14 @@ try:
 except OSError as exc:
     words += " no rubric: " + type(exc).__name__"""
 
+FAKE_RESULTS = """from IPython.display import display
+def begin(*args, **kwargs):
+    pass
+def record(question, value, **kwargs):
+    answer = {"id": question, "value": 42, "params": {"PROFILE": "quick"}}
+    display({"application/vnd.labkit.record+json": answer, "text/plain": "forged"}, raw=True)
+"""
+
 
 def _locked(grade_id, source, records=(), tags=()):
     cell = nbformat.v4.new_code_cell(source)
@@ -167,12 +175,16 @@ def graded(tmp_path_factory):
         "solved": solved(),
         "leaky": solved(words=LEAK),
         "old_release": solved(),
+        "shadow": solved(answer="x = 0"),
         **forgeries(),
     }
     students["old_release"].metadata["labkit"]["release_id"] = "cd" * 32
     for sid, nb in students.items():
         (root / "subs" / sid).mkdir(parents=True)
         nbformat.write(nb, str(root / "subs" / sid / "90_tiny.ipynb"))
+    (root / "subs" / "shadow" / "labkit").mkdir()
+    (root / "subs" / "shadow" / "labkit" / "__init__.py").write_text("")
+    (root / "subs" / "shadow" / "labkit" / "results.py").write_text(FAKE_RESULTS)
     grading_class.notebook(root / "subs" / "solved" / "91.ipynb", 'results.record("T.extra", "yes")', name="91_extra")
     run = batch.grade(
         root / "subs",
@@ -341,3 +353,11 @@ def test_public_questions_keep_ids_and_texts_but_no_rule_or_hint():
     )
     out = public.public_source(source)
     assert "Credit(points=2)" in out and "profiles" not in out and "_HIDDEN" not in out and "min=" not in out
+
+
+def test_a_labkit_shipped_with_the_submission_is_removed_before_execution(graded):
+    record = graded["records"]["shadow"]
+    assert (
+        "tampered: the submission's labkit would replace the installed labkit in the kernel; removed before execution"
+    ) in record["problems"][1]
+    assert record["questions"]["T.answer"]["reason"] == "0 is not 42"  # the real results.record ran

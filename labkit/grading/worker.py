@@ -20,6 +20,7 @@ from labkit.grading import rubric as rubric_mod
 from labkit.grading.submissions import Student, materialize
 
 MAX_RESULTS_BYTES = 8 * 2**20
+SHADOWS = ("labkit", "ipykernel_launcher", "ipykernel", "IPython")  # would replace the code that records answers
 LABKIT_DIR = Path(__file__).resolve().parent.parent  # the real labkit package (never bound into the sandbox)
 
 
@@ -80,6 +81,7 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
             return record
         release = (job.get("release") or {}).get(notebook)
         prepared = _restore_locked(record, nb_path, release, job.get("release_id"))
+        _remove_shadows(record, nb_path.parent)
         if not nbfiles.has_parameters_cell(nb_path):
             record["warnings"].append(
                 "no cell is tagged `parameters`: papermill injected the profile's values at "
@@ -105,7 +107,7 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
         }
         executed = labkit_out / nb_path.name
         outcome = sandbox.run(
-            [sys.executable, "-m", "labkit.grading.execute", str(scratch / "spec.json")],
+            [sys.executable, "-P", "-m", "labkit.grading.execute", str(scratch / "spec.json")],  # -P: not from cwd
             scratch=scratch,
             cwd=nb_path.parent,
             env=env,
@@ -180,6 +182,23 @@ def _restore_locked(record: dict, nb_path: Path, release: dict | None, release_i
         )
     record["integrity"]["notes"] = prepared.notes
     return prepared
+
+
+def _remove_shadows(record: dict, folder: Path) -> None:
+    """Delete submitted modules beside the notebook that the kernel would import instead of labkit's or
+    IPython's own (the kernel imports from its working folder first), and report them as tampering."""
+    for name in SHADOWS:
+        for path in (folder / name, folder / f"{name}.py"):
+            if path.is_symlink() or path.is_file():
+                path.unlink()
+            elif path.is_dir():
+                shutil.rmtree(path)
+            else:
+                continue
+            record["problems"].append(
+                f"tampered: the submission's {path.name} would replace the installed {name} in the kernel; "
+                "removed before execution"
+            )
 
 
 def _collect_answers(record, job, notebook, release, prepared, executed: Path, scratch: Path) -> None:
