@@ -361,3 +361,27 @@ def test_a_labkit_shipped_with_the_submission_is_removed_before_execution(graded
         "tampered: the submission's labkit would replace the installed labkit in the kernel; removed before execution"
     ) in record["problems"][1]
     assert record["questions"]["T.answer"]["reason"] == "0 is not 42"  # the real results.record ran
+
+
+def test_cli_release_flag_reads_the_release_folder(tmp_path, capsys):
+    from labkit import cli
+
+    (tmp_path / "subs").mkdir()
+    argv = ["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "o"), "--release", str(tmp_path / "nope")]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert "--release:" in err and "nope/autograder/manifest.json does not exist" in err
+    with pytest.raises(SystemExit):
+        cli.main(["grade", "--help"])
+    assert "--release DIR" in capsys.readouterr().out
+
+
+def test_executed_notebook_is_read_only_when_small_and_not_a_link(tmp_path):
+    from labkit.grading import attribution
+
+    real = tmp_path / "nb.ipynb"
+    nbformat.write(source_notebook(), str(real))
+    assert attribution.read_notebook(real, 10**6)["cells"]
+    assert attribution.read_notebook(real, 100) is None  # larger than the limit: not loaded
+    (tmp_path / "link.ipynb").symlink_to(real)
+    assert attribution.read_notebook(tmp_path / "link.ipynb", 10**6) is None
