@@ -385,3 +385,17 @@ def test_executed_notebook_is_read_only_when_small_and_not_a_link(tmp_path):
     assert attribution.read_notebook(real, 100) is None  # larger than the limit: not loaded
     (tmp_path / "link.ipynb").symlink_to(real)
     assert attribution.read_notebook(tmp_path / "link.ipynb", 10**6) is None
+
+
+def test_sandbox_copy_leaves_out_shipped_notebooks(tmp_path, monkeypatch):
+    import shutil
+
+    package = tmp_path / "pkg" / "labkit"
+    shutil.copytree(public.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    (package / "_notebooks").mkdir()
+    (package / "_notebooks" / "01_mnist_quickstart.ipynb").write_text("{}")
+    monkeypatch.setattr(public, "PACKAGE", package)
+    lib = public.build(tmp_path / "out" / "sandbox-lib")
+    assert (lib / "labkit" / "results.py").is_file() and not (lib / "labkit" / "_notebooks").exists()
+    assert "101770" not in (lib / "labkit" / "questions.py").read_text()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["sandbox-lib"]  # no staging folder left

@@ -1,6 +1,7 @@
 """The labkit package as the grading sandbox sees it: the real package with ``questions.py`` replaced by
 a public version generated from it — same ids, parts, notebooks, texts, kinds, points and numbers,
-but no credit rule, no per-profile rule, no expected value and no grader hint (facts, wrong claims).
+but no credit rule, no per-profile rule, no expected value and no grader hint (facts, wrong claims) —
+and without any notebook shipped in the package (the instructor's source notebooks hold solutions).
 
 :func:`build` copies the package once per grading run into the report folder (``<out>/sandbox-lib``);
 that folder, not the real package, is bound read-only into the sandbox and put on its
@@ -21,6 +22,7 @@ from labkit.errors import LabkitError
 PACKAGE = Path(__file__).resolve().parent.parent
 QUESTION_KEEP = ("id", "part", "notebook", "text", "kind", "timing")  # Question's first 5 are positional
 WRITTEN_KEEP = ("id", "part", "notebook", "number", "text", "points")  # WrittenQuestion's first 6
+LEFT_OUT = ("__pycache__", "*.pyc", "*.ipynb", "_notebooks")  # source notebooks hold the solutions
 HEADER = (
     "GENERATED for the grading sandbox by labkit.grading.public from labkit/questions.py: ids, texts,\n"
     "notebooks and kinds only. Credit rules, expected values and grader hints are removed.\n"
@@ -136,7 +138,7 @@ def build(dest: Path) -> Path:
     dest = Path(dest)
     staging = dest.with_name(f"{dest.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(PACKAGE, staging / "labkit", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(PACKAGE, staging / "labkit", ignore=shutil.ignore_patterns(*LEFT_OUT))
     text = public_source((PACKAGE / "questions.py").read_text(encoding="utf-8"))
     target = staging / "labkit" / "questions.py"
     target.write_text(text, encoding="utf-8")
