@@ -3,7 +3,9 @@
 In a notebook, ``record("A1.accuracy.test", 0.97)`` shows the answer and writes it, together
 with the data/model sources announced so far, the notebook parameters, TF version, devices and
 wall time, to ``<results dir>/<notebook>.json`` (atomically). The runner merges those files
-into one ``results.json`` per run.
+into one ``results.json`` per run. In a notebook the shown line is a display output that also
+carries the answer as ``application/vnd.labkit.record+json``: ``labkit grade`` credits an answer
+only when it appears in the output of the locked cell that owns it (see docs/grading-integrity.md).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from labkit import provenance
 from labkit.atomic import write_json
 
+RECORD_MIME = "application/vnd.labkit.record+json"  # the answer, in the output of the cell that recorded it
 _STATE = {"notebook": "interactive", "params": {}, "started": time.time(), "results": {}}
 
 
@@ -84,11 +87,26 @@ def record(question: str, value, *, note: str = "", headline: bool = False) -> N
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **_environment(),
     }
+    shown = json.dumps(_rounded(entry["value"])) if not isinstance(entry["value"], str) else entry["value"]
+    _show(question, entry, f"[recorded] {question} = {shown[:300]}" + (f"  ({note})" if note else ""))
     _STATE["results"][question] = entry
     path = results_dir() / f"{_STATE['notebook']}.json"
     write_json(path, {"notebook": _STATE["notebook"], "results": _STATE["results"]})
-    shown = json.dumps(_rounded(entry["value"])) if not isinstance(entry["value"], str) else entry["value"]
-    print(f"[recorded] {question} = {shown[:300]}" + (f"  ({note})" if note else ""))
+
+
+def _show(question: str, entry: dict, line: str) -> None:
+    """The visible ``[recorded] …`` line. In a Jupyter kernel it is a display output that also carries
+    the answer as :data:`RECORD_MIME` (``{"id", "value", …}``), so the grader can tell which cell
+    recorded it; elsewhere (scripts, tests) it is printed."""
+    import sys
+
+    shell = sys.modules["IPython"].get_ipython() if "IPython" in sys.modules else None
+    if shell is None:
+        print(line)
+        return
+    from IPython.display import display
+
+    display({RECORD_MIME: {"id": question, **entry}, "text/plain": line}, raw=True)
 
 
 def recorded() -> dict:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from labkit.atomic import write_json
-from labkit.grading import backends, report, sandbox, shared
+from labkit.grading import backends, manifest, public, report, sandbox, shared
 from labkit.grading import rubric as rubric_mod
 from labkit.grading.submissions import discover
 
@@ -33,9 +33,22 @@ class GradeRun:
     isolation: str = ""
 
 
-def _key(student_hash: str, rubric_hash: str, profile: str, limits: sandbox.Limits, offline: bool) -> str:
-    text = json.dumps([student_hash, rubric_hash, profile, asdict(limits), offline])
+def _key(
+    student_hash: str, rubric_hash: str, profile: str, limits: sandbox.Limits, offline: bool, release_id=None
+) -> str:
+    text = json.dumps([student_hash, rubric_hash, profile, asdict(limits), offline, release_id])
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _release_warnings(released: dict | None, rub) -> list[str]:
+    """One warning naming the notebooks graded rubric-only (no release entry: no integrity checks)."""
+    loose = [nb for nb in rub.notebooks if nb not in (released or {"notebooks": {}})["notebooks"]]
+    if not loose:
+        return []
+    return [
+        f"rubric-only grading for {', '.join(loose)}: not in the release, so locked cells are not checked and "
+        "answers are read from the notebook's results files, whichever cell wrote them (docs/grading-integrity.md)"
+    ]
 
 
 def _load_record(path: Path) -> dict | None:
@@ -60,8 +73,13 @@ def grade(
     isolation: str = "auto",
     warmup: bool = True,
     progress: bool = True,
+    release=None,
 ) -> GradeRun:
-    """Grade every student in ``submissions`` into ``out_dir``; return what happened."""
+    """Grade every student in ``submissions`` into ``out_dir``; return what happened.
+
+    ``release``: the release folder (``--release DIR``), a manifest dict, or ``None`` for the default
+    (see :func:`labkit.grading.manifest.resolve`); notebooks the release does not list are graded
+    rubric-only."""
     from tqdm.auto import tqdm
 
     from labkit import profiles
@@ -69,16 +87,27 @@ def grade(
     profiles.get("", profile)  # validates the profile name
     backends.check(backend, scheduler)  # before any warm-up or report is written
     out_dir = Path(out_dir).resolve()
+    if not Path(submissions).is_dir():
+        from labkit.errors import LabkitError
+
+        raise LabkitError(f"submissions folder {submissions} does not exist or is not a folder")
+    released, rubric_path = manifest.resolve(release, rubric_path, lambda path: rubric_mod.load(path).notebooks)
     rub = rubric_mod.load(rubric_path)
     level, warnings = sandbox.choose_isolation(isolation)
+    warnings = [*warnings, *_release_warnings(released, rub)]
     for line in warnings:
         print(f"[labkit grade] WARNING {line}")
     students, class_problems = discover(submissions, rub.notebooks)
     run = GradeRun(out_dir, warnings=list(warnings), isolation=level)
     records_dir = out_dir / "students"
+    release_id = released["release_id"] if released else None
+    by_notebook = {
+        nb: entry for nb, entry in (released or {"notebooks": {}})["notebooks"].items() if nb in rub.notebooks
+    }
+    library = public.build(out_dir / "sandbox-lib") if students else None
     jobs = []
     for student in students:
-        key = _key(student.sha256, rub.sha256, profile, limits, offline)
+        key = _key(student.sha256, rub.sha256, profile, limits, offline, release_id)
         old = _load_record(records_dir / f"{student.id}.json") if resume else None
         if old and old.get("key") == key and old.get("complete"):
             run.records[student.id] = old
@@ -96,6 +125,9 @@ def grade(
                 "out_dir": str(out_dir),
                 "cache_env": {},
                 "read_only": [],
+                "release": by_notebook,
+                "release_id": release_id,
+                "library": str(library),
             }
         )
     if jobs and warmup:  # only for notebooks somebody submitted, in the rubric's order
@@ -128,6 +160,8 @@ def grade(
             "submissions": str(Path(submissions).resolve()),
             "rubric": rub.path,
             "rubric_sha256": rub.sha256,
+            "release_id": release_id,
+            "rubric_only": [nb for nb in rub.notebooks if nb not in by_notebook],
             "profile": profile,
             "offline": offline,
             "isolation": level,

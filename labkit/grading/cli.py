@@ -13,7 +13,14 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="labkit grade", description=__doc__.splitlines()[0].split(": ", 1)[-1])
     p.add_argument("submissions", help="folder with one sub-folder or .zip per student")
     p.add_argument("--out", required=True, help="report folder: grades.csv, grades.json, report.html, notebooks/")
-    p.add_argument("--rubric", default=None, help="rubric JSON (default: answers/rubric.json)")
+    p.add_argument("--rubric", default=None, help="rubric JSON (default: the release's, else answers/rubric.json)")
+    p.add_argument(
+        "--release",
+        default=None,
+        metavar="DIR",
+        help="grade against the release `labkit assign --out DIR` wrote (DIR/autograder/manifest.json and "
+        "rubric.json); default: the release assign makes from notebooks/, computed on the fly",
+    )
     p.add_argument("--workers", type=int, default=2, help="notebooks run at once (local backend; default 2)")
     p.add_argument("--timeout", type=float, default=900, help="wall-time limit per notebook, seconds (default 900)")
     p.add_argument("--memory-limit", type=float, default=4.0, help="resident memory limit per notebook, GB (default 4)")
@@ -56,6 +63,7 @@ def main(argv) -> int:
         isolation=args.isolation,
         warmup=not args.no_warmup,
         progress=not args.no_progress,
+        release=args.release,
     )
     print(f"\n{'student':<24} {'total':>6}  notebooks")
     for sid, record in sorted(run.records.items()):

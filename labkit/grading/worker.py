@@ -15,12 +15,13 @@ import time
 import traceback
 from pathlib import Path
 
-from labkit.grading import nbfiles, sandbox
+from labkit.grading import attribution, locked, nbfiles, sandbox
 from labkit.grading import rubric as rubric_mod
 from labkit.grading.submissions import Student, materialize
 
 MAX_RESULTS_BYTES = 8 * 2**20
-LABKIT_DIR = Path(__file__).resolve().parent.parent  # the labkit package, bound read-only
+SHADOWS = ("labkit", "ipykernel_launcher", "ipykernel", "IPython")  # would replace the code that records answers
+LABKIT_DIR = Path(__file__).resolve().parent.parent  # the real labkit package (never bound into the sandbox)
 
 
 def _read_results(folder: Path) -> dict:
@@ -78,6 +79,9 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
                 error={"ename": "InvalidNotebook", "evalue": invalid, "cell_index": None, "source": ""},
             )
             return record
+        release = (job.get("release") or {}).get(notebook)
+        prepared = _restore_locked(record, nb_path, release, job.get("release_id"))
+        _remove_shadows(record, nb_path.parent)
         if not nbfiles.has_parameters_cell(nb_path):
             record["warnings"].append(
                 "no cell is tagged `parameters`: papermill injected the profile's values at "
@@ -93,22 +97,23 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
         }
         labkit_out.mkdir()
         (scratch / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+        library = Path(job.get("library") or LABKIT_DIR.parent)  # the public copy (labkit.grading.public)
         env = {
             **sandbox.base_env(scratch),
-            "PYTHONPATH": str(LABKIT_DIR.parent),
+            "PYTHONPATH": str(library),
             "LABKIT_OFFLINE": str(int(job["offline"])),
             "LABKIT_PROFILE": job["profile"],
             **{k: v for k, v in job.get("cache_env", {}).items()},
         }
         executed = labkit_out / nb_path.name
         outcome = sandbox.run(
-            [sys.executable, "-m", "labkit.grading.execute", str(scratch / "spec.json")],
+            [sys.executable, "-P", "-m", "labkit.grading.execute", str(scratch / "spec.json")],  # -P: not from cwd
             scratch=scratch,
             cwd=nb_path.parent,
             env=env,
             limits=limits,
             isolation=job["isolation"],
-            read_only=[Path(sys.prefix), Path(sys.base_prefix), LABKIT_DIR, *map(Path, job.get("read_only", []))],
+            read_only=[Path(sys.prefix), Path(sys.base_prefix), library, *map(Path, job.get("read_only", []))],
             log=scratch / "child.log",
             watch_files=[executed],
         )
@@ -147,7 +152,7 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
             record.update(
                 status="crashed" if crashed else ("ok" if run.get("status") == "ok" else "failed"), error=error
             )
-        record["results"] = _read_results(labkit_out / "results")
+        _collect_answers(record, job, notebook, release, prepared, executed, scratch)
         target = out_dir / "notebooks" / student.id / f"{notebook}.ipynb"
         dropped = nbfiles.cap_file(executed, target, limits.output_bytes)
         if dropped >= 0:
@@ -158,6 +163,60 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
         return record
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _restore_locked(record: dict, nb_path: Path, release: dict | None, release_id: str | None):
+    """Check and restore the notebook's locked cells against ``release`` (its entry in the manifest);
+    ``None`` when the notebook is graded rubric-only (no release entry)."""
+    record["integrity"] = {"mode": "rubric-only"} if release is None else {"mode": "release", "release_id": release_id}
+    record["problems"] = []
+    if release is None:
+        return None
+    prepared = locked.restore_file(nb_path, release)
+    if prepared.release_id is None:
+        record["problems"].append("its metadata names no release (metadata.labkit.release_id): not a release notebook")
+    elif prepared.release_id != release_id:
+        record["problems"].append(
+            f"from another release ({prepared.release_id[:12]}…, graded against {str(release_id)[:12]}…): "
+            "locked cells that differ are restored from the graded release and reported"
+        )
+    record["integrity"]["notes"] = prepared.notes
+    return prepared
+
+
+def _remove_shadows(record: dict, folder: Path) -> None:
+    """Delete submitted modules beside the notebook that the kernel would import instead of labkit's or
+    IPython's own (the kernel imports from its working folder first), and report them as tampering."""
+    for name in SHADOWS:
+        for path in (folder / name, folder / f"{name}.py"):
+            if path.is_symlink() or path.is_file():
+                path.unlink()
+            elif path.is_dir():
+                shutil.rmtree(path)
+            else:
+                continue
+            record["problems"].append(
+                f"tampered: the submission's {path.name} would replace the installed {name} in the kernel; "
+                "removed before execution"
+            )
+
+
+def _collect_answers(record, job, notebook, release, prepared, executed: Path, scratch: Path) -> None:
+    """``record["results"]``: rubric-only — what the results files say; with a release — the answers
+    each owning locked cell recorded in the executed copy (see :mod:`labkit.grading.attribution`)."""
+    files = _read_results(executed.parent / "results")
+    if release is None:
+        record["results"] = files
+        return
+    inside = executed.parent.resolve().is_relative_to(scratch.resolve())
+    nb = attribution.read_notebook(executed, sandbox.Limits(**job["limits"]).output_bytes) if inside else None
+    ids = [q["id"] for q in job["rubric"]["questions"] if q["notebook"] == notebook]
+    answers, tampered, forfeited = attribution.attribute(
+        nb, release, prepared.owners, prepared.tampered, ids, files, record["status"]
+    )
+    record["results"] = answers
+    record["integrity"].update(tampered=tampered, forfeited=forfeited)
+    record["problems"] += [f"tampered: {message}" for message in tampered]
 
 
 def _keep_kernel_log(
@@ -202,6 +261,9 @@ def _judge(job: dict, record: dict) -> None:
         verdict = rubric_mod.judge(
             q, nb.get("results", {}).get(q["id"]), job["profile"], expected, nb.get("status", "missing")
         )
+        forfeited = nb.get("integrity", {}).get("forfeited", {})
+        if q["id"] in forfeited:
+            verdict.update(credit=0.0, reason=forfeited[q["id"]], value=None)
         record["questions"][q["id"]] = verdict
         total += verdict["credit"]
     record["total"] = round(total, 3)
@@ -219,6 +281,7 @@ def grade_student(job: dict) -> dict:
         "key": job["key"],
         "problems": list(student.problems),
         "isolation": job["isolation"],
+        "release_id": job.get("release_id"),
         "notebooks": {},
     }
     try:
@@ -236,6 +299,7 @@ def grade_student(job: dict) -> dict:
                 }
                 continue
             record["notebooks"][notebook] = run_notebook(job, student, notebook, rel, out_dir)
+            record["problems"] += [f"{notebook}: {p}" for p in record["notebooks"][notebook].get("problems", [])]
         record["complete"] = not sandbox.STOP.is_set()  # an interrupted student is graded again on --resume
     except Exception:  # a grader bug must not lose the other students; --resume retries this one
         record["problems"].append("grader error:\n" + traceback.format_exc()[-2000:])
