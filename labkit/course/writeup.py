@@ -38,7 +38,8 @@ _PART = re.compile(r"^(?:part|section|variant|chapter)\b", re.I)
 _ANSWER_MARK = re.compile(r"^\s*(?:[-*+](?:\s+|$))?(?:[aA][.)]\s+|\([aA]\)\s*|(?:answer|ans|a)\s*[:\-–]\s*)?")
 _INLINE_ANSWER = re.compile(r"\s(?:A|Answer|Ans)\s*[:\-–]\s+")
 TITLE_SIMILAR = 0.3  # a heading or paragraph this close to a question's text is a question
-MATCH_SIMILAR = 0.35  # ... and matches that question even outside its part's family or number
+MATCH_SIMILAR = 0.35  # ... and matches that question of its part's family whatever its number
+OUTSIDE_SIMILAR = 0.5  # ... or a question outside its part's family
 
 
 @dataclass
@@ -362,7 +363,7 @@ def _pairs(segs: list[Segment], families: dict) -> list[tuple]:
         family = set(FAMILIES[families[s.part]])
         for q, score in zip(WRITTEN, s.scores, strict=True):
             by_number = s.number is not None and s.number == q.number and q.id in family
-            by_words = bool(s.title) and score >= MATCH_SIMILAR
+            by_words = bool(s.title) and score >= (MATCH_SIMILAR if q.id in family else OUTSIDE_SIMILAR)
             if not (by_number or by_words):
                 continue
             how = "number and words" if by_number and score >= TITLE_SIMILAR else ("number" if by_number else "words")
