@@ -43,6 +43,10 @@ def test_written_json_maps_every_question_from_cells_and_writeups(graded):
     assert dana["answers"]["A1_W1"].startswith("Flatten, then one Dense layer of 128 ReLU units")
     assert dana["sources"]["K2"]["lines"] == [22, 23] and dana["sources"]["K2"]["file"] == "writeup.md"
     assert dana["hints"]["K2"]["wrong_claims"] == [{"label": "TensorRT speeds up training", "match": "training faster"}]
+    assert [(u["guess"], u["first"], u["text"]) for u in dana["unmatched"]][:2] == [
+        ("A1_W2", 8, "Test accuracy 0.976 after 5 epochs."),  # a question this rubric does not grade: kept
+        ("A1_W3", 11, "A second hidden layer with dropout gave 0.979."),
+    ]
     zoe = json.loads((out / "written" / "zoe.json").read_text())
     assert zoe["answers"]["K3"] == "14,197,122 images."  # the notebook cell wins over the writeup
     assert [o["text"] for o in zoe["others"]["K3"]] == ["A big image set.\n\nI liked this lab."]

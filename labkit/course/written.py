@@ -105,6 +105,18 @@ def collect(student, ids: list[str] | None = None) -> dict:
             record["others"][qid] = [{k: v for k, v in a.items() if k != "id"} for a in mine[1:] if a["text"]]
         record["hints"][qid] = hints.check(BY_ID[qid], record["answers"][qid])
     record["others"] = {k: v for k, v in record["others"].items() if v}
-    record["unmatched"] = unmatched
+    record["unmatched"] = unmatched + _ungraded(found, ids)
     record["problems"] = problems
     return record
+
+
+def _ungraded(found: list[dict], ids: list[str]) -> list[dict]:
+    """Answers to written questions this run does not grade: kept as unmatched text, never dropped."""
+    kept = []
+    for a in found:
+        if a["id"] in ids or not a["text"]:
+            continue
+        first, last = a.get("lines") or [None, None]
+        where = {"cell": a["cell"]} if "cell" in a else {}
+        kept.append({"file": a["file"], "first": first, "last": last, **where, "text": a["text"], "guess": a["id"]})
+    return kept
