@@ -127,3 +127,14 @@ def test_manual_csv_needs_its_header(graded, tmp_path):
     manual.write_text("ann,K1,1,\n")
     with pytest.raises(LabkitError, match="line 1: the header must be student,question,points,comment"):
         grade(graded, tmp_path / "never", manual=manual)
+
+
+def test_reference_answers_come_from_source_notebook_cells_first(tmp_path):
+    from labkit.course import review
+
+    nb = written_class.grading_class.notebook(tmp_path / "04_retrain_tf1.ipynb", "pass")
+    written_class.with_answers(nb, {"K13": "`--input_layer=Mul`, 299 × 299.", "K9": "YOUR ANSWER HERE"})
+    found = review.notebook_references(tmp_path)
+    assert found == {"K13": ("`--input_layer=Mul`, 299 × 299.", "notebooks/04_retrain_tf1.ipynb, cell 4")}
+    key = review.references()
+    assert key["K3"][0].startswith("ImageNet is an image database") and "K3" in key["K3"][1]

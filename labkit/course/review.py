@@ -4,7 +4,8 @@ comment per answer and exports ``manual.csv`` from the page (a download, and a t
 Entries are kept in the browser's localStorage; scores already in ``--manual`` are filled in.
 
 Reference answers: the answer cells of the source notebooks (markdown cells whose nbgrader
-``grade_id`` is the question id), else the question's section of ``answers/conceptual.md``.
+``grade_id`` is the question id), else the question's section of the built answer key
+``answers/ANSWERS.md`` or of ``answers/conceptual.md``.
 """
 
 from __future__ import annotations
@@ -56,9 +57,26 @@ def conceptual_references(path=None) -> dict:
     return found
 
 
+def answer_key_references(path=None) -> dict:
+    """K id -> (its built section of answers/ANSWERS.md: the conceptual prose with the numbers filled in)."""
+    path = Path(path or ROOT / "answers" / "ANSWERS.md")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    found = {}
+    for section in re.split(r"^### ", text, flags=re.M)[1:]:
+        head, _, body = section.partition("\n")
+        qid = head.split()[0] if head.split() else ""
+        if qid in IDS:
+            found[qid] = (re.split(r"^## ", body, flags=re.M)[0].strip(), f"answers/ANSWERS.md, {head.strip()}")
+    return found
+
+
 def references() -> dict:
-    """Written id -> (reference answer, where it comes from)."""
-    return {**conceptual_references(), **notebook_references()}
+    """Written id -> (reference answer, where it comes from): the source notebooks' answer cells,
+    else the built answer key, else answers/conceptual.md."""
+    return {**conceptual_references(), **answer_key_references(), **notebook_references()}
 
 
 def context(out_dir, written, collected: dict) -> dict:
