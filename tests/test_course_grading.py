@@ -75,6 +75,17 @@ def test_review_page_lists_every_answer_with_reference_and_hints(graded):
     assert "Flatten, then one Dense layer of 128 ReLU units" in html and "I had to go down to 8." in html
 
 
+def test_feedback_page_before_scoring_speaks_to_the_student(graded):
+    page = (graded["out"] / "feedback" / "dana.html").read_text()
+    assert "Feedback for dana: 0 / 8 points" in page
+    assert "<td>not scored yet</td>" in page and "review.html" not in page
+    assert "not recorded (notebook missing)" in page  # autograded rows say why too
+    assert "closest question A1_W2 · writeup.md, lines 8–9" in page  # answers this rubric does not grade
+    reasons = json.loads((graded["out"] / "grades.json").read_text())["students"]["dana"]["questions"]
+    assert reasons["K2"]["reason"].startswith("written answer not scored yet: enter points in review.html")
+    assert reasons["K2"]["written"] == "unscored" and reasons["K3"]["written"] == "unscored"
+
+
 def test_manual_scores_merge_without_executing_again(graded, tmp_path):
     out = graded["out"]
     manual = tmp_path / "manual.csv"

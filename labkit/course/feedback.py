@@ -13,6 +13,8 @@ from labkit.atomic import write_text
 from labkit.course import pages
 from labkit.grading import rubric as rubric_mod
 
+STUDENT_WORDS = {"scored": "scored by the grader", "unscored": "not scored yet", "unanswered": "not answered"}
+
 
 def part_of(question: dict) -> str:
     """The LMS column of a question: ``written``, or its part's letter (A.1 → A, concepts → K)."""
@@ -64,7 +66,7 @@ def rows(rubric, record: dict, collected: dict) -> list[dict]:
                 "written": written,
                 "credit": verdict.get("credit", 0.0),
                 "points": verdict.get("points", q.get("credit", {}).get("points", 1.0)),
-                "reason": verdict.get("reason", ""),
+                "reason": STUDENT_WORDS.get(verdict.get("written"), verdict.get("reason", "")),
                 "comment": verdict.get("comment", ""),
                 "answer": _shown(verdict.get("value")),
                 "source": (collected.get("sources") or {}).get(q["id"]) if written else None,

@@ -69,7 +69,8 @@ def answer_key_references(path=None) -> dict:
         head, _, body = section.partition("\n")
         qid = head.split()[0] if head.split() else ""
         if qid in IDS:
-            found[qid] = (re.split(r"^## ", body, flags=re.M)[0].strip(), f"answers/ANSWERS.md, {head.strip()}")
+            prose = re.split(r"^## |^Evidence:", body, flags=re.M)[0].strip()
+            found[qid] = (prose, f"answers/ANSWERS.md, {head.strip()}")
     return found
 
 

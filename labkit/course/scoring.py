@@ -96,10 +96,11 @@ class Written:
         score = self.scores.get((sid, question.id)) or {}
         points, comment = score.get("points"), score.get("comment", "")
         if points is not None:
-            reason = "scored by the grader" + (f": {comment}" if comment else "")
+            state, reason = "scored", "scored by the grader" + (f": {comment}" if comment else "")
         elif answer is None:
-            reason = "not answered" + (f" ({comment})" if comment else "")
+            state, reason = "unanswered", "not answered" + (f" ({comment})" if comment else "")
         else:
+            state = "unscored"
             reason = "written answer not scored yet: enter points in review.html, then grade with --manual manual.csv"
         value = answer if answer is None or len(answer) <= MAX_VALUE_CHARS else answer[:MAX_VALUE_CHARS] + " …"
         return {
@@ -108,7 +109,7 @@ class Written:
             "reason": reason,
             "value": value,
             "comment": comment,
-            "written": True,
+            "written": state,
         }
 
 
