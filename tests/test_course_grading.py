@@ -149,3 +149,10 @@ def test_reference_answers_come_from_source_notebook_cells_first(tmp_path):
     assert found == {"K13": ("`--input_layer=Mul`, 299 × 299.", "notebooks/04_retrain_tf1.ipynb, cell 4")}
     key = review.references()
     assert key["K3"][0].startswith("ImageNet is an image database") and "K3" in key["K3"][1]
+
+
+def test_rubric_written_list_with_an_unknown_id_fails_clearly(tmp_path):
+    paths = written_class.build(tmp_path)
+    paths["rubric"].write_text(json.dumps({**written_class.RUBRIC, "written": ["K1", "K99"]}))
+    with pytest.raises(LabkitError, match="\"written\" lists 'K99', not a written question id"):
+        grade(paths, tmp_path / "never")

@@ -18,6 +18,7 @@ from pathlib import Path
 from labkit.atomic import write_json
 from labkit.course import manual as manual_mod
 from labkit.course import written as written_mod
+from labkit.errors import LabkitError
 from labkit.questions import WRITTEN
 
 BY_ID = {w.id: w for w in WRITTEN}
@@ -35,9 +36,13 @@ def questions_for(rubric) -> list:
     chosen = []
     for entry in [w.id for w in WRITTEN] if listed == "all" else listed:
         qid = entry.get("id") if isinstance(entry, dict) else entry
-        if qid in BY_ID:
-            points = entry.get("points") if isinstance(entry, dict) else None
-            chosen.append(replace(BY_ID[qid], points=float(points)) if points is not None else BY_ID[qid])
+        if qid not in BY_ID:
+            raise LabkitError(
+                f'rubric {rubric.path}: "written" lists {qid!r}, not a written question id '
+                f'(known: {", ".join(BY_ID)}); fix the rubric\'s "written" list'
+            )
+        points = entry.get("points") if isinstance(entry, dict) else None
+        chosen.append(replace(BY_ID[qid], points=float(points)) if points is not None else BY_ID[qid])
     return chosen
 
 
