@@ -168,3 +168,15 @@ def test_other_wrong_claims_and_number_spellings():
 def test_every_written_question_has_facts():
     assert all(w.facts for w in WRITTEN)
     assert {w.id for w in WRITTEN if w.wrong_claims} >= {"K2", "K3", "K4"}
+
+
+def test_question_heading_then_its_text_and_q_a_pairs():
+    text = (
+        "## Question 1\nWhat is TensorFlow? Which company is the leading contributor?\n\nGoogle's library.\n\n"
+        "## Question 3\nWhat is ImageNet?\n\n**Answer**: 14,197,122 images.\n"
+    )
+    result = writeup.parse(text)
+    assert texts(result) == {"K1": "Google's library.", "K3": "14,197,122 images."}
+    assert result.answers["K1"].heading == "What is TensorFlow? Which company is the leading contributor?"
+    pairs = "Q: What is TensorFlow?\nA: Google's library.\nQ: What is ImageNet? How many images?\nA: 14M images.\n"
+    assert texts(writeup.parse(pairs)) == {"K1": "Google's library.", "K3": "14M images."}

@@ -35,6 +35,14 @@ def normalise(text: str) -> str:
     return " ".join(_stem(w) for w in _WORD.findall(text))
 
 
+def emphasised(text: str) -> str:
+    """A question's text with its first sentence doubled: its main subject weighs more
+    ("What is TensorFlow?" is K1's question rather than K2's "What is TensorRT? How is it
+    different from TensorFlow?")."""
+    first = re.split(r"(?<=[?:.])\s", text.strip(), maxsplit=1)[0]
+    return f"{first} {text}"
+
+
 @lru_cache(maxsize=8)
 def _model(texts: tuple):
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -42,7 +50,7 @@ def _model(texts: tuple):
     vectoriser = TfidfVectorizer(
         preprocessor=normalise, token_pattern=r"[a-z0-9.]+", stop_words=_STOP, sublinear_tf=True
     )
-    return vectoriser, vectoriser.fit_transform(texts)
+    return vectoriser, vectoriser.fit_transform([emphasised(t) for t in texts])
 
 
 def scores(text: str, texts: tuple) -> list[float]:

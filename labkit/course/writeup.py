@@ -33,9 +33,14 @@ FAMILY_WORDS = [  # heading words that name a part's family (first match wins)
 _NUMBER = re.compile(
     r"^(?:(?:q|question|problem|exercise|ex)\s*\.?\s*#?\s*)?(\d{1,2})(?:\s*[.):\-–—]+\s*|\s+(?=[A-Za-z])|\s*$)", re.I
 )
-_Q_PREFIX = re.compile(r"^(?:q|question)\s*\.?\s*#?\s*\d{1,2}\b", re.I)
+_Q_PREFIX = re.compile(r"^(?:q|question)\s*(?:\.?\s*#?\s*\d{1,2}\b|[:.)])", re.I)
+_BARE_Q = re.compile(r"^(?:q|question)\s*[:.)]\s*", re.I)
 _PART = re.compile(r"^(?:part|section|variant|chapter)\b", re.I)
-_ANSWER_MARK = re.compile(r"^\s*(?:[-*+](?:\s+|$))?(?:[aA][.)]\s+|\([aA]\)\s*|(?:answer|ans|a)\s*[:\-–]\s*)?")
+_ANSWER_MARK = re.compile(
+    r"^\s*(?:[-*+](?:\s+|$))?(?:[aA][.)]\s+|\([aA]\)\s*|(?:\*\*|__)?(?:answer|ans|a)\s*(?:\*\*|__)?\s*[:\-–]\s*"
+    r"(?:\*\*|__)?\s*)?",
+    re.I,
+)
 _INLINE_ANSWER = re.compile(r"\s(?:A|Answer|Ans)\s*[:\-–]\s+")
 TITLE_SIMILAR = 0.3  # a heading or paragraph this close to a question's text is a question
 MATCH_SIMILAR = 0.35  # ... and matches that question of its part's family whatever its number
@@ -138,7 +143,9 @@ def blocks(text: str) -> list[Block]:
     return out
 
 
-_LINE_STARTS_QUESTION = re.compile(r"^\s*(?:\*\*|__)|^\s*(?:q|question)\s*\.?\s*#?\s*\d{1,2}\b", re.I)
+_LINE_STARTS_QUESTION = re.compile(
+    r"^\s*(?:\*\*|__)(?!\s*(?:answer|ans|a)\b)|^\s*(?:q|question)\s*(?:\.?\s*#?\s*\d{1,2}\b|[:.)])", re.I
+)
 _RAW_BOLD = re.compile(r"^\s*(\*\*|__)(.+?)\1")
 
 
@@ -231,7 +238,7 @@ def _starter(block: Block, in_heading_doc: bool) -> tuple[int | None, str, str] 
                 return number, text, rest
         stripped = _strip_emphasis(block.title)
         if _Q_PREFIX.match(stripped):
-            number, text = _numbered(stripped)
+            number, text = _numbered(_BARE_Q.sub("", stripped, count=1))
             return (number, *_split_inline(text))
         one_line = block.first == block.last and stripped.endswith("?")
         if one_line and max(similarity.scores(stripped, _TEXTS), default=0) >= TITLE_SIMILAR:
@@ -295,6 +302,10 @@ def segments(text: str) -> tuple[list[Segment], dict, list]:
             parts[part] = _strip_emphasis(block.title)
             continue
         start = _number_start(block, heading_doc)
+        untitled = current is not None and not current.title and not any(p.strip() for p in pieces)
+        if start is not None and untitled and start[0] is None:  # "## Question 3", then the question's text
+            current.title, pieces, current.last = start[1], [start[2]], block.last
+            continue
         if start is not None:
             finish()
             number, title, inline = start
