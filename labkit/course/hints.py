@@ -54,13 +54,3 @@ def check(question, text: str | None) -> dict:
         if m:
             wrong.append({"label": label, "match": m.group(0)})
     return {"facts": facts, "wrong_claims": wrong}
-
-
-def summary(hints: dict) -> str:
-    """One line: ``mentions: a, b · lacks: c · wrong: d``."""
-    has = [f["label"] for f in hints["facts"] if f["mentions"]]
-    lacks = [f["label"] for f in hints["facts"] if not f["mentions"]]
-    parts = [f"mentions: {', '.join(has) or '—'}", f"lacks: {', '.join(lacks) or '—'}"]
-    if hints["wrong_claims"]:
-        parts.append("wrong: " + ", ".join(w["label"] for w in hints["wrong_claims"]))
-    return " · ".join(parts)

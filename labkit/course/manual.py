@@ -79,14 +79,3 @@ def read(path, students, maxima: dict) -> dict:
             raise _fail(path, line, f"{sid} {qid} is scored twice (also line {first})", "keep one of the two rows")
         scores[(sid, qid)] = {"points": _points(path, line, points, maxima[qid], qid), "comment": comment, "line": line}
     return scores
-
-
-def csv_text(scores: dict) -> str:
-    """``scores`` (as :func:`read` returns them) written back as manual.csv text."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for (sid, qid), entry in scores.items():
-        points = "" if entry.get("points") is None else f"{entry['points']:g}"
-        writer.writerow([sid, qid, points, entry.get("comment", "")])
-    return buffer.getvalue()

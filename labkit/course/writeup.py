@@ -15,7 +15,7 @@ question already answered) is kept in :attr:`Writeup.unmatched`, never dropped.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from labkit.course import similarity
 from labkit.questions import WRITTEN
@@ -73,7 +73,7 @@ class Segment:
     answer: str | None
     first: int
     last: int
-    scores: list = field(default_factory=list)
+    scores: list = field(default_factory=list)  # similarity to each WRITTEN question's text
 
 
 @dataclass
@@ -87,9 +87,6 @@ class Answer:
     heading: str
     number: int | None
     how: str  # "number and words" | "number" | "words"
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass
