@@ -516,34 +516,396 @@ class WrittenQuestion:
 
 
 _W = WrittenQuestion
+# Facts and wrong claims: (label, regex, regex, ...) — any regex found (case-insensitive) marks the
+# answer as mentioning the fact; a wrong claim negated in its sentence ("not", "never", ...) is not
+# flagged. Read by labkit.course.hints; hints for the grader only, never the grade.
+_NUM_TIME = r"\d+(?:\.\d+)?\s*(?:s|sec|secs|seconds?|min|mins|minutes?|h|hours?|ms)\b"
+_ACC = r"accura|precision|\d+(?:\.\d+)?\s*%|\b0?\.\d{2,}"
+_SAME_TIME = (
+    "time per step/epoch about the same",
+    r"(?:same|similar|unchanged|not change|n't change|no change|barely|hardly)\W+(?:\w+\W+){0,5}?time",
+    r"time\W+(?:\w+\W+){0,5}?(?:same|similar|unchanged|barely|hardly|did not change|didn't change|does not change)",
+)
+_UNSTABLE = ("noisy / overshoots / unstable", r"nois|overshoot|unstabl|oscillat|jump|fluctuat|diverg|erratic")
+_OWN_IMAGES = (
+    ("an accuracy figure", _ACC),
+    (
+        "more images help, few overfit",
+        r"more images|many images|few images|overfit|at least \d+|\d+\s+images|per class",
+    ),
+)
 WRITTEN: list[WrittenQuestion] = [
     # Part A.1 (TF2 quickstart) and A.2 (TF Hub transfer learning)
-    _W("A1_W1", "A", "01_mnist_quickstart", 1, "What is the structure of the network being used for classification?"),
-    _W("A1_W2", "A", "01_mnist_quickstart", 2, "How good is it?"),
-    _W("A1_W3", "A", "01_mnist_quickstart", 3, "Can you beat it?"),
-    _W("A2_W4", "A", _A2, 4, "Fix the out-of-memory errors — what batch size did you use?"),
-    _W("A2_W5", "A", _A2, 5, "Can you improve model accuracy? Are your layers frozen?"),
+    _W(
+        "A1_W1",
+        "A",
+        "01_mnist_quickstart",
+        1,
+        "What is the structure of the network being used for classification?",
+        facts=(
+            ("Flatten (28×28 → 784)", r"flatten", r"\b784\b"),
+            ("Dense 128 ReLU", r"\b128\b"),
+            ("Dropout 0.2", r"dropout"),
+            (
+                "10-way output",
+                r"\b10\b[- ]?(?:way|units?|class|classes|outputs?|neurons?|logits?)",
+                r"dense\s*\(?\s*10\b",
+            ),
+        ),
+        wrong_claims=(("it is a convolutional network", r"\bconv(?:olution(?:al)?)?\b", r"\bcnn\b"),),
+    ),
+    _W(
+        "A1_W2",
+        "A",
+        "01_mnist_quickstart",
+        2,
+        "How good is it?",
+        facts=(
+            ("test accuracy near 0.97–0.98", r"\b0?\.9[78]\d*", r"\b9[78](?:\.\d+)?\s*%"),
+            ("measured on the test set", r"\btest"),
+        ),
+    ),
+    _W(
+        "A1_W3",
+        "A",
+        "01_mnist_quickstart",
+        3,
+        "Can you beat it?",
+        facts=(
+            ("a higher accuracy figure", r"\b0?\.9[89]\d*", r"\b9[89](?:\.\d+)?\s*%"),
+            ("what changed (layers, CNN, epochs …)", r"layer|conv|cnn|epoch|dropout|batch ?norm|learning rate"),
+        ),
+    ),
+    _W(
+        "A2_W4",
+        "A",
+        _A2,
+        4,
+        "Fix the out-of-memory errors — what batch size did you use?",
+        facts=(
+            ("a batch size", r"batch(?:[ _-]?size)?\D{0,25}\d+", r"\b(?:2|4|8|16|32|64)\b"),
+            ("smaller batches use less memory", r"memory|smaller|lower|reduc|decreas|\boom\b"),
+        ),
+    ),
+    _W(
+        "A2_W5",
+        "A",
+        _A2,
+        5,
+        "Can you improve model accuracy? Are your layers frozen?",
+        facts=(
+            ("feature extractor frozen (trainable=False)", r"frozen|freez|trainable\s*=\s*false|not train"),
+            ("fine-tuning compared", r"fine[- ]?tun|unfreez|trainable\s*=\s*true"),
+            ("low learning rate / unstable fine-tuning", r"(?:low|small)\w*\s+learning[ _]rate|unstabl|overfit"),
+        ),
+    ),
     # Conceptual questions 1-13 (both variants; 8-13 differ per variant)
-    _W("K1", "K", _K7, 1, "What is TensorFlow? Which company is the leading contributor?"),
-    _W("K2", "K", _K7, 2, "What is TensorRT? How is it different from TensorFlow?"),
-    _W("K3", "K", _K7, 3, "What is ImageNet? How many images does it contain? How many classes?"),
-    _W("K4", "K", _K7, 4, "What are the differences between MobileNet and GoogLeNet (Inception)?"),
-    _W("K5", "K", _K7, 5, "In your own words, what is a bottleneck?"),
-    _W("K6", "K", _K7, 6, "How is a bottleneck different from layer freezing?"),
-    _W("K7", "K", _K7, 7, "How did the lab use the previous (pretrained) layers?"),
-    _W("K8", "K", _C4, 8, "How does a low --learning_rate (0.005) affect the precision and the training time?"),
-    _W("K9", "K", _C4, 9, "With --learning_rate 1.0, is the graph still usable?"),
-    _W("K10", "K", _C4, 10, "Your own images: how accurate is the model? Did you need few or many images?"),
-    _W("K11", "K", _C5, 11, "TF1 script on the CPU vs the GPU: how do the training times differ, and why?"),
-    _W("K12", "K", _C5, 12, "inception_v3: are the CPU and GPU training times different?"),
-    _W("K13", "K", _C4, 13, "What do you pass to label_image for inception_v3? Can TensorBoard tell you?"),
+    _W(
+        "K1",
+        "K",
+        _K7,
+        1,
+        "What is TensorFlow? Which company is the leading contributor?",
+        facts=(
+            ("open-source ML library", r"open[- ]?source", r"librar|framework|platform"),
+            ("Google", r"google"),
+            ("tensors / dataflow graphs", r"tensor(?!flow)", r"graph"),
+        ),
+        wrong_claims=(
+            (
+                "another company leads it",
+                r"(?:developed|made|created|led|maintained|contribut\w*|by)\W+(?:\w+\W+){0,3}?(?:facebook|meta|microsoft|nvidia|amazon)\b",
+            ),
+        ),
+    ),
+    _W(
+        "K2",
+        "K",
+        _K7,
+        2,
+        "What is TensorRT? How is it different from TensorFlow?",
+        facts=(
+            ("NVIDIA", r"nvidia"),
+            ("inference optimiser/runtime", r"inferenc", r"deploy", r"serving"),
+            (
+                "not training",
+                r"(?:not|n't|never|no)\b[^.;]{0,30}\btrain",
+                r"inference[- ]only",
+                r"only\s+(?:for\s+|does\s+|at\s+)?inferenc",
+                r"(?:rather than|instead of)\s+train",
+            ),
+            ("optimises trained graphs (fusion, FP16/INT8)", r"optimi[sz]", r"\bfus", r"fp16|int8|quantiz|precision"),
+        ),
+        wrong_claims=(
+            (
+                "TensorRT speeds up training",
+                r"(?:speed\w*|faster|accelerat\w*|quicker|boost\w*)\W+(?:\w+\W+){0,4}?train\w*",
+                r"train\w*\W+(?:\w+\W+){0,3}?(?:faster|quicker|speed\w*|accelerat\w*)",
+            ),
+            ("TensorRT is a training framework", r"training\s+(?:framework|library|tool)"),
+        ),
+    ),
+    _W(
+        "K3",
+        "K",
+        _K7,
+        3,
+        "What is ImageNet? How many images does it contain? How many classes?",
+        facts=(
+            (
+                "14,197,122 images (~14 M)",
+                r"\b14[,. ]?197[,. ]?122\b",
+                r"\b14(?:[.,]\d+)?\s*(?:million|mio|m)\b",
+            ),
+            ("21,841 synsets (~22 k)", r"\b21[,. ]?841\b", r"\b2[12](?:[.,]\d+)?\s*(?:thousand|k)\b"),
+            (
+                "ILSVRC subset: 1,000 classes",
+                r"\b1[,. ]?000\s+(?:\w+\s+)?(?:classes|categories|labels|synsets)",
+                r"\b1\s*k\s+classes",
+                r"thousand\s+classes",
+            ),
+            (
+                "~1.2 M training images",
+                r"\b1[.,]2\d*\s*(?:million|mio|m)\b",
+                r"\b1[,. ]?2[0-9]{2}[,. ]?[0-9]{3}(?![\d,.])",
+            ),
+        ),
+        wrong_claims=(
+            (
+                "ImageNet has 100,000 synsets",
+                r"\b100[,. ]?000\s+(?:synsets|classes|categories)",
+                r"\b100\s*k\s+(?:synsets|classes|categories)",
+            ),
+            ("ImageNet is a model", r"imagenet\s+is\s+an?\s+(?:\w+\s+)?(?:model|network|architecture)"),
+        ),
+    ),
+    _W(
+        "K4",
+        "K",
+        _K7,
+        4,
+        "What are the differences between MobileNet and GoogLeNet (Inception)?",
+        facts=(
+            ("MobileNet: depthwise separable convolutions", r"depthwise", r"separable"),
+            ("Inception modules: parallel filters", r"inception\s+(?:module|block)", r"parallel", r"1\s*[x×]\s*1"),
+            (
+                "MobileNet smaller/faster (mobile)",
+                r"fewer|smaller|faster|cheaper|light\w*|efficien|mobile devices|phones",
+            ),
+            (
+                "Inception more accurate / larger",
+                r"(?:more|higher)\s+accura",
+                r"accura\w*\s+(?:is\s+)?higher",
+                r"larger|bigger|heavier",
+            ),
+        ),
+        wrong_claims=(
+            (
+                "GoogLeNet uses depthwise separable convolutions",
+                r"(?:googlenet|inception)\W+(?:\w+\W+){0,3}?(?:uses?|relies on|is built (?:from|on)|has|based on)"
+                r"\W+(?:\w+\W+){0,2}?depthwise",
+            ),
+        ),
+    ),
+    _W(
+        "K5",
+        "K",
+        _K7,
+        5,
+        "In your own words, what is a bottleneck?",
+        facts=(
+            (
+                "the layer just before the final classifier",
+                r"penultimate",
+                r"(?:just\s+|right\s+)?before\s+the\s+(?:final|last|output|classif)",
+                r"second[- ]to[- ]last",
+                r"feeds?\s+(?:into\s+)?the\s+(?:final|last|classif)",
+            ),
+            ("a compact feature vector / summary", r"vector|features?|summar|compact|representation|embedding"),
+        ),
+    ),
+    _W(
+        "K6",
+        "K",
+        _K7,
+        6,
+        "How is a bottleneck different from layer freezing?",
+        facts=(
+            (
+                "frozen layers still run every epoch",
+                r"(?:still|every|each)\W+(?:\w+\W+){0,4}?(?:run|pass|forward|epoch|comput)",
+                r"forward\s+pass",
+            ),
+            ("bottlenecks computed once and cached", r"cach", r"\bonce\b", r"stor(?:e|ed|ing)", r"reus"),
+            ("same model, only the cost differs", r"faster|speed|time|cost|cheaper"),
+        ),
+    ),
+    _W(
+        "K7",
+        "K",
+        _K7,
+        7,
+        "How did the lab use the previous (pretrained) layers?",
+        facts=(
+            (
+                "as a fixed feature extractor",
+                r"feature[- ]extract",
+                r"\bfixed\b",
+                r"frozen|freez",
+                r"not\s+(?:re)?train",
+            ),
+            (
+                "only a new final layer trained",
+                r"(?:new|last|final|top)\W+(?:\w+\W+){0,2}?(?:layer|head|classifier|softmax)",
+            ),
+            ("ImageNet weights kept", r"imagenet", r"pre-?trained\s+weights"),
+        ),
+    ),
+    _W(
+        "K8",
+        "K",
+        _C4,
+        8,
+        "How does a low --learning_rate (0.005) affect the precision and the training time?",
+        facts=(
+            ("similar or lower precision", r"lower|less|worse|decreas|drop|slightly|similar|same"),
+            ("converges more slowly", r"slow\w*", r"more\s+(?:steps|iterations|epochs)", r"converg"),
+            _SAME_TIME,
+        ),
+        wrong_claims=(
+            (
+                "a lower learning rate makes each step faster",
+                r"(?:smaller|lower|low)\s+learning[ _]rate\W+(?:\w+\W+){0,5}?(?:faster|quicker|less time)",
+            ),
+        ),
+    ),
+    _W(
+        "K9",
+        "K",
+        _C4,
+        9,
+        "With --learning_rate 1.0, is the graph still usable?",
+        facts=(("usable or not, with a figure", r"usable|still|works|reasonabl|\bfine\b|good", _ACC), _UNSTABLE),
+    ),
+    _W(
+        "K10",
+        "K",
+        _C4,
+        10,
+        "Your own images: how accurate is the model? Did you need few or many images?",
+        facts=_OWN_IMAGES,
+    ),
+    _W(
+        "K11",
+        "K",
+        _C5,
+        11,
+        "TF1 script on the CPU vs the GPU: how do the training times differ, and why?",
+        facts=(
+            (
+                "GPU faster",
+                r"gpu\W+(?:\w+\W+){0,5}?(?:faster|quicker|less time|shorter)",
+                r"faster\s+on\s+(?:the\s+|a\s+)?gpu",
+                r"\d+(?:\.\d+)?\s*(?:x|×|times)\s+faster",
+            ),
+            ("bottleneck pass dominates", r"bottleneck"),
+            ("parallel convolutions / matrix multiplies", r"parallel|matri|multipl|cores|convolution"),
+        ),
+    ),
+    _W(
+        "K12",
+        "K",
+        _C5,
+        12,
+        "inception_v3: are the CPU and GPU training times different?",
+        facts=(
+            ("times reported", _NUM_TIME),
+            (
+                "inception_v3 is much heavier",
+                r"slower|larger|bigger|heavier",
+                r"more\s+(?:compute|computation|operations|multipl|flops|parameters)",
+                r"5\.7|billion",
+            ),
+        ),
+    ),
+    _W(
+        "K13",
+        "K",
+        _C4,
+        13,
+        "What do you pass to label_image for inception_v3? Can TensorBoard tell you?",
+        facts=(
+            ("--input_layer=Mul", r"\bmul\b"),
+            ("299×299 input", r"\b299\b"),
+            ("TensorBoard graph view shows op names", r"tensorboard", r"graph\s+(?:view|tab)", r"describe_graph"),
+        ),
+        wrong_claims=(
+            ("inception's input layer is `input`", r"input_layer\s*=?\s*['\"`]?input\b"),
+            ("inception_v3 takes 224×224", r"input_(?:height|width)\s*=?\s*224"),
+        ),
+    ),
     # Part B (make_image_classifier variant: its questions 8-13)
-    _W("B_W8", "B", _B3, 8, "Why is the batch size important? What happens at 32, and at 4?"),
-    _W("B_W9", "B", _B3, 9, "Pick another feature vector from TF Hub: which one, and what had to change?"),
-    _W("B_W10", "B", _B3, 10, "How long did the training take?"),
-    _W("B_W11", "B", _B3, 11, "With --learning_rate 0.001: how is the precision, and the training time?"),
-    _W("B_W12", "B", _B3, 12, "With --learning_rate 1.0: is the precision still good enough?"),
-    _W("B_W13", "B", _B3, 13, "Train on your own images: how accurate is it? Did you need few or many images?"),
+    _W(
+        "B_W8",
+        "B",
+        _B3,
+        8,
+        "Why is the batch size important? What happens at 32, and at 4?",
+        facts=(
+            ("memory use", r"memory|\boom\b|\bram\b"),
+            ("speed / throughput", r"faster|slower|speed|time|throughput"),
+            ("gradient noise / stability", r"nois|stabl|gradient|generali[sz]|converg"),
+            ("results at 32 and at 4", r"\b32\b[^.]{0,80}\b4\b", r"\b4\b[^.]{0,80}\b32\b"),
+        ),
+    ),
+    _W(
+        "B_W9",
+        "B",
+        _B3,
+        9,
+        "Pick another feature vector from TF Hub: which one, and what had to change?",
+        facts=(
+            ("names a module", r"inception|resnet|efficientnet|mobilenet|nasnet|\bbit\b|tfhub\.dev|kaggle"),
+            ("image size changed (e.g. 299)", r"\b299\b", r"image[_ ]size", r"input\s+size", r"resolution"),
+            ("feature vector size (e.g. 2048)", r"\b2,?048\b", r"feature\s+(?:vector\s+)?(?:size|dimension|length)"),
+        ),
+    ),
+    _W(
+        "B_W10",
+        "B",
+        _B3,
+        10,
+        "How long did the training take?",
+        facts=(("a time figure", _NUM_TIME), ("what was timed (epochs, steps)", r"epoch|steps?\b|per\b")),
+    ),
+    _W(
+        "B_W11",
+        "B",
+        _B3,
+        11,
+        "With --learning_rate 0.001: how is the precision, and the training time?",
+        facts=(
+            ("precision figure", _ACC),
+            ("converges more slowly", r"slow\w*", r"more\s+epochs", r"converg"),
+            _SAME_TIME,
+        ),
+    ),
+    _W(
+        "B_W12",
+        "B",
+        _B3,
+        12,
+        "With --learning_rate 1.0: is the precision still good enough?",
+        facts=(("precision figure", _ACC), _UNSTABLE),
+    ),
+    _W(
+        "B_W13",
+        "B",
+        _B3,
+        13,
+        "Train on your own images: how accurate is it? Did you need few or many images?",
+        facts=_OWN_IMAGES,
+    ),
 ]
 CONCEPTS: list[WrittenQuestion] = [w for w in WRITTEN if w.part == "K"]  # answered in answers/conceptual.md
 

@@ -28,8 +28,24 @@ def test_readme_example_grades_the_example_class(tmp_path):
     done = subprocess.run(argv + ["--no-progress"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     rows = {r["student"]: r for r in csv.DictReader((tmp_path / "grades" / "grades.csv").open())}
-    assert {s: r["total"] for s, r in rows.items()} == {"alice": "6", "bob": "3", "carol": "0"}
+    assert {s: r["total"] for s, r in rows.items()} == {"alice": "6", "bob": "3", "carol": "0", "dana": "0"}
     assert rows["bob"]["A1.structure.params"] == "0" and rows["bob"]["A1.accuracy.test"] == "1"
     html = (tmp_path / "grades" / "report.html").read_text()
     assert "NameError" in html and "quickstart_modle" in html and "notebooks/alice/01_mnist_quickstart.ipynb" in html
     assert "report:" in done.stdout
+    # dana handed in a markdown writeup only: matched, reviewed, then scored with --manual (nothing re-run)
+    assert (tmp_path / "grades" / "written" / "dana.json").exists() and (tmp_path / "grades" / "review.html").exists()
+    manual = subprocess.run(
+        argv + ["--no-progress", "--manual", "examples/manual.csv"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert manual.returncode == 0, manual.stderr[-3000:]
+    assert "0 graded, 4 resumed" in manual.stdout
+    rows = {r["student"]: r for r in csv.DictReader((tmp_path / "grades" / "grades.csv").open())}
+    assert {s: r["total"] for s, r in rows.items()} == {"alice": "6", "bob": "3", "carol": "0", "dana": "5"}
+    assert (rows["dana"]["K2"], rows["dana"]["K3"]) == ("0", "1")
+    feedback = (tmp_path / "grades" / "feedback" / "dana.html").read_text()
+    assert "TensorRT optimises inference of trained models; it does not train" in feedback

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from labkit.atomic import write_json
+from labkit.course import scoring
 from labkit.grading import backends, manifest, public, report, sandbox, shared
 from labkit.grading import rubric as rubric_mod
 from labkit.grading.submissions import discover
@@ -74,12 +75,15 @@ def grade(
     warmup: bool = True,
     progress: bool = True,
     release=None,
+    manual=None,
 ) -> GradeRun:
     """Grade every student in ``submissions`` into ``out_dir``; return what happened.
 
     ``release``: the release folder (``--release DIR``), a manifest dict, or ``None`` for the default
     (see :func:`labkit.grading.manifest.resolve`); notebooks the release does not list are graded
-    rubric-only."""
+    rubric-only. ``manual``: a manual.csv of written-answer scores; stored records of unchanged
+    submissions are reused whatever the settings (nothing is executed again), see
+    :mod:`labkit.course.scoring`."""
     from tqdm.auto import tqdm
 
     from labkit import profiles
@@ -98,6 +102,7 @@ def grade(
     for line in warnings:
         print(f"[labkit grade] WARNING {line}")
     students, class_problems = discover(submissions, rub.notebooks)
+    written = scoring.prepare(rub, students, manual, profile)  # a bad manual.csv fails before any grading
     run = GradeRun(out_dir, warnings=list(warnings), isolation=level)
     records_dir = out_dir / "students"
     release_id = released["release_id"] if released else None
@@ -108,8 +113,9 @@ def grade(
     jobs = []
     for student in students:
         key = _key(student.sha256, rub.sha256, profile, limits, offline, release_id)
-        old = _load_record(records_dir / f"{student.id}.json") if resume else None
-        if old and old.get("key") == key and old.get("complete"):
+        old = _load_record(records_dir / f"{student.id}.json") if resume or manual else None
+        same = old and (old.get("key") == key or (manual and old.get("sha256") == student.sha256))
+        if same and old.get("complete"):
             run.records[student.id] = old
             run.skipped.append(student.id)
             continue
@@ -178,5 +184,8 @@ def grade(
         }
         current = {s.id for s in students}
         ordered = {sid: run.records[sid] for sid in sorted(run.records) if sid in current}
-        report.write_all(out_dir, meta, rub, ordered)
+        meta["manual"] = written.manual_path
+        reported, ordered = written.finish(out_dir, rub, ordered)  # written answers: columns, pages, manual scores
+        run.records.update(ordered)
+        report.write_all(out_dir, meta, reported, ordered)
     return run

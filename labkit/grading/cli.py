@@ -37,6 +37,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--online", action="store_true", help="let notebooks try downloads (default: offline)")
     p.add_argument("--no-warmup", action="store_true", help="skip the shared one-time data preparation")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument(
+        "--manual",
+        default=None,
+        metavar="CSV",
+        help="written-answer scores (student,question,points,comment, exported from review.html) added to the "
+        "totals; students already graded are not executed again",
+    )
     return p
 
 
@@ -64,6 +71,7 @@ def main(argv) -> int:
         warmup=not args.no_warmup,
         progress=not args.no_progress,
         release=args.release,
+        manual=args.manual,
     )
     print(f"\n{'student':<24} {'total':>6}  notebooks")
     for sid, record in sorted(run.records.items()):
@@ -72,4 +80,6 @@ def main(argv) -> int:
     out = Path(args.out).resolve()
     print(f"\n{len(run.executed)} graded, {len(run.skipped)} resumed · isolation: {run.isolation}")
     print(f"report: {out / 'report.html'}\ngrades: {out / 'grades.csv'}  ({out / 'grades.json'})")
+    if (out / "review.html").exists():
+        print(f"written answers: {out / 'review.html'} (score them, export manual.csv, rerun with --manual)")
     return 0

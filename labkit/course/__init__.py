@@ -1,0 +1,1 @@
+"""The course: student releases, hand-in, and grading students' own work."""
