@@ -1,0 +1,173 @@
+"""Find, fetch and verify assets: the cache and download candidates every loader uses.
+
+:func:`cached` returns an asset already in place, checked against the manifest (or, with no
+manifest entry, against the original's checksum or structure); :func:`fetch` downloads it through
+:mod:`labkit.assets.download`, verifies it (checksum → complete archive → structure), extracts
+archives into a temp folder renamed into place, and records it in the manifest. Anything damaged
+is moved aside to ``<path>.damaged-<time>`` and raises :class:`~labkit.errors.DamagedDownload`
+naming the file, what was expected and what to do — it is never used, and never a silent fallback.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tarfile
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+from filelock import FileLock
+
+from labkit.assets import checks, download, manifest, mirror
+from labkit.assets.registry import Asset
+from labkit.data.resolve import Candidate
+from labkit.errors import DamagedDownload
+from labkit.provenance import Source
+
+AFTER = "`labkit assets verify` re-checks every asset"
+
+
+def move_aside(path: Path) -> Path:
+    """Rename ``path`` to ``<path>.damaged-<UTC time>`` (never overwriting); return the new name."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    os.replace(path, aside)
+    return aside
+
+
+def damaged(asset: Asset, path: Path, why: str, *, source: str = "", forget: bool = True) -> DamagedDownload:
+    """Move ``path`` aside, forget the asset's manifest entry (unless ``forget=False``: a copy outside
+    the caches), and return the error to raise."""
+    aside = move_aside(path) if path.exists() else None
+    if forget:
+        manifest.forget(asset.name)
+    origin = f" (downloaded from {source})" if source else ""
+    moved = f"It was moved aside to {aside} and is not used." if aside else "It is not used."
+    return DamagedDownload(
+        f"{asset.name}: {path}{origin} is damaged: {why}. {moved} Run the same command again to download "
+        f"it afresh (or `labkit assets fetch {asset.name}`); {AFTER}."
+    )
+
+
+def _origin(item: dict) -> str:
+    via = f" via mirror {item['mirror']}" if item.get("mirror") else ""
+    return f"fetched from {item['source']}{via}; {item['verified']}"
+
+
+def cached(asset: Asset) -> tuple[Path, Source] | None:
+    """``(dest, Source)`` if ``asset`` is in place and sound, ``None`` if absent; damaged raises."""
+    dest = asset.dest()
+    if not dest.exists():
+        return None
+    item = manifest.entry(asset.name, dest)
+    if item:
+        problems = manifest.size_problems(dest, item["files"])
+        if problems:
+            raise damaged(asset, dest, "; ".join(problems[:3]) + " (compared with the manifest written at download)")
+        return dest, Source("real", f"{dest} ({_origin(item)})")
+    why = found_in_place(asset, dest)
+    if why:
+        raise damaged(asset, dest, why)
+    return dest, Source("real", str(dest))
+
+
+def found_in_place(asset: Asset, dest: Path) -> str:
+    """Check an asset that some other tool (Keras, tensorflow_hub, a person) put in place."""
+    from labkit.hub import is_saved_model_dir
+
+    if asset.check in ("saved_model", "detector"):  # tensorflow_hub's own download is atomic
+        return "" if is_saved_model_dir(dest) else "holds no saved_model.pb"
+    if asset.sha256 and dest.is_file():
+        got = manifest.sha256(dest)
+        if got != asset.sha256:
+            return f"its sha256 is {got}, {asset.checksum_from} is {asset.sha256} (pass your own copy as path=)"
+    return checks.run(asset, dest, strict=True)
+
+
+def _check_download(asset: Asset, part: Path, want: mirror.Expected, where: str) -> str:
+    """Size and checksum of the fetched file; the note for the provenance."""
+    size = part.stat().st_size
+    if want.size is not None and size != want.size:
+        raise damaged(asset, part, f"it has {size} bytes, {want.by} says {want.size}", source=where)
+    if want.sha256:
+        got = manifest.sha256(part)
+        if got != want.sha256:
+            raise damaged(asset, part, f"its sha256 is {got}, {want.by} says {want.sha256}", source=where)
+        return f"sha256 verified against {want.by}"
+    return "no published checksum: verified complete and well-formed"
+
+
+def _extract(asset: Asset, part: Path, dest: Path, where: str) -> None:
+    """Extract ``part`` into a temp folder beside ``dest``, check it, rename it into place."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.extract-", dir=dest.parent))
+    try:
+        try:
+            with tarfile.open(part, "r:*") as tar:
+                tar.extractall(tmp, filter="data")
+        except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+            raise damaged(asset, part, f"it is not a complete .tar.gz archive ({exc})", source=where) from exc
+        root = checks.content_root(asset, tmp)
+        why = checks.run(asset, root) if root.is_dir() else f"the archive lacks {root.name}/"
+        if why:
+            raise damaged(asset, part, f"its content {why}", source=where)
+        if dest.exists():
+            move_aside(dest)
+        os.replace(root, dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def fetch(asset: Asset) -> tuple[Path, Source]:
+    """Download ``asset`` (from ``LABKIT_MIRROR`` or its URL), verify, install, record; return ``(dest, Source)``."""
+    where, want, stored, dest = mirror.source(asset), mirror.expected(asset), asset.stored(), asset.dest()
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(stored.parent / f".{stored.name}.lock")):
+        print(f"[labkit] fetching {asset.name} from {where}", flush=True)
+        part = download.fetch(where, stored, label=asset.file)
+        verified = _check_download(asset, part, want, where)
+        if asset.archive:
+            _extract(asset, part, dest, where)
+        else:
+            why = checks.run(asset, part)
+            if why:
+                raise damaged(asset, part, why, source=where)
+        size, digest = part.stat().st_size, manifest.sha256(part)
+        os.replace(part, stored)
+        item = {"file": asset.file, "dest": str(dest), "stored": str(stored), "source": where}
+        item.update({"mirror": mirror.base() or None, "verified": verified, "size": size, "sha256": digest})
+        item.update(
+            {"files": manifest.describe_files(dest), "fetched": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        )
+        manifest.record(asset.name, item)
+    return dest, Source("real", f"{dest} ({_origin(item)})")
+
+
+def candidates(asset: Asset, read=None) -> list[Candidate]:
+    """The cache and download steps for a loader's resolution chain; ``read(path)`` turns the asset's
+    path into the loader's value (default: the path). A folder mirror counts as local (works offline)."""
+    local_mirror = bool(mirror.base()) and mirror.is_folder(mirror.base())
+
+    def step(find):
+        def load():
+            found = find(asset)
+            return None if found is None else ((read or (lambda p: p))(found[0]), found[1])
+
+        return load
+
+    return [
+        Candidate(f"cache {asset.dest()}", step(cached)),
+        Candidate(f"download {mirror.source(asset)}", step(fetch), network=not local_mirror),
+    ]
+
+
+def ensure(asset: Asset) -> tuple[Path, Source]:
+    """The asset from the cache, else fetched (for ``labkit assets fetch``)."""
+    found = cached(asset)
+    return found if found is not None else fetch(asset)
