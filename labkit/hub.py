@@ -156,7 +156,9 @@ def _asset_steps(handle: str, spec: ModuleSpec) -> list[Candidate]:
     asset = registry.for_handle(handle)
     if asset.params.get("output_dim", -1) < 0 and spec.output_dim > 0:
         asset = replace(asset, params={**asset.params, "output_dim": spec.output_dim, "image_size": spec.image_size})
-    return store.candidates(asset, lambda folder: ResolvedModule(str(folder), Source("real", str(folder)), spec))
+    return store.candidates(
+        asset, lambda folder: ResolvedModule(str(folder), Source("real", str(folder)), spec), "TF Hub cache"
+    )
 
 
 def _offline_default(size: str, wanted: str):

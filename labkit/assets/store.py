@@ -60,6 +60,15 @@ def _origin(item: dict) -> str:
     return f"fetched from {item['source']}{via}; {item['verified']}"
 
 
+def _source(asset: Asset, dest: Path, item: dict | None) -> Source:
+    """``real:<dest> (fetched from …; verified …)``; a TF Hub module is named by its handle."""
+    handle = asset.params.get("handle")
+    where = f"TF Hub cache {dest}" if handle else ""
+    notes = "; ".join(n for n in (where, _origin(item) if item else "") if n)
+    subject = handle or str(dest)
+    return Source("real", f"{subject} ({notes})" if notes else subject)
+
+
 def cached(asset: Asset) -> tuple[Path, Source] | None:
     """``(dest, Source)`` if ``asset`` is in place and sound, ``None`` if absent; damaged raises."""
     dest = asset.dest()
@@ -70,11 +79,11 @@ def cached(asset: Asset) -> tuple[Path, Source] | None:
         problems = manifest.size_problems(dest, item["files"])
         if problems:
             raise damaged(asset, dest, "; ".join(problems[:3]) + " (compared with the manifest written at download)")
-        return dest, Source("real", f"{dest} ({_origin(item)})")
+        return dest, _source(asset, dest, item)
     why = found_in_place(asset, dest)
     if why:
         raise damaged(asset, dest, why)
-    return dest, Source("real", str(dest))
+    return dest, _source(asset, dest, None)
 
 
 def found_in_place(asset: Asset, dest: Path) -> str:
@@ -146,12 +155,13 @@ def fetch(asset: Asset) -> tuple[Path, Source]:
             {"files": manifest.describe_files(dest), "fetched": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         )
         manifest.record(asset.name, item)
-    return dest, Source("real", f"{dest} ({_origin(item)})")
+    return dest, _source(asset, dest, item)
 
 
-def candidates(asset: Asset, read=None) -> list[Candidate]:
+def candidates(asset: Asset, read=None, cache: str = "cache") -> list[Candidate]:
     """The cache and download steps for a loader's resolution chain; ``read(path)`` turns the asset's
-    path into the loader's value (default: the path). A folder mirror counts as local (works offline)."""
+    path into the loader's value (default: the path); ``cache`` names the cache in the notice
+    (e.g. "TF Hub cache"). A folder mirror counts as local, so it works offline."""
     local_mirror = bool(mirror.base()) and mirror.is_folder(mirror.base())
 
     def step(find):
@@ -162,7 +172,7 @@ def candidates(asset: Asset, read=None) -> list[Candidate]:
         return load
 
     return [
-        Candidate(f"cache {asset.dest()}", step(cached)),
+        Candidate(f"{cache} {asset.dest()}", step(cached)),
         Candidate(f"download {mirror.source(asset)}", step(fetch), network=not local_mirror),
     ]
 

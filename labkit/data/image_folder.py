@@ -218,9 +218,9 @@ def flowers(
 
     asset = registry.get("flower_photos")
     keras3 = replace(asset, dest=lambda: keras_datasets_dir() / "flower_photos_extracted" / "flower_photos")
-    cache, download = store.candidates(asset, scan_image_folder)
+    cache, download = store.candidates(asset, scan_image_folder, "Keras cache")
     chain = [_explicit(path)] if path else []
-    chain += [cache, store.candidates(keras3, scan_image_folder)[0], _tfds_candidate(), download]
+    chain += [cache, store.candidates(keras3, scan_image_folder, "Keras cache")[0], _tfds_candidate(), download]
     offline = lambda: _generated(
         "synthetic_flowers",
         synthetic_flowers,

@@ -153,7 +153,7 @@ def mnist(path=None) -> ArrayDataset:
     dir → download (``LABKIT_MIRROR`` or Keras's URL, sha256-verified) → offline 8×8 digits (announced)."""
     from labkit.assets import registry, store
 
-    cache, download = store.candidates(registry.get("mnist"), read_npz)
+    cache, download = store.candidates(registry.get("mnist"), read_npz, "Keras cache")
     chain = [_explicit(path)] if path else []
     chain += [cache, _tfds("mnist"), download]
     found = resolve("mnist", chain, offline_digits)

@@ -99,7 +99,9 @@ def _asset_steps(arch: Architecture) -> list[Candidate]:
     """labkit's asset store (what ``labkit assets fetch`` put there), then the verified download."""
     from labkit.assets import registry, store
 
-    return store.candidates(registry.retrain_asset(arch), lambda folder: read_graph_def(folder / arch.model_file))
+    return store.candidates(
+        registry.retrain_asset(arch), lambda folder: read_graph_def(folder / arch.model_file), "labkit asset store"
+    )
 
 
 def offline_graph_path(arch: Architecture, kind: str = "random") -> Path:
