@@ -89,6 +89,7 @@ def _stream(resp, part: Path, offset: int, label: str) -> str:
     length = resp.headers.get("Content-Length")
     total = offset + int(length) if length and length.isdigit() else None
     written = offset
+    resp.raw.enforce_content_length = False  # keep every byte that arrived; the length is checked below
     bar = tqdm(total=total, initial=offset, unit="B", unit_scale=True, desc=label, disable=not sys.stderr.isatty())
     try:
         with open(part, "r+b" if offset else "wb") as out:

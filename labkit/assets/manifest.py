@@ -60,8 +60,9 @@ def record(name: str, item: dict) -> None:
 
 
 def forget(name: str) -> None:
-    """Drop the entry for ``name`` (its files were moved aside)."""
-    _update(lambda assets: assets.pop(name, None))
+    """Drop the entry for ``name`` (its files were moved aside); nothing is written if there is none."""
+    if name in load():
+        _update(lambda assets: assets.pop(name, None))
 
 
 def sha256(file) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from labkit.assets import checks, download, manifest, mirror
-from labkit.assets.registry import Asset
+from labkit.assets.registry import Asset, store_dir
 from labkit.data.resolve import Candidate
 from labkit.errors import DamagedDownload
 from labkit.provenance import Source
@@ -30,13 +30,15 @@ AFTER = "`labkit assets verify` re-checks every asset"
 
 
 def move_aside(path: Path) -> Path:
-    """Rename ``path`` to ``<path>.damaged-<UTC time>`` (never overwriting); return the new name."""
+    """Rename ``path`` to ``<path>.damaged-<UTC time>`` (a download's ``.part`` suffix dropped; never
+    overwriting); return the new name."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    name = path.name.removesuffix(".part")
+    aside = path.with_name(f"{name}.damaged-{stamp}")
     n = 1
     while aside.exists():
         n += 1
-        aside = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+        aside = path.with_name(f"{name}.damaged-{stamp}-{n}")
     os.replace(path, aside)
     return aside
 
@@ -137,7 +139,9 @@ def fetch(asset: Asset) -> tuple[Path, Source]:
     """Download ``asset`` (from ``LABKIT_MIRROR`` or its URL), verify, install, record; return ``(dest, Source)``."""
     where, want, stored, dest = mirror.source(asset), mirror.expected(asset), asset.stored(), asset.dest()
     stored.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(stored.parent / f".{stored.name}.lock")):
+    locks = store_dir() / ".locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(locks / (asset.file.replace("/", "_") + ".lock"))):
         print(f"[labkit] fetching {asset.name} from {where}", flush=True)
         part = download.fetch(where, stored, label=asset.file)
         verified = _check_download(asset, part, want, where)
