@@ -135,38 +135,71 @@ def _extract(asset: Asset, part: Path, dest: Path, where: str) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def fetch(asset: Asset) -> tuple[Path, Source]:
-    """Download ``asset`` (from ``LABKIT_MIRROR`` or its URL), verify, install, record; return ``(dest, Source)``."""
-    where, want, stored, dest = mirror.source(asset), mirror.expected(asset), asset.stored(), asset.dest()
-    stored.parent.mkdir(parents=True, exist_ok=True)
+def kept_archive(asset: Asset) -> dict | None:
+    """The manifest entry of an archive still kept in the store at its recorded size (so a wiped
+    extraction, e.g. a TF Hub cache in /tmp after a reboot, is rebuilt without the network)."""
+    item = manifest.load().get(asset.name)
+    stored = asset.stored()
+    if asset.archive and item and item.get("stored") == str(stored) and stored.is_file():
+        return item if stored.stat().st_size == item["size"] else None
+    return None
+
+
+def _lock(asset: Asset) -> FileLock:
     locks = store_dir() / ".locks"
     locks.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(locks / (asset.file.replace("/", "_") + ".lock"))):
-        print(f"[labkit] fetching {asset.name} from {where}", flush=True)
-        part = download.fetch(where, stored, label=asset.file)
-        verified = _check_download(asset, part, want, where)
-        if asset.archive:
-            _extract(asset, part, dest, where)
+    return FileLock(str(locks / (asset.file.replace("/", "_") + ".lock")))
+
+
+def _install(asset: Asset, part: Path, where: str) -> None:
+    """Check ``part`` and put it (a file) or its content (an archive) in place."""
+    if asset.archive:
+        _extract(asset, part, asset.dest(), where)
+        return
+    why = checks.run(asset, part)
+    if why:
+        raise damaged(asset, part, why, source=where)
+
+
+def fetch(asset: Asset) -> tuple[Path, Source]:
+    """Download ``asset`` (from ``LABKIT_MIRROR`` or its URL), verify, install, record; return ``(dest, Source)``.
+
+    An archive already kept in the store is re-extracted instead of downloaded again."""
+    stored, dest = asset.stored(), asset.dest()
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    with _lock(asset):
+        found = cached(asset)  # another process may have finished it while we waited
+        if found is not None:
+            return found
+        kept = kept_archive(asset)
+        if kept:
+            print(f"[labkit] extracting {asset.name} from the kept archive {stored}", flush=True)
+            _install(asset, stored, kept["source"])
+            item = {**kept, "dest": str(dest), "files": manifest.describe_files(dest)}
         else:
-            why = checks.run(asset, part)
-            if why:
-                raise damaged(asset, part, why, source=where)
-        size, digest = part.stat().st_size, manifest.sha256(part)
-        os.replace(part, stored)
-        item = {"file": asset.file, "dest": str(dest), "stored": str(stored), "source": where}
-        item.update({"mirror": mirror.base() or None, "verified": verified, "size": size, "sha256": digest})
-        item.update(
-            {"files": manifest.describe_files(dest), "fetched": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        )
+            where, want = mirror.source(asset), mirror.expected(asset)
+            print(f"[labkit] fetching {asset.name} from {where}", flush=True)
+            part = download.fetch(where, stored, label=asset.file)
+            verified = _check_download(asset, part, want, where)
+            _install(asset, part, where)
+            size, digest = part.stat().st_size, manifest.sha256(part)
+            os.replace(part, stored)
+            item = {"file": asset.file, "dest": str(dest), "stored": str(stored), "source": where}
+            item.update({"mirror": mirror.base() or None, "verified": verified, "size": size, "sha256": digest})
+            item.update({"files": manifest.describe_files(dest), "fetched": _now()})
         manifest.record(asset.name, item)
     return dest, _source(asset, dest, item)
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def candidates(asset: Asset, read=None, cache: str = "cache") -> list[Candidate]:
     """The cache and download steps for a loader's resolution chain; ``read(path)`` turns the asset's
     path into the loader's value (default: the path); ``cache`` names the cache in the notice
     (e.g. "TF Hub cache"). A folder mirror counts as local, so it works offline."""
-    local_mirror = bool(mirror.base()) and mirror.is_folder(mirror.base())
+    local = (bool(mirror.base()) and mirror.is_folder(mirror.base())) or kept_archive(asset) is not None
 
     def step(find):
         def load():
@@ -177,7 +210,7 @@ def candidates(asset: Asset, read=None, cache: str = "cache") -> list[Candidate]
 
     return [
         Candidate(f"{cache} {asset.dest()}", step(cached)),
-        Candidate(f"download {mirror.source(asset)}", step(fetch), network=not local_mirror),
+        Candidate(f"download {mirror.source(asset)}", step(fetch), network=not local),
     ]
 
 
