@@ -83,7 +83,7 @@ def test_fetch_all_verify_export_import_then_offline_use(lab_mirror, tmp_path, m
     _, source = base_graph.load_base_graph(architectures.parse("mobilenet_0.50_224"))  # default --model_dir
     assert source.is_real and str(student / "labkit" / "assets") in source.detail
     code, out = _run(["assets", "status"], capsys)
-    assert code == 0 and "missing" not in out and out.count("verified at fetch") == len(lab)
+    assert code == 0 and ": missing" not in out and out.count("verified at fetch") == len(lab)
 
 
 def test_verify_reports_a_damaged_file_moves_it_aside_and_exits_non_zero(lab_mirror, tmp_path, monkeypatch, capsys):
@@ -98,7 +98,8 @@ def test_verify_reports_a_damaged_file_moves_it_aside_and_exits_non_zero(lab_mir
     assert "was recorded" in out and "1 damaged: imagenet_labels" in out
     assert not labels.exists() and len(list(labels.parent.glob("ImageNetLabels.txt.damaged-*"))) == 1
     code, out = _run(["assets", "status", "imagenet_labels"], capsys)
-    assert "missing → offline default: none" in out
+    assert "imagenet_labels: missing" in out and "stand-in none (top-5 shown as class numbers)" in out
+    assert f"source {lab_mirror}/ImageNetLabels.txt" in out
 
 
 def test_fetch_offline_from_a_url_mirror_is_a_clear_error(tmp_path, monkeypatch, capsys):

@@ -41,7 +41,7 @@ def _state(asset: registry.Asset) -> tuple[str, int | None]:
         return "present (not fetched by labkit; checked when used)", None
     if store.kept_archive(asset):
         return "archive kept in the store (extracted on first use)", None
-    return f"missing → offline default: {asset.offline}", None
+    return "missing", None
 
 
 def status(args) -> int:
@@ -50,7 +50,8 @@ def status(args) -> int:
     print(f"mirror: {where}   offline: {provenance.offline_mode()}   store: {registry.store_dir()}")
     for asset in _selected(args.names, args.all, True):
         state, size = _state(asset)
-        print(f"{asset.name}\n    {state}; size {_size(size)}\n    at {asset.dest()}\n    from {mirror.source(asset)}")
+        print(f"{asset.name}: {state}; size {_size(size)}")
+        print(f"    at {asset.dest()}\n    source {mirror.source(asset)}\n    stand-in {asset.offline}")
     return 0
 
 

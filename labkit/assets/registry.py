@@ -59,7 +59,12 @@ def hub_file(handle: str) -> str:
     return "tfhub/" + urlparse(handle).path.strip("/") + ".tar.gz"
 
 
-def hub_asset(handle: str, *, name: str = "", output_dim: int = -1, image_size: int | None = None, lab=False):
+HUB_STAND_IN = "labkit's offline backbone (announced; make-image-classifier only with --offline)"
+
+
+def hub_asset(
+    handle: str, *, name: str = "", output_dim: int = -1, image_size: int | None = None, lab=False, offline=HUB_STAND_IN
+):
     """The asset for a TF Hub handle: its compressed tar.gz, extracted where ``tensorflow_hub`` looks."""
     from labkit.hub import cached_module_dir
 
@@ -69,7 +74,7 @@ def hub_asset(handle: str, *, name: str = "", output_dim: int = -1, image_size: 
         url=handle.rstrip("/") + "?tf-hub-format=compressed",
         dest=lambda: cached_module_dir(handle),
         check="saved_model",
-        offline="labkit's offline backbone (announced; only with --offline for make-image-classifier)",
+        offline=offline,
         archive=True,
         lab=lab,
         params={"handle": handle, "output_dim": output_dim, "image_size": image_size},
@@ -148,6 +153,9 @@ def all_assets() -> dict[str, Asset]:
                 output_dim=spec.output_dim,
                 image_size=spec.image_size,
                 lab=spec.name in LAB_HUB,
+                offline=HUB_STAND_IN
+                if spec.kind != "classifier"
+                else "none (the ImageNet top-5 step says it is skipped)",
             )
             found[asset.name] = asset
     for key, handle in DETECTORS.items():

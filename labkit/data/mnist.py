@@ -109,7 +109,10 @@ def _keras_download(name: str) -> Candidate:
         from labkit.tfsetup import keras
 
         try:
-            (xtr, ytr), (xte, yte) = getattr(keras().datasets, name).load_data()
+            # into $KERAS_HOME/datasets/fashion-mnist, where the cache step above looks
+            (xtr, ytr), (xte, yte) = getattr(keras().datasets, name).load_data(
+                cache_dir=str(keras_datasets_dir().parent)
+            )
         except OSError as exc:
             raise NotReachable(f"keras.datasets.{name}: {type(exc).__name__}: {exc}") from exc
         except ValueError as exc:  # Keras's hash check
