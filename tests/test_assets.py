@@ -211,3 +211,18 @@ def test_a_folder_mirror_serves_offline_and_the_manifest_records_it(caches, tmp_
     assert ds.source.is_real and np.all(ds.x_test == 2)
     entry = json.loads(manifest.path().read_text())["assets"]["mnist"]
     assert entry["mirror"] == str(caches) and entry["sha256"] == manifest.sha256(caches / "mnist.npz")
+
+
+def test_a_wiped_tf_hub_cache_is_rebuilt_offline_from_the_kept_archive(caches, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    spec = hub.REGISTRY["mobilenet_v2_100_224"]
+    hub_module_tgz(caches, spec.handle, tmp_path)
+    with _serve(monkeypatch, Mirror(caches)):
+        hub.resolve_module(spec.name)
+    shutil.rmtree(hub.cached_module_dir(spec.handle))  # e.g. /tmp/tfhub_modules after a reboot
+    monkeypatch.setenv("LABKIT_OFFLINE", "1")
+    monkeypatch.delenv("LABKIT_MIRROR")
+    resolved = hub.resolve_module(spec.name)
+    assert resolved.source.is_real and hub.output_dim(resolved) == 1280
+    assert "extracting hub:mobilenet_v2_100_224 from the kept archive" in capsys.readouterr().out

@@ -46,11 +46,14 @@ def move_aside(path: Path) -> Path:
 def damaged(asset: Asset, path: Path, why: str, *, source: str = "", forget: bool = True) -> DamagedDownload:
     """Move ``path`` aside, forget the asset's manifest entry (unless ``forget=False``: a copy outside
     the caches), and return the error to raise."""
-    aside = move_aside(path) if path.exists() else None
-    if forget:
-        manifest.forget(asset.name)
+    try:
+        aside = move_aside(path) if path.exists() else None
+        if forget:
+            manifest.forget(asset.name)
+        moved = f"It was moved aside to {aside} and is not used." if aside else "It is not used."
+    except OSError as exc:  # e.g. a cache shared read-only with a grading sandbox
+        moved = f"It could not be moved aside ({exc}) and is not used: delete it, or ask whoever owns the cache."
     origin = f" (downloaded from {source})" if source else ""
-    moved = f"It was moved aside to {aside} and is not used." if aside else "It is not used."
     return DamagedDownload(
         f"{asset.name}: {path}{origin} is damaged: {why}. {moved} Run the same command again to download "
         f"it afresh (or `labkit assets fetch {asset.name}`); {AFTER}."
@@ -195,11 +198,19 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+def writable(path: Path) -> bool:
+    """Whether ``path`` (or the nearest existing folder above it) can be written by this process."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return os.access(path, os.W_OK)
+
+
 def candidates(asset: Asset, read=None, cache: str = "cache") -> list[Candidate]:
     """The cache and download steps for a loader's resolution chain; ``read(path)`` turns the asset's
     path into the loader's value (default: the path); ``cache`` names the cache in the notice
     (e.g. "TF Hub cache"). A folder mirror counts as local, so it works offline."""
-    local = (bool(mirror.base()) and mirror.is_folder(mirror.base())) or kept_archive(asset) is not None
+    local = bool(mirror.base()) and mirror.is_folder(mirror.base())
+    local = local or (kept_archive(asset) is not None and writable(asset.dest()) and writable(store_dir()))
 
     def step(find):
         def load():
