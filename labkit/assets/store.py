@@ -54,9 +54,10 @@ def damaged(asset: Asset, path: Path, why: str, *, source: str = "", forget: boo
     except OSError as exc:  # e.g. a cache shared read-only with a grading sandbox
         moved = f"It could not be moved aside ({exc}) and is not used: delete it, or ask whoever owns the cache."
     origin = f" (downloaded from {source})" if source else ""
+    again = f" If it fails again, {source} itself serves a damaged file." if source else ""
     return DamagedDownload(
         f"{asset.name}: {path}{origin} is damaged: {why}. {moved} Run the same command again to download "
-        f"it afresh (or `labkit assets fetch {asset.name}`); {AFTER}."
+        f"it afresh (or `labkit assets fetch {asset.name}`); {AFTER}.{again}"
     )
 
 
