@@ -122,3 +122,14 @@ def test_one_switch_top_level_and_per_command(monkeypatch, capsys):
             cli.main([*command.split(), "--help"])
         out = " ".join(capsys.readouterr().out.split())
         assert "--offline" in out and "--online" in out and f"this command's default: {default}" in out
+
+
+def test_a_good_file_found_in_place_is_adopted_by_fetch_and_exported(tmp_path, monkeypatch, capsys):
+    machine = _machine(tmp_path, monkeypatch, "m")
+    labels = imagenet_labels(machine / "keras" / "datasets" / "ImageNetLabels.txt")  # put there by hand
+    code, out = _run(["--offline", "assets", "fetch", "imagenet_labels"], capsys)
+    assert code == 1 and "offline mode" in out  # offline without a folder mirror: nothing is fetched
+    code, out = _run(["--online", "assets", "fetch", "imagenet_labels"], capsys)  # found in place: no download
+    assert code == 0 and f"ok      imagenet_labels: real:{labels} (fetched from {labels} (found in place)" in out
+    code, out = _run(["assets", "export", str(tmp_path / "usb")], capsys)
+    assert code == 0 and (tmp_path / "usb" / "ImageNetLabels.txt").read_bytes() == labels.read_bytes()

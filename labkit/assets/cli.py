@@ -96,6 +96,9 @@ def verify(args) -> int:
         item = manifest.entry(asset.name, asset.dest())
         if item is None and not asset.dest().exists():
             continue
+        if not asset.dest().exists() and store.kept_archive(asset):
+            print(f"ok       {asset.name}: archive kept in the store (extracted on first use)")
+            continue
         why = _damage(asset, item)
         if not why:
             print(f"ok       {asset.name}: {asset.dest()}")
@@ -123,6 +126,13 @@ def export(args) -> int:
         print(f"exported {name} → {copy}")
     if not files:
         raise LabkitError("nothing to export: fetch the assets first (`labkit assets fetch --all`)")
+    fetched = manifest.load()
+    unfetched = [a.name for a in _selected([], False, True) if a.dest().exists() and a.name not in fetched]
+    if unfetched:
+        print(
+            f"not exported: {', '.join(unfetched)} (extracted by another tool, no archive kept; move the folder "
+            "away and `labkit assets fetch` it to carry it to other machines)"
+        )
     atomic.write_json(target / mirror.MANIFEST, {"format": 1, "files": files})
     print(f"{len(files)} assets in {target}; on each machine: labkit assets import {target}")
     return 0
@@ -135,7 +145,10 @@ def _mirror(where: str):
     try:
         yield
     finally:
-        os.environ.pop("LABKIT_MIRROR") if old is None else os.environ.__setitem__("LABKIT_MIRROR", old)
+        if old is None:
+            del os.environ["LABKIT_MIRROR"]
+        else:
+            os.environ["LABKIT_MIRROR"] = old
 
 
 def import_(args) -> int:

@@ -226,7 +226,23 @@ def candidates(asset: Asset, read=None, cache: str = "cache") -> list[Candidate]
     ]
 
 
+def adopt(asset: Asset) -> bool:
+    """Record a plain file another tool put in place (it passed :func:`found_in_place`) in the manifest,
+    so it is verified and exported like a fetched one; ``False`` for archives (nothing to export)."""
+    dest = asset.dest()
+    if asset.archive or manifest.entry(asset.name, dest) or not dest.is_file():
+        return False
+    verified = f"sha256 verified against {asset.checksum_from}" if asset.sha256 else "verified well-formed"
+    size, digest = dest.stat().st_size, manifest.sha256(dest)
+    item = {"file": asset.file, "dest": str(dest), "stored": str(dest), "source": f"{dest} (found in place)"}
+    item.update({"mirror": None, "verified": verified, "size": size, "sha256": digest})
+    manifest.record(asset.name, {**item, "files": manifest.describe_files(dest), "fetched": _now()})
+    return True
+
+
 def ensure(asset: Asset) -> tuple[Path, Source]:
-    """The asset from the cache, else fetched (for ``labkit assets fetch``)."""
+    """The asset from the cache (a plain file found in place is adopted), else fetched (``labkit assets fetch``)."""
     found = cached(asset)
-    return found if found is not None else fetch(asset)
+    if found is None:
+        return fetch(asset)
+    return cached(asset) if adopt(asset) else found
