@@ -23,6 +23,7 @@ from labkit.assets.mirror import is_folder, local_path
 from labkit.errors import DamagedDownload, NotReachable
 
 TIMEOUT_S = float(os.environ.get("LABKIT_DOWNLOAD_TIMEOUT", "30"))
+CONNECT_TIMEOUT_S = min(10.0, TIMEOUT_S)
 ATTEMPTS = 4
 CHUNK = 1 << 16
 
@@ -44,7 +45,7 @@ def fetch(where: str, target: Path, *, label: str = "") -> Path:
     return _http(where, part, label or target.name)
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
@@ -57,11 +58,10 @@ def _http(url: str, part: Path, label: str) -> Path:
             time.sleep(0.2 * attempt)
         have = part.stat().st_size if part.exists() else 0
         try:
-            resp = requests.get(
-                url, stream=True, timeout=TIMEOUT_S, headers={"Range": f"bytes={have}-"} if have else {}
-            )
+            headers = {"Range": f"bytes={have}-"} if have else {}
+            resp = requests.get(url, stream=True, timeout=(CONNECT_TIMEOUT_S, TIMEOUT_S), headers=headers)
         except requests.RequestException as exc:
-            why = _one_line(exc)
+            why = one_line(exc)
             if attempt >= 1:  # reached neither time: the source is not reachable from here
                 raise NotReachable(f"{url}: {why}") from exc
             continue
@@ -100,7 +100,7 @@ def _stream(resp, part: Path, offset: int, label: str) -> str:
                 written += len(block)
                 bar.update(len(block))
     except (requests.RequestException, OSError) as exc:
-        return _one_line(exc)
+        return one_line(exc)
     finally:
         bar.close()
     if total is not None and written < total:

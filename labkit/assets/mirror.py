@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from labkit.assets.registry import Asset
-from labkit.errors import DataFileError
+from labkit.errors import DataFileError, NotReachable
 
 MANIFEST = "labkit-assets.json"
 
@@ -57,10 +57,13 @@ def _read_manifest(mirror: str) -> dict:
     else:
         import requests
 
+        from labkit.assets import download
+
+        url = f"{mirror}/{MANIFEST}"
         try:
-            resp = requests.get(f"{mirror}/{MANIFEST}", timeout=30)
-        except requests.RequestException:
-            return {}  # an unreachable mirror is reported when the asset itself is fetched
+            resp = requests.get(url, timeout=(download.CONNECT_TIMEOUT_S, download.TIMEOUT_S))
+        except requests.RequestException as exc:  # the mirror is down: no need to wait for the asset too
+            raise NotReachable(f"{url}: {download.one_line(exc)}") from exc
         if resp.status_code != 200:
             return {}
         text = resp.text
@@ -74,7 +77,8 @@ def _read_manifest(mirror: str) -> dict:
 
 
 def expected(asset: Asset) -> Expected:
-    """The checksum to verify ``asset`` against: the mirror's manifest entry, else the registry's."""
+    """The checksum to verify ``asset`` against: the mirror's manifest entry, else the registry's.
+    An unreachable URL mirror raises :class:`~labkit.errors.NotReachable` here, before the download."""
     mirror = base()
     if mirror:
         entry = _read_manifest(mirror).get(asset.file)
