@@ -226,3 +226,17 @@ def test_a_wiped_tf_hub_cache_is_rebuilt_offline_from_the_kept_archive(caches, t
     resolved = hub.resolve_module(spec.name)
     assert resolved.source.is_real and hub.output_dim(resolved) == 1280
     assert "extracting hub:mobilenet_v2_100_224 from the kept archive" in capsys.readouterr().out
+
+
+def test_detectors_through_a_mirror(caches, tmp_path, monkeypatch):
+    from labkit.detection import sources
+
+    for handle in registry.DETECTORS.values():
+        hub_module_tgz(caches, handle, tmp_path, image_size=32, output_dim=4)
+    with _serve(monkeypatch, Mirror(caches)) as mirror:
+        pair = sources.detector_pair()
+    assert pair.source.is_real and pair.source.detail.count(f"via mirror {mirror.url}") == 2
+    assert sorted(mirror.files_requested()) == [
+        "/tfhub/tensorflow/faster_rcnn/inception_resnet_v2_640x640/1.tar.gz",
+        "/tfhub/tensorflow/ssd_mobilenet_v2/2.tar.gz",
+    ]
