@@ -44,11 +44,12 @@ def move_aside(path: Path) -> Path:
 
 
 def damaged(asset: Asset, path: Path, why: str, *, source: str = "", forget: bool = True) -> DamagedDownload:
-    """Move ``path`` aside, forget the asset's manifest entry (unless ``forget=False``: a copy outside
-    the caches), and return the error to raise."""
+    """Move ``path`` aside, forget the asset's manifest entry if it describes ``path`` (never with
+    ``forget=False``: a copy outside the caches), and return the error to raise."""
     try:
         aside = move_aside(path) if path.exists() else None
-        if forget:
+        item = manifest.load().get(asset.name) if forget else None
+        if item and str(path) in (item["dest"], item["stored"], item["stored"] + ".part"):
             manifest.forget(asset.name)
         moved = f"It was moved aside to {aside} and is not used." if aside else "It is not used."
     except OSError as exc:  # e.g. a cache shared read-only with a grading sandbox
