@@ -240,3 +240,12 @@ def test_detectors_through_a_mirror(caches, tmp_path, monkeypatch):
         "/tfhub/tensorflow/faster_rcnn/inception_resnet_v2_640x640/1.tar.gz",
         "/tfhub/tensorflow/ssd_mobilenet_v2/2.tar.gz",
     ]
+
+
+def test_an_asset_the_mirror_lacks_is_a_fallback_naming_the_http_status(caches, monkeypatch):
+    with _serve(monkeypatch, Mirror(caches)) as mirror:
+        ds = data.mnist()
+    assert ds.source.kind == "offline"
+    assert f"download {mirror.url}/mnist.npz: failed ({mirror.url}/mnist.npz: HTTP 404 not in this mirror)" in (
+        ds.source.tried
+    )

@@ -88,8 +88,11 @@ def saved_model(asset: Asset, path: Path, strict: bool = False) -> str:
     if why:
         return why
     dim, size = asset.params.get("output_dim", -1), asset.params.get("image_size") or 224
-    if dim and dim > 0:
-        got = int(model(tf().zeros([1, size, size, 3])).shape[-1])
+    if dim and dim > 0 and callable(model):  # a TF1 hub-format module is not callable: loading is the check
+        try:
+            got = int(model(tf().zeros([1, size, size, 3])).shape[-1])
+        except Exception as exc:  # TF raises many kinds for a wrong module
+            return f"does not run on a {size}×{size} image ({type(exc).__name__}: {' '.join(str(exc).split())[:300]})"
         if got != dim:
             return f"outputs {got} values per image; {asset.name} outputs {dim}"
     return ""
