@@ -49,7 +49,11 @@ def damaged(asset: Asset, path: Path, why: str, *, source: str = "", forget: boo
     try:
         aside = move_aside(path) if path.exists() else None
         item = manifest.load().get(asset.name) if forget else None
-        if item and str(path) in (item["dest"], item["stored"], item["stored"] + ".part"):
+        # a damaged extraction keeps the entry of its kept archive: the next run re-extracts it
+        mine = {item["stored"], item["stored"] + ".part"} if item else set()
+        if item and not asset.archive:
+            mine.add(item["dest"])
+        if str(path) in mine:
             manifest.forget(asset.name)
         moved = f"It was moved aside to {aside} and is not used." if aside else "It is not used."
     except OSError as exc:  # e.g. a cache shared read-only with a grading sandbox
@@ -178,6 +182,8 @@ def fetch(asset: Asset) -> tuple[Path, Source]:
             return found
         kept = kept_archive(asset)
         if kept:
+            if manifest.sha256(stored) != kept["sha256"]:
+                raise damaged(asset, stored, f"its sha256 differs from the one recorded at fetch ({kept['sha256']})")
             print(f"[labkit] extracting {asset.name} from the kept archive {stored}", flush=True)
             _install(asset, stored, kept["source"])
             item = {**kept, "dest": str(dest), "files": manifest.describe_files(dest)}
