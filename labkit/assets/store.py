@@ -61,8 +61,9 @@ def damaged(asset: Asset, path: Path, why: str, *, source: str = "", forget: boo
     origin = f" (downloaded from {source})" if source else ""
     again = f" If it fails again, {source} itself serves a damaged file." if source else ""
     return DamagedDownload(
-        f"{asset.name}: {path}{origin} is damaged: {why}. {moved} Run the same command again to download "
-        f"it afresh (or `labkit assets fetch {asset.name}`); {AFTER}.{again}"
+        f"{asset.name}: {path}{origin} is damaged: {why}. {moved} Run the same command again for a good copy "
+        f"(re-extracted from the kept archive, or downloaded afresh; or `labkit assets fetch {asset.name}`); "
+        f"{AFTER}.{again}"
     )
 
 
