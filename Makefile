@@ -19,7 +19,7 @@ $(STAMP): requirements.txt pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/labkit run --profile $(PROFILE) --offline --out $(OUT)
+	$(VENV)/bin/labkit run --profile $(PROFILE) $(if $(ONLINE),--online,--offline) --out $(OUT)
 
 test: $(STAMP)
 	$(PY) -m pytest -q

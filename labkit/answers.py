@@ -15,6 +15,7 @@ import json
 import re
 from pathlib import Path
 
+from labkit import provenance
 from labkit.atomic import write_json, write_text
 from labkit.errors import LabkitError
 from labkit.questions import CONCEPTS, QUESTIONS
@@ -194,9 +195,9 @@ def main(argv) -> int:
     b.add_argument("--profile", default="quick", choices=("quick", "full"))
     b.add_argument("--from", dest="run_dir", default=None, help="an existing run folder holding results.json")
     b.add_argument("--out", default=str(ANSWERS_DIR), help="where ANSWERS.md and answers.json go")
-    b.add_argument("--online", action="store_true", help="allow downloads (default: offline)")
+    provenance.add_switch(b, default_offline=True)
     args = parser.parse_args(argv)
-    key = build(args.run_dir, args.profile, args.out, offline=not args.online)
+    key = build(args.run_dir, args.profile, args.out, offline=provenance.chosen_offline(args.offline, True))
     missing = [q["id"] for q in key["questions"] if not q["recorded"]]
     missing += [f"{c['id']}:{m}" for c in key["concepts"] for m in c["missing_evidence"]]
     recorded = sum(1 for q in key["questions"] if q["recorded"])

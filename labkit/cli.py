@@ -26,17 +26,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "TF Hub make_image_classifier: train a classifier on an image folder",
     ),
     "classify": ("labkit.classify", "top-3 classes of images with a SavedModel, TFLite file or retrained graph"),
+    "assets": ("labkit.assets.cli", "status, fetch, verify, export and import the lab's datasets and models"),
 }
 
 
 def _usage() -> str:
     width = max(len(n) for n in COMMANDS)
-    lines = ["usage: labkit [--offline] <subcommand> [options]", "", "subcommands:"]
+    lines = ["usage: labkit [--offline | --online] <subcommand> [options]", "", "subcommands:"]
     lines += [f"  {name.ljust(width)}  {help_}" for name, (_, help_) in COMMANDS.items()]
     lines += [
         "",
         "options:",
-        "  --offline  skip every network attempt (same as LABKIT_OFFLINE=1)",
+        "  --offline  skip every download: local files and caches, else the announced offline defaults",
+        "             (same as LABKIT_OFFLINE=1)",
+        "  --online   try downloads (LABKIT_MIRROR or the original URLs) before the offline defaults",
+        "             (same as LABKIT_OFFLINE=0)",
+        "Without either, each subcommand's own default applies: `run` and the tools (retrain,",
+        "make-image-classifier, ...) are online; `grade` and `answers build` are offline.",
         "",
         "`labkit <subcommand> --help` shows a subcommand's flags.",
     ]
@@ -46,10 +52,10 @@ def _usage() -> str:
 def main(argv=None) -> int:
     """Entry point of the ``labkit`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "--offline":
+    if argv and argv[0] in ("--offline", "--online"):
         from labkit.provenance import set_offline
 
-        set_offline(True)
+        set_offline(argv[0] == "--offline")
         argv = argv[1:]
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(_usage())

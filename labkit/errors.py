@@ -11,3 +11,11 @@ class DataFileError(LabkitError):
 
 class SourceNotFound(LabkitError):
     """An explicitly requested path, handle or folder could not be found or reached."""
+
+
+class NotReachable(LabkitError):
+    """A download source could not be reached (DNS, refused, timeout, HTTP error): a fallback may stand in."""
+
+
+class DamagedDownload(DataFileError):
+    """A downloaded or cached asset failed its checksum, size or structure check (it was moved aside)."""

@@ -2,9 +2,10 @@
 
 ``resolve_module("mobilenet_v2_100_224")`` (a registry name, a handle or a local SavedModel
 folder) tries, in order: an explicit local SavedModel dir → the TF Hub cache
-(``$TFHUB_CACHE_DIR``/sha1(handle), exactly where ``tensorflow_hub`` puts downloads) →
-download through ``tensorflow_hub`` (skipped offline) → labkit's offline backbone. It prints
-which one it used. This module is the only place that imports ``tensorflow_hub``; TF/Keras come
+(``$TFHUB_CACHE_DIR``/sha1(handle), exactly where ``tensorflow_hub`` puts downloads; checked) →
+download of the compressed module through :mod:`labkit.assets` (``LABKIT_MIRROR`` or tfhub.dev,
+verified to load with the registry's output size; skipped offline) → labkit's offline backbone.
+It prints which one it used. This module is the only place that imports ``tensorflow_hub``; TF/Keras come
 from :mod:`labkit.tfsetup`, which arranges legacy Keras (``tf_keras``) so ``hub.KerasLayer`` works.
 """
 
@@ -86,7 +87,6 @@ REGISTRY: dict[str, ModuleSpec] = {
     ]
 }
 OFFLINE = "offline"
-IMAGENET_LABELS_URL = "https://storage.googleapis.com/download.tensorflow.org/data/ImageNetLabels.txt"
 
 
 @dataclass(frozen=True)
@@ -149,24 +149,16 @@ def _local(path: Path, spec: ModuleSpec) -> Candidate:
     return Candidate(f"local SavedModel {path}", load)
 
 
-def _cache(handle: str, spec: ModuleSpec) -> Candidate:
-    def load():
-        folder = cached_module_dir(handle)
-        if not is_saved_model_dir(folder):
-            return None
-        source = Source("real", f"{handle} (TF Hub cache {folder})")
-        return ResolvedModule(str(folder), source, spec), source
+def _asset_steps(handle: str, spec: ModuleSpec) -> list[Candidate]:
+    """The TF Hub cache (checked) and the download (``LABKIT_MIRROR`` or tfhub.dev's compressed tar.gz)."""
+    from labkit.assets import registry, store
 
-    return Candidate(f"TF Hub cache {cached_module_dir(handle)}", load)
-
-
-def _download(handle: str, spec: ModuleSpec) -> Candidate:
-    def load():
-        folder = hub().resolve(handle)  # downloads into the TF Hub cache dir
-        source = Source("real", f"{handle} (downloaded to {folder})")
-        return ResolvedModule(str(folder), source, spec), source
-
-    return Candidate(f"download {handle}", load, network=True)
+    asset = registry.for_handle(handle)
+    if asset.params.get("output_dim", -1) < 0 and spec.output_dim > 0:
+        asset = replace(asset, params={**asset.params, "output_dim": spec.output_dim, "image_size": spec.image_size})
+    return store.candidates(
+        asset, lambda folder: ResolvedModule(str(folder), Source("real", str(folder)), spec), "TF Hub cache"
+    )
 
 
 def _offline_default(size: str, wanted: str):
@@ -211,7 +203,7 @@ def resolve_module(
     spec = spec or ModuleSpec(
         text.rstrip("/").split("/")[-2] if "/" in text else text, text, "feature_vector", None, -1
     )
-    chain = [_cache(spec.handle, spec), _download(spec.handle, spec)]
+    chain = _asset_steps(spec.handle, spec)
     return _announced(resolve(what, chain, _offline_default(backbone_size, spec.name) if fallback else None))
 
 
@@ -311,18 +303,19 @@ def write_toy_module(path, image_size: int | None = 32, output_dim: int = 8, see
 
 
 def imagenet_labels(path=None) -> list[str] | None:
-    """The 1001 ImageNet labels (index 0 = background): ``path`` → Keras cache → download; ``None`` if unavailable."""
-    from labkit.data._locations import keras_datasets_dir
+    """The 1001 ImageNet labels (index 0 = background): ``path`` → Keras cache → download (``LABKIT_MIRROR``
+    or the original URL); ``None`` if unreachable or offline. A damaged file raises."""
+    from labkit.assets import registry, store
+    from labkit.errors import NotReachable
 
-    candidates = [Path(path)] if path else []
-    candidates.append(keras_datasets_dir() / "ImageNetLabels.txt")
-    for candidate in candidates:
-        if candidate.exists():
-            return candidate.read_text(encoding="utf-8").splitlines()
-    if provenance.offline_mode():
-        return None
-    try:
-        fetched = keras().utils.get_file("ImageNetLabels.txt", IMAGENET_LABELS_URL)
-    except Exception:  # no network: the caller says so
-        return None
-    return Path(fetched).read_text(encoding="utf-8").splitlines()
+    if path and Path(path).exists():
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    cache, download = store.candidates(registry.get("imagenet_labels"))
+    found = cache.load()
+    if found is None and not (download.network and provenance.offline_mode()):
+        try:
+            found = download.load()
+        except NotReachable as exc:
+            print(f"[labkit] ImageNetLabels.txt: not reachable ({exc}); labels shown as class numbers")
+            return None
+    return None if found is None else found[0].read_text(encoding="utf-8").splitlines()

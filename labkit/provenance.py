@@ -37,6 +37,37 @@ def offline_mode() -> bool:
     return os.environ.get("LABKIT_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def add_switch(parser, default_offline: bool) -> None:
+    """``--offline`` / ``--online`` on ``parser`` (same meaning on every command), the default stated."""
+    default = "offline" if default_offline else "online"
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--offline",
+        dest="offline",
+        action="store_const",
+        const=True,
+        default=None,
+        help="skip every download: local files and caches, else the announced offline defaults "
+        f"(this command's default: {default}, unless LABKIT_OFFLINE or `labkit --offline|--online` says otherwise)",
+    )
+    group.add_argument(
+        "--online",
+        dest="offline",
+        action="store_const",
+        const=False,
+        help="try downloads (LABKIT_MIRROR or the original URLs) before the offline defaults",
+    )
+
+
+def chosen_offline(flag: bool | None, default_offline: bool) -> bool:
+    """The switch in force: the command's flag, else ``LABKIT_OFFLINE`` if set, else the command's default."""
+    if flag is not None:
+        return flag
+    if os.environ.get("LABKIT_OFFLINE", "").strip():
+        return offline_mode()
+    return default_offline
+
+
 def set_offline(offline: bool) -> None:
     """Switch offline mode for this process and the kernels it starts."""
     os.environ["LABKIT_OFFLINE"] = "1" if offline else "0"

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from labkit import profiles
+from labkit import profiles, provenance
 from labkit.atomic import write_json
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
@@ -239,12 +239,12 @@ def format_table(runs: list[NotebookRun]) -> str:
 
 
 def main(argv) -> int:
-    """``labkit run [NOTEBOOK…] [--profile quick|full] [--out DIR] [--offline]``."""
+    """``labkit run [NOTEBOOK…] [--profile quick|full] [--out DIR] [--offline|--online]`` (default: online)."""
     parser = argparse.ArgumentParser(prog="labkit run", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", help="notebook paths or name fragments (default: all)")
     parser.add_argument("--profile", default="quick", choices=profiles.PROFILE_NAMES)
     parser.add_argument("--out", default="outputs/run", help="folder for executed notebooks + results.json")
-    parser.add_argument("--offline", action="store_true", help="skip every network attempt (also LABKIT_OFFLINE=1)")
+    provenance.add_switch(parser, default_offline=False)
     parser.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell (default: none)")
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument(
@@ -261,11 +261,8 @@ def main(argv) -> int:
         parser.error("--update-baseline and --junit need --baseline FILE")
     if args.baseline and not args.update_baseline and not Path(args.baseline).is_file():
         parser.error(f"--baseline {args.baseline}: file not found (create it with --update-baseline)")
-    from labkit.provenance import offline_mode
-
-    runs = run_notebooks(
-        args.notebooks, args.out, args.profile, args.offline or offline_mode(), args.cell_timeout, not args.no_progress
-    )
+    offline = provenance.chosen_offline(args.offline, default_offline=False)
+    runs = run_notebooks(args.notebooks, args.out, args.profile, offline, args.cell_timeout, not args.no_progress)
     print("\n" + format_table(runs))
     print(f"\nexecuted notebooks and results.json in {Path(args.out).resolve()}")
     failed = [r.name for r in runs if r.status != "ok"]

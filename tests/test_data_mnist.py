@@ -6,9 +6,9 @@ import struct
 import numpy as np
 import pytest
 
-from labkit import data, provenance
+from labkit import data
 from labkit.data.mnist import DEBIAN_FASHION_DIR, offline_digits
-from labkit.errors import DataFileError, SourceNotFound
+from labkit.errors import DamagedDownload, DataFileError, SourceNotFound
 
 
 def _fake_mnist(n_train=20, n_test=10, fill=7):
@@ -55,14 +55,17 @@ def test_explicit_path_wins_over_keras_cache(tmp_path, monkeypatch):
     assert ds.x_train.shape == (20, 28, 28) and int(ds.x_train[0, 0, 0]) == 2
 
 
-def test_keras_cache_used_when_no_path(tmp_path, monkeypatch, capsys):
+def test_foreign_npz_in_keras_cache_is_refused_moved_aside_and_not_used_again(tmp_path, monkeypatch, capsys):
     cached = _write_npz(tmp_path / "keras" / "datasets" / "mnist.npz", fill=3)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    ds = data.mnist()
-    assert ds.source.is_real and ds.source.detail == str(cached)
-    assert int(ds.x_test[0, 0, 0]) == 3
-    assert f"mnist: using REAL source real:{cached}" in capsys.readouterr().out
-    assert provenance.announced()["mnist"] == f"real:{cached}"
+    with pytest.raises(DamagedDownload) as info:
+        data.mnist()
+    message = str(info.value)
+    assert str(cached) in message and "Keras's sha256 is 731c5ac6" in message and "labkit assets verify" in message
+    (aside,) = cached.parent.glob("mnist.npz.damaged-*")
+    assert not cached.exists() and str(aside) in message
+    ds = data.mnist()  # the second run is not fooled: offline default, announced
+    assert ds.source.kind == "offline" and "mnist.npz: not found" in capsys.readouterr().out
 
 
 def test_offline_default_is_announced_and_makes_no_network_attempt(no_network, capsys):
@@ -79,7 +82,9 @@ def test_online_download_failure_falls_back_with_reason(no_network, monkeypatch)
     ds = data.mnist()
     assert no_network, "the download should have been attempted when not offline"
     assert ds.source.kind == "offline"
-    assert any(t.startswith("download keras.datasets.mnist: failed") for t in ds.source.tried)
+    (failed,) = [t for t in ds.source.tried if t.startswith("download https://storage.googleapis.com/")]
+    assert failed.endswith('no DNS in tests")))')  # the whole reason, on one line
+    assert "\n" not in failed
 
 
 def test_missing_explicit_path_is_an_error_not_a_fallback(tmp_path):
@@ -93,7 +98,7 @@ def test_truncated_npz_names_the_file_and_the_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     with pytest.raises(DataFileError) as info:
         data.mnist()
-    assert str(good) in str(info.value) and "delete it" in str(info.value)
+    assert str(good) in str(info.value) and "moved aside" in str(info.value) and not good.exists()
 
 
 def test_offline_digits_are_real_deterministic_and_stratified():

@@ -11,7 +11,7 @@ from PIL import Image
 
 from labkit import data
 from labkit.data.image_folder import ImageFolderWarning, load_image, scan_image_folder
-from labkit.errors import LabkitError, SourceNotFound
+from labkit.errors import DamagedDownload, LabkitError, SourceNotFound
 
 
 def _jpeg_bytes(colour=(200, 30, 40), size=(40, 30), mode="RGB") -> bytes:
@@ -109,11 +109,18 @@ def test_flowers_explicit_folder_is_real_and_limited(tmp_path):
     assert found.source.kind == "real" and found.counts() == {"daisy": 3, "roses": 3}
 
 
-def test_flowers_keras_cache_is_used(tmp_path, monkeypatch):
+def test_half_extracted_flowers_in_keras_cache_is_an_error_then_not_used(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    _good_folder(tmp_path / "datasets" / "flower_photos", classes=("daisy", "tulips"))
-    found = data.flowers()
-    assert found.source.is_real and found.root == tmp_path / "datasets" / "flower_photos"
+    monkeypatch.setenv("LABKIT_CACHE", str(tmp_path / "cache"))
+    half = tmp_path / "datasets" / "flower_photos"
+    _good_folder(half, classes=("daisy", "dandelion", "roses"))
+    with pytest.raises(DamagedDownload) as info:
+        data.flowers()
+    message = str(info.value)
+    assert str(half) in message and "lacks JPEGs in sunflowers, tulips" in message and "moved aside" in message
+    assert not half.exists() and len(list(half.parent.glob("flower_photos.damaged-*"))) == 1
+    again = data.flowers(images_per_class=2, base_size=48)
+    assert not again.source.is_real and "OFFLINE DEFAULT" in capsys.readouterr().out
 
 
 def test_flowers_offline_default_is_generated_once_and_announced(tmp_path, monkeypatch, capsys):

@@ -281,7 +281,7 @@ def test_real_archive_in_model_dir_is_used_and_a_corrupt_one_is_reported(mobilen
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / arch.archive_name).write_bytes(b"not a tgz")
-    with pytest.raises(DataFileError, match="not a readable .tgz"):
+    with pytest.raises(DataFileError, match="is damaged: it is not a complete .tgz archive"):
         base_graph.load_base_graph(arch, bad)
 
 

@@ -9,12 +9,8 @@ Policy for a handle (or registry name) that is in no cache and cannot be downloa
 
 from __future__ import annotations
 
-import socket
-
 from labkit import hub, provenance
 from labkit.errors import SourceNotFound
-
-DOWNLOAD_TIMEOUT_S = 30
 
 
 def _is_handle_or_name(text: str) -> bool:
@@ -22,16 +18,17 @@ def _is_handle_or_name(text: str) -> bool:
 
 
 def _try_download(handle: str) -> str | None:
-    """Download ``handle`` into the TF Hub cache; the reason it failed, or ``None`` on success."""
-    old = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    """Download ``handle`` into the TF Hub cache (:mod:`labkit.assets`); why it is not reachable, or
+    ``None`` on success. A damaged download raises (never a reason to use another model)."""
+    from labkit.assets import registry, store
+    from labkit.errors import NotReachable
+
     try:
-        hub.hub().resolve(handle)
+        step = store.candidates(registry.for_handle(handle))[1]
+        step.load()
         return None
-    except Exception as exc:  # any failure here means "not reachable from this machine"
-        return f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}"
-    finally:
-        socket.setdefaulttimeout(old)
+    except NotReachable as exc:
+        return " ".join(str(exc).split())
 
 
 def unreachable(text: str, handle: str, why: str) -> SourceNotFound:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import tarfile
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -145,16 +144,6 @@ image_folder = scan_image_folder
 # --- flowers ----------------------------------------------------------------------------------
 
 
-def _folder_candidate(label: str, folder: Path) -> Candidate:
-    def load():
-        if not folder.is_dir():
-            return None
-        found = scan_image_folder(folder)
-        return found, found.source
-
-    return Candidate(label, load)
-
-
 def _explicit(path) -> Candidate:
     def load():
         found = scan_image_folder(path)  # raises SourceNotFound naming the path if missing
@@ -197,21 +186,6 @@ def _tfds_candidate() -> Candidate:
     return Candidate(f"tfds {src}", load)
 
 
-def _download_candidate() -> Candidate:
-    def load():
-        from labkit.tfsetup import keras
-
-        archive = keras().utils.get_file("flower_photos.tgz", FLOWERS_URL)
-        folder = Path(archive).parent / "flower_photos"
-        if not folder.is_dir():
-            with tarfile.open(archive) as tar:
-                tar.extractall(Path(archive).parent, filter="data")
-        found = scan_image_folder(folder, Source("real", f"download:{FLOWERS_URL} → {folder}"))
-        return found, found.source
-
-    return Candidate(f"download {FLOWERS_URL}", load, network=True)
-
-
 def _generated(kind: str, module, images_per_class: int, seed: int, base_size: int):
     """Write a synthetic image folder once (temp dir + rename) and scan it."""
     target = labkit_cache_dir() / kind / f"n{images_per_class}-size{base_size}-seed{seed}"
@@ -231,21 +205,22 @@ def _generated(kind: str, module, images_per_class: int, seed: int, base_size: i
 def flowers(
     path=None, *, images_per_class: int | None = None, base_size: int | None = None, seed: int = 0
 ) -> ImageFolder:
-    """flower_photos: ``path`` → Keras cache → tfds ``tf_flowers`` → download → offline synthetic flowers.
+    """flower_photos: ``path`` → Keras cache (checked: labkit's manifest, else the original's five
+    class folders and counts) → tfds ``tf_flowers`` → download (``LABKIT_MIRROR`` or the original URL,
+    extracted atomically) → offline synthetic flowers. A damaged copy is an error, never a fallback.
 
     ``images_per_class`` caps every class (a fixed random subset for real data; the count to
     generate offline, default 120); ``base_size`` is the generated images' typical size (128).
     """
-    cache = keras_datasets_dir()
+    from dataclasses import replace
+
+    from labkit.assets import registry, store
+
+    asset = registry.get("flower_photos")
+    keras3 = replace(asset, dest=lambda: keras_datasets_dir() / "flower_photos_extracted" / "flower_photos")
+    cache, download = store.candidates(asset, scan_image_folder, "Keras cache")
     chain = [_explicit(path)] if path else []
-    chain += [
-        _folder_candidate(f"Keras cache {cache / 'flower_photos'}", cache / "flower_photos"),
-        _folder_candidate(
-            f"Keras cache {cache / 'flower_photos_extracted'}", cache / "flower_photos_extracted" / "flower_photos"
-        ),
-        _tfds_candidate(),
-        _download_candidate(),
-    ]
+    chain += [cache, store.candidates(keras3, scan_image_folder, "Keras cache")[0], _tfds_candidate(), download]
     offline = lambda: _generated(
         "synthetic_flowers",
         synthetic_flowers,
@@ -253,7 +228,8 @@ def flowers(
         seed,
         base_size or 128,
     )
-    found, _ = resolve("flowers", chain, offline)
+    found, source = resolve("flowers", chain, offline)
+    found.source = source
     return found.limit(images_per_class, seed) if found.source.is_real else found
 
 

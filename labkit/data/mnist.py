@@ -11,7 +11,7 @@ from labkit.data._locations import keras_datasets_dir, tfds_data_dir
 from labkit.data.arrays import ArrayDataset
 from labkit.data.idx import read_idx
 from labkit.data.resolve import Candidate, resolve
-from labkit.errors import DataFileError, SourceNotFound
+from labkit.errors import DataFileError, NotReachable, SourceNotFound
 from labkit.provenance import Source
 
 DIGIT_NAMES = [str(d) for d in range(10)]
@@ -86,10 +86,6 @@ def _explicit(path) -> Candidate:
     return Candidate(f"explicit path {path}", load)
 
 
-def _if_exists(path: Path, reader) -> Candidate:
-    return Candidate(str(path), lambda: (reader(path), Source("real", str(path))) if path.exists() else None)
-
-
 def _tfds(name: str) -> Candidate:
     def load():
         root = tfds_data_dir()
@@ -112,7 +108,19 @@ def _keras_download(name: str) -> Candidate:
     def load():
         from labkit.tfsetup import keras
 
-        (xtr, ytr), (xte, yte) = getattr(keras().datasets, name).load_data()
+        try:
+            # into $KERAS_HOME/datasets/fashion-mnist, where the cache step above looks
+            (xtr, ytr), (xte, yte) = getattr(keras().datasets, name).load_data(
+                cache_dir=str(keras_datasets_dir().parent)
+            )
+        except OSError as exc:
+            raise NotReachable(f"keras.datasets.{name}: {type(exc).__name__}: {exc}") from exc
+        except ValueError as exc:  # Keras's hash check
+            raise DataFileError(f"keras.datasets.{name}: the download is damaged ({exc}); run again") from exc
+        except Exception as exc:  # Keras wraps a URL error in a bare Exception("URL fetch failure …")
+            if "fetch failure" not in str(exc):
+                raise
+            raise NotReachable(f"keras.datasets.{name}: {exc}") from exc
         return _check((xtr, ytr, xte, yte), name), Source("real", f"download:keras.datasets.{name}")
 
     return Candidate(f"download keras.datasets.{name}", load, network=True)
@@ -144,9 +152,13 @@ def offline_digits(seed: int = 0) -> tuple:
 
 
 def mnist(path=None) -> ArrayDataset:
-    """MNIST: ``path`` → Keras cache → tfds data dir → download → offline 8×8 digits (announced)."""
+    """MNIST: ``path`` → Keras cache (checked against Keras's sha256 or labkit's manifest) → tfds data
+    dir → download (``LABKIT_MIRROR`` or Keras's URL, sha256-verified) → offline 8×8 digits (announced)."""
+    from labkit.assets import registry, store
+
+    cache, download = store.candidates(registry.get("mnist"), read_npz, "Keras cache")
     chain = [_explicit(path)] if path else []
-    chain += [_if_exists(keras_datasets_dir() / "mnist.npz", read_npz), _tfds("mnist"), _keras_download("mnist")]
+    chain += [cache, _tfds("mnist"), download]
     found = resolve("mnist", chain, offline_digits)
     return _as_dataset(DIGIT_NAMES)(found)
 

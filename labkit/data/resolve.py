@@ -2,7 +2,9 @@
 
 Each candidate either returns ``(value, Source)`` or ``None`` (nothing there). A candidate that
 finds a damaged file raises :class:`~labkit.errors.DataFileError` — that is never papered over by a
-fallback. Download candidates are skipped in offline mode, and a failed download is noted.
+fallback. Download candidates are skipped in offline mode; one that cannot reach its source raises
+:class:`~labkit.errors.NotReachable`, noted in full (one line) before the next candidate is tried.
+Any other error of a download candidate (a damaged download, a bug) propagates.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from labkit import provenance
-from labkit.errors import SourceNotFound
+from labkit.errors import NotReachable, SourceNotFound
 from labkit.provenance import Source
 
 DOWNLOAD_TIMEOUT_S = 30
@@ -48,8 +50,8 @@ def resolve(what: str, candidates: list[Candidate], fallback: Callable[[], tuple
             try:
                 with _socket_timeout(DOWNLOAD_TIMEOUT_S):
                     found = cand.load()
-            except Exception as exc:  # any network failure means "not available here"
-                tried.append(f"{cand.label}: failed ({type(exc).__name__}: {str(exc)[:120]})")
+            except NotReachable as exc:
+                tried.append(f"{cand.label}: failed ({' '.join(str(exc).split())})")
                 continue
         else:
             found = cand.load()

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import numpy as np
 
+from labkit.assets.registry import DETECTORS
 from labkit.data.resolve import Candidate, resolve
 from labkit.detection.boxes import Detections
 from labkit.detection.scenes import CLASSES, make_scenes
 from labkit.errors import SourceNotFound
 from labkit.provenance import Source
 
-FAST_HANDLE = "https://tfhub.dev/tensorflow/ssd_mobilenet_v2/2"
-SLOW_HANDLE = "https://tfhub.dev/tensorflow/faster_rcnn/inception_resnet_v2_640x640/1"
+FAST_HANDLE = DETECTORS["ssd_mobilenet_v2"]
+SLOW_HANDLE = DETECTORS["faster_rcnn_inception_resnet_v2"]
 
 
 @dataclass
@@ -45,7 +46,8 @@ def _hub_detector(path: str) -> Callable[[np.ndarray], Detections]:
 
 
 def _real(fast: str | None, slow: str | None) -> list[Candidate]:
-    from labkit.hub import cached_module_dir, hub, is_saved_model_dir
+    from labkit.assets import registry, store
+    from labkit.hub import is_saved_model_dir
 
     def local():
         if not (fast and slow):
@@ -55,24 +57,20 @@ def _real(fast: str | None, slow: str | None) -> list[Candidate]:
                 raise SourceNotFound(f"{p} is not a SavedModel folder; pass the extracted detector folders")
         return (fast, slow), Source("real", f"{fast} + {slow}")
 
-    def cached():
-        dirs = [cached_module_dir(h) for h in (FAST_HANDLE, SLOW_HANDLE)]
-        ok = all(is_saved_model_dir(d) for d in dirs)
-        return (
-            ((str(dirs[0]), str(dirs[1])), Source("real", f"{FAST_HANDLE} + {SLOW_HANDLE} (TF Hub cache)"))
-            if ok
-            else None
-        )
+    assets = [registry.get(f"detector:{key}") for key in registry.DETECTORS]
 
-    def download():
-        paths = tuple(hub().resolve(h) for h in (FAST_HANDLE, SLOW_HANDLE))
-        return paths, Source("real", f"{FAST_HANDLE} + {SLOW_HANDLE} (downloaded)")
+    def both(find, network: bool) -> Candidate:
+        def load():
+            found = [find(a) for a in assets]
+            if any(f is None for f in found):
+                return None
+            return tuple(str(f[0]) for f in found), Source("real", " + ".join(f[1].detail for f in found))
 
-    return [
-        Candidate("local detector folders", local),
-        Candidate("TF Hub cache", cached),
-        Candidate("download from TF Hub", download, network=True),
-    ]
+        label = "TF Hub cache" if not network else "download " + " + ".join(a.url for a in assets)
+        return Candidate(label, load, network=network)
+
+    download = store.candidates(assets[0])[1]
+    return [Candidate("local detector folders", local), both(store.cached, False), both(store.ensure, download.network)]
 
 
 def offline_pair(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from labkit import profiles
+from labkit import profiles, provenance
 from labkit.grading import backends, sandbox
 
 
@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
         choices=("auto", "bwrap", "process"),
         help="auto: bubblewrap sandbox when usable, else process level with a warning",
     )
-    p.add_argument("--online", action="store_true", help="let notebooks try downloads (default: offline)")
+    provenance.add_switch(p, default_offline=True)
     p.add_argument("--no-warmup", action="store_true", help="skip the shared one-time data preparation")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument(
@@ -63,7 +63,7 @@ def main(argv) -> int:
         workers=args.workers,
         limits=limits,
         profile=args.profile,
-        offline=not args.online,
+        offline=provenance.chosen_offline(args.offline, True),
         resume=args.resume,
         backend=args.backend,
         scheduler=args.scheduler,

@@ -1,7 +1,8 @@
 """Base graphs for ``labkit retrain``: the original pretrained archives, or labkit's offline stand-in.
 
-Resolution (announced): ``<model_dir>/<archive>`` (extracted) or an already extracted graph →
-download of the original archive (skipped offline) → an offline frozen graph that labkit builds
+Resolution (announced): ``<model_dir>/<archive>`` (extracted, checked) or an already extracted graph →
+labkit's asset store (``labkit assets fetch``) → download of the original archive into the store
+(``LABKIT_MIRROR`` or download.tensorflow.org; skipped offline) → an offline frozen graph that labkit builds
 with the *same* input/bottleneck tensor names and sizes, cached in ``labkit_cache_dir()/retrain``.
 Two offline kinds (``--offline_base``):
 
@@ -15,11 +16,13 @@ Two offline kinds (``--offline_base``):
 from __future__ import annotations
 
 import os
+import shutil
 import tarfile
-import urllib.request
+import tempfile
+import zlib
 from pathlib import Path
 
-from labkit.atomic import atomic_path, write_bytes
+from labkit.atomic import write_bytes
 from labkit.data._locations import labkit_cache_dir
 from labkit.data.resolve import Candidate, resolve
 from labkit.errors import DataFileError
@@ -46,42 +49,59 @@ def read_graph_def(path):
     return graph_def
 
 
-def _extract(archive: Path, dest: Path) -> None:
+def _extract(arch: Architecture, archive: Path, model_dir: Path) -> None:
+    """Extract ``archive`` (in ``--model_dir``) into a temp folder, check its member and tensors, then
+    move its entries into ``model_dir``. A damaged archive is moved aside and raises."""
+    from labkit.assets import checks, registry, store
+
+    asset = registry.retrain_asset(arch)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{arch.archive_name}.extract-", dir=model_dir))
     try:
-        with tarfile.open(archive, "r:gz") as tar:
-            tar.extractall(dest, filter="data")
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise DataFileError(
-            f"{archive} is not a readable .tgz archive ({exc}); delete it and run "
-            "again (it is re-downloaded when online)"
-        ) from exc
+        try:
+            with tarfile.open(archive, "r:gz") as tar:
+                tar.extractall(tmp, filter="data")
+        except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+            raise store.damaged(asset, archive, f"it is not a complete .tgz archive ({exc})", forget=False) from exc
+        why = checks.frozen_graph(asset, tmp)
+        if why:
+            raise store.damaged(asset, archive, f"its content {why}", forget=False)
+        for entry in tmp.iterdir():
+            target = model_dir / entry.name
+            if target.is_dir() and entry.is_dir():
+                shutil.rmtree(target)
+            os.replace(entry, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _read_or_aside(arch: Architecture, model: Path):
+    from labkit.assets import registry, store
+
+    try:
+        return read_graph_def(model)
+    except DataFileError as exc:
+        raise store.damaged(registry.retrain_asset(arch), model, str(exc), forget=False) from exc
 
 
 def _local(arch: Architecture, model_dir: Path) -> Candidate:
     def load():
         archive, model = model_dir / arch.archive_name, model_dir / arch.model_file
         if archive.exists():
-            _extract(archive, model_dir)
+            _extract(arch, archive, model_dir)
         if not model.exists():
-            if archive.exists():
-                raise DataFileError(f"{archive} does not contain {arch.model_file}")
             return None
-        return read_graph_def(model), Source("real", str(model))
+        return _read_or_aside(arch, model), Source("real", str(model))
 
     return Candidate(f"{model_dir / arch.archive_name}", load)
 
 
-def _download(arch: Architecture, model_dir: Path) -> Candidate:
-    def load():
-        model_dir.mkdir(parents=True, exist_ok=True)
-        archive = model_dir / arch.archive_name
-        print(f">> Downloading {arch.archive_name} from {arch.data_url}", flush=True)
-        with atomic_path(archive) as tmp:
-            urllib.request.urlretrieve(arch.data_url, tmp)
-        _extract(archive, model_dir)
-        return read_graph_def(model_dir / arch.model_file), Source("real", f"download:{arch.data_url}")
+def _asset_steps(arch: Architecture) -> list[Candidate]:
+    """labkit's asset store (what ``labkit assets fetch`` put there), then the verified download."""
+    from labkit.assets import registry, store
 
-    return Candidate(f"download {arch.data_url}", load, network=True)
+    return store.candidates(
+        registry.retrain_asset(arch), lambda folder: read_graph_def(folder / arch.model_file), "labkit asset store"
+    )
 
 
 def offline_graph_path(arch: Architecture, kind: str = "random") -> Path:
@@ -220,5 +240,5 @@ def load_base_graph(arch: Architecture, model_dir="/tmp/imagenet", offline_kind:
     if offline_kind not in OFFLINE_KINDS:
         raise ValueError(f"offline_kind must be one of {OFFLINE_KINDS}, not {offline_kind!r}")
     model_dir = Path(os.path.expanduser(str(model_dir)))
-    chain = [_local(arch, model_dir), _download(arch, model_dir)]
+    chain = [_local(arch, model_dir), *_asset_steps(arch)]
     return resolve(f"retrain base graph {arch.name}", chain, _offline(arch, offline_kind))
