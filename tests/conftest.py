@@ -19,6 +19,7 @@ def _isolated_caches(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("cache-home")
     monkeypatch.setenv("KERAS_HOME", str(home / "keras"))
     monkeypatch.setenv("TFDS_DATA_DIR", str(home / "tfds"))
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(home / "tfhub"))
     monkeypatch.setenv("LABKIT_OFFLINE", "1")
     monkeypatch.setenv("LABKIT_RESULTS_DIR", str(home / "results"))
 
