@@ -16,9 +16,10 @@ from pathlib import Path
 from labkit.atomic import write_json
 from labkit.grading import backends, report, sandbox, shared
 from labkit.grading import rubric as rubric_mod
-from labkit.grading.submissions import discover
+from labkit.grading.submissions import MAX_NOTEBOOK_BYTES, discover
 
 DEFAULT_LIMITS = sandbox.Limits()
+MAX_NOTEBOOK_MB = MAX_NOTEBOOK_BYTES / 2**20
 
 
 @dataclass
@@ -33,8 +34,8 @@ class GradeRun:
     isolation: str = ""
 
 
-def _key(student_hash: str, rubric_hash: str, profile: str, limits: sandbox.Limits, offline: bool) -> str:
-    text = json.dumps([student_hash, rubric_hash, profile, asdict(limits), offline])
+def _key(student_hash: str, rubric_hash: str, profile: str, limits: sandbox.Limits, offline: bool, max_nb: int) -> str:
+    text = json.dumps([student_hash, rubric_hash, profile, asdict(limits), offline, max_nb])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -43,6 +44,25 @@ def _load_record(path: Path) -> dict | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def _check_something_to_grade(folder, students: list, class_problems: list, notebooks: list) -> None:
+    """A clear error instead of an empty report: no submissions, or none with a rubric notebook."""
+    from labkit.errors import LabkitError
+
+    folder = Path(folder).resolve()
+    ignored = f" ({'; '.join(class_problems[:3])})" if class_problems else ""
+    if not students:
+        raise LabkitError(
+            f"nothing to grade in {folder}: no student folder or .zip found{ignored}. "
+            "Put one folder or one .zip per student there."
+        )
+    if not any(s.notebooks for s in students):
+        seen = "; ".join(f"{s.name}: {s.problems[0]}" for s in students[:3] if s.problems)
+        raise LabkitError(
+            f"nothing to grade in {folder}: none of the {len(students)} submission(s) has a notebook "
+            f"matching the rubric's {', '.join(notebooks)} ({seen}). Check --rubric and the notebooks' names."
+        )
 
 
 def grade(
@@ -60,8 +80,12 @@ def grade(
     isolation: str = "auto",
     warmup: bool = True,
     progress: bool = True,
+    max_notebook_mb: float = MAX_NOTEBOOK_MB,
 ) -> GradeRun:
-    """Grade every student in ``submissions`` into ``out_dir``; return what happened."""
+    """Grade every student in ``submissions`` into ``out_dir``; return what happened.
+
+    Raises :class:`LabkitError` (nothing written) when there is nothing to grade: no student
+    folder or zip, or no submitted notebook matches any rubric notebook."""
     from tqdm.auto import tqdm
 
     from labkit import profiles
@@ -73,12 +97,14 @@ def grade(
     level, warnings = sandbox.choose_isolation(isolation)
     for line in warnings:
         print(f"[labkit grade] WARNING {line}")
-    students, class_problems = discover(submissions, rub.notebooks)
+    max_nb = int(max_notebook_mb * 2**20)
+    students, class_problems = discover(submissions, rub.notebooks, max_nb)
+    _check_something_to_grade(submissions, students, class_problems, rub.notebooks)
     run = GradeRun(out_dir, warnings=list(warnings), isolation=level)
     records_dir = out_dir / "students"
     jobs = []
     for student in students:
-        key = _key(student.sha256, rub.sha256, profile, limits, offline)
+        key = _key(student.sha256, rub.sha256, profile, limits, offline, max_nb)
         old = _load_record(records_dir / f"{student.id}.json") if resume else None
         if old and old.get("key") == key and old.get("complete"):
             run.records[student.id] = old
@@ -135,6 +161,7 @@ def grade(
             "workers": workers if backend == "local" else None,
             "scheduler": scheduler,
             "limits": asdict(limits),
+            "max_notebook_mb": max_notebook_mb,
             "warnings": run.warnings,
             "class_problems": class_problems,
             "executed": sorted(run.executed),

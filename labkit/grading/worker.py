@@ -207,6 +207,20 @@ def _judge(job: dict, record: dict) -> None:
     record["total"] = round(total, 3)
 
 
+def _skipped(rel: str, why: str) -> dict:
+    """The record of a notebook not run because it is over ``--max-notebook-mb``."""
+    error = {"ename": "NotebookTooLarge", "evalue": why, "cell_index": None, "source": ""}
+    return {
+        "file": rel,
+        "status": "skipped",
+        "seconds": 0.0,
+        "results": {},
+        "error": error,
+        "warnings": [],
+        "executed": None,
+    }
+
+
 def grade_student(job: dict) -> dict:
     """Execute and judge every notebook of ``job["student"]``; return the student's record."""
     student = Student(**{k: v for k, v in job["student"].items()})
@@ -214,6 +228,7 @@ def grade_student(job: dict) -> dict:
     started = time.time()
     record = {
         "student": student.id,
+        "name": student.name or student.id,
         "source": student.source,
         "sha256": student.sha256,
         "key": job["key"],
@@ -224,6 +239,9 @@ def grade_student(job: dict) -> dict:
     try:
         for notebook in job["rubric"]["notebooks"]:
             rel = student.notebooks.get(notebook)
+            if rel in student.too_large:
+                record["notebooks"][notebook] = _skipped(rel, student.too_large[rel])
+                continue
             if rel is None:
                 record["notebooks"][notebook] = {
                     "file": None,
