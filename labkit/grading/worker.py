@@ -71,14 +71,17 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
             "warnings": [],
             "executed": None,
         }
-        invalid = nbfiles.validate(nb_path)
-        if invalid:
+        seen = nbfiles.inspect(nb_path)
+        if seen["invalid"]:
             record.update(
                 status="invalid",
-                error={"ename": "InvalidNotebook", "evalue": invalid, "cell_index": None, "source": ""},
+                error={"ename": "InvalidNotebook", "evalue": seen["invalid"], "cell_index": None, "source": ""},
             )
             return record
-        if not nbfiles.has_parameters_cell(nb_path):
+        if seen["kernel_note"]:
+            record["kernel"] = seen["kernel_note"]
+            record["warnings"].append(seen["kernel_note"])
+        if not seen["parameters"]:
             record["warnings"].append(
                 "no cell is tagged `parameters`: papermill injected the profile's values at "
                 "the top, so the notebook's own constants override them"
