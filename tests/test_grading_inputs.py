@@ -1,0 +1,221 @@
+"""`labkit grade` on awkward inputs: colliding unicode names, a 150 MB notebook, an output flood
+(the grader's own peak memory measured), foreign and missing kernels, empty or unmatched folders."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import grading_class
+import pytest
+
+from labkit import cli
+from labkit.grading import nbfiles
+from labkit.grading.submissions import assign_ids, safe_id
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMES = ["José Ñ 😀", "José Ñ 😁", "Zoë", "Zoé"]
+BASH = {"kernelspec": {"name": "bash", "display_name": "Bash", "language": "bash"}, "language_info": {"name": "bash"}}
+GHOST = {"kernelspec": {"name": "no-such-kernel-xyz", "display_name": "Gone", "language": "python"}}
+FLOOD = "for i in range(300):\n    print('x' * 2**20)\nprint('THE END')"
+BIG_MB = 150
+RSS_BOUND_MB = 150
+
+GRADE_AND_MEASURE = """
+import json, resource, sys
+import jupyter_client.kernelspec, nbformat, psutil, tqdm.auto  # imported before the baseline
+from labkit import profiles
+from labkit.grading import batch, sandbox
+subs, out, rubric, measured = sys.argv[1:]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+limits = sandbox.Limits(timeout=120, memory_bytes=2**30)
+batch.grade(subs, out, rubric, workers=2, limits=limits, warmup=False, progress=False)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+json.dump({"before_kb": before, "after_kb": after}, open(measured, "w"))
+"""
+
+
+def _big_notebook_bytes(stream, mb: int) -> None:
+    """A valid notebook of ``mb`` MB (one cell holding a long string), written in 1 MB chunks."""
+    stream.write(b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code", ')
+    stream.write(b'"metadata": {}, "outputs": [], "execution_count": null, "source": "s = \'')
+    for _ in range(mb):
+        stream.write(b"x" * 2**20)
+    stream.write(b"'\"}]}")
+
+
+def _build(root: Path) -> dict:
+    subs = root / "submissions"
+    rubric = root / "rubric.json"
+    rubric.write_text(json.dumps(grading_class.RUBRIC))
+    for name in NAMES:
+        grading_class.notebook(subs / name / "90_tiny.ipynb", *grading_class.GOOD)
+    grading_class.notebook(subs / "flood" / "90_tiny.ipynb", FLOOD, *grading_class.GOOD)
+    grading_class.notebook(subs / "bash" / "90_tiny.ipynb", *grading_class.GOOD, metadata=BASH)
+    grading_class.notebook(subs / "ghost" / "90_tiny.ipynb", *grading_class.GOOD, metadata=GHOST)
+    bare = grading_class.notebook(subs / "bare" / "90_tiny.ipynb", *grading_class.GOOD)
+    data = json.loads(bare.read_text())
+    data["metadata"] = {}  # no kernelspec, no language_info
+    bare.write_text(json.dumps(data))
+    (subs / "big").mkdir()
+    with open(subs / "big" / "90_tiny.ipynb", "wb") as stream:
+        _big_notebook_bytes(stream, BIG_MB)
+    archive = zipfile.ZipFile(subs / "bigzip.zip", "w", zipfile.ZIP_DEFLATED, compresslevel=1)
+    with archive, archive.open("bigzip/90_tiny.ipynb", "w", force_zip64=True) as stream:
+        _big_notebook_bytes(stream, BIG_MB)
+    return {"submissions": subs, "rubric": rubric}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The class graded by a separate process that reports its own peak memory before and after."""
+    root = tmp_path_factory.mktemp("inputs")
+    paths = _build(root)
+    out, measured = root / "out", root / "rss.json"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            GRADE_AND_MEASURE,
+            str(paths["submissions"]),
+            str(out),
+            str(paths["rubric"]),
+            str(measured),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    grades = json.loads((out / "grades.json").read_text())
+    return {
+        **paths,
+        "out": out,
+        "grades": grades,
+        "records": grades["students"],
+        "rss": json.loads(measured.read_text()),
+        "html": (out / "report.html").read_text(),
+    }
+
+
+def _by_name(records: dict) -> dict:
+    return {r["name"]: r for r in records.values()}
+
+
+def test_colliding_unicode_names_are_four_distinct_students(graded):
+    by_name = _by_name(graded["records"])
+    assert set(NAMES) <= set(by_name)
+    ids = [by_name[n]["student"] for n in NAMES]
+    assert len(set(ids)) == 4 and len({i.casefold() for i in ids}) == 4
+    assert ids[2:] == ["Zoë", "Zoé"]  # readable letters kept, nothing appended without a clash
+    assert re.fullmatch(r"José_Ñ-[0-9a-f]{8}", ids[0]) and re.fullmatch(r"José_Ñ-[0-9a-f]{8}", ids[1])
+    for name in NAMES:
+        assert by_name[name]["total"] == 3 and by_name[name]["notebooks"]["90_tiny"]["status"] == "ok"
+        assert (graded["out"] / "students" / f"{by_name[name]['student']}.json").is_file()
+        assert name in graded["html"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../etc/passwd", "a/b\\c", "CON", "con.txt", "\x07bell\nline", ".hidden", "x" * 300, "😀", "Ann Smith", "Zoë"],
+)
+def test_ids_are_safe_file_names(name):
+    sid = assign_ids([name])[name]
+    assert sid and sid not in (".", "..") and not sid.startswith(".")
+    assert not any(c in sid for c in '/\\:*?"<>|') and all(unicodedata.category(c)[0] != "C" for c in sid)
+    assert len(sid) <= 60 and len(sid.encode()) <= 200 and unicodedata.is_normalized("NFC", sid)
+    assert sid.split(".")[0].upper() not in {"CON", "PRN", "AUX", "NUL"}
+
+
+def test_id_rules_exactly():
+    assert safe_id("Ann Smith") == "Ann_Smith" and safe_id("CON") == "CON_" and safe_id("con.txt") == "con_.txt"
+    decomposed = unicodedata.normalize("NFD", "Zoë")
+    assert safe_id(decomposed) == "Zoë"
+    ids = assign_ids(["ann", "Ann", "Ann_Smith", "Ann Smith", "😀"])
+    assert ids["Ann_Smith"] == "Ann_Smith" and re.fullmatch(r"Ann_Smith-[0-9a-f]{8}", ids["Ann Smith"])
+    assert ids["ann"] != ids["Ann"] and ids["ann"].startswith("ann-")  # distinct on case-insensitive disks
+    assert re.fullmatch(r"student-[0-9a-f]{8}", ids["😀"])
+    assert assign_ids(["José Ñ 😀"]) == {"José Ñ 😀": "José_Ñ"}  # alone, no suffix; stable
+
+
+def test_notebooks_over_the_size_limit_are_skipped_unread(graded):
+    for sid in ("big", "bigzip"):
+        nb = graded["records"][sid]["notebooks"]["90_tiny"]
+        message = f"skipped 90_tiny.ipynb: {BIG_MB} MB is over the 100 MB limit for a notebook"
+        assert nb["status"] == "skipped" and nb["error"]["evalue"].startswith(message), nb
+        assert any(p.startswith(message) for p in graded["records"][sid]["problems"])
+        assert graded["records"][sid]["total"] == 0
+    assert "150 MB is over the 100 MB limit" in graded["html"]
+
+
+def test_output_flood_cut_in_the_kernel_and_grader_memory_bounded(graded):
+    rec = graded["records"]["flood"]
+    nb = rec["notebooks"]["90_tiny"]
+    assert nb["status"] == "ok" and rec["total"] == 3
+    copy = graded["out"] / nb["executed"]
+    assert copy.stat().st_size < 200_000
+    text = copy.read_text()
+    assert "characters of output dropped here; a cell prints at most 1,000,000" in text
+    assert "THE END" in text  # the end of a flooded stream is kept
+    growth_mb = (graded["rss"]["after_kb"] - graded["rss"]["before_kb"]) / 1024
+    assert growth_mb < RSS_BOUND_MB, f"grader peak memory grew by {growth_mb:.0f} MB"
+
+
+@pytest.mark.parametrize(
+    ("sid", "note"),
+    [
+        ("bash", "kernel 'bash' replaced by python3 (its language is bash)"),
+        ("ghost", "kernel 'no-such-kernel-xyz' replaced by python3 (no such kernel is installed here)"),
+        ("bare", "kernel (none) replaced by python3 (the notebook names no kernel)"),
+    ],
+)
+def test_foreign_or_missing_kernel_runs_with_python3_and_is_noted(graded, sid, note):
+    rec = graded["records"][sid]
+    nb = rec["notebooks"]["90_tiny"]
+    assert nb["status"] == "ok" and rec["total"] == 3, nb["error"]
+    assert nb["kernel"].startswith(note) and any(w.startswith(note) for w in nb["warnings"])
+    executed = json.loads((graded["out"] / nb["executed"]).read_text())
+    assert executed["metadata"]["kernelspec"]["name"] == "python3"
+    assert 'PROFILE = "quick"' in "".join(executed["cells"][2]["source"])  # injected in Python syntax
+    assert note.replace("'", "&#39;") in graded["html"]
+
+
+def test_executed_notebook_over_the_parse_limit_is_not_parsed(tmp_path):
+    src, dest = tmp_path / "huge.ipynb", tmp_path / "copy.ipynb"
+    src.write_text("{" + " " * 3_000_000 + "this is not even json")
+    dropped = nbfiles.cap_file(src, dest, max_bytes=10 * 2**20, parse_bytes=2**20)
+    assert dropped == src.stat().st_size
+    text = "".join(json.loads(dest.read_text())["cells"][0]["source"])
+    assert "the executed notebook was 3 MB, more than the 1 MB the grader reads back" in text
+
+
+def _grade_cli(subs: Path, out: Path, rubric: Path) -> int:
+    return cli.main(["grade", str(subs), "--out", str(out), "--rubric", str(rubric), "--no-warmup", "--no-progress"])
+
+
+def test_empty_folder_is_an_error_not_an_empty_report(tmp_path, capsys):
+    rubric = tmp_path / "rubric.json"
+    rubric.write_text(json.dumps(grading_class.RUBRIC))
+    (tmp_path / "subs").mkdir()
+    assert _grade_cli(tmp_path / "subs", tmp_path / "out", rubric) == 1
+    err = capsys.readouterr().err
+    assert "labkit grade: error: nothing to grade in" in err and "no student folder or .zip found" in err
+    assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_folder_where_nothing_matches_is_an_error(tmp_path, capsys):
+    rubric = tmp_path / "rubric.json"
+    rubric.write_text(json.dumps(grading_class.RUBRIC))
+    grading_class.notebook(tmp_path / "subs" / "amy" / "notes.ipynb", "print(1)", name="zz")
+    (tmp_path / "subs" / "readme.txt").write_text("hi")
+    assert _grade_cli(tmp_path / "subs", tmp_path / "out", rubric) == 1
+    err = capsys.readouterr().err
+    assert "none of the 1 submission(s) has a notebook matching the rubric's 90_tiny, 91_extra" in err
+    assert "amy: unmatched notebook notes.ipynb" in err
+    assert not (tmp_path / "out" / "grades.csv").exists()
