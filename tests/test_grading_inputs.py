@@ -219,3 +219,39 @@ def test_folder_where_nothing_matches_is_an_error(tmp_path, capsys):
     assert "none of the 1 submission(s) has a notebook matching the rubric's 90_tiny, 91_extra" in err
     assert "amy: unmatched notebook notes.ipynb" in err
     assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_report_shows_totals_out_of_the_maximum_subtotals_and_isolation(graded):
+    html, by_name = graded["html"], _by_name(graded["records"])
+    sid = by_name["José Ñ 😀"]["student"]
+    row = re.search(rf'<tr><td class="who"><a href="#s-{sid}">José Ñ 😀</a>.*?</tr>', html, re.S).group(0)
+    cells = re.findall(r'<td class="[^"]*num"[^>]*>([^<]*)</td>', row)
+    assert cells == ["1", "1", "1", "3", "0", "0", "3 / 4"]  # 90_tiny: 3 questions + subtotal, 91_extra, total
+    assert "position: sticky" in html and '<th class="total num" rowspan="2">total</th>' in html
+    assert f'<section id="s-{sid}">' in html and "José Ñ 😀 <small" in html
+    assert "90_tiny — 3 / 3" in html and "91_extra — 0 / 1" in html
+    level = graded["grades"]["run"]["isolation"]
+    assert f"Isolation: <b>{level}</b>" in html
+    words = "NO filesystem or network sandbox" if level == "process" else "bubblewrap sandbox"
+    assert words in graded["grades"]["run"]["isolation_protects"] and words in html
+
+
+def test_report_escapes_what_students_control(graded, tmp_path):
+    from labkit.grading import report, rubric
+
+    rub = rubric.load(graded["rubric"])
+    record = json.loads(json.dumps(next(iter(graded["records"].values()))))
+    record["name"] = "<script>alert(1)</script>"
+    record["problems"] = ["<img src=x onerror=alert(2)>"]
+    html = report.html_text(graded["grades"]["run"], rub, {"x": record})
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html
+
+
+def test_grades_csv_has_name_total_and_max(graded):
+    import csv
+
+    rows = {r["name"]: r for r in csv.DictReader((graded["out"] / "grades.csv").open(encoding="utf-8"))}
+    assert list(rows["Zoë"]) == ["student", "name", "T.answer", "T.text", "T.ratio", "T.extra", "total", "max"]
+    assert rows["Zoë"]["total"] == "3" and rows["Zoë"]["max"] == "4" and rows["Zoë"]["student"] == "Zoë"
+    assert rows["big"]["total"] == "0" and rows["big"]["max"] == "4"
