@@ -23,19 +23,25 @@ BASH = {"kernelspec": {"name": "bash", "display_name": "Bash", "language": "bash
 GHOST = {"kernelspec": {"name": "no-such-kernel-xyz", "display_name": "Gone", "language": "python"}}
 FLOOD = "for i in range(300):\n    print('x' * 2**20)\nprint('THE END')"
 BIG_MB = 150
+HEFTY_MB = 60
 RSS_BOUND_MB = 150
 
 GRADE_AND_MEASURE = """
-import json, resource, sys
+import json, sys
 import jupyter_client.kernelspec, nbformat, psutil, tqdm.auto  # imported before the baseline
 from labkit import profiles
 from labkit.grading import batch, sandbox
+
+def peak_kb():  # this process's own high-water mark (ru_maxrss would include the forking parent's)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+
 subs, out, rubric, measured = sys.argv[1:]
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kb()
 limits = sandbox.Limits(timeout=120, memory_bytes=2**30)
 batch.grade(subs, out, rubric, workers=2, limits=limits, warmup=False, progress=False)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-json.dump({"before_kb": before, "after_kb": after}, open(measured, "w"))
+json.dump({"before_kb": before, "after_kb": peak_kb()}, open(measured, "w"))
 """
 
 
@@ -61,6 +67,10 @@ def _build(root: Path) -> dict:
     data = json.loads(bare.read_text())
     data["metadata"] = {}  # no kernelspec, no language_info
     bare.write_text(json.dumps(data))
+    hefty = grading_class.notebook(subs / "hefty" / "90_tiny.ipynb", *grading_class.GOOD)
+    data = json.loads(hefty.read_text())
+    data["cells"].insert(0, {"cell_type": "markdown", "id": "big", "metadata": {}, "source": "y" * HEFTY_MB * 2**20})
+    hefty.write_text(json.dumps(data))  # under the size limit, over what the grader parses itself
     (subs / "big").mkdir()
     with open(subs / "big" / "90_tiny.ipynb", "wb") as stream:
         _big_notebook_bytes(stream, BIG_MB)
@@ -72,6 +82,8 @@ def _build(root: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    if not Path("/proc/self/status").is_file():
+        pytest.skip("measures peak memory with /proc/self/status (Linux)")
     """The class graded by a separate process that reports its own peak memory before and after."""
     root = tmp_path_factory.mktemp("inputs")
     paths = _build(root)
@@ -144,6 +156,12 @@ def test_id_rules_exactly():
     assert assign_ids(["José Ñ 😀"]) == {"José Ñ 😀": "José_Ñ"}  # alone, no suffix; stable
 
 
+def test_large_notebook_under_the_limit_is_graded(graded):
+    rec = graded["records"]["hefty"]
+    assert rec["total"] == 3 and rec["notebooks"]["90_tiny"]["status"] == "ok"
+    assert (graded["out"] / rec["notebooks"]["90_tiny"]["executed"]).stat().st_size > HEFTY_MB * 2**20
+
+
 def test_notebooks_over_the_size_limit_are_skipped_unread(graded):
     for sid in ("big", "bigzip"):
         nb = graded["records"][sid]["notebooks"]["90_tiny"]
@@ -186,13 +204,34 @@ def test_foreign_or_missing_kernel_runs_with_python3_and_is_noted(graded, sid, n
     assert note.replace("'", "&#39;") in graded["html"]
 
 
-def test_executed_notebook_over_the_parse_limit_is_not_parsed(tmp_path):
-    src, dest = tmp_path / "huge.ipynb", tmp_path / "copy.ipynb"
-    src.write_text("{" + " " * 3_000_000 + "this is not even json")
-    dropped = nbfiles.cap_file(src, dest, max_bytes=10 * 2**20, parse_bytes=2**20)
-    assert dropped == src.stat().st_size
-    text = "".join(json.loads(dest.read_text())["cells"][0]["source"])
-    assert "the executed notebook was 3 MB, more than the 1 MB the grader reads back" in text
+def test_large_executed_notebook_capped_by_the_helper_or_not_kept(tmp_path):
+    nb = grading_class.notebook(tmp_path / "nb.ipynb", "print(1)")
+    data = json.loads(nb.read_text())
+    data["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "z" * 3_000_000}]
+    nb.write_text(json.dumps(data))
+    here, helper = tmp_path / "here.ipynb", tmp_path / "helper.ipynb"
+    assert nbfiles.cap_file(nb, here, max_bytes=10 * 2**20) == 3_000_000 - nbfiles.MAX_OUTPUT_CHARS
+    assert nbfiles.cap_file(nb, helper, max_bytes=10 * 2**20, parse_bytes=2**20) == 3_000_000 - 20_000
+    assert json.loads(helper.read_text()) == json.loads(here.read_text())
+    (tmp_path / "junk.ipynb").write_text("{" + " " * 3_000_000 + "this is not json")
+    assert nbfiles.cap_file(tmp_path / "junk.ipynb", tmp_path / "junk-copy.ipynb", 10 * 2**20, parse_bytes=2**20) == -1
+    over = tmp_path / "over.ipynb"
+    assert nbfiles.cap_file(nb, over, max_bytes=2**20) == nb.stat().st_size
+    text = "".join(json.loads(over.read_text())["cells"][0]["source"])
+    assert "the executed notebook was not kept: at 3 MB it is over the 1 MB output limit" in text
+
+
+def test_helper_reads_large_notebooks_for_matching_and_inspection(tmp_path):
+    nb = grading_class.notebook(tmp_path / "x.ipynb", *grading_class.GOOD, metadata=BASH)
+    data = json.loads(nb.read_text())
+    data["cells"].insert(0, {"cell_type": "markdown", "id": "big", "metadata": {}, "source": "y" * 2**20})
+    nb.write_text(json.dumps(data))
+    with open(nb, "rb") as stream:
+        assert nbfiles.identity(stream.read()) == {"tagged": "", "started": ["90_tiny"]}
+    with open(nb, "rb") as stream:
+        assert nbfiles._helper(["identity"], stream) == {"tagged": "", "started": ["90_tiny"]}
+    seen = nbfiles._helper(["inspect", str(nb)])
+    assert seen == nbfiles.inspect(nb) and seen["kernel_note"].startswith("kernel 'bash' replaced by python3")
 
 
 def _grade_cli(subs: Path, out: Path, rubric: Path) -> int:

@@ -1,21 +1,80 @@
 """Small operations on (possibly hostile) notebook files: validation, kernel check, output capping,
 where it stopped.
 
-The grader's own memory stays bounded: an executed notebook is parsed only up to
-``PARSE_BYTES`` (outputs are already capped while the kernel runs, see
-:mod:`labkit.grading.engine`, so a larger file was written by the notebook itself); above it, the
-graded copy is a one-cell notebook saying so. A submitted notebook is read once, and only when it
-is under ``labkit grade --max-notebook-mb`` (checked before, see :mod:`.submissions`).
+The grader's own memory stays bounded: it parses a notebook itself only up to ``PARSE_BYTES``.
+A larger one (a submission under ``labkit grade --max-notebook-mb``, or an executed copy under
+the output limit) is parsed by a short-lived helper process, ``python -m labkit.grading.nbfiles``,
+with its address space capped at ``HELPER_MEMORY``; the grader streams the file to it or names
+it, and gets a small JSON answer back. Outputs are capped while the kernel runs
+(:mod:`labkit.grading.engine`), so executed copies are normally small anyway.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 MAX_OUTPUT_CHARS = 20_000  # per output text / data entry kept in the graded copy
-PARSE_BYTES = 24 * 2**20  # the largest executed notebook the grader parses
+PARSE_BYTES = 16 * 2**20  # the largest notebook the grader parses in its own process
+HELPER_MEMORY = 4 * 2**30  # address-space limit of the helper process that parses larger ones
 COURSE_KERNEL = "python3"
+START_CALL = re.compile(r"""(?:labkit\.start|start|results\.begin)\(\s*["']([^"']+)["']""")
+
+
+def _helper(args: list[str], stream=None, timeout: float = 600) -> dict | None:
+    """Run ``python -m labkit.grading.nbfiles ARGS`` (``stream`` copied to its stdin); its JSON answer."""
+    import shutil
+
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labkit.grading.nbfiles", *args],
+        stdin=subprocess.PIPE if stream is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        if stream is not None:
+            with contextlib.suppress(BrokenPipeError):
+                shutil.copyfileobj(stream, proc.stdin, 2**20)
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return None
+    try:
+        answer = json.loads(out) if proc.returncode == 0 else None
+    except ValueError:
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
+def identity(raw: bytes) -> dict:
+    """What matching needs of a notebook: ``{"tagged": metadata name, "started": labkit.start names}``."""
+    try:
+        nb = json.loads(raw)
+        meta = nb.get("metadata", {}) if isinstance(nb, dict) else {}
+        tagged = (meta.get("labkit") or {}).get("notebook") or (meta.get("papermill") or {}).get("input_path") or ""
+        cells = nb.get("cells", []) if isinstance(nb, dict) else []
+        code = "\n".join(
+            "".join(c.get("source", "")) for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"
+        )
+    except (ValueError, UnicodeDecodeError, AttributeError, TypeError):
+        return {"tagged": "", "started": []}
+    return {"tagged": str(tagged), "started": sorted(set(START_CALL.findall(code)))}
+
+
+def identity_of(stream, size: int) -> dict:
+    """:func:`identity` of a binary ``stream`` of ``size`` bytes (parsed by the helper above ``PARSE_BYTES``)."""
+    if size <= PARSE_BYTES:
+        return identity(stream.read())
+    return _helper(["identity"], stream) or {"tagged": "", "started": []}
 
 
 def _installed_kernels() -> set[str]:
@@ -64,6 +123,16 @@ def inspect(path: Path) -> dict:
     return {"invalid": None, "parameters": tagged, "kernel_note": kernel_note(nb.metadata)}
 
 
+def inspect_file(path: Path) -> dict:
+    """:func:`inspect`, in the helper process for a notebook over ``PARSE_BYTES``."""
+    if Path(path).stat().st_size <= PARSE_BYTES:
+        return inspect(path)
+    answer = _helper(["inspect", str(path)])
+    if answer is None:
+        return {"invalid": f"could not be read within {HELPER_MEMORY / 2**30:g} GB of memory"}
+    return answer
+
+
 def _cap(text, limit: int) -> tuple[object, int]:
     joined = "".join(text) if isinstance(text, list) else text
     if not isinstance(joined, str) or len(joined) <= limit:
@@ -88,34 +157,17 @@ def cap_outputs(nb: dict, limit: int = MAX_OUTPUT_CHARS) -> int:
     return dropped
 
 
-def _too_large_notebook(size: int, limit: int) -> str:
+def _not_kept_notebook(why: str) -> str:
     import nbformat
 
     nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_markdown_cell(
-            f"**labkit grade:** the executed notebook was {size / 2**20:.0f} MB, more than the "
-            f"{limit / 2**20:.0f} MB the grader reads back. Outputs are capped while the kernel runs, "
-            "so the notebook's own code must have written that file; it was not kept."
-        )
-    ]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"**labkit grade:** the executed notebook was not kept: {why}.")]
     return nbformat.writes(nb) + "\n"
 
 
-def cap_file(
-    src: Path, dest: Path, max_bytes: int, limit: int = MAX_OUTPUT_CHARS, parse_bytes: int = PARSE_BYTES
-) -> int:
-    """Copy notebook ``src`` to ``dest`` with outputs capped; return the characters dropped, -1 if
-    ``src`` is unusable. Over ``parse_bytes`` (or ``max_bytes``) it is not parsed: ``dest`` gets a
-    one-cell notebook saying so, and the whole size counts as dropped."""
+def _cap_here(src: Path, dest: Path, limit: int) -> int:
     from labkit.atomic import write_text
 
-    if src.is_symlink() or not src.is_file():
-        return -1
-    size = src.stat().st_size
-    if size > min(parse_bytes, max_bytes):
-        write_text(dest, _too_large_notebook(size, min(parse_bytes, max_bytes)))
-        return size
     try:
         nb = json.loads(src.read_bytes())
     except (ValueError, UnicodeDecodeError):
@@ -125,6 +177,30 @@ def cap_file(
     dropped = cap_outputs(nb, limit)
     write_text(dest, json.dumps(nb, indent=1) + "\n")
     return dropped
+
+
+def cap_file(
+    src: Path, dest: Path, max_bytes: int, limit: int = MAX_OUTPUT_CHARS, parse_bytes: int = PARSE_BYTES
+) -> int:
+    """Copy notebook ``src`` to ``dest`` with outputs capped; return the characters dropped, -1 if
+    ``src`` is unusable. Over ``parse_bytes`` the helper process does it; over ``max_bytes`` (the
+    output limit) nothing is parsed: ``dest`` is a one-cell notebook saying so, all of it dropped."""
+    from labkit.atomic import write_text
+
+    if src.is_symlink() or not src.is_file():
+        return -1
+    size = src.stat().st_size
+    if size <= min(parse_bytes, max_bytes):
+        return _cap_here(src, dest, limit)
+    if size <= max_bytes:
+        answer = _helper(["cap", str(src), str(dest), str(limit)])
+        if answer is not None:
+            return int(answer["dropped"])
+        why = f"at {size / 2**20:.0f} MB it could not be read within {HELPER_MEMORY / 2**30:g} GB of memory"
+    else:
+        why = f"at {size / 2**20:.0f} MB it is over the {max_bytes / 2**20:.0f} MB output limit"
+    write_text(dest, _not_kept_notebook(why))
+    return size
 
 
 def stopped_at(nb_path: Path) -> dict | None:
@@ -143,3 +219,25 @@ def stopped_at(nb_path: Path) -> dict | None:
             source = cell.get("source", "")
             return {"cell_index": index, "source": ("".join(source) if isinstance(source, list) else source)[:2000]}
     return None
+
+
+def _main(argv: list[str]) -> int:
+    """The helper process: ``identity`` (notebook on stdin) | ``inspect PATH`` | ``cap SRC DEST LIMIT``."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (HELPER_MEMORY, HELPER_MEMORY))
+    command = argv[0]
+    if command == "identity":
+        answer = identity(sys.stdin.buffer.read())
+    elif command == "inspect":
+        answer = inspect(Path(argv[1]))
+    elif command == "cap":
+        answer = {"dropped": _cap_here(Path(argv[1]), Path(argv[2]), int(argv[3]))}
+    else:
+        return 2
+    print(json.dumps(answer))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import re
 import shutil
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from labkit.grading import nbfiles
 
 IGNORED_PARTS = {".ipynb_checkpoints", "__MACOSX", ".git"}
 MAX_UNZIPPED_BYTES = 512 * 2**20
 MAX_NOTEBOOK_BYTES = 100 * 2**20  # labkit grade --max-notebook-mb
-_START_CALL = re.compile(r"""(?:labkit\.start|start|results\.begin)\(\s*["']([^"']+)["']""")
 
 
 @dataclass
@@ -188,22 +189,12 @@ def _claims(rel: str, data, notebooks: list[str]) -> list[tuple[int, str, str]]:
     ``data=None`` (a notebook too large to read): judged by its file name only."""
     stem = PurePosixPath(rel).stem.lower()
     claims = []
-    try:
-        nb = json.loads(_read(data)) if data is not None else {}
-        meta = nb.get("metadata", {}) if isinstance(nb, dict) else {}
-        tagged = (meta.get("labkit") or {}).get("notebook") or (meta.get("papermill") or {}).get("input_path") or ""
-        code = (
-            "\n".join(
-                "".join(c.get("source", ""))
-                for c in nb.get("cells", [])
-                if isinstance(c, dict) and c.get("cell_type") == "code"
-            )
-            if isinstance(nb, dict)
-            else ""
-        )
-    except (ValueError, UnicodeDecodeError, AttributeError, TypeError):
-        tagged, code = "", ""
-    started = set(_START_CALL.findall(code))
+    if data is None:
+        tagged, started = "", set()
+    else:
+        with _open(data) as stream:
+            seen = nbfiles.identity_of(stream, _size(data))
+        tagged, started = seen["tagged"], set(seen["started"])
     for key in notebooks:
         number, _, words = key.partition("_")
         if tagged and PurePosixPath(str(tagged)).stem == key:
@@ -225,14 +216,22 @@ def too_large_message(rel: str, size: int, limit: int) -> str:
     )
 
 
+UNREADABLE = (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error)
+
+
 def match(student: Student, notebooks: list[str], max_notebook_bytes: int = MAX_NOTEBOOK_BYTES) -> None:
-    """Fill ``student.notebooks``, ``.problems`` and ``.too_large`` from the submitted files.
+    """Fill ``student.notebooks``, ``.problems``, ``.too_large`` and ``.sha256`` from the submitted files.
 
     A notebook over ``max_notebook_bytes`` (file size, or a zip member's header size) is never
-    read: it can only match by its file name, and if chosen it is skipped, with the reason."""
+    read: it can only match by its file name, and if chosen it is skipped, with the reason. A
+    submission that cannot be read (a corrupt zip, say) gets one problem and no notebooks."""
     try:
         files = _files(student)
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        _match_files(student, files, notebooks, max_notebook_bytes)
+        student.sha256 = content_hash(files)
+    except UNREADABLE as exc:
+        student.notebooks.clear()
+        student.too_large.clear()
         student.problems.append(f"unreadable submission {Path(student.source).name}: {exc}")
         source = Path(student.source)
         if source.is_file():
@@ -240,7 +239,9 @@ def match(student: Student, notebooks: list[str], max_notebook_bytes: int = MAX_
                 student.sha256 = hashlib.file_digest(stream, "sha256").hexdigest()
         else:
             student.sha256 = hashlib.sha256(b"").hexdigest()
-        return
+
+
+def _match_files(student: Student, files: dict, notebooks: list[str], max_notebook_bytes: int) -> None:
     candidates: dict[str, list] = {key: [] for key in notebooks}
     for rel, data in files.items():
         if not rel.endswith(".ipynb"):
@@ -274,7 +275,6 @@ def match(student: Student, notebooks: list[str], max_notebook_bytes: int = MAX_
             student.problems.append(
                 f"duplicate notebooks for {key}: graded {chosen[1]} (matched by {chosen[2]}), ignored {others}"
             )
-    student.sha256 = content_hash(files)
 
 
 def content_hash(files: dict) -> str:

@@ -71,7 +71,7 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
             "warnings": [],
             "executed": None,
         }
-        seen = nbfiles.inspect(nb_path)
+        seen = nbfiles.inspect_file(nb_path)
         if seen["invalid"]:
             record.update(
                 status="invalid",
