@@ -68,7 +68,7 @@ def main(argv) -> int:
     print(f"\n{'student':<24} {'total':>6}  notebooks")
     for sid, record in sorted(run.records.items()):
         states = ", ".join(f"{nb}: {r['status']}" for nb, r in record["notebooks"].items())
-        print(f"{sid:<24} {record['total']:>6g}  {states}")
+        print(f"{record.get('name', sid):<24} {record['total']:>6g}  {states}")
     out = Path(args.out).resolve()
     print(f"\n{len(run.executed)} graded, {len(run.skipped)} resumed · isolation: {run.isolation}")
     print(f"report: {out / 'report.html'}\ngrades: {out / 'grades.csv'}  ({out / 'grades.json'})")
