@@ -153,7 +153,8 @@ def test_id_rules_exactly():
     assert ids["Ann_Smith"] == "Ann_Smith" and re.fullmatch(r"Ann_Smith-[0-9a-f]{8}", ids["Ann Smith"])
     assert ids["ann"] != ids["Ann"] and ids["ann"].startswith("ann-")  # distinct on case-insensitive disks
     assert re.fullmatch(r"student-[0-9a-f]{8}", ids["😀"])
-    assert assign_ids(["José Ñ 😀"]) == {"José Ñ 😀": "José_Ñ"}  # alone, no suffix; stable
+    assert assign_ids(["José Ñ 😀"]) == {"José Ñ 😀": "José_Ñ-8ec4ea13"}  # stable: the same alone or not
+    assert re.fullmatch(r"CON_-[0-9a-f]{8}", assign_ids(["CON"])["CON"])  # changed beyond spaces: hashed
 
 
 def test_large_notebook_under_the_limit_is_graded(graded):

@@ -91,12 +91,19 @@ def _suffixed(base: str, name: str, digits: int = 8) -> str:
     return f"{base}-{digest}" if base else f"student-{digest}"
 
 
+def _lossless(name: str) -> str:
+    """The id a name would get if only its whitespace were replaced."""
+    return re.sub(r"\s+", "_", unicodedata.normalize("NFC", name))
+
+
 def assign_ids(names: list[str]) -> dict[str, str]:
     """Student id per distinct (NFC) display name: :func:`safe_id`, made unique deterministically.
 
-    Names whose ids clash — also case-insensitively, as on macOS and Windows file systems — all
-    get a short hash of their own name appended (``José_Ñ-1a2b3c4d``), except one whose id is
-    exactly its name; a name with nothing readable left becomes ``student-<hash>``."""
+    A name that lost more than whitespace on the way (emoji, punctuation, control characters,
+    truncation) always gets a short hash of itself appended (``José Ñ 😀`` → ``José_Ñ-8ec4ea13``),
+    so its id does not change when a similar name joins the class. Names whose ids still clash —
+    also case-insensitively, as on macOS and Windows file systems — all get the hash, except one
+    whose id is exactly its name. A name with nothing readable left becomes ``student-<hash>``."""
     base = {name: safe_id(name) for name in names}
     groups: dict[str, list[str]] = {}
     for name, sid in base.items():
@@ -105,7 +112,8 @@ def assign_ids(names: list[str]) -> dict[str, str]:
     for members in groups.values():
         exact = [n for n in members if base[n] and base[n] == unicodedata.normalize("NFC", n)]
         for name in members:
-            bare = base[name] and (len(members) == 1 or exact == [name])
+            kept = base[name] and base[name] == _lossless(name)
+            bare = kept and (len(members) == 1 or exact == [name])
             ids[name] = base[name] if bare else _suffixed(base[name], name)
     digits = 8
     while len({sid.casefold() for sid in ids.values()}) < len(ids) and digits < 64:  # a hash clash: ~never
