@@ -22,6 +22,10 @@ NAMES = ["José Ñ 😀", "José Ñ 😁", "Zoë", "Zoé"]
 BASH = {"kernelspec": {"name": "bash", "display_name": "Bash", "language": "bash"}, "language_info": {"name": "bash"}}
 GHOST = {"kernelspec": {"name": "no-such-kernel-xyz", "display_name": "Gone", "language": "python"}}
 FLOOD = "for i in range(300):\n    print('x' * 2**20)\nprint('THE END')"
+DISPLAYS = (
+    "from IPython.display import display\nfor i in range(3000):\n    display({'text/plain': 'd' * 1000}, raw=True)"
+)
+SHOUT = "raise ValueError('e' * 5_000_000)"
 BIG_MB = 150
 HEFTY_MB = 60
 RSS_BOUND_MB = 150
@@ -61,6 +65,8 @@ def _build(root: Path) -> dict:
     for name in NAMES:
         grading_class.notebook(subs / name / "90_tiny.ipynb", *grading_class.GOOD)
     grading_class.notebook(subs / "flood" / "90_tiny.ipynb", FLOOD, *grading_class.GOOD)
+    grading_class.notebook(subs / "displays" / "90_tiny.ipynb", DISPLAYS, *grading_class.GOOD)
+    grading_class.notebook(subs / "shout" / "90_tiny.ipynb", *grading_class.GOOD, SHOUT)
     grading_class.notebook(subs / "bash" / "90_tiny.ipynb", *grading_class.GOOD, metadata=BASH)
     grading_class.notebook(subs / "ghost" / "90_tiny.ipynb", *grading_class.GOOD, metadata=GHOST)
     bare = grading_class.notebook(subs / "bare" / "90_tiny.ipynb", *grading_class.GOOD)
@@ -184,6 +190,19 @@ def test_output_flood_cut_in_the_kernel_and_grader_memory_bounded(graded):
     assert "THE END" in text  # the end of a flooded stream is kept
     growth_mb = (graded["rss"]["after_kb"] - graded["rss"]["before_kb"]) / 1024
     assert growth_mb < RSS_BOUND_MB, f"grader peak memory grew by {growth_mb:.0f} MB"
+
+
+def test_rich_output_flood_and_huge_error_capped_by_the_client(graded):
+    rec = graded["records"]["displays"]
+    assert rec["total"] == 3 and rec["notebooks"]["90_tiny"]["status"] == "ok"
+    executed = json.loads((graded["out"] / rec["notebooks"]["90_tiny"]["executed"]).read_text())
+    (outputs,) = [c["outputs"] for c in executed["cells"] if "display(" in "".join(c["source"])]
+    assert 1000 < len(outputs) <= 2001  # 3000 displays; kept up to the per-cell cap, then one marker
+    assert "characters of output dropped here; a cell keeps at most 2,000,000" in "".join(outputs[-1]["text"])
+    shout = graded["records"]["shout"]
+    nb = shout["notebooks"]["90_tiny"]
+    assert shout["total"] == 3 and nb["status"] == "failed" and nb["error"]["ename"] == "ValueError"
+    assert (graded["out"] / nb["executed"]).stat().st_size < 300_000
 
 
 @pytest.mark.parametrize(

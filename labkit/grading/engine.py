@@ -84,6 +84,26 @@ def _labkit_cap_output(limit, tail_chars):
 """
 
 
+ERROR_CHARS = 20_000  # of an error's message, and of each traceback line
+
+
+def _short_error(msg: dict) -> dict:
+    """``msg`` (an error) with its message and traceback lines cut to ``ERROR_CHARS`` (a 300 MB
+    exception message stays an error, with its name, in the notebook)."""
+    content = msg.get("content") or {}
+
+    def cut(text) -> str:
+        text = str(text)
+        return (
+            text
+            if len(text) <= ERROR_CHARS
+            else text[:ERROR_CHARS] + f" … [{len(text) - ERROR_CHARS:,} characters dropped]"
+        )
+
+    trace = [cut(line) for line in (content.get("traceback") or [])[-200:]]
+    return {**msg, "content": {**content, "evalue": cut(content.get("evalue", "")), "traceback": trace}}
+
+
 def _chars(msg: dict) -> int:
     """Characters an output message would add to the notebook."""
     content = msg.get("content") or {}
@@ -139,7 +159,9 @@ class CappedClient(PapermillNotebookClient):
             and self._total() + size <= self.notebook_chars
             and len(outs) < MAX_OUTPUTS
         )
-        if fits or msg["msg_type"] == "error":
+        if msg["msg_type"] == "error":  # always kept (papermill reports it), but short
+            return super().output(outs, _short_error(msg), display_id, cell_index)
+        if fits:
             state.kept += size
             return super().output(outs, msg, display_id, cell_index)
         room = min(self.cell_chars - state.kept, self.notebook_chars - self._total())

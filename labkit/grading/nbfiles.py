@@ -144,13 +144,21 @@ def _cap(text, limit: int) -> tuple[object, int]:
 
 
 def cap_outputs(nb: dict, limit: int = MAX_OUTPUT_CHARS) -> int:
-    """Shorten every long output text/data in ``nb`` in place; return how many characters were dropped."""
+    """Shorten every long output text, data, error message and traceback line in ``nb`` in place;
+    return how many characters were dropped."""
     dropped = 0
     for cell in nb.get("cells", []):
         for output in cell.get("outputs", []) or []:
             if "text" in output:
                 output["text"], n = _cap(output["text"], limit)
                 dropped += n
+            if "evalue" in output:
+                output["evalue"], n = _cap(output["evalue"], limit)
+                dropped += n
+            if isinstance(output.get("traceback"), list):
+                capped = [_cap(line, limit) for line in output["traceback"]]
+                output["traceback"] = [line for line, _ in capped]
+                dropped += sum(n for _, n in capped)
             for mime, data in list((output.get("data") or {}).items()):
                 output["data"][mime], n = _cap(data, limit if mime.startswith("text") else 4 * limit)
                 dropped += n
