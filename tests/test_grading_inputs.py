@@ -12,6 +12,7 @@ from pathlib import Path
 
 import grading_class
 import pytest
+from markupsafe import escape as html_escape
 
 from labkit import cli
 from labkit.grading import nbfiles
@@ -289,10 +290,24 @@ def test_report_shows_totals_out_of_the_maximum_subtotals_and_isolation(graded):
     assert "position: sticky" in html and '<th class="total num" rowspan="2">total</th>' in html
     assert f'<section id="s-{sid}">' in html and "José Ñ 😀 <small" in html
     assert "90_tiny — 3 / 3" in html and "91_extra — 0 / 1" in html
-    level = graded["grades"]["run"]["isolation"]
-    assert f"Isolation: <b>{level}</b>" in html
-    words = "NO filesystem or network sandbox" if level == "process" else "bubblewrap sandbox"
-    assert words in graded["grades"]["run"]["isolation_protects"] and words in html
+    run = graded["grades"]["run"]
+    assert run["protects"] and f"Isolation: <b>{run['isolation']}</b> — {html_escape(run['protects'])}</p>" in html
+
+
+def test_isolation_statement_is_data_driven():
+    from labkit.grading import report, sandbox
+
+    assert "NO filesystem or network sandbox" in report.isolation_statement("process")
+    assert "bubblewrap sandbox" in report.isolation_statement("bwrap")
+    saved = getattr(sandbox, "PROTECTS", None)
+    sandbox.PROTECTS = {"process": "the sandbox module's own words"}
+    try:
+        assert report.isolation_statement("process") == "the sandbox module's own words"
+    finally:
+        if saved is None:
+            del sandbox.PROTECTS
+        else:
+            sandbox.PROTECTS = saved
 
 
 def test_report_escapes_what_students_control(graded, tmp_path):

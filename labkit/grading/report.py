@@ -19,6 +19,7 @@ STATUS_WORDS = {
     "timeout": "killed: wall-time limit",
     "memory": "killed: memory limit",
     "output": "killed: output limit",
+    "disk": "killed: disk limit",
     "crashed": "kernel/process died",
     "invalid": "not a valid notebook",
     "skipped": "skipped: over the size limit",
@@ -26,8 +27,9 @@ STATUS_WORDS = {
     "missing": "not submitted",
 }
 
-# What each isolation level protects, in plain words. The sandbox module may define its own
-# ``PROTECTS`` mapping (level -> sentence); it wins, so the wording lives next to the mechanism.
+# What each isolation level protects, in plain words: the fallback when the run's settings carry
+# no ``protects`` sentence (the isolation code may put one there) and ``sandbox.PROTECTS`` (level
+# -> sentence) is not defined either — so the wording can live next to the mechanism.
 PROTECTS = {
     "bwrap": "bubblewrap sandbox: the system, Python and shared caches are read-only, only the notebook's "
     "scratch folder is writable; the answers, the rubric and other students' submissions are not "
@@ -132,7 +134,7 @@ def html_text(meta: dict, rubric, records: dict) -> str:
         "notebooks": groups,
         "students": [_student(sid, r, groups) for sid, r in records.items()],
         "max_total": round(rubric.max_points(meta.get("profile", "quick")), 3),
-        "isolation": {"level": level, "protects": meta.get("isolation_protects") or isolation_statement(level)},
+        "isolation": {"level": level, "protects": meta.get("protects") or isolation_statement(level)},
         "banners": meta.get("warnings", []) + meta.get("class_problems", []),
     }
     return env.get_template("report.html.j2").render(**context)
@@ -141,7 +143,7 @@ def html_text(meta: dict, rubric, records: dict) -> str:
 def write_all(out_dir: Path, meta: dict, rubric, records: dict) -> None:
     """Write grades.csv, grades.json and report.html into ``out_dir`` (atomically)."""
     out_dir = Path(out_dir)
-    meta = {**meta, "isolation_protects": meta.get("isolation_protects") or isolation_statement(meta["isolation"])}
+    meta = {**meta, "protects": meta.get("protects") or isolation_statement(meta["isolation"])}
     write_text(out_dir / "grades.csv", csv_text(rubric, records))
     write_json(out_dir / "grades.json", {"run": meta, "questions": rubric.questions, "students": records})
     write_text(out_dir / "report.html", html_text(meta, rubric, records))
