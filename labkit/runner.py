@@ -131,11 +131,14 @@ def execute(
     cell_timeout=None,
     progress: bool = True,
     name: str | None = None,
+    papermill_options: dict | None = None,
 ) -> NotebookRun:
     """Execute one notebook into ``out_dir`` and collect what it recorded.
 
     ``name`` is the homework notebook it stands for (default: from the file name); it selects
     the profile parameters and the results file (the grader runs students' files this way).
+    ``papermill_options`` are extra ``papermill.execute_notebook`` keywords (the grader's engine
+    with output caps and ``language="python"``: :func:`labkit.grading.engine.papermill_options`).
     """
     import papermill
 
@@ -160,6 +163,7 @@ def execute(
                 cwd=str(path.parent),
                 progress_bar=progress,
                 execution_timeout=cell_timeout,
+                **(papermill_options or {}),
             )
         run.status = "ok"
     except Exception as exc:  # report and carry on with the next notebook

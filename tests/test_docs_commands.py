@@ -30,7 +30,6 @@ PENDING_PAGES = {
     "docs/students.md",
     "docs/assign.md",
     "docs/written-answers.md",
-    "docs/grading.md",
     "docs/grading-isolation.md",
     "docs/grading-integrity.md",
     "docs/cli.md",

@@ -68,16 +68,18 @@ def test_every_student_graded_with_expected_totals(graded):
 
 def test_grades_csv_has_a_row_per_student_and_a_column_per_question(graded):
     rows = list(csv.DictReader((graded["out"] / "grades.csv").open()))
-    assert list(rows[0]) == ["student", "T.answer", "T.text", "T.ratio", "T.extra", "total"]
+    assert list(rows[0]) == ["student", "name", "T.answer", "T.text", "T.ratio", "T.extra", "total", "max"]
     by = {r["student"]: r for r in rows}
     assert set(by) == set(EXPECTED)
     assert by["good"] == {
         "student": "good",
+        "name": "good",
         "T.answer": "1",
         "T.text": "1",
         "T.ratio": "1",
         "T.extra": "1",
         "total": "4",
+        "max": "4",
     }
     assert by["raiser"]["T.answer"] == "1" and by["raiser"]["T.text"] == "0"
 

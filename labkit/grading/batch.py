@@ -17,9 +17,10 @@ from labkit.atomic import write_json
 from labkit.course import scoring
 from labkit.grading import backends, manifest, public, report, sandbox, shared
 from labkit.grading import rubric as rubric_mod
-from labkit.grading.submissions import discover
+from labkit.grading.submissions import MAX_NOTEBOOK_BYTES, discover
 
 DEFAULT_LIMITS = sandbox.Limits()
+MAX_NOTEBOOK_MB = MAX_NOTEBOOK_BYTES / 2**20
 
 
 @dataclass
@@ -35,9 +36,9 @@ class GradeRun:
 
 
 def _key(
-    student_hash: str, rubric_hash: str, profile: str, limits: sandbox.Limits, offline: bool, release_id=None
+    student_hash: str, rubric_hash: str, profile: str, limits: sandbox.Limits, offline: bool, max_nb: int, release_id
 ) -> str:
-    text = json.dumps([student_hash, rubric_hash, profile, asdict(limits), offline, release_id])
+    text = json.dumps([student_hash, rubric_hash, profile, asdict(limits), offline, max_nb, release_id])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -59,6 +60,25 @@ def _load_record(path: Path) -> dict | None:
         return None
 
 
+def _check_something_to_grade(folder, students: list, class_problems: list, notebooks: list) -> None:
+    """A clear error instead of an empty report: no submissions, or none with a rubric notebook."""
+    from labkit.errors import LabkitError
+
+    folder = Path(folder).resolve()
+    ignored = f" ({'; '.join(class_problems[:3])})" if class_problems else ""
+    if not students:
+        raise LabkitError(
+            f"nothing to grade in {folder}: no student folder or .zip found{ignored}. "
+            "Put one folder or one .zip per student there."
+        )
+    if not any(s.notebooks for s in students):
+        seen = "; ".join(f"{s.name}: {s.problems[0]}" for s in students[:3] if s.problems)
+        raise LabkitError(
+            f"nothing to grade in {folder}: none of the {len(students)} submission(s) has a notebook "
+            f"matching the rubric's {', '.join(notebooks)} ({seen}). Check --rubric and the notebooks' names."
+        )
+
+
 def grade(
     submissions,
     out_dir,
@@ -76,6 +96,7 @@ def grade(
     progress: bool = True,
     release=None,
     manual=None,
+    max_notebook_mb: float = MAX_NOTEBOOK_MB,
 ) -> GradeRun:
     """Grade every student in ``submissions`` into ``out_dir``; return what happened.
 
@@ -83,7 +104,8 @@ def grade(
     (see :func:`labkit.grading.manifest.resolve`); notebooks the release does not list are graded
     rubric-only. ``manual``: a manual.csv of written-answer scores; stored records of unchanged
     submissions are reused whatever the settings (nothing is executed again), see
-    :mod:`labkit.course.scoring`."""
+    :mod:`labkit.course.scoring`. Raises :class:`LabkitError` (nothing written) when there is nothing
+    to grade: no student folder or zip, or no submitted notebook matches any rubric notebook."""
     from tqdm.auto import tqdm
 
     from labkit import profiles
@@ -101,7 +123,9 @@ def grade(
     warnings = [*warnings, *_release_warnings(released, rub)]
     for line in warnings:
         print(f"[labkit grade] WARNING {line}")
-    students, class_problems = discover(submissions, rub.notebooks)
+    max_nb = int(max_notebook_mb * 2**20)
+    students, class_problems = discover(submissions, rub.notebooks, max_nb)
+    _check_something_to_grade(submissions, students, class_problems, rub.notebooks)
     written = scoring.prepare(rub, students, manual, profile)  # a bad manual.csv fails before any grading
     run = GradeRun(out_dir, warnings=list(warnings), isolation=level)
     records_dir = out_dir / "students"
@@ -112,7 +136,7 @@ def grade(
     library = public.build(out_dir / "sandbox-lib") if students else None
     jobs = []
     for student in students:
-        key = _key(student.sha256, rub.sha256, profile, limits, offline, release_id)
+        key = _key(student.sha256, rub.sha256, profile, limits, offline, max_nb, release_id)
         old = _load_record(records_dir / f"{student.id}.json") if resume or manual else None
         same = old and (old.get("key") == key or (manual and old.get("sha256") == student.sha256))
         if same and old.get("complete"):
@@ -175,6 +199,7 @@ def grade(
             "workers": workers if backend == "local" else None,
             "scheduler": scheduler,
             "limits": asdict(limits),
+            "max_notebook_mb": max_notebook_mb,
             "warnings": run.warnings,
             "class_problems": class_problems,
             "executed": sorted(run.executed),

@@ -24,6 +24,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2, help="notebooks run at once (local backend; default 2)")
     p.add_argument("--timeout", type=float, default=900, help="wall-time limit per notebook, seconds (default 900)")
     p.add_argument("--memory-limit", type=float, default=4.0, help="resident memory limit per notebook, GB (default 4)")
+    p.add_argument(
+        "--max-notebook-mb",
+        type=float,
+        default=100,
+        help="a submitted notebook larger than this (MB) is reported and skipped, never read (default 100)",
+    )
     p.add_argument("--profile", default="quick", choices=profiles.PROFILE_NAMES)
     p.add_argument("--resume", action="store_true", help="skip students already graded with the same submission")
     p.add_argument("--backend", default="local", choices=backends.BACKENDS)
@@ -48,13 +54,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv) -> int:
-    """Grade, print a summary, exit 0 (even when students failed: their failures are grades)."""
+    """Grade, print a summary, exit 0 (even when students failed: their failures are grades); 1 when
+    there is nothing to grade (empty folder, no notebook matches the rubric) or on a user error."""
     from labkit.errors import LabkitError
     from labkit.grading.batch import grade
 
     args = parser().parse_args(argv)
-    if args.workers < 1 or args.timeout <= 0 or args.memory_limit <= 0:
-        raise LabkitError("--workers, --timeout and --memory-limit must be positive")
+    if args.workers < 1 or args.timeout <= 0 or args.memory_limit <= 0 or args.max_notebook_mb <= 0:
+        raise LabkitError("--workers, --timeout, --memory-limit and --max-notebook-mb must be positive")
     limits = sandbox.Limits(timeout=args.timeout, memory_bytes=int(args.memory_limit * 2**30))
     run = grade(
         args.submissions,
@@ -72,11 +79,12 @@ def main(argv) -> int:
         progress=not args.no_progress,
         release=args.release,
         manual=args.manual,
+        max_notebook_mb=args.max_notebook_mb,
     )
     print(f"\n{'student':<24} {'total':>6}  notebooks")
     for sid, record in sorted(run.records.items()):
         states = ", ".join(f"{nb}: {r['status']}" for nb, r in record["notebooks"].items())
-        print(f"{sid:<24} {record['total']:>6g}  {states}")
+        print(f"{record.get('name', sid):<24} {record['total']:>6g}  {states}")
     out = Path(args.out).resolve()
     print(f"\n{len(run.executed)} graded, {len(run.skipped)} resumed · isolation: {run.isolation}")
     print(f"report: {out / 'report.html'}\ngrades: {out / 'grades.csv'}  ({out / 'grades.json'})")

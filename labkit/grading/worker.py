@@ -72,17 +72,22 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
             "warnings": [],
             "executed": None,
         }
-        invalid = nbfiles.validate(nb_path)
-        if invalid:
+        seen = nbfiles.inspect_file(nb_path)
+        if seen["invalid"]:
             record.update(
                 status="invalid",
-                error={"ename": "InvalidNotebook", "evalue": invalid, "cell_index": None, "source": ""},
+                error={"ename": "InvalidNotebook", "evalue": seen["invalid"], "cell_index": None, "source": ""},
             )
             return record
         release = (job.get("release") or {}).get(notebook)
         prepared = _restore_locked(record, nb_path, release, job.get("release_id"))
         _remove_shadows(record, nb_path.parent)
-        if not nbfiles.has_parameters_cell(nb_path):
+        if seen["kernel_note"]:
+            record["kernel"] = seen["kernel_note"]
+            record["warnings"].append(seen["kernel_note"])
+        if release is not None:  # restored locked cells may bring the parameters cell back
+            seen = nbfiles.inspect_file(nb_path)
+        if not seen["parameters"]:
             record["warnings"].append(
                 "no cell is tagged `parameters`: papermill injected the profile's values at "
                 "the top, so the notebook's own constants override them"
@@ -269,6 +274,20 @@ def _judge(job: dict, record: dict) -> None:
     record["total"] = round(total, 3)
 
 
+def _skipped(rel: str, why: str) -> dict:
+    """The record of a notebook not run because it is over ``--max-notebook-mb``."""
+    error = {"ename": "NotebookTooLarge", "evalue": why, "cell_index": None, "source": ""}
+    return {
+        "file": rel,
+        "status": "skipped",
+        "seconds": 0.0,
+        "results": {},
+        "error": error,
+        "warnings": [],
+        "executed": None,
+    }
+
+
 def grade_student(job: dict) -> dict:
     """Execute and judge every notebook of ``job["student"]``; return the student's record."""
     student = Student(**{k: v for k, v in job["student"].items()})
@@ -276,6 +295,7 @@ def grade_student(job: dict) -> dict:
     started = time.time()
     record = {
         "student": student.id,
+        "name": student.name or student.id,
         "source": student.source,
         "sha256": student.sha256,
         "key": job["key"],
@@ -287,6 +307,9 @@ def grade_student(job: dict) -> dict:
     try:
         for notebook in job["rubric"]["notebooks"]:
             rel = student.notebooks.get(notebook)
+            if rel in student.too_large:
+                record["notebooks"][notebook] = _skipped(rel, student.too_large[rel])
+                continue
             if rel is None:
                 record["notebooks"][notebook] = {
                     "file": None,
