@@ -55,7 +55,19 @@ def test_written_json_maps_every_question_from_cells_and_writeups(graded):
 def test_grades_csv_gains_written_columns_and_lms_csv_per_part(graded):
     out = graded["out"]
     table = rows(out / "grades.csv")
-    assert list(table["ann"]) == ["student", "T.answer", "T.text", "T.ratio", "A1_W1", "K1", "K2", "K3", "total"]
+    assert list(table["ann"]) == [
+        "student",
+        "name",
+        "T.answer",
+        "T.text",
+        "T.ratio",
+        "A1_W1",
+        "K1",
+        "K2",
+        "K3",
+        "total",
+        "max",
+    ]
     assert {s: r["total"] for s, r in table.items()} == {"ann": "3", "dana": "0", "zoe": "1"}
     assert table["ann"]["K1"] == "0"  # answered, not scored yet
     lms = list(csv.reader((out / "grades-lms.csv").open()))

@@ -26,9 +26,22 @@ def submitted_files(student) -> dict:
     return _files(student)
 
 
+MAX_TEXT_BYTES = 16 * 2**20  # a writeup or answer notebook larger than this is not read for answers
+
+
+def _size(data) -> int:
+    if isinstance(data, bytes):
+        return len(data)
+    return data.size if hasattr(data, "size") else data.stat().st_size
+
+
 def _text(data) -> str:
-    raw = data if isinstance(data, bytes) else data.read_bytes()
-    return raw.decode("utf-8", errors="replace")
+    """The file's text (folder file, zip member or bytes); empty when over ``MAX_TEXT_BYTES``."""
+    from labkit.grading.submissions import _read
+
+    if _size(data) > MAX_TEXT_BYTES:
+        return ""
+    return _read(data).decode("utf-8", errors="replace")
 
 
 def answer_text(source: str) -> str | None:
