@@ -10,7 +10,6 @@ left out so that the same inputs give the same files apart from measured timings
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 from pathlib import Path
@@ -189,12 +188,18 @@ def build(run_dir=None, profile: str = "quick", out_dir=None, offline: bool = Tr
 
 def main(argv) -> int:
     """``labkit answers build [--profile quick|full] [--from RUN_DIR] [--out DIR]``."""
-    parser = argparse.ArgumentParser(prog="labkit answers", description=__doc__.splitlines()[0], allow_abbrev=False)
-    sub = parser.add_subparsers(dest="command", required=True)
+    from labkit.console import HelpFormatter, parser
+
+    parser = parser("labkit answers", "the instructor's answer key from recorded results")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="build")
     b = sub.add_parser(
-        "build", allow_abbrev=False, help="execute the notebooks (or read a run) and write the answer key"
+        "build",
+        allow_abbrev=False,
+        formatter_class=HelpFormatter,
+        help="execute the notebooks (or read a run) and write the answer key",
+        description="Execute the notebooks (or read a run) and write ANSWERS.md and answers.json.",
     )
-    b.add_argument("--profile", default="quick", choices=("quick", "full"))
+    b.add_argument("--profile", default="quick", choices=("quick", "full"), help="parameter set (default: quick)")
     b.add_argument("--from", dest="run_dir", default=None, help="an existing run folder holding results.json")
     b.add_argument("--out", default=None, help="where ANSWERS.md and answers.json go (default: the project's answers/)")
     b.add_argument("--online", action="store_true", help="allow downloads (default: offline)")

@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 GLOBAL_OPTIONS = [
     ("--offline", "skip every network attempt (same as LABKIT_OFFLINE=1)"),
+    ("--no-progress", "no progress bars in any subcommand (same as LABKIT_NO_PROGRESS=1)"),
     ("--project DIR", "the project folder with notebooks/ and answers/ (same as LABKIT_PROJECT=DIR)"),
     ("--version", "print labkit's version and exit (`labkit version` adds TensorFlow, Keras, devices)"),
     ("-h, --help", "show this help and exit"),
@@ -41,7 +42,7 @@ GLOBAL_OPTIONS = [
 
 def _usage() -> str:
     width = max(len(n) for n in COMMANDS)
-    lines = ["usage: labkit [--offline] [--project DIR] <subcommand> [options]", "", "subcommands:"]
+    lines = ["usage: labkit [--offline] [--no-progress] [--project DIR] <subcommand> [options]", "", "subcommands:"]
     lines += [f"  {name.ljust(width)}  {help_}" for name, (_, help_) in COMMANDS.items()]
     opt_width = max(len(o) for o, _ in GLOBAL_OPTIONS)
     lines += ["", "options:"] + [f"  {o.ljust(opt_width)}  {h}" for o, h in GLOBAL_OPTIONS]
@@ -63,6 +64,8 @@ def _global_options(argv: list[str]) -> list[str] | int:
             from labkit.provenance import set_offline
 
             set_offline(True)
+        elif option == "--no-progress":
+            os.environ["LABKIT_NO_PROGRESS"] = "1"
         elif option == "--version":
             from labkit import __version__
 
@@ -96,6 +99,9 @@ def main(argv=None) -> int:
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(_usage(), file=sys.stdout if argv else sys.stderr)
         return 0 if argv else 2
+    from labkit.console import short_warnings
+
+    short_warnings()
     name, rest = argv[0], argv[1:]
     if name not in COMMANDS:
         print(f"labkit: error: unknown subcommand {name!r}\n\n{_usage()}", file=sys.stderr)

@@ -63,3 +63,21 @@ def progress_on(requested: bool = True) -> bool:
 def warn(message: str, prog: str = "labkit") -> None:
     """Print one warning line to stderr, e.g. ``labkit retrain: warning: skipping a.jpg: …``."""
     print(f"{prog}: warning: {message}", file=sys.stderr, flush=True)
+
+
+def short_warnings() -> None:
+    """Show labkit's own warnings as one ``labkit: warning: …`` line naming the file once, without the
+    source line Python's ``warnings`` module echoes under each (``split = split_image_dir(…)``)."""
+    import warnings
+
+    original = warnings.formatwarning
+    if getattr(original, "_labkit", False):
+        return
+
+    def formatwarning(message, category, filename, lineno, line=None):
+        if category.__module__.startswith("labkit"):
+            return f"labkit: warning: {message}\n"
+        return original(message, category, filename, lineno, line)
+
+    formatwarning._labkit = True
+    warnings.formatwarning = formatwarning

@@ -41,7 +41,7 @@ def report() -> list[tuple[str, str]]:
 
 def main(argv) -> int:
     """Entry point of ``labkit version``."""
-    console.parser("labkit version", __doc__.splitlines()[0]).parse_args(argv)
+    console.parser("labkit version", __doc__.splitlines()[0].split(": ", 1)[1]).parse_args(argv)
     rows = report()
     width = max(len(name) for name, _ in rows)
     print("\n".join(f"{name.ljust(width)}  {value}" for name, value in rows))

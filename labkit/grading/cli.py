@@ -10,16 +10,23 @@ from labkit.grading import backends, sandbox
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="labkit grade", description=__doc__.splitlines()[0].split(": ", 1)[-1])
+    from labkit.console import add_no_progress, parser
+
+    p = parser("labkit grade", __doc__.splitlines()[0].split(": ", 1)[-1])
     p.add_argument("submissions", help="folder with one sub-folder or .zip per student")
     p.add_argument("--out", required=True, help="report folder: grades.csv, grades.json, report.html, notebooks/")
     p.add_argument("--rubric", default=None, help="rubric JSON (default: answers/rubric.json)")
     p.add_argument("--workers", type=int, default=2, help="notebooks run at once (local backend; default 2)")
     p.add_argument("--timeout", type=float, default=900, help="wall-time limit per notebook, seconds (default 900)")
     p.add_argument("--memory-limit", type=float, default=4.0, help="resident memory limit per notebook, GB (default 4)")
-    p.add_argument("--profile", default="quick", choices=profiles.PROFILE_NAMES)
+    p.add_argument("--profile", default="quick", choices=profiles.PROFILE_NAMES, help="parameter set (default: quick)")
     p.add_argument("--resume", action="store_true", help="skip students already graded with the same submission")
-    p.add_argument("--backend", default="local", choices=backends.BACKENDS)
+    p.add_argument(
+        "--backend",
+        default="local",
+        choices=backends.BACKENDS,
+        help="local worker pool or a Dask cluster (default: local)",
+    )
     p.add_argument("--scheduler", default=None, help="Dask scheduler address for --backend dask")
     p.add_argument(
         "--isolation",
@@ -29,12 +36,13 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--online", action="store_true", help="let notebooks try downloads (default: offline)")
     p.add_argument("--no-warmup", action="store_true", help="skip the shared one-time data preparation")
-    p.add_argument("--no-progress", action="store_true")
+    add_no_progress(p)
     return p
 
 
 def main(argv) -> int:
     """Grade, print a summary, exit 0 (even when students failed: their failures are grades)."""
+    from labkit.console import progress_on
     from labkit.errors import LabkitError
     from labkit.grading.batch import grade
 
@@ -55,7 +63,7 @@ def main(argv) -> int:
         scheduler=args.scheduler,
         isolation=args.isolation,
         warmup=not args.no_warmup,
-        progress=not args.no_progress,
+        progress=progress_on(not args.no_progress),  # bars only on a terminal
     )
     print(f"\n{'student':<24} {'total':>6}  notebooks")
     for sid, record in sorted(run.records.items()):
