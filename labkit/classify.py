@@ -214,7 +214,12 @@ def _flag(group, name: str, old: str | None = None, **kwargs) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from labkit.console import parser
 
-    p = parser("labkit classify", "Top-k classes with probabilities per image.")
+    p = parser(
+        "labkit classify",
+        "Top-k classes with probabilities per image.",
+        epilog="Older spellings still accepted: --saved_model_dir, --top_k, --image_size, --input_layer, "
+        "--output_layer, --input_mean, --input_std.",
+    )
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files, or folders of images, to classify")
     model = p.add_mutually_exclusive_group(required=True)
     _flag(model, "--saved-model-dir", "--saved_model_dir", help="SavedModel folder from make-image-classifier")

@@ -42,11 +42,12 @@ def parser(prog: str, description: str, **kwargs) -> argparse.ArgumentParser:
 
 def add_no_progress(p: argparse.ArgumentParser, alias: str | None = None) -> None:
     """The one ``--no-progress`` flag (``alias``: an older spelling kept working, hidden from help)."""
+    also = f"; {alias} works too" if alias else ""
     p.add_argument(
         "--no-progress",
         dest="no_progress",
         action="store_true",
-        help=f"no progress bars (they are off anyway when stderr is not a terminal, or {NO_PROGRESS_ENV}=1)",
+        help=f"no progress bars (they are off anyway when stderr is not a terminal, or {NO_PROGRESS_ENV}=1{also})",
     )
     if alias:
         p.add_argument(alias, dest="no_progress", action="store_true", help=argparse.SUPPRESS)
