@@ -105,3 +105,31 @@ def test_installed_grade_needs_a_project_for_the_rubric(installed, tmp_path):
     assert result.returncode == 1 and "not a labkit project folder" in result.stderr
     result = _run(installed, "--project", str(ROOT), "run", "--list", tmp_path=tmp_path)
     assert result.returncode == 0 and f"{ROOT}/notebooks" in result.stdout
+
+
+def test_installed_labkit_executes_a_shipped_notebook(installed, tmp_path):
+    """One notebook from the wheel's own copy, run from a folder outside the checkout, shrunk with -p."""
+    result = _run(
+        installed,
+        "--offline",
+        "--no-progress",
+        "run",
+        "01",
+        "--out",
+        "out",
+        "-p",
+        "EPOCHS",
+        "1",
+        "-p",
+        "TRAIN_LIMIT",
+        "600",
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    import json
+
+    run = json.loads((tmp_path / "out" / "results.json").read_text())
+    notebook = run["notebooks"]["01_mnist_quickstart"]
+    assert notebook["status"] == "ok" and "/labkit/_notebooks/01_mnist_quickstart.ipynb" in notebook["input"]
+    assert run["overrides"] == {"EPOCHS": 1, "TRAIN_LIMIT": 600}
+    assert "\x1b[" not in result.stderr  # no progress-bar escape codes when stderr is not a terminal
