@@ -113,3 +113,21 @@ def test_no_progress_everywhere(capsys, monkeypatch):
     import os
 
     assert os.environ[console.NO_PROGRESS_ENV] == "1"
+
+
+def test_labkit_warnings_are_one_line_without_the_source_echo():
+    import warnings
+
+    from labkit import console
+    from labkit.data.image_folder import ImageFolderWarning
+
+    saved = warnings.formatwarning
+    try:
+        console.short_warnings()
+        console.short_warnings()  # idempotent
+        line = warnings.formatwarning("skipping a/b.jpg: truncated", ImageFolderWarning, "split.py", 63, "split = x")
+        assert line == "labkit: warning: skipping a/b.jpg: truncated\n"
+        other = warnings.formatwarning("other", UserWarning, "x.py", 1, "code()")
+        assert "x.py:1: UserWarning: other" in other  # everyone else's warnings unchanged
+    finally:
+        warnings.formatwarning = saved
