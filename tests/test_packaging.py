@@ -36,7 +36,8 @@ def installed(tmp_path_factory):
     )
     (wheel,) = wheels.glob("labkit-*.whl")
     venv = base / "venv"
-    subprocess.run([sys.base_prefix + "/bin/python3", "-m", "venv", "--without-pip", venv], check=True)
+    base_python = Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+    subprocess.run([base_python, "-m", "venv", "--without-pip", venv], check=True)
     python = venv / "bin" / "python"
     site = Path(
         subprocess.check_output(
