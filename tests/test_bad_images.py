@@ -189,3 +189,14 @@ def test_label_image_accepts_tensor_names_with_output_index(photos, tmp_path, ca
     assert outputs[0] == outputs[1] and len(outputs[0]) == 3
     assert cli.main(["label-image", *common, *size, "--input_layer=input:3"]) == 1
     assert "op input has 1 output(s), so :3 does not exist" in capfd.readouterr().err
+
+
+def test_a_replaced_file_is_checked_again(tmp_path):
+    """The per-process memo of decoded files is keyed by size and modification time."""
+    folder = write_bad_photo_folder(tmp_path / "photos")
+    bad = str(folder / "red/notes.jpg")
+    assert list(unreadable.find([bad])) == [bad]
+    Path(bad).write_bytes((folder / "red/img_00.jpg").read_bytes())
+    assert unreadable.find([bad, str(folder / "grass/empty.jpg")]) == {
+        str(folder / "grass/empty.jpg"): "empty file (0 bytes)"
+    }

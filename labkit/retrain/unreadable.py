@@ -10,33 +10,55 @@ out moves no other. ``--strict_images`` skips this check: the first bad file sto
 
 from __future__ import annotations
 
+import os
+
 from labkit.errors import LabkitError
 from labkit.retrain.bottlenecks import tf_reason
 from labkit.retrain.images import CATEGORIES, image_path, warn
 from labkit.tfsetup import tf
 
+_CHECKED: dict[tuple, str | None] = {}  # (path, mtime, size) -> reason or None: each file decoded once per process
+
+
+def _key(path: str):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (path, st.st_mtime_ns, st.st_size)
+
 
 def find(paths) -> dict[str, str]:
-    """``{path: reason}`` for every file of ``paths`` that does not decode as an image."""
-    T, bad = tf(), {}
-    graph = T.Graph()
-    with graph.as_default(), T.device("/CPU:0"):
-        contents = T.compat.v1.placeholder(T.string, [])
-        shape = T.shape(T.io.decode_jpeg(contents, channels=3))
-    with T.compat.v1.Session(graph=graph) as session:
-        for path in paths:
-            try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
-                if not data:
-                    bad[path] = "empty file (0 bytes)"
-                    continue
-                session.run(shape, {contents: data})
-            except OSError as exc:
-                bad[path] = exc.strerror or str(exc)
-            except T.errors.OpError as exc:
-                bad[path] = tf_reason(exc)
-    return bad
+    """``{path: reason}`` for every file of ``paths`` that does not decode as an image (a file already
+    checked in this process and unchanged since is not decoded again: notebooks retrain many times)."""
+    T = tf()
+    todo = [p for p in paths if _key(p) is None or _key(p) not in _CHECKED]
+    if todo:
+        graph = T.Graph()
+        with graph.as_default(), T.device("/CPU:0"):
+            contents = T.compat.v1.placeholder(T.string, [])
+            shape = T.shape(T.io.decode_jpeg(contents, channels=3))
+        with T.compat.v1.Session(graph=graph) as session:
+            for path in todo:
+                _CHECKED[_key(path) or (path,)] = _reason(session, shape, contents, path)
+    found = {p: _CHECKED.get(_key(p) or (p,)) for p in paths}
+    return {p: why for p, why in found.items() if why}
+
+
+def _reason(session, shape, contents, path: str) -> str | None:
+    """Why ``path`` does not decode, or ``None``."""
+    T = tf()
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        if not data:
+            return "empty file (0 bytes)"
+        session.run(shape, {contents: data})
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    except T.errors.OpError as exc:
+        return tf_reason(exc)
+    return None
 
 
 def drop(image_lists: dict, image_dir: str) -> dict:
