@@ -10,17 +10,15 @@ left out so that the same inputs give the same files apart from measured timings
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 from pathlib import Path
 
-from labkit import provenance
+from labkit import project, provenance
 from labkit.atomic import write_json, write_text
 from labkit.errors import LabkitError
 from labkit.questions import CONCEPTS, QUESTIONS
 
-ANSWERS_DIR = Path(__file__).resolve().parent.parent / "answers"
 PLACEHOLDER = re.compile(r"\{\{([A-Za-z0-9_.]+?)(?:@([a-z_]+))?\}\}")
 _PROVENANCE_KEYS = ("notebook", "sources", "params", "device", "devices", "tf_version")
 
@@ -68,7 +66,7 @@ def markdown_table(rows: list[dict]) -> str:
 
 def concept_sections(path=None) -> dict[str, dict]:
     """``{"K1": {"title", "body"}}`` from the ``## K<n> · title`` sections of conceptual.md."""
-    text = Path(path or ANSWERS_DIR / "conceptual.md").read_text(encoding="utf-8")
+    text = Path(path or project.answers_dir() / "conceptual.md").read_text(encoding="utf-8")
     sections = {}
     for block in re.split(r"^## ", text, flags=re.M)[1:]:
         head, _, body = block.partition("\n")
@@ -171,7 +169,7 @@ def to_markdown(key: dict) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def build(run_dir=None, profile: str = "quick", out_dir=ANSWERS_DIR, offline: bool = True) -> dict:
+def build(run_dir=None, profile: str = "quick", out_dir=None, offline: bool = True) -> dict:
     """Execute the notebooks (or read ``run_dir/results.json``) and write the answer key."""
     if run_dir is None:
         from labkit import runner
@@ -182,6 +180,7 @@ def build(run_dir=None, profile: str = "quick", out_dir=ANSWERS_DIR, offline: bo
     if not results_file.exists():
         raise LabkitError(f"{results_file} not found: run `labkit run --out {run_dir}` first, or omit --from")
     key = build_key(json.loads(results_file.read_text(encoding="utf-8")))
+    out_dir = out_dir or project.answers_dir()
     write_json(Path(out_dir) / "answers.json", key)
     write_text(Path(out_dir) / "ANSWERS.md", to_markdown(key))
     return key
@@ -189,20 +188,29 @@ def build(run_dir=None, profile: str = "quick", out_dir=ANSWERS_DIR, offline: bo
 
 def main(argv) -> int:
     """``labkit answers build [--profile quick|full] [--from RUN_DIR] [--out DIR]``."""
-    parser = argparse.ArgumentParser(prog="labkit answers", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="execute the notebooks (or read a run) and write the answer key")
-    b.add_argument("--profile", default="quick", choices=("quick", "full"))
+    from labkit.console import HelpFormatter, parser
+
+    parser = parser("labkit answers", "the instructor's answer key from recorded results")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="build")
+    b = sub.add_parser(
+        "build",
+        allow_abbrev=False,
+        formatter_class=HelpFormatter,
+        help="execute the notebooks (or read a run) and write the answer key",
+        description="Execute the notebooks (or read a run) and write ANSWERS.md and answers.json.",
+    )
+    b.add_argument("--profile", default="quick", choices=("quick", "full"), help="parameter set (default: quick)")
     b.add_argument("--from", dest="run_dir", default=None, help="an existing run folder holding results.json")
-    b.add_argument("--out", default=str(ANSWERS_DIR), help="where ANSWERS.md and answers.json go")
+    b.add_argument("--out", default=None, help="where ANSWERS.md and answers.json go (default: the project's answers/)")
     provenance.add_switch(b, default_offline=True)
     args = parser.parse_args(argv)
-    key = build(args.run_dir, args.profile, args.out, offline=provenance.chosen_offline(args.offline, True))
+    out = Path(args.out) if args.out else project.answers_dir()
+    key = build(args.run_dir, args.profile, out, offline=provenance.chosen_offline(args.offline, True))
     missing = [q["id"] for q in key["questions"] if not q["recorded"]]
     missing += [f"{c['id']}:{m}" for c in key["concepts"] for m in c["missing_evidence"]]
     recorded = sum(1 for q in key["questions"] if q["recorded"])
     print(
-        f"wrote {Path(args.out) / 'ANSWERS.md'} and answers.json: {recorded} of {len(key['questions'])} "
+        f"wrote {out / 'ANSWERS.md'} and answers.json: {recorded} of {len(key['questions'])} "
         "questions recorded, "
         f"{len(key['concepts'])} conceptual answers" + (f"; NOT recorded: {', '.join(missing)}" if missing else "")
     )

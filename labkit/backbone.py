@@ -10,7 +10,6 @@ processes at once (file lock + temp dir + rename).
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -126,8 +125,9 @@ def ensure(size: str = "quick", seed: int = 0) -> tuple[Path, Source]:
     target = backbone_dir(size, seed)
     if not is_built(target):
         target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target.parent / f"{target.name}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # a second process waits here, then finds it built
+        from filelock import FileLock
+
+        with FileLock(target.parent / f"{target.name}.lock"):  # a second process waits here, then finds it built
             if not is_built(target):
                 if target.exists():  # a damaged leftover (should not happen with the rename)
                     shutil.rmtree(target)

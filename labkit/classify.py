@@ -2,9 +2,13 @@
 
 Works with the three model formats of the lab::
 
-    labkit classify --saved_model_dir D --labels L IMAGE…   # make-image-classifier's SavedModel
+    labkit classify --saved-model-dir D --labels L IMAGE…   # make-image-classifier's SavedModel
     labkit classify --tflite F --labels L IMAGE…            # its TFLite file
     labkit classify --graph G --labels L IMAGE…             # a frozen graph from `labkit retrain`
+
+An IMAGE may be a folder: its image files (recursively, sorted) are classified. Every readable
+image is classified; each unreadable one is reported (file, reason) on stderr and the exit code is
+1 at the end if any failed. The old spellings (``--saved_model_dir``, ``--top_k``, …) still work.
 
 SavedModel and TFLite inputs are RGB images in [0, 1], bilinear-resized to the model's input size
 (read from its signature), exactly as in training. Frozen graphs are read as ``label_image`` does
@@ -112,14 +116,8 @@ class GraphClassifier:
 
         self.li = label_image
         self.graph = label_image.load_graph(path)
-        try:
-            self.input = self.graph.get_operation_by_name("import/" + input_layer).outputs[0]
-        except KeyError:
-            raise label_image._wrong_input(self.graph, f"--input_layer={input_layer}: no such op in {path}") from None
-        try:
-            self.output = self.graph.get_operation_by_name("import/" + output_layer).outputs[0]
-        except KeyError:
-            raise LabkitError(f"--output_layer={output_layer}: no such op in {path}") from None
+        self.input = label_image.graph_tensor(self.graph, input_layer, "--input-layer", path)
+        self.output = label_image.graph_tensor(self.graph, output_layer, "--output-layer", path)
         shape = self.input.shape.as_list() if self.input.shape.rank == 4 else [None] * 4
         self.size = shape[1] if shape[1] == shape[2] else None
         self.mean, self.std = input_mean, input_std
@@ -130,7 +128,10 @@ class GraphClassifier:
         size = self.size or image_size or 224
         if not Path(image_path).is_file():
             raise LabkitError(f"image {image_path}: file not found")
-        pixels = self.li.read_image(image_path, size, size, self.mean, self.std)
+        try:
+            pixels = self.li.read_image(image_path, size, size, self.mean, self.std)
+        except LabkitError as exc:
+            raise LabkitError(str(exc).replace("--image=", "image ", 1)) from None
         return np.asarray(self.session.run(self.output, {self.input: pixels})).reshape(-1)
 
 
@@ -146,17 +147,50 @@ def top_k(scores: np.ndarray, labels: list[str], k: int = 3) -> list[tuple[str, 
     return [(labels[i], float(probs[i])) for i in best]
 
 
-def classify_images(model, labels, images, k: int = 3, image_size=None) -> list[dict]:
-    """``[{"image", "top": [{"label", "probability"}, …]}, …]`` for every image."""
-    return [
-        {
-            "image": str(image),
-            "top": [
-                {"label": label, "probability": round(p, 6)} for label, p in top_k(model(image, image_size), labels, k)
-            ],
-        }
-        for image in images
-    ]
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".ppm", ".tif", ".tiff", ".webp")
+
+
+def expand_images(items) -> list[str]:
+    """The image files named by ``items``: files as given, folders as their image files (recursive, sorted)."""
+    found = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            inside = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            if not inside:
+                raise LabkitError(f"{item}: the folder holds no image files ({', '.join(IMAGE_SUFFIXES)})")
+            found += [str(p) for p in inside]
+        else:
+            found.append(str(item))
+    return found
+
+
+def classify_one(model, labels, image, k: int = 3, image_size=None) -> dict:
+    """``{"image", "top": [{"label", "probability"}, …]}`` for one image (raises LabkitError if unreadable)."""
+    if not Path(image).is_file():
+        raise LabkitError(f"image {image}: file not found")
+    try:
+        scores = model(image, image_size)
+    except LabkitError:
+        raise
+    except (OSError, ValueError) as exc:  # a decoder's error on a damaged file
+        raise LabkitError(f"cannot read image {image}: {exc}") from None
+    top = top_k(scores, labels, k)
+    return {"image": str(image), "top": [{"label": label, "probability": round(p, 6)} for label, p in top]}
+
+
+def classify_images(model, labels, images, k: int = 3, image_size=None, failures=None) -> list[dict]:
+    """One :func:`classify_one` row per readable image; with a ``failures`` list, each unreadable
+    image is appended there as ``{"image", "error"}`` and the others still run (else the first raises)."""
+    rows = []
+    for image in images:
+        try:
+            rows.append(classify_one(model, labels, image, k, image_size))
+        except LabkitError as exc:
+            if failures is None or "labels file has" in str(exc):  # a model/labels mismatch fails them all
+                raise
+            failures.append({"image": str(image), "error": str(exc)})
+    return rows
 
 
 def format_table(rows: list[dict], describe: str = "") -> str:
@@ -169,22 +203,37 @@ def format_table(rows: list[dict], describe: str = "") -> str:
     return "\n".join(lines)
 
 
+def _flag(group, name: str, old: str | None = None, **kwargs) -> None:
+    """A kebab-case flag plus its old snake_case spelling, accepted but hidden from ``--help``."""
+    dest = name.lstrip("-").replace("-", "_")
+    group.add_argument(name, dest=dest, **kwargs)
+    if old:
+        group.add_argument(old, dest=dest, **{**kwargs, "help": argparse.SUPPRESS})
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="labkit classify", description="Top-k classes with probabilities per image.")
-    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files to classify")
+    from labkit.console import parser
+
+    p = parser(
+        "labkit classify",
+        "Top-k classes with probabilities per image.",
+        epilog="Older spellings still accepted: --saved_model_dir, --top_k, --image_size, --input_layer, "
+        "--output_layer, --input_mean, --input_std.",
+    )
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files, or folders of images, to classify")
     model = p.add_mutually_exclusive_group(required=True)
-    model.add_argument("--saved_model_dir", help="SavedModel folder from make-image-classifier")
+    _flag(model, "--saved-model-dir", "--saved_model_dir", help="SavedModel folder from make-image-classifier")
     model.add_argument("--tflite", help=".tflite file from make-image-classifier --tflite_output_file")
     model.add_argument("--graph", help="frozen graph from `labkit retrain --output_graph`")
     p.add_argument("--labels", required=True, help="labels file (one per line, model output order)")
-    p.add_argument("--top_k", type=int, default=3, help="how many classes to show (default: 3)")
+    _flag(p, "--top-k", "--top_k", type=int, default=3, help="how many classes to show (default: 3)")
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
-    p.add_argument("--image_size", type=int, help="input size for models that accept any size")
-    g = p.add_argument_group("frozen graphs (as label_image)")
-    g.add_argument("--input_layer", default="input", help="input op (default: input; Mul for inception_v3)")
-    g.add_argument("--output_layer", default="final_result", help="output op (default: final_result)")
-    g.add_argument("--input_mean", type=float, default=128.0, help="input mean (default: 128; 0 is honoured)")
-    g.add_argument("--input_std", type=float, default=128.0, help="input std (default: 128)")
+    _flag(p, "--image-size", "--image_size", type=int, help="input size for models that accept any size")
+    g = p.add_argument_group("frozen graphs (as label_image; Mul:0 and Mul both work)")
+    _flag(g, "--input-layer", "--input_layer", default="input", help="input op (default: input; Mul for inception_v3)")
+    _flag(g, "--output-layer", "--output_layer", default="final_result", help="output op (default: final_result)")
+    _flag(g, "--input-mean", "--input_mean", type=float, default=128.0, help="input mean (default: 128; 0 is honoured)")
+    _flag(g, "--input-std", "--input_std", type=float, default=128.0, help="input std (default: 128)")
     return p
 
 
@@ -204,11 +253,21 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     if args.top_k < 1:
         raise LabkitError("--top_k must be at least 1")
+    images = expand_images(args.images)
     labels = load_labels(args.labels)
     model = open_model(args)
-    rows = classify_images(model, labels, args.images, args.top_k, args.image_size)
-    print(json.dumps(rows, indent=2) if args.format == "json" else format_table(rows, model.describe))
-    return 0
+    failures: list[dict] = []
+    rows = classify_images(model, labels, images, args.top_k, args.image_size, failures)
+    if rows:
+        print(json.dumps(rows, indent=2) if args.format == "json" else format_table(rows, model.describe))
+    for failed in failures:
+        print(f"labkit classify: error: {failed['error']}", file=sys.stderr)  # the message names the file
+    if failures:
+        print(
+            f"labkit classify: {len(failures)} of {len(images)} image(s) could not be classified (named above)",
+            file=sys.stderr,
+        )
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """``labkit <subcommand> …`` — a thin dispatcher. Each subcommand lives in its own module with a
 ``main(argv) -> int`` that parses its own flags (so retrain/label-image/make-image-classifier can
-keep the original tools' flag syntax). User errors (:class:`LabkitError`) print one clear message.
+keep the original tools' flag syntax). User errors (``LabkitError``) print one clear message.
+Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -27,49 +28,103 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "classify": ("labkit.classify", "top-3 classes of images with a SavedModel, TFLite file or retrained graph"),
     "assets": ("labkit.assets.cli", "status, fetch, verify, export and import the lab's datasets and models"),
+    "version": ("labkit.version", "versions of labkit, Python, TensorFlow, Keras and the devices TensorFlow sees"),
 }
+
+
+GLOBAL_OPTIONS = [
+    (
+        "--offline",
+        "skip every download: local files and caches, else the announced offline defaults (LABKIT_OFFLINE=1)",
+    ),
+    ("--online", "try downloads (LABKIT_MIRROR or the original URLs) before the offline defaults (LABKIT_OFFLINE=0)"),
+    ("--no-progress", "no progress bars in any subcommand (same as LABKIT_NO_PROGRESS=1)"),
+    ("--project DIR", "the project folder with notebooks/ and answers/ (same as LABKIT_PROJECT=DIR)"),
+    ("--version", "print labkit's version and exit (`labkit version` adds TensorFlow, Keras, devices)"),
+    ("-h, --help", "show this help and exit"),
+]
 
 
 def _usage() -> str:
     width = max(len(n) for n in COMMANDS)
-    lines = ["usage: labkit [--offline | --online] <subcommand> [options]", "", "subcommands:"]
+    lines = [
+        "usage: labkit [--offline | --online] [--no-progress] [--project DIR] <subcommand> [options]",
+        "",
+        "subcommands:",
+    ]
     lines += [f"  {name.ljust(width)}  {help_}" for name, (_, help_) in COMMANDS.items()]
+    opt_width = max(len(o) for o, _ in GLOBAL_OPTIONS)
+    lines += ["", "options:"] + [f"  {o.ljust(opt_width)}  {h}" for o, h in GLOBAL_OPTIONS]
     lines += [
         "",
-        "options:",
-        "  --offline  skip every download: local files and caches, else the announced offline defaults",
-        "             (same as LABKIT_OFFLINE=1)",
-        "  --online   try downloads (LABKIT_MIRROR or the original URLs) before the offline defaults",
-        "             (same as LABKIT_OFFLINE=0)",
-        "Without either, each subcommand's own default applies: `run` and the tools (retrain,",
+        "Without --offline or --online, each subcommand's own default applies: `run` and the tools (retrain,",
         "make-image-classifier, ...) are online; `grade` and `answers build` are offline.",
-        "",
         "`labkit <subcommand> --help` shows a subcommand's flags.",
+        "Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted.",
     ]
     return "\n".join(lines)
 
 
+def _global_options(argv: list[str]) -> list[str] | int:
+    """Apply the options given before the subcommand; the rest of ``argv``, or an exit code."""
+    import os
+
+    while argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        option = argv.pop(0)
+        if option in ("--offline", "--online"):
+            from labkit.provenance import set_offline
+
+            set_offline(option == "--offline")
+        elif option == "--no-progress":
+            os.environ["LABKIT_NO_PROGRESS"] = "1"
+        elif option == "--version":
+            from labkit import __version__
+
+            print(f"labkit {__version__}")
+            return 0
+        elif option == "--project" or option.startswith("--project="):
+            folder = option.partition("=")[2] or (argv.pop(0) if argv else "")
+            if not folder:
+                print("labkit: error: --project needs a folder\n\n" + _usage(), file=sys.stderr)
+                return 2
+            os.environ["LABKIT_PROJECT"] = folder
+        else:
+            print(f"labkit: error: unknown option {option!r}\n\n{_usage()}", file=sys.stderr)
+            return 2
+    return argv
+
+
+def _exit_code(exc: SystemExit) -> int:
+    """argparse's ``--help`` / usage exits as a return code (messages are already printed)."""
+    if exc.code is None or isinstance(exc.code, int):
+        return exc.code or 0
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
 def main(argv=None) -> int:
     """Entry point of the ``labkit`` console script."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in ("--offline", "--online"):
-        from labkit.provenance import set_offline
-
-        set_offline(argv[0] == "--offline")
-        argv = argv[1:]
+    argv = _global_options(list(sys.argv[1:] if argv is None else argv))
+    if isinstance(argv, int):
+        return argv
     if not argv or argv[0] in ("-h", "--help", "help"):
-        print(_usage())
+        print(_usage(), file=sys.stdout if argv else sys.stderr)
         return 0 if argv else 2
+    from labkit.console import short_warnings
+
+    short_warnings()
     name, rest = argv[0], argv[1:]
     if name not in COMMANDS:
-        print(f"labkit: unknown subcommand {name!r}\n\n{_usage()}", file=sys.stderr)
+        print(f"labkit: error: unknown subcommand {name!r}\n\n{_usage()}", file=sys.stderr)
         return 2
-    module = importlib.import_module(COMMANDS[name][0])
     try:
+        module = importlib.import_module(COMMANDS[name][0])
         return int(module.main(rest) or 0)
     except LabkitError as exc:
         print(f"labkit {name}: error: {exc}", file=sys.stderr)
         return 1
+    except SystemExit as exc:
+        return _exit_code(exc)
     except KeyboardInterrupt:
         print(f"labkit {name}: interrupted", file=sys.stderr)
         return 130

@@ -2,13 +2,14 @@
 
 Peak memory is the device's own counter on a GPU (``tf.config.experimental.get_memory_info``)
 and the process's peak resident memory on a CPU (Linux ``VmHWM``, reset before each
-measurement through ``/proc/self/clear_refs``; elsewhere ``ru_maxrss``, which never goes down).
+measurement through ``/proc/self/clear_refs``; elsewhere the process's lifetime peak, which never goes
+down: ``ru_maxrss`` on macOS/BSD, psutil's peak working set on Windows).
 """
 
 from __future__ import annotations
 
 import contextlib
-import resource
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +39,19 @@ def peak_bytes(device: str = "CPU:0") -> int:
         for line in _STATUS.read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) * 1024
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+    return _lifetime_peak_rss()
+
+
+def _lifetime_peak_rss() -> int:
+    """The process's peak resident memory since it started, in bytes, on any platform."""
+    if sys.platform == "win32":
+        import psutil
+
+        return int(getattr(psutil.Process().memory_info(), "peak_wset", 0))
+    import resource  # POSIX only
+
+    peak = int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return peak if sys.platform == "darwin" else peak * 1024  # macOS reports bytes, Linux/BSD KiB
 
 
 def measure_batch_sizes(

@@ -18,7 +18,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-RUBRIC_PATH = Path(__file__).resolve().parent.parent / "answers" / "rubric.json"
+from labkit.project import CHECKOUT
+
+RUBRIC_PATH = CHECKOUT / "answers" / "rubric.json"  # the committed default rubric (written from a checkout)
 KINDS = ("number", "text", "list", "table", "dict", "any")
 
 

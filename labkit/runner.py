@@ -8,7 +8,6 @@ error) and the others still run; the exit code is non-zero if any failed.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -17,10 +16,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from labkit import profiles, provenance
+from labkit import profiles, project, provenance
 from labkit.atomic import write_json
-
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 @dataclass
@@ -48,9 +45,10 @@ class NotebookRun:
         return (chosen[0], self.results[chosen[0]]["value"]) if chosen else None
 
 
-def find_notebooks(selection=None, folder=NOTEBOOK_DIR) -> list[Path]:
-    """All ``NN_*.ipynb`` in ``folder`` (sorted), or those whose name contains a selection item."""
-    found = sorted(p for p in Path(folder).glob("[0-9][0-9]_*.ipynb"))
+def find_notebooks(selection=None, folder=None) -> list[Path]:
+    """All ``NN_*.ipynb`` in ``folder`` (default: the project's notebooks, see :mod:`labkit.project`),
+    sorted, or those whose name contains a selection item."""
+    found = sorted(p for p in Path(folder or project.notebooks_dir()).glob(project.NOTEBOOK_GLOB))
     if not selection:
         return found
     chosen = []
@@ -91,7 +89,7 @@ def _kernel_stderr_to(path: Path):
     saved_fd = os.dup(2)
     screen = os.fdopen(os.dup(saved_fd), "w", buffering=1)
     old_stderr = sys.stderr
-    with open(path, "ab") as log:
+    with open(path, "wb") as log:  # one log per run, not appended forever
         os.dup2(log.fileno(), 2)
         sys.stderr = screen
         try:
@@ -131,12 +129,14 @@ def execute(
     cell_timeout=None,
     progress: bool = True,
     name: str | None = None,
+    overrides: dict | None = None,
     papermill_options: dict | None = None,
 ) -> NotebookRun:
     """Execute one notebook into ``out_dir`` and collect what it recorded.
 
     ``name`` is the homework notebook it stands for (default: from the file name); it selects
     the profile parameters and the results file (the grader runs students' files this way).
+    ``overrides`` (``labkit run -p``) replace single parameters after the profile's.
     ``papermill_options`` are extra ``papermill.execute_notebook`` keywords (the grader's engine
     with output caps and ``language="python"``: :func:`labkit.grading.engine.papermill_options`).
     """
@@ -148,7 +148,7 @@ def execute(
     run = NotebookRun(name, str(path), str(out_dir / path.name))
     results_file = out_dir / "results" / f"{name}.json"
     results_file.unlink(missing_ok=True)
-    params = {"PROFILE": profile, **profiles.get(name, profile)}
+    params = {"PROFILE": profile, **profiles.get(name, profile), **(overrides or {})}
     started = time.perf_counter()
     try:
         with (
@@ -175,20 +175,43 @@ def execute(
     return run
 
 
+def _overrides_per_notebook(paths, profile: str, overrides: dict | None) -> dict:
+    """``{path: the overrides it takes}``; a name no selected notebook takes is an error."""
+    if not overrides:
+        return {}
+    from labkit import params
+
+    known = {p: params.names_in(p, profiles.get(profiles.notebook_key(p.name), profile)) for p in paths}
+    params.check_known(known, overrides)
+    return {p: {k: v for k, v in overrides.items() if k in names} for p, names in known.items()}
+
+
 def run_notebooks(
-    selection=None, out_dir="outputs/run", profile="quick", offline=True, cell_timeout=None, progress=True
+    selection=None,
+    out_dir="outputs/run",
+    profile="quick",
+    offline=True,
+    cell_timeout=None,
+    progress=True,
+    overrides: dict | None = None,
 ) -> list[NotebookRun]:
-    """Execute the selected notebooks; write ``<out_dir>/results.json``; return the runs."""
+    """Execute the selected notebooks; write ``<out_dir>/results.json``; return the runs.
+
+    ``progress`` bars are drawn only when stderr is a terminal; ``overrides`` as in :func:`execute`."""
     from tqdm.auto import tqdm
 
+    from labkit.console import progress_on
+
+    progress = progress_on(progress)
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = find_notebooks(selection)
+    per_notebook = _overrides_per_notebook(paths, profile, overrides)
     runs = []
     bar = tqdm(paths, desc="notebooks", unit="nb", disable=not progress)
     for path in bar:
         bar.set_postfix_str(path.stem)
-        run = execute(path, out_dir, profile, offline, cell_timeout, progress)
+        run = execute(path, out_dir, profile, offline, cell_timeout, progress, overrides=per_notebook.get(path))
         runs.append(run)
         if run.error:
             print(
@@ -200,6 +223,7 @@ def run_notebooks(
         {
             "profile": profile,
             "offline": offline,
+            **({"overrides": overrides} if overrides else {}),
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "notebooks": {r.name: {**asdict(r), "sources": r.sources} for r in runs},
         },
@@ -242,31 +266,81 @@ def format_table(runs: list[NotebookRun]) -> str:
     return "\n".join(lines)
 
 
-def main(argv) -> int:
-    """``labkit run [NOTEBOOK…] [--profile quick|full] [--out DIR] [--offline|--online]`` (default: online)."""
-    parser = argparse.ArgumentParser(prog="labkit run", description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", help="notebook paths or name fragments (default: all)")
-    parser.add_argument("--profile", default="quick", choices=profiles.PROFILE_NAMES)
-    parser.add_argument("--out", default="outputs/run", help="folder for executed notebooks + results.json")
-    provenance.add_switch(parser, default_offline=False)
-    parser.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell (default: none)")
-    parser.add_argument("--no-progress", action="store_true")
-    parser.add_argument(
+def build_parser():
+    """The flags of ``labkit run``."""
+    from labkit.console import add_no_progress, parser
+
+    p = parser("labkit run", __doc__.splitlines()[0].split(": ", 1)[-1])
+    p.add_argument("notebooks", nargs="*", help="notebook paths or name fragments (default: all)")
+    p.add_argument("--profile", default="quick", choices=profiles.PROFILE_NAMES, help="parameter set (default: quick)")
+    p.add_argument("--out", default="outputs/run", help="folder for executed notebooks + results.json")
+    provenance.add_switch(p, default_offline=False)
+    p.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell (default: none)")
+    p.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="override one notebook parameter; VALUE is read as YAML (2, 0.5, true, null, [4, 8], text)",
+    )
+    p.add_argument(
+        "-f",
+        "--parameters-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="YAML file of NAME: VALUE overrides (applied before -p)",
+    )
+    p.add_argument("--list", action="store_true", help="list the notebooks that would run and where from, then exit")
+    add_no_progress(p)
+    p.add_argument(
         "--baseline",
         default=None,
         metavar="FILE",
         help="compare recorded results with this baseline; exit non-zero on a regression "
         "or a missing answer (e.g. answers/baseline-quick.json)",
     )
-    parser.add_argument("--update-baseline", action="store_true", help="rewrite --baseline from this run")
-    parser.add_argument("--junit", default=None, metavar="FILE", help="write the baseline comparison as JUnit XML")
+    p.add_argument("--update-baseline", action="store_true", help="rewrite --baseline from this run")
+    p.add_argument("--junit", default=None, metavar="FILE", help="write the baseline comparison as JUnit XML")
+    return p
+
+
+def _list(selection) -> int:
+    paths = find_notebooks(selection)
+    print(f"{len(paths)} notebook(s) in {paths[0].parent if paths else project.notebooks_dir()}:")
+    print("\n".join(f"  {p.name}" for p in paths))
+    return 0
+
+
+def main(argv) -> int:
+    """``labkit run [NOTEBOOK…] [--profile quick|full] [--out DIR] [--offline|--online] [-p NAME VALUE] [-f FILE]``."""
+    from labkit import params
+
+    parser = build_parser()
     args = parser.parse_args(argv)
+    if args.list:
+        return _list(args.notebooks)
     if (args.update_baseline or args.junit) and not args.baseline:
         parser.error("--update-baseline and --junit need --baseline FILE")
     if args.baseline and not args.update_baseline and not Path(args.baseline).is_file():
         parser.error(f"--baseline {args.baseline}: file not found (create it with --update-baseline)")
-    offline = provenance.chosen_offline(args.offline, default_offline=False)
-    runs = run_notebooks(args.notebooks, args.out, args.profile, offline, args.cell_timeout, not args.no_progress)
+    overrides = params.overrides(args.parameters_file, args.parameter)
+    runs = run_notebooks(
+        args.notebooks,
+        args.out,
+        args.profile,
+        provenance.chosen_offline(args.offline, default_offline=False),
+        args.cell_timeout,
+        not args.no_progress,
+        overrides=overrides,
+    )
+    return _report(runs, args)
+
+
+def _report(runs, args) -> int:
+    """Print the table, failures and the baseline check; the exit code."""
     print("\n" + format_table(runs))
     print(f"\nexecuted notebooks and results.json in {Path(args.out).resolve()}")
     failed = [r.name for r in runs if r.status != "ok"]

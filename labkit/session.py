@@ -14,8 +14,10 @@ def start(notebook: str, namespace: dict) -> dict:
     notebook's profile plus ``PROFILE`` and ``OFFLINE``.
     """
     from labkit import devices
+    from labkit.console import short_warnings
     from labkit.tfsetup import tf
 
+    short_warnings()  # labkit's warnings as one line naming the file, without the source-line echo
     key = profiles.notebook_key(notebook)
     profile = namespace.get("PROFILE", "quick")
     expected = profiles.get(key, profile)

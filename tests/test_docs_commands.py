@@ -32,9 +32,6 @@ PENDING_PAGES = {
     "docs/written-answers.md",
     "docs/grading-isolation.md",
     "docs/grading-integrity.md",
-    "docs/cli.md",
-    "docs/install.md",
-    "docs/bad-images.md",
 }
 PENDING_COMMANDS = {"assign", "check", "submit"}
 PENDING_FLAGS = {

@@ -429,7 +429,10 @@ def test_inception_v3_end_to_end_with_mul_and_299(tmp_path, capsys):
     img = str(next(Path(folder).glob("daisy/*.jpg")))
     args = [f"--graph={tmp_path / 'g.pb'}", f"--labels={tmp_path / 'l.txt'}", f"--image={img}"]
     assert label_image.main(args + ["--input_layer=Mul", "--input_height=299", "--input_width=299"]) == 0
-    assert "(score=" in capsys.readouterr().out
+    scores = re.findall(r"^\w+ \(score=[\d.]+\)$", capsys.readouterr().out, re.M)
+    assert len(scores) == 2
+    assert label_image.main(args + ["--input_layer=Mul:0", "--input_height=299", "--input_width=299"]) == 0
+    assert re.findall(r"^\w+ \(score=[\d.]+\)$", capsys.readouterr().out, re.M) == scores  # as students type it
     with pytest.raises(LabkitError, match=r"Mul\s+float32\s+\[1, 299, 299, 3\]"):
         label_image.main(args)  # MobileNet defaults: input layer 'input' does not exist here
     assert result.labels == ["daisy", "tulips"]

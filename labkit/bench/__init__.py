@@ -9,7 +9,6 @@ speed-up factors, ``target`` may be None). Add sections to ``SECTIONS``.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import platform
@@ -49,7 +48,9 @@ def _print_table(rows: list[dict]) -> None:
 
 def main(argv) -> int:
     """Run every benchmark section, print the ratio table, write ``bench/results.json``."""
-    parser = argparse.ArgumentParser(prog="labkit bench", description=__doc__.splitlines()[0])
+    from labkit.console import add_no_progress, parser
+
+    parser = parser("labkit bench", "every speed comparison, measured side by side in one run")
     parser.add_argument("--full", action="store_true", help="the homework's real sizes (slow)")
     parser.add_argument(
         "--smoke",
@@ -60,8 +61,13 @@ def main(argv) -> int:
     parser.add_argument(
         "--only", nargs="+", default=None, metavar="SECTION", help=f"run only these sections ({', '.join(short)})"
     )
-    parser.add_argument("--out", default="bench/results.json")
+    parser.add_argument(
+        "--out", default="bench/results.json", help="where the figures go (default: bench/results.json)"
+    )
+    add_no_progress(parser)
     args = parser.parse_args(argv)
+    if args.no_progress:
+        os.environ["LABKIT_NO_PROGRESS"] = "1"
     unknown = [o for o in args.only or [] if not any(o in name for name in short)]
     if unknown:
         parser.error(f"--only {' '.join(unknown)}: no such section; choose from {', '.join(short)}")

@@ -22,13 +22,14 @@ def main(argv=None) -> int:
     if any(a in ("-h", "--help", "-help", "--helpfull", "--helpshort") for a in argv):
         print(flags.usage())
         return 0
-    values, positional = flags.parse(argv)
+    progress = "--no-progress" not in argv  # labkit's one spelling, in every command
+    values, positional = flags.parse([a for a in argv if a != "--no-progress"])
     if positional:
         print(f"labkit make-image-classifier: warning: ignoring positional arguments {positional}", file=sys.stderr)
     from labkit.classifier import export, train
 
     options = {k: v for k, v in vars(values).items() if k != "image_dir"}
-    result = train.make_image_classifier(values.image_dir, **options)
+    result = train.make_image_classifier(values.image_dir, progress=progress, **options)
     if values.assert_accuracy_at_least is not None:
         passed, message = accuracy_check(result.val_accuracy, values.assert_accuracy_at_least)
         if not passed:

@@ -95,7 +95,9 @@ def compute_features(
     keys = [file_key(p) for p in paths]
     found = {i: v for i, k in enumerate(keys) if cache and (v := cache.get(k)) is not None}
     missing = [i for i in range(len(paths)) if i not in found]
-    bar = tqdm(total=len(paths), initial=len(found), desc=desc, unit="img", disable=not progress)
+    from labkit.console import progress_on
+
+    bar = tqdm(total=len(paths), initial=len(found), desc=desc, unit="img", disable=not progress_on(progress))
     chunks = [missing[s : s + batch_size] for s in range(0, len(missing), batch_size)]
     with ThreadPoolExecutor(max_workers=2) as pool:
         batches = pool.map(lambda idx: load_images([paths[i] for i in idx], image_size), chunks)

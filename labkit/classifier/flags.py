@@ -210,6 +210,16 @@ def usage() -> str:
         "",
         "flags:",
     ]
+    import textwrap
+
+    wrap = lambda text, indent: textwrap.fill(  # noqa: E731  (between words only, never mid-word)
+        text,
+        100,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
     for f in FLAGS:
         shown = (
             ("'' " if f.default == "" else repr(f.default))
@@ -217,5 +227,10 @@ def usage() -> str:
             else str(f.default).lower()
         )
         syntax = f"--[no]{f.name}" if f.kind is bool else f"--{f.name}"
-        lines += [f"  {syntax}: {f.help}", f"    (default: {shown})"]
+        lines.append(wrap(f"{syntax}: {f.help}", "  "))
+        if f.default is not None and "(default:" not in f.help:  # no doubled or empty defaults
+            lines.append(f"    (default: {shown})")
+    lines.append(
+        wrap("--no-progress: labkit: no progress bars (they are off anyway when stderr is not a terminal).", "  ")
+    )
     return "\n".join(lines)

@@ -10,7 +10,9 @@ from labkit.grading import backends, sandbox
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="labkit grade", description=__doc__.splitlines()[0].split(": ", 1)[-1])
+    from labkit.console import add_no_progress, parser
+
+    p = parser("labkit grade", __doc__.splitlines()[0].split(": ", 1)[-1])
     p.add_argument("submissions", help="folder with one sub-folder or .zip per student")
     p.add_argument("--out", required=True, help="report folder: grades.csv, grades.json, report.html, notebooks/")
     p.add_argument("--rubric", default=None, help="rubric JSON (default: the release's, else answers/rubric.json)")
@@ -30,9 +32,14 @@ def parser() -> argparse.ArgumentParser:
         default=100,
         help="a submitted notebook larger than this (MB) is reported and skipped, never read (default 100)",
     )
-    p.add_argument("--profile", default="quick", choices=profiles.PROFILE_NAMES)
+    p.add_argument("--profile", default="quick", choices=profiles.PROFILE_NAMES, help="parameter set (default: quick)")
     p.add_argument("--resume", action="store_true", help="skip students already graded with the same submission")
-    p.add_argument("--backend", default="local", choices=backends.BACKENDS)
+    p.add_argument(
+        "--backend",
+        default="local",
+        choices=backends.BACKENDS,
+        help="local worker pool or a Dask cluster (default: local)",
+    )
     p.add_argument("--scheduler", default=None, help="Dask scheduler address for --backend dask")
     p.add_argument(
         "--isolation",
@@ -42,7 +49,7 @@ def parser() -> argparse.ArgumentParser:
     )
     provenance.add_switch(p, default_offline=True)
     p.add_argument("--no-warmup", action="store_true", help="skip the shared one-time data preparation")
-    p.add_argument("--no-progress", action="store_true")
+    add_no_progress(p)
     p.add_argument(
         "--manual",
         default=None,
@@ -56,6 +63,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv) -> int:
     """Grade, print a summary, exit 0 (even when students failed: their failures are grades); 1 when
     there is nothing to grade (empty folder, no notebook matches the rubric) or on a user error."""
+    from labkit.console import progress_on
     from labkit.errors import LabkitError
     from labkit.grading.batch import grade
 
@@ -76,7 +84,7 @@ def main(argv) -> int:
         scheduler=args.scheduler,
         isolation=args.isolation,
         warmup=not args.no_warmup,
-        progress=not args.no_progress,
+        progress=progress_on(not args.no_progress),  # bars only on a terminal
         release=args.release,
         manual=args.manual,
         max_notebook_mb=args.max_notebook_mb,

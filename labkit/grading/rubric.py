@@ -38,9 +38,9 @@ class Rubric:
 
 
 def default_path() -> Path:
-    from labkit.questions import RUBRIC_PATH
+    from labkit.project import rubric_path
 
-    return RUBRIC_PATH
+    return rubric_path()
 
 
 def load(path=None) -> Rubric:

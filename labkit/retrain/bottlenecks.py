@@ -247,6 +247,9 @@ def cache_bottlenecks(
     """
     from tqdm.auto import tqdm
 
+    from labkit.console import progress_on
+
+    progress = progress_on(progress)
     started, stats, todo = time.perf_counter(), CacheStats(), []
     for _, label, _category, base_name in entries(image_lists, categories):
         sub_dir = image_lists[label]["dir"]

@@ -85,7 +85,13 @@ EXTRA_FLAGS = [
         "labkit: seed for weight init and batch sampling (default: unseeded, like the original).",
     ),
     ("device", str, None, "labkit: place the work on this device, e.g. CPU:0 or GPU:0 (default: TensorFlow's choice)."),
-    ("no_progress", "store_true", False, "labkit: no progress bar while computing bottlenecks."),
+    (
+        "strict_images",
+        "store_true",
+        False,
+        "labkit: stop at the first unreadable image, like the original (default: skip each one with a warning "
+        "and a summary line, and train on the readable ones).",
+    ),
     (
         "offline_base",
         str,
@@ -107,18 +113,27 @@ class _OriginalFlagsFirst(argparse.ArgumentParser):
         return original if len(found) > 1 and len(original) == 1 else found
 
 
+def _with_default(help_: str, default) -> str:
+    """The help text plus its default, unless the text already states one (no doubled defaults)."""
+    return help_ if "(default:" in help_ or default is None else f"{help_} (default: {default!r})"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``labkit retrain``."""
+    """The argument parser of ``labkit retrain`` (the original's rules: abbreviations allowed)."""
+    from labkit.console import HelpFormatter, add_no_progress
+
     parser = _OriginalFlagsFirst(
         prog="labkit retrain",
         description="Retrain the final layer of an ImageNet model on a folder of "
         "images (compatible with TensorFlow for Poets' retrain.py).",
+        formatter_class=HelpFormatter,
     )
     for name, kind, default, help_ in ORIGINAL_FLAGS + EXTRA_FLAGS:
         if kind == "store_true":
             parser.add_argument(f"--{name}", action="store_true", default=default, help=help_)
         else:
-            parser.add_argument(f"--{name}", type=kind, default=default, help=f"{help_} (default: {default!r})")
+            parser.add_argument(f"--{name}", type=kind, default=default, help=_with_default(help_, default))
+    add_no_progress(parser, alias="--no_progress")
     return parser
 
 

@@ -5,6 +5,7 @@ Every helper calls the same code as ``labkit retrain`` / ``labkit label-image``.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -15,9 +16,19 @@ from labkit.retrain.train import RetrainResult, retrain, step_lines
 
 
 def workdir(path: str = "") -> Path:
-    """``path`` if given, else a fresh temp folder for bottlenecks, logs and graphs."""
-    folder = Path(path) if path else Path(tempfile.mkdtemp(prefix="labkit-retrain-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    """The folder for a notebook's bottlenecks, logs and graphs: ``path`` if given (kept), else a fresh
+    folder under the run's output folder (``<out>/work/`` for ``labkit run --out <out>``, ``outputs/work/``
+    in Jupyter), removed when the kernel exits — so repeated runs do not pile up in ``/tmp``."""
+    if path:
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    from labkit.results import results_dir
+
+    parent = results_dir().parent / "work"
+    parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="retrain-", dir=parent))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
 
 

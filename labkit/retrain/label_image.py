@@ -32,6 +32,27 @@ DEFAULTS = {
 }
 
 
+def tensor_name(name: str) -> tuple[str, int]:
+    """``"Mul:0"`` → ``("Mul", 0)``, ``"Mul"`` → ``("Mul", 0)``: students type either for a layer."""
+    op, sep, index = name.rpartition(":")
+    return (op, int(index)) if sep and index.isdigit() else (name, 0)
+
+
+def graph_tensor(graph, name: str, flag: str, path):
+    """The tensor ``name`` (op name or ``op:index``) of a graph imported under ``import/``."""
+    op_name, index = tensor_name(name)
+    try:
+        op = graph.get_operation_by_name("import/" + op_name)
+    except KeyError:
+        if flag.startswith("--input"):
+            raise _wrong_input(graph, f"{flag}={name}: no such op in {path}") from None
+        outs = ", ".join(n for n, _, _ in graph_outputs(graph))
+        raise LabkitError(f"{flag}={name}: no such op in {path}; its outputs are: {outs}") from None
+    if index >= len(op.outputs):
+        raise LabkitError(f"{flag}={name}: op {op_name} has {len(op.outputs)} output(s), so :{index} does not exist")
+    return op.outputs[index]
+
+
 def load_graph(path):
     """Import a frozen graph under the ``import/`` prefix (as the original does)."""
     from labkit.retrain.base_graph import read_graph_def
@@ -151,18 +172,8 @@ def classify(
     graph = load_graph(graph_path)
     labels = load_labels(labels_path)
     pixels = read_image(image_path, input_height, input_width, input_mean, input_std)
-    try:
-        input_op = graph.get_operation_by_name("import/" + input_layer)
-    except KeyError:
-        raise _wrong_input(graph, f"--input_layer={input_layer}: no such op in {graph_path}") from None
-    try:
-        output_op = graph.get_operation_by_name("import/" + output_layer)
-    except KeyError:
-        outs = ", ".join(n for n, _, _ in graph_outputs(graph))
-        raise LabkitError(
-            f"--output_layer={output_layer}: no such op in {graph_path}; its outputs are: {outs}"
-        ) from None
-    inp = input_op.outputs[0]
+    inp = graph_tensor(graph, input_layer, "--input_layer", graph_path)
+    output = graph_tensor(graph, output_layer, "--output_layer", graph_path)
     static = inp.shape.as_list() if inp.shape.rank is not None else None
     if static and len(static) == 4 and None not in static[1:3] and static[1:3] != [input_height, input_width]:
         raise _wrong_input(
@@ -173,7 +184,7 @@ def classify(
     with T.compat.v1.Session(graph=graph) as sess:
         start = time.time()
         try:
-            results = sess.run(output_op.outputs[0], {inp: pixels})
+            results = sess.run(output, {inp: pixels})
         except (T.errors.OpError, ValueError) as exc:
             msg = tf_reason(exc)
             raise _wrong_input(
@@ -194,7 +205,13 @@ def classify(
 def build_parser() -> argparse.ArgumentParser:
     """The flags of the original ``label_image.py`` plus ``--describe_graph``."""
     d = DEFAULTS
-    p = argparse.ArgumentParser(prog="labkit label-image", description="Classify one image with a retrained graph.")
+    from labkit.console import HelpFormatter
+
+    p = argparse.ArgumentParser(
+        prog="labkit label-image",
+        description="Classify one image with a retrained graph.",
+        formatter_class=HelpFormatter,
+    )
     p.add_argument("--image", help=f"image to be processed (default: {d['image']})")
     p.add_argument("--graph", help=f"graph/model to be executed (default: {d['graph']})")
     p.add_argument("--labels", help=f"name of file containing labels (default: {d['labels']})")
@@ -209,8 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
         "script, which silently ignored 0, an explicit --input_mean 0 is honoured.",
     )
     p.add_argument("--input_std", type=float, help=f"input std (default: {d['input_std']:g})")
-    p.add_argument("--input_layer", help=f"name of input layer (default: {d['input_layer']}; Mul for inception_v3)")
-    p.add_argument("--output_layer", help=f"name of output layer (default: {d['output_layer']})")
+    p.add_argument(
+        "--input_layer",
+        help=f"name of input layer (default: {d['input_layer']}; Mul for inception_v3; Mul:0 works too)",
+    )
+    p.add_argument("--output_layer", help=f"name of output layer (default: {d['output_layer']}; name:0 works too)")
     p.add_argument(
         "--describe_graph",
         action="store_true",

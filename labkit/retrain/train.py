@@ -127,6 +127,10 @@ def run(flags, image_lists=None) -> RetrainResult:
     graph_def, source = base_graph.load_base_graph(arch, flags.model_dir, flags.offline_base)
     if image_lists is None:
         image_lists = images.create_image_lists(flags.image_dir, flags.testing_percentage, flags.validation_percentage)
+    if not flags.strict_images:
+        from labkit.retrain import unreadable
+
+        image_lists = unreadable.drop(image_lists, flags.image_dir)
     labels, class_count = list(image_lists), len(image_lists)
     distort = distortions.wanted(flags.flip_left_right, flags.random_crop, flags.random_scale, flags.random_brightness)
     extractor = []
@@ -152,7 +156,7 @@ def run(flags, image_lists=None) -> RetrainResult:
         flags.architecture,
         arch.bottleneck_size,
         cached,
-        progress=not flags.no_progress,
+        progress=not flags.no_progress,  # and only on a terminal (bottlenecks.cache_bottlenecks)
         stale_before=stale,
     )
     if stale is not None:

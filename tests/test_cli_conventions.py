@@ -1,0 +1,133 @@
+"""Every subcommand follows the CLI conventions: --help without RST markup and with help text on
+every option, usage errors on stderr with exit 2, no prefix matching of labkit's own flags."""
+
+import re
+
+import pytest
+
+from labkit import __version__, cli
+
+# retrain / label-image / make-image-classifier keep the original tools' flag rules (abbreviations).
+ORIGINAL_TOOLS = {"retrain", "label-image", "make-image-classifier"}
+HELP_COMMANDS = [[name] for name in cli.COMMANDS] + [["answers", "build"]]
+RST = re.compile(r"``|:(func|class|mod|meth|data|attr):|^\s*\.\. |\*\*", re.M)
+
+
+def _help(capsys, argv):
+    code = cli.main([*argv, "--help"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _options_without_help(text: str) -> list[str]:
+    """Option lines (``  --flag …``) followed by no description, in argparse's two-column layout."""
+    lines = text.splitlines()
+    bare = []
+    for i, line in enumerate(lines):
+        m = re.match(r"^  (-{1,2}[\w-]+)(?:[ ,=].*)?$", line)
+        if not m or "  " in line.strip():  # description on the same line
+            continue
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        described = following.startswith(" " * 8) and not following.strip().startswith("-")
+        if not described:
+            bare.append(m.group(1))
+    return bare
+
+
+@pytest.mark.parametrize("argv", HELP_COMMANDS, ids=" ".join)
+def test_help_is_plain_text_and_documents_every_option(argv, capsys):
+    code, out, err = _help(capsys, argv)
+    assert code == 0 and err == "", err
+    assert out.strip(), "help goes to stdout"
+    assert not RST.search(out), f"RST markup in `labkit {' '.join(argv)} --help`: {RST.search(out).group(0)!r}"
+    assert _options_without_help(out) == [], out
+    assert "(default: None)" not in out
+    assert not re.search(r"\(default: [^)]*\)[^\n]*\(default:", out), "a default shown twice"
+
+
+def test_retrain_help_wraps_between_words_only(capsys):
+    from labkit.retrain.cli import EXTRA_FLAGS, ORIGINAL_FLAGS
+
+    _, out, _ = _help(capsys, ["retrain"])
+    joined = " ".join(out.split())  # a word split across lines would come out as two words here
+    for _name, _kind, _default, text in ORIGINAL_FLAGS + EXTRA_FLAGS:
+        assert " ".join(text.split()) in joined
+    assert "'mobilenet_<1.0|0.75|0.50|0.25>_<224|192|160|128>[_quantized]'" in joined
+    assert "(default: '/tmp/bottleneck')" in joined and "(default: 32)" in joined
+    assert "--strict_images" in out and "--no-progress" in out and "--no_progress works too" in joined
+
+
+def test_version_flag_and_version_command(capsys):
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out == f"labkit {__version__}\n"
+    assert cli.main(["version"]) == 0
+    out = capsys.readouterr().out
+    for name in ("labkit", "Python", "TensorFlow", "tf_keras", "devices"):
+        assert re.search(rf"^{name}\s+\S", out, re.M), out
+    assert "CPU:0" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--profil", "quick"],
+        ["grade", "subs", "--out", "x", "--isolat", "process"],
+        ["answers", "build", "--prof", "full"],
+        ["bench", "--smok"],
+        ["classify", "--labels", "l.txt", "--graph", "g.pb", "--top", "2", "x.jpg"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_labkit_flags_are_never_abbreviated(argv, capsys):
+    assert cli.main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "unrecognized arguments" in err and f"usage: labkit {argv[0]}" in err
+
+
+def test_usage_errors_go_to_stderr_with_exit_2(capsys):
+    assert cli.main([]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("usage: labkit")
+    assert cli.main(["nosuch"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "unknown subcommand 'nosuch'" in err
+    assert "Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted." in cli._usage()
+
+
+def test_retrain_keeps_the_original_abbreviations():
+    from labkit.retrain.cli import parse_flags
+
+    flags = parse_flags(["--how_many=5", "--bottleneck", "/tmp/b"])
+    assert (flags.how_many_training_steps, flags.bottleneck_dir) == (5, "/tmp/b")
+
+
+def test_no_progress_everywhere(capsys, monkeypatch):
+    from labkit import console
+
+    for argv in (["run"], ["grade"], ["retrain"], ["bench"], ["make-image-classifier"]):
+        _, out, _ = _help(capsys, argv)
+        assert "--no-progress" in out, argv
+    monkeypatch.delenv(console.NO_PROGRESS_ENV, raising=False)
+    assert console.progress_on(True) is False  # pytest's captured stderr is not a terminal
+    assert cli.main(["--no-progress", "--version"]) == 0
+    import os
+
+    assert os.environ[console.NO_PROGRESS_ENV] == "1"
+
+
+def test_labkit_warnings_are_one_line_without_the_source_echo():
+    import warnings
+
+    from labkit import console
+    from labkit.data.image_folder import ImageFolderWarning
+
+    saved = warnings.formatwarning
+    try:
+        console.short_warnings()
+        console.short_warnings()  # idempotent
+        line = warnings.formatwarning("skipping a/b.jpg: truncated", ImageFolderWarning, "split.py", 63, "split = x")
+        assert line == "labkit: warning: skipping a/b.jpg: truncated\n"
+        other = warnings.formatwarning("other", UserWarning, "x.py", 1, "code()")
+        assert "x.py:1: UserWarning: other" in other  # everyone else's warnings unchanged
+    finally:
+        warnings.formatwarning = saved
