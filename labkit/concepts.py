@@ -115,11 +115,19 @@ def bottleneck_projection(extractors: dict, data):
 
     fig, axes = plt.subplots(1, len(extractors), figsize=(4.5 * len(extractors), 3.8), squeeze=False)
     for ax, (name, extract) in zip(axes[0], extractors.items(), strict=False):
-        points = PCA(2, random_state=0).fit_transform(features(extract, data.x_test))
+        pca = PCA(2, random_state=0)
+        points = pca.fit_transform(features(extract, data.x_test))
         for label, class_name in enumerate(data.class_names):
             mask = data.y_test == label
             ax.scatter(points[mask, 0], points[mask, 1], s=12, label=class_name)
-        ax.set(title=name, xticks=[], yticks=[])
+        share = pca.explained_variance_ratio_
+        ax.set(
+            title=name,
+            xlabel=f"principal component 1 ({share[0]:.0%} of variance)",
+            ylabel=f"principal component 2 ({share[1]:.0%} of variance)",
+            xticks=[],
+            yticks=[],
+        )
     axes[0][0].legend(fontsize=7)
     fig.tight_layout()
     return fig

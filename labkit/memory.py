@@ -174,17 +174,34 @@ def plot_batch_sizes(table, budget: dict | None = None):
     """Throughput and peak memory against batch size, side by side (log-2 batch axis)."""
     import matplotlib.pyplot as plt
 
+    from labkit import plots
+
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
     ok = table[~table["oom"]]
-    left.plot(ok["batch_size"], ok["images_per_s"], marker="o")
-    left.set(xscale="log", xlabel="batch size", ylabel="images / s", title="training throughput")
-    right.plot(ok["batch_size"], ok["peak_mb"], marker="o", label="measured")
+    sizes = [int(b) for b in ok["batch_size"]]
+    speed = plots.Curve("measured", list(ok["images_per_s"]), x=sizes)
+    plots.plot_curves(
+        [speed],
+        xlabel=plots.BATCH_SIZE,
+        ylabel="training images per second",
+        ax=left,
+        title="training throughput",
+        integer_x=False,
+    )
+    curves = [plots.Curve("measured", list(ok["peak_mb"]), x=sizes)]
     if budget:
-        xs = np.array(sorted(set(ok["batch_size"]) | {budget["largest_batch"] or 1}), float)
-        right.plot(xs, budget["fixed_mb"] + budget["per_image_mb"] * xs, linestyle="--", label="linear fit")
-    right.set(xscale="log", xlabel="batch size", ylabel="peak MB", title=f"peak memory ({ok['device'].iloc[0]})")
-    right.legend()
+        xs = sorted(set(sizes) | {int(budget["largest_batch"] or 1)})
+        fit = [budget["fixed_mb"] + budget["per_image_mb"] * x for x in xs]
+        curves.append(plots.Curve("linear fit", fit, x=xs, group=1, linestyle="--", marker=None))
+    plots.plot_curves(
+        curves,
+        xlabel=plots.BATCH_SIZE,
+        ylabel="peak memory (MB)",
+        ax=right,
+        integer_x=False,
+        title=f"peak memory ({ok['device'].iloc[0]})",
+    )
     for ax in (left, right):
-        ax.set_xscale("log", base=2)
+        plots.power_of_two_ticks(ax, [x for c in ax.lines for x in c.get_xdata()])
     fig.tight_layout()
     return fig

@@ -192,16 +192,12 @@ def comparison_table(runs: dict[str, TrainResult]):
 
 def plot_histories(runs: dict[str, TrainResult], ax=None):
     """Training (dashed) and validation (solid) accuracy of every run on one plot."""
-    import matplotlib.pyplot as plt
+    from labkit import plots
 
-    ax = ax or plt.subplots(figsize=(7, 4))[1]
-    for r in runs.values():
-        epochs = np.arange(1, len(r.history["acc"]) + 1)
-        (line,) = ax.plot(epochs, r.history["val_acc"], marker="o", label=f"{r.name} (val)")
-        ax.plot(epochs, r.history["acc"], linestyle="--", color=line.get_color(), label=f"{r.name} (train)")
-    ax.set(xlabel="epoch", ylabel="accuracy", title="frozen vs fine-tuned feature extractor")
-    ax.legend(fontsize=8)
-    return ax
+    curves = plots.history_curves({r.name: r.history for r in runs.values()}, {"val_acc": "val", "acc": "train"})
+    return plots.plot_curves(
+        curves, ylabel=plots.ACCURACY, title="frozen vs fine-tuned feature extractor", ax=ax, figsize=(7, 4)
+    )
 
 
 def export(model, path) -> str:

@@ -193,14 +193,11 @@ def read_learning_rates(table) -> str:
 
 def plot_curves(runs: dict, key: str = "val_accuracy", label: str = "learning rate", ax=None):
     """Validation accuracy per epoch of every run."""
-    import matplotlib.pyplot as plt
+    from labkit import plots
 
-    ax = ax or plt.subplots(figsize=(7, 3.5))[1]
-    for name, r in runs.items():
-        ax.plot(np.arange(1, len(r.history[key]) + 1), r.history[key], marker="o", label=f"{label} {name}")
-    ax.set(xlabel="epoch", ylabel=key.replace("_", " "), ylim=(0, 1.02))
-    ax.legend(fontsize=8)
-    return ax
+    curves = plots.history_curves({n: r.history for n, r in runs.items()}, {key: ""}, name_format=label + " {name}")
+    ylim = (0, 1.02) if "acc" in key else None
+    return plots.plot_curves(curves, ylabel=plots.quantity(key), ylim=ylim, ax=ax, figsize=(7, 3.5))
 
 
 def learning_curve(split: Split, module, image_size: int, counts, *, epochs: int, batch_size: int, seed: int = 0):
@@ -225,14 +222,16 @@ def learning_curve(split: Split, module, image_size: int, counts, *, epochs: int
 
 
 def plot_learning_curve(table, ax=None):
-    import matplotlib.pyplot as plt
+    """Validation accuracy against training images per class (B.own.learning_curve)."""
+    from labkit import plots
 
-    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
-    ax.plot(table["images_per_class"], table["val_accuracy"], marker="o")
-    ax.set(
-        xlabel="training images per class",
-        ylabel="validation accuracy",
+    curve = plots.Curve("validation", list(table["val_accuracy"]), x=list(table["images_per_class"]))
+    return plots.plot_curves(
+        [curve],
+        xlabel=plots.IMAGES_PER_CLASS,
+        ylabel=f"validation {plots.ACCURACY}",
         ylim=(0, 1.02),
         title="few vs many images per class",
+        ax=ax,
+        figsize=(6, 3.5),
     )
-    return ax

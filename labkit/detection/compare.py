@@ -42,6 +42,20 @@ def compare(detectors: dict, images: np.ndarray, threshold: float = 0.5, boxes=N
     return table, found, agree
 
 
+# Detection labels: white on a dark box, readable on bright and dark images alike.
+LABEL_STYLE = {
+    "color": "white",
+    "fontsize": 7,
+    "bbox": {"facecolor": "black", "alpha": 0.7, "edgecolor": "none", "pad": 1.0},
+}
+
+
+def _outline():
+    from matplotlib import patheffects
+
+    return {"path_effects": [patheffects.withStroke(linewidth=2.5, foreground="black")]}
+
+
 def draw(images: np.ndarray, found: dict, class_names, truth=None, n: int = 4):
     """Boxes of every detector drawn on the first ``n`` images (one row per detector)."""
     import matplotlib.patches as patches
@@ -56,15 +70,19 @@ def draw(images: np.ndarray, found: dict, class_names, truth=None, n: int = 4):
             ax.set_xticks([]), ax.set_yticks([])
             for y0, x0, y1, x1 in [] if truth is None else truth[col]:
                 ax.add_patch(
-                    patches.Rectangle((x0 * w, y0 * h), (x1 - x0) * w, (y1 - y0) * h, fill=False, ec="white", ls="--")
+                    patches.Rectangle(
+                        (x0 * w, y0 * h), (x1 - x0) * w, (y1 - y0) * h, fill=False, ec="white", ls="--", **_outline()
+                    )
                 )
             for (y0, x0, y1, x1), s, c in zip(dets[col].boxes, dets[col].scores, dets[col].classes, strict=False):
                 ax.add_patch(
                     patches.Rectangle((x0 * w, y0 * h), (x1 - x0) * w, (y1 - y0) * h, fill=False, ec="red", lw=1.5)
                 )
                 label = class_names[int(c)] if int(c) < len(class_names) else str(int(c))
-                ax.text(x0 * w, y0 * h, f"{label} {s:.2f}", color="yellow", fontsize=7, va="bottom")
+                ax.text(x0 * w, y0 * h, f"{label} {s:.2f}", va="bottom", **LABEL_STYLE)
             if col == 0:
                 ax.set_ylabel(name)
+            if row == 0:
+                ax.set_title(f"test image {col + 1}", fontsize=8)
     fig.tight_layout()
     return fig
