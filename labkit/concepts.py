@@ -3,11 +3,9 @@ bottleneck looks like, and why caching bottlenecks beats running frozen layers e
 
 from __future__ import annotations
 
-import time
-
-import numpy as np
-
+from labkit import timing
 from labkit.tfsetup import keras, tf
+from labkit.timing import Timing
 
 # Published multiply-adds (MobileNet papers; Inception V3 ≈ 5.7 G) — for comparison only.
 PUBLISHED_MACS = {"MobileNet V1 1.0": 569e6, "MobileNet V2 1.0": 300e6, "Inception V3": 5.7e9}
@@ -55,52 +53,65 @@ def multiply_adds(model) -> int:
     return int(total)
 
 
-def latency_ms(model, size: int, repeats: int = 5, device: str = "CPU:0") -> float:
-    """Median wall time of one single-image forward pass on ``device``, in milliseconds."""
+def latency(model, size: int, repeats: int = 5, device: str = "CPU:0", warmup: int = 2) -> Timing:
+    """Milliseconds of one single-image forward pass on ``device``: the model compiled once
+    (``tf.function``, as serving does), ``warmup`` untimed calls, then ``repeats`` timed ones."""
     image = tf().random.uniform((1, size, size, 3))
+    forward = tf().function(lambda x: model(x, training=False))
     with tf().device(f"/{device}"):
-        model(image, training=False)  # warm-up (graph building, allocation)
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            model(image, training=False)
-            times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times))
+        return timing.measure(lambda: forward(image).numpy(), repeats, warmup).scaled(1000)
+
+
+def versus_row_above(timings: list[Timing]) -> list[str]:
+    """``"faster"``/``"slower"``/``"within noise"`` of each timing against the one before it (``""`` first)."""
+    return [""] + [timing.compare(b, a) for a, b in zip(timings, timings[1:], strict=False)]
 
 
 def architecture_table(mobilenet_size: int | None = None, repeats: int = 5):
-    """Parameters, multiply-adds and CPU latency of each architecture, built with random weights."""
+    """K4.table: parameters, multiply-adds and CPU latency (median and range of ``repeats`` runs)
+    of each architecture, built with random weights; ``vs row above`` says whether the latency
+    difference to the previous row is larger than the run-to-run noise."""
     import pandas as pd
 
-    rows = []
+    rows, timings = [], []
     for name, (build, size) in architectures(mobilenet_size).items():
         model = build(size)
+        timings.append(latency(model, size, repeats))
         rows.append(
             {
                 "architecture": name,
                 "input": size,
                 "params": model.count_params(),
                 "multiply-adds": multiply_adds(model),
-                "CPU ms/image": round(latency_ms(model, size, repeats), 1),
+                "CPU ms/image": round(timings[-1].median, 2),
+                "CPU ms min": round(timings[-1].low, 2),
+                "CPU ms max": round(timings[-1].high, 2),
             }
         )
         keras().backend.clear_session()
+    for row, verdict in zip(rows, versus_row_above(timings), strict=True):
+        row["vs row above"] = verdict
     return pd.DataFrame(rows)
 
 
 def plot_size_vs_speed(table):
-    """Multiply-adds vs measured latency, one labelled point per architecture (log-log)."""
+    """Multiply-adds vs measured latency (median, bar = fastest–slowest run), one labelled point per
+    architecture (log-log)."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5.5, 3.5))
-    ax.scatter(table["multiply-adds"], table["CPU ms/image"], s=table["params"] / 1e5 + 10, alpha=0.6)
+    ms = table["CPU ms/image"]
+    if {"CPU ms min", "CPU ms max"} <= set(table.columns):
+        bars = [ms - table["CPU ms min"], table["CPU ms max"] - ms]
+        ax.errorbar(table["multiply-adds"], ms, yerr=bars, fmt="none", ecolor="grey", capsize=2)
+    ax.scatter(table["multiply-adds"], ms, s=table["params"] / 1e5 + 10, alpha=0.6)
     for _, row in table.iterrows():
         ax.annotate(f"{row['architecture']} @{row['input']}", (row["multiply-adds"], row["CPU ms/image"]), fontsize=7)
     ax.set(
         xscale="log",
         yscale="log",
-        xlabel="multiply-adds per image",
-        ylabel="CPU ms per image",
+        xlabel="multiply-adds per image (count)",
+        ylabel="CPU latency (ms per image)",
         title="size vs speed (marker area ∝ parameters)",
     )
     return fig
@@ -133,31 +144,34 @@ def bottleneck_projection(extractors: dict, data):
     return fig
 
 
-def caching_vs_freezing(resolved, data, batch_size: int = 32) -> dict:
-    """Seconds per epoch: frozen layers run every epoch vs a head trained on cached bottlenecks."""
+def caching_vs_freezing(resolved, data, batch_size: int = 32, repeats: int = 3) -> dict:
+    """K6.timing: seconds per epoch with the frozen layers run every epoch vs a head trained on
+    cached bottlenecks — median (and range) of ``repeats`` timed epochs after one warm-up epoch.
+    Extracting the cache is a one-off cost and is timed once, cold, as a student would pay it."""
     from labkit import hub, transfer
 
-    def epoch_seconds(model, x):
-        model.fit(x, data.y_train, batch_size=batch_size, epochs=1, verbose=0)  # warm-up epoch
-        start = time.perf_counter()
-        model.fit(x, data.y_train, batch_size=batch_size, epochs=1, verbose=0)
-        return time.perf_counter() - start
+    def epochs(model, x) -> Timing:
+        return timing.measure(
+            lambda: model.fit(x, data.y_train, batch_size=batch_size, epochs=1, verbose=0), repeats, warmup=1
+        )
 
     n_classes = len(data.class_names)
     frozen = transfer.build_classifier(resolved, n_classes, data.image_size)
     transfer.compile_classifier(frozen, 1e-3)
-    frozen_epoch = epoch_seconds(frozen, data.x_train.astype("float32") / 255.0)
+    frozen_epoch = epochs(frozen, data.x_train.astype("float32") / 255.0)
 
-    start = time.perf_counter()
-    cached = transfer.features(hub.keras_layer(resolved), data.x_train)
-    extract_once = time.perf_counter() - start
+    cached, extract = timing.once(lambda: transfer.features(hub.keras_layer(resolved), data.x_train))
     head = keras().Sequential([keras().Input(cached.shape[1:]), keras().layers.Dense(n_classes, name="classifier")])
     transfer.compile_classifier(head, 1e-3)
-    cached_epoch = epoch_seconds(head, cached)
+    cached_epoch = epochs(head, cached)
     return {
-        "frozen_epoch_s": round(frozen_epoch, 3),
-        "cache_once_s": round(extract_once, 3),
-        "cached_epoch_s": round(cached_epoch, 4),
-        "speedup_per_epoch": round(frozen_epoch / cached_epoch, 1),
-        "break_even_epochs": round(extract_once / max(frozen_epoch - cached_epoch, 1e-9), 2),
+        "frozen_epoch_s": round(frozen_epoch.median, 3),
+        "cache_once_s": round(extract.median, 3),
+        "cached_epoch_s": round(cached_epoch.median, 4),
+        "speedup_per_epoch": round(frozen_epoch.median / cached_epoch.median, 1),
+        "break_even_epochs": round(extract.median / max(frozen_epoch.median - cached_epoch.median, 1e-9), 2),
+        "frozen_epoch_range_s": [round(frozen_epoch.low, 3), round(frozen_epoch.high, 3)],
+        "cached_epoch_range_s": [round(cached_epoch.low, 4), round(cached_epoch.high, 4)],
+        "epochs_timed": repeats,
+        "cached_vs_frozen": timing.compare(cached_epoch, frozen_epoch),
     }

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import resource
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from labkit import timing
 from labkit.errors import LabkitError
 from labkit.tfsetup import tf
 
@@ -45,7 +45,8 @@ def measure_batch_sizes(
     model, images: np.ndarray, labels: np.ndarray, batch_sizes, *, steps: int = 3, device: str | None = None
 ):
     """Train ``steps`` steps per batch size (smallest first, after one untimed warm-up step) and
-    return a table: batch_size, images_per_s, step_s, peak_mb, device, oom."""
+    return a table (A2.batch.table): batch_size, images_per_s (from the median step), step_s
+    (median) with step_s_min/step_s_max (range of the timed steps), peak_mb, device, oom."""
     import pandas as pd
 
     from labkit import devices
@@ -60,6 +61,8 @@ def measure_batch_sizes(
             "batch_size": batch,
             "images_per_s": np.nan,
             "step_s": np.nan,
+            "step_s_min": np.nan,
+            "step_s_max": np.nan,
             "peak_mb": np.nan,
             "device": device,
             "oom": False,
@@ -68,11 +71,14 @@ def measure_batch_sizes(
             with tf().device(f"/{device}"):
                 model.train_on_batch(x, y)  # warm-up: tracing and allocation
                 _reset_peak(device)
-                start = time.perf_counter()
-                for _ in range(steps):
-                    model.train_on_batch(x, y)
-                seconds = (time.perf_counter() - start) / steps
-            row.update(images_per_s=batch / seconds, step_s=seconds, peak_mb=peak_bytes(device) / 2**20)
+                step = timing.measure(lambda x=x, y=y: model.train_on_batch(x, y), steps, warmup=0)
+            row.update(
+                images_per_s=batch / step.median,
+                step_s=step.median,
+                step_s_min=step.low,
+                step_s_max=step.high,
+                peak_mb=peak_bytes(device) / 2**20,
+            )
         except tf().errors.ResourceExhaustedError:
             row["oom"] = True
         rows.append(row)

@@ -9,6 +9,8 @@ import numpy as np
 from labkit import hub, memory
 from labkit.classifier import features, train
 from labkit.classifier.split import Split, keras_file_order
+from labkit.timing import WITHIN_NOISE, Timing
+from labkit.timing import compare as compare_timings
 
 
 def split_folder(folder, validation_split: float = 0.2) -> Split:
@@ -43,7 +45,8 @@ def run(split: Split, module: hub.ResolvedModule, image_size: int, **options) ->
 
 
 def compare_batch_sizes(split: Split, module, image_size: int, batch_sizes, *, epochs: int, seed: int = 0):
-    """Per batch size, the original's full forward pass: seconds per epoch, steps, accuracy, peak memory."""
+    """B.batch.table: per batch size, the original's full forward pass — seconds per epoch (median of
+    the epochs after the first, with their range epoch_s_min–epoch_s_max), steps, accuracy, peak memory."""
     import pandas as pd
 
     rows = []
@@ -52,16 +55,27 @@ def compare_batch_sizes(split: Split, module, image_size: int, batch_sizes, *, e
         x = features.load_images([p for p, _ in split.train[: max(batch_sizes)]], image_size)
         y = np.eye(len(split.class_names), dtype=np.float32)[[label for _, label in split.train[: len(x)]]]
         peak = memory.measure_batch_sizes(result.model, x, y, [batch], steps=2)["peak_mb"].iloc[0]
+        epoch = Timing.of(result.epoch_seconds[1:] or result.epoch_seconds)  # the first epoch warms up
         rows.append(
             {
                 "batch_size": batch,
                 "steps_per_epoch": len(split.train) // batch,
-                "seconds_per_epoch": round(float(np.mean(result.epoch_seconds[1:] or result.epoch_seconds)), 3),
+                "seconds_per_epoch": round(epoch.median, 3),
+                "epoch_s_min": round(epoch.low, 3),
+                "epoch_s_max": round(epoch.high, 3),
                 "val_accuracy": round(result.val_accuracy, 4),
                 "peak_mb": round(float(peak), 1),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _speed_sentence(small, big) -> str:
+    """Whether the smaller batch's epoch time differs from the larger one's beyond the run-to-run noise."""
+    verdict = compare_timings(*(Timing(r.seconds_per_epoch, r.epoch_s_min, r.epoch_s_max, ()) for r in (small, big)))
+    if verdict == WITHIN_NOISE:
+        return "The epoch-time difference is within the run-to-run noise. "
+    return f"Batch {int(small.batch_size)} is {verdict} per epoch than batch {int(big.batch_size)}, beyond the noise. "
 
 
 def explain_batch_sizes(table) -> str:
@@ -76,12 +90,13 @@ def explain_batch_sizes(table) -> str:
         "whole process, which dwarfs the activations of these small images; on a GPU activation memory grows "
         "with the batch, which is why large batches run out of memory on small GPUs."
     )
+    speed = _speed_sentence(small, big) if "epoch_s_min" in table else ""
     return (
         f"Batch {int(big.batch_size)}: {big.seconds_per_epoch:.2f}s/epoch, {int(big.steps_per_epoch)} steps, "
         f"val accuracy {big.val_accuracy:.3f}. Batch {int(small.batch_size)}: {small.seconds_per_epoch:.2f}s/epoch, "
-        f"{int(small.steps_per_epoch)} steps, val accuracy {small.val_accuracy:.3f}. {memory} Small batches make "
-        "more, noisier updates per epoch and use the hardware less efficiently, and batch-norm statistics get "
-        "unreliable below ~8 when fine-tuning."
+        f"{int(small.steps_per_epoch)} steps, val accuracy {small.val_accuracy:.3f}. {speed}{memory} "
+        "Small batches make more, noisier updates per epoch and use the hardware less efficiently, and "
+        "batch-norm statistics get unreliable below ~8 when fine-tuning."
     )
 
 

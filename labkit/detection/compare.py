@@ -3,34 +3,45 @@ quality against known boxes (when there are any) and agreement between the detec
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
+from labkit import timing
 from labkit.detection.boxes import agreement, quality
+from labkit.timing import Timing
 
 
-def run(detect, images: np.ndarray, threshold: float, warmup: int = 1):
-    """Apply ``detect`` to every image one at a time; returns (detections, seconds per image)."""
+def run(detect, images: np.ndarray, threshold: float, warmup: int = 1) -> tuple[list, Timing]:
+    """Apply ``detect`` to every image one at a time after ``warmup`` untimed calls (the first call
+    traces/compiles); returns (confident detections, :class:`~labkit.timing.Timing` of the per-image
+    seconds — median and range over the images)."""
     from tqdm.auto import tqdm
 
     for image in images[:warmup]:
-        detect(image)  # the first call traces/compiles; do not time it
-    start = time.perf_counter()
-    found = [detect(image).confident(threshold) for image in tqdm(images, desc="detect", leave=False)]
-    return found, (time.perf_counter() - start) / max(len(images), 1)
+        detect(image)
+    found, seconds = [], []
+    for image in tqdm(images, desc="detect", leave=False, disable=None):
+        detections, took = timing.once(lambda image=image: detect(image))
+        found.append(detections.confident(threshold))
+        seconds.append(took.median)
+    return found, Timing.of(seconds or [0.0])
 
 
 def compare(detectors: dict, images: np.ndarray, threshold: float = 0.5, boxes=None, labels=None):
-    """A table (one row per detector) and the detections by detector name."""
+    """D.table: one row per detector — median ms per image with its range over the images, whether
+    it is slower than the first detector beyond that noise, confident detections and (with known
+    boxes) precision/recall/IoU — plus the detections by detector name and the agreement (D.agreement)."""
     import pandas as pd
 
-    rows, found = [], {}
+    rows, found, times = [], {}, []
     for name, detect in detectors.items():
-        found[name], seconds = run(detect, images, threshold)
+        found[name], took = run(detect, images, threshold)
+        times.append(took.scaled(1000))
         row = {
             "detector": name,
-            "ms per image": round(1000 * seconds, 2),
+            "ms per image": round(times[-1].median, 2),
+            "ms min": round(times[-1].low, 2),
+            "ms max": round(times[-1].high, 2),
+            "vs first": timing.compare(times[-1], times[0]) if len(times) > 1 else "",
             "confident detections": sum(len(d) for d in found[name]),
         }
         if boxes is not None:

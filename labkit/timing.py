@@ -1,0 +1,80 @@
+"""Honest timings: warm up, repeat, report the median with its spread, and call a difference
+inside the noise what it is.
+
+Used for every latency or speed figure the notebooks record: K4.table (CPU ms per image of each
+architecture), K6.timing (seconds per epoch, frozen layers vs cached bottlenecks), D.fast/D.slow
+ms_per_image (detectors) and A2.batch/B.batch throughput. The spread is the range (fastest to
+slowest run): with the 3–20 repeats the profiles allow, quartiles would rest on one or two runs.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
+FASTER, SLOWER, WITHIN_NOISE = "faster", "slower", "within noise"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds of repeated runs: their ``median`` and range ``low``–``high``."""
+
+    median: float
+    low: float
+    high: float
+    runs: tuple[float, ...]
+
+    @classmethod
+    def of(cls, runs: Sequence[float]) -> Timing:
+        """The statistics of already measured ``runs`` (seconds)."""
+        if not runs:
+            raise ValueError("a Timing needs at least one run")
+        runs = tuple(float(r) for r in runs)
+        return cls(statistics.median(runs), min(runs), max(runs), runs)
+
+    def scaled(self, factor: float) -> Timing:
+        """Every figure times ``factor`` (``1000`` for milliseconds, ``1 / n`` for per item)."""
+        return Timing(self.median * factor, self.low * factor, self.high * factor, tuple(r * factor for r in self.runs))
+
+    def describe(self, unit: str = "s", digits: int = 3) -> str:
+        """``"12.3 s (range 11.9–13.0 s, 5 runs)"`` with ``digits`` significant digits."""
+        fmt = f"{{:.{digits}g}}"
+        low, median, high = (fmt.format(v) for v in (self.low, self.median, self.high))
+        return f"{median} {unit} (range {low}–{high} {unit}, {len(self.runs)} runs)"
+
+
+def measure(
+    fn: Callable[[], object], repeats: int = 5, warmup: int = 1, clock: Callable[[], float] = time.perf_counter
+) -> Timing:
+    """Call ``fn`` ``warmup`` times untimed (tracing, allocation, caches), then ``repeats`` timed times."""
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, not {repeats}")
+    for _ in range(warmup):
+        fn()
+    runs = []
+    for _ in range(repeats):
+        start = clock()
+        fn()
+        runs.append(clock() - start)
+    return Timing.of(runs)
+
+
+def once(fn: Callable[[], T], clock: Callable[[], float] = time.perf_counter) -> tuple[T, Timing]:
+    """``fn()`` and the :class:`Timing` of that single, cold call (for one-off costs such as building a cache)."""
+    start = clock()
+    result = fn()
+    return result, Timing.of([clock() - start])
+
+
+def compare(a: Timing, b: Timing) -> str:
+    """Whether ``a`` is ``"faster"`` or ``"slower"`` than ``b``, or ``"within noise"`` when their
+    ranges overlap (then the measurement cannot tell them apart)."""
+    if a.high < b.low:
+        return FASTER
+    if a.low > b.high:
+        return SLOWER
+    return WITHIN_NOISE
