@@ -53,13 +53,22 @@ def multiply_adds(model) -> int:
     return int(total)
 
 
-def latency(model, size: int, repeats: int = 5, device: str = "CPU:0", warmup: int = 2) -> Timing:
-    """Milliseconds of one single-image forward pass on ``device``: the model compiled once
-    (``tf.function``, as serving does), ``warmup`` untimed calls, then ``repeats`` timed ones."""
+def _forward(model, size: int, device: str):
+    """A compiled (``tf.function``, as serving does) single-image forward pass of ``model`` on ``device``."""
     image = tf().random.uniform((1, size, size, 3))
-    forward = tf().function(lambda x: model(x, training=False))
-    with tf().device(f"/{device}"):
-        return timing.measure(lambda: forward(image).numpy(), repeats, warmup).scaled(1000)
+    compiled = tf().function(lambda x: model(x, training=False))
+
+    def forward():
+        with tf().device(f"/{device}"):
+            return compiled(image).numpy()
+
+    return forward
+
+
+def latency(model, size: int, repeats: int = 5, device: str = "CPU:0", warmup: int = 2) -> Timing:
+    """Milliseconds of one compiled single-image forward pass on ``device``: ``warmup`` untimed
+    calls (tracing, allocation), then the median and range of ``repeats`` timed ones."""
+    return timing.measure(_forward(model, size, device), repeats, warmup).scaled(1000)
 
 
 def versus_row_above(timings: list[Timing]) -> list[str]:
@@ -67,30 +76,38 @@ def versus_row_above(timings: list[Timing]) -> list[str]:
     return [""] + [timing.compare(b, a) for a, b in zip(timings, timings[1:], strict=False)]
 
 
-def architecture_table(mobilenet_size: int | None = None, repeats: int = 5):
-    """K4.table: parameters, multiply-adds and CPU latency (median and range of ``repeats`` runs)
-    of each architecture, built with random weights; ``vs row above`` says whether the latency
-    difference to the previous row is larger than the run-to-run noise."""
+def architecture_table(mobilenet_size: int | None = None, repeats: int = 5, device: str = "CPU:0"):
+    """K4.table: parameters, multiply-adds and CPU latency of each architecture (random weights).
+
+    Latency is the median (and range, ``CPU ms min``–``CPU ms max``) of ``repeats`` compiled
+    single-image passes after two warm-up passes, the architectures timed in turns so that a
+    change in the machine's load affects all alike; ``vs row above`` says whether the difference
+    to the previous row is larger than that run-to-run noise."""
     import pandas as pd
 
-    rows, timings = [], []
+    rows, passes = [], {}
     for name, (build, size) in architectures(mobilenet_size).items():
         model = build(size)
-        timings.append(latency(model, size, repeats))
+        passes[name] = _forward(model, size, device)
         rows.append(
             {
                 "architecture": name,
                 "input": size,
                 "params": model.count_params(),
                 "multiply-adds": multiply_adds(model),
-                "CPU ms/image": round(timings[-1].median, 2),
-                "CPU ms min": round(timings[-1].low, 2),
-                "CPU ms max": round(timings[-1].high, 2),
             }
         )
-        keras().backend.clear_session()
-    for row, verdict in zip(rows, versus_row_above(timings), strict=True):
-        row["vs row above"] = verdict
+    timings = [t.scaled(1000) for t in timing.measure_interleaved(passes, repeats, warmup=2).values()]
+    keras().backend.clear_session()
+    for row, t, verdict in zip(rows, timings, versus_row_above(timings), strict=True):
+        row.update(
+            {
+                "CPU ms/image": round(t.median, 2),
+                "CPU ms min": round(t.low, 2),
+                "CPU ms max": round(t.high, 2),
+                "vs row above": verdict,
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -153,6 +153,7 @@ def compare(ds: ArrayDataset, epochs: int, batch_size: int = 32, seed: int = 0, 
                 "model": name,
                 "params": model.count_params(),
                 "test accuracy": evaluate(model, ds),
+                "n_test": len(ds.y_test),
                 "seconds": round(histories[name]["seconds"], 1),
             }
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -61,6 +61,29 @@ def measure(
         fn()
         runs.append(clock() - start)
     return Timing.of(runs)
+
+
+def measure_interleaved(
+    fns: Mapping[str, Callable[[], object]],
+    repeats: int = 5,
+    warmup: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
+) -> dict[str, Timing]:
+    """:func:`measure` for several functions in turns (a, b, c, a, b, c, …), so that a change in the
+    machine's load while they run (other processes, frequency scaling) hits all of them alike
+    instead of whichever happened to be measured then; ``{name: Timing}``."""
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, not {repeats}")
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    runs = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = clock()
+            fn()
+            runs[name].append(clock() - start)
+    return {name: Timing.of(r) for name, r in runs.items()}
 
 
 def once(fn: Callable[[], T], clock: Callable[[], float] = time.perf_counter) -> tuple[T, Timing]:

@@ -102,6 +102,7 @@ class TrainResult:
     seconds: float
     events: list = field(default_factory=list)
     model: object = None
+    n_test: int = 0  # images the test accuracy is measured on
 
 
 def train(
@@ -138,6 +139,7 @@ def train(
         time.time() - started,
         fitted.events,
         model,
+        len(data.y_test),
     )
 
 
@@ -183,6 +185,7 @@ def comparison_table(runs: dict[str, TrainResult]):
                 "learning_rate": r.learning_rate,
                 "train_acc": round(r.history["acc"][-1], 4),
                 "test_acc": round(r.test_accuracy, 4),
+                "n_test": r.n_test,
                 "max_val_acc_jump": round(swing, 4),
                 "seconds": round(r.seconds, 1),
             }
@@ -256,6 +259,7 @@ def pretrained_vs_random(resolved: hub.ResolvedModule, data: SplitData, seed: in
         "random_weights": random,
         "margin": pretrained - random,
         "same_architecture": resolved.spec.name == hub.OFFLINE,
+        "n_test": len(data.y_test),
     }
 
 

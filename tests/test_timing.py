@@ -92,3 +92,12 @@ def test_latency_of_a_tiny_model_is_a_timing_in_milliseconds():
     model = keras().Sequential([keras().Input((8, 8, 3)), keras().layers.Conv2D(2, 3)])
     t = concepts.latency(model, 8, repeats=3)
     assert len(t.runs) == 3 and 0 < t.low <= t.median <= t.high < 10_000
+
+
+def test_interleaved_measurement_takes_turns():
+    order, clock = [], FakeClock([0.0] * 2 + [1.0, 2.0, 1.5, 2.5, 1.2, 2.2])
+    fns = {name: (lambda name=name: (order.append(name), clock.work())) for name in ("a", "b")}
+    found = timing.measure_interleaved(fns, repeats=3, warmup=1, clock=clock)
+    assert order == ["a", "b", "a", "b", "a", "b", "a", "b"]
+    assert found["a"].runs == pytest.approx((1.0, 1.5, 1.2)) and found["b"].median == pytest.approx(2.2)
+    assert timing.compare(found["a"], found["b"]) == timing.FASTER

@@ -172,6 +172,7 @@ def compare_learning_rates(
 
 
 def learning_rate_table(runs: dict):
+    """B.lr.table: final and best validation accuracy (on ``n_val`` images), final loss and time per rate."""
     import pandas as pd
 
     return pd.DataFrame(
@@ -180,6 +181,7 @@ def learning_rate_table(runs: dict):
                 "learning_rate": rate,
                 "final_val_accuracy": round(r.val_accuracy, 4),
                 "best_val_accuracy": round(max(r.history["val_accuracy"]), 4),
+                "n_val": len(r.split.validation),
                 "final_loss": round(r.history["loss"][-1], 4),
                 "train_seconds": round(r.train_seconds, 2),
             }
