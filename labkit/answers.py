@@ -134,65 +134,82 @@ SAMPLE_KEYS = {"n_test": "test", "n_val": "validation", "val_images": "validatio
 FEW_IMAGES = 3  # an accuracy difference of this many images or fewer is "a few images"
 
 
-def _provenance_line(prov: dict) -> str:
-    sources = "; ".join(f"{k}: {v}" for k, v in (prov.get("sources") or {}).items()) or "no data/model source"
+def _provenances(key: dict) -> list[dict]:
+    """Every answer's provenance, the questions first, then the concepts' evidence."""
+    provs = [q["provenance"] for q in key["questions"] if q["provenance"]]
+    return provs + [p for c in key["concepts"] for p in c["provenance"].values()]
+
+
+class Legend:
+    """The provenance legend printed once: each data/model source as ``S<n>``, each distinct run
+    context (notebook · profile · device · TensorFlow · sources) as ``P<n>``; answers cite ``P<n>``."""
+
+    def __init__(self, key: dict):
+        provs = _provenances(key)
+        items = dict.fromkeys(f"{k}: {v}" for p in provs for k, v in (p.get("sources") or {}).items())
+        self.sources = {item: f"S{i}" for i, item in enumerate(items, 1)}
+        self.runs = {line: f"P{i}" for i, line in enumerate(dict.fromkeys(map(self.line, provs)), 1)}
+
+    def line(self, prov: dict) -> str:
+        labels = [self.sources[f"{k}: {v}"] for k, v in (prov.get("sources") or {}).items()]
+        return (
+            f"{prov.get('notebook')} · profile {(prov.get('params') or {}).get('PROFILE')} · {prov.get('device')} · "
+            f"TensorFlow {prov.get('tf_version')} · " + (", ".join(labels) or "no data/model source")
+        )
+
+    def ref(self, prov: dict) -> str:
+        return f"[{self.runs[self.line(prov)]}](#provenance)"
+
+    def lines(self) -> list[str]:
+        return [
+            "## Provenance",
+            "",
+            "Data and model sources:",
+            "",
+            *[f"- **{label}** {item}" for item, label in self.sources.items()],
+            "",
+            "Runs (notebook · profile · device · TensorFlow · sources); each answer names its run:",
+            "",
+            *[f"- **{label}** {line}" for line, label in self.runs.items()],
+            "",
+        ]
+
+
+def _built_from(key: dict) -> str:
+    """Which of the run's data/model sources were offline stand-ins, in one sentence."""
+    named = {k: str(v) for p in _provenances(key) for k, v in (p.get("sources") or {}).items()}
+    stand_ins = sorted(k for k, v in named.items() if v.startswith("offline:"))
+    if not stand_ins:
+        return "It used the homework's datasets and TF Hub modules; its numbers are still those of one run."
+    which = "All its" if len(stand_ins) == len(named) else f"{len(stand_ins)} of its {len(named)}"
     return (
-        f"{prov.get('notebook')} · profile {(prov.get('params') or {}).get('PROFILE')} · "
-        f"{prov.get('device')} · TensorFlow {prov.get('tf_version')} · {sources}"
+        f"{which} data and model sources are offline stand-ins ({', '.join(stand_ins)}): synthetic images and "
+        "small networks trained here instead of the homework's datasets and TF Hub modules, so **its numbers "
+        "are not the homework's expected values** — they are what this run measured, and show what each answer "
+        "looks like and how it is worked out."
     )
 
 
-def provenance_legend(key: dict) -> dict[str, str]:
-    """``{provenance line: "P1", …}`` in order of first use, over the questions then the concepts' evidence."""
-    provs = [q["provenance"] for q in key["questions"] if q["provenance"]]
-    provs += [p for c in key["concepts"] for p in c["provenance"].values()]
-    lines = dict.fromkeys(_provenance_line(p) for p in provs)
-    return {line: f"P{i}" for i, line in enumerate(lines, 1)}
-
-
-def _reference(prov: dict, legend: dict) -> str:
-    return f"[{legend[_provenance_line(prov)]}](#provenance)"
-
-
-def _stand_ins(key: dict) -> list[str]:
-    """Names of the data and model sources that were offline stand-ins (``offline:…``)."""
-    provs = [q["provenance"] for q in key["questions"] if q["provenance"]]
-    return sorted({k for p in provs for k, v in (p.get("sources") or {}).items() if str(v).startswith("offline:")})
-
-
-def _header(key: dict, legend: dict) -> list[str]:
+def _header(key: dict, legend: Legend) -> list[str]:
     mode = "offline (no downloads)" if key["offline"] else "online"
-    stand_ins = _stand_ins(key)
-    if stand_ins:
-        what = (
-            f"Its data and networks include offline stand-ins ({', '.join(stand_ins)}): synthetic images and "
-            "small stand-in networks trained here instead of the homework's datasets and TF Hub modules, so "
-            "**its numbers are not the homework's expected values** — they are what this run measured, and show "
-            "what each answer looks like and how it is worked out."
-        )
-    else:
-        what = "It used the homework's datasets and TF Hub modules; its numbers are still those of one run."
     return [
         "# Answer key",
         "",
         f"Built by `labkit answers build` from one recorded run of the notebooks: profile `{key['profile']}`, "
-        f"{mode}. {what} Timings depend on the machine; each is the median of repeated runs with its range "
-        "where the notebook measured one. Do not edit by hand: change the notebooks, `labkit/questions.py` or "
-        "`answers/conceptual.md` and rebuild.",
+        f"{mode}. {_built_from(key)} Timings depend on the machine; each is the median of repeated runs with "
+        "its range where the notebook measured one. Do not edit by hand: change the notebooks, "
+        "`labkit/questions.py` or `answers/conceptual.md` and rebuild.",
         "",
-        "## Provenance",
-        "",
-        "Each answer names the run it comes from (notebook · profile · device · TensorFlow · data/model sources):",
-        "",
-        *[f"- **{label}** — {line}" for line, label in legend.items()],
-        "",
+        *legend.lines(),
     ]
 
 
 def _accuracy_column(keys) -> str | None:
     for k in keys:
         name = k.lower()
-        if ("acc" in name or name in ("pretrained", "random_weights")) and "train" not in name and "jump" not in name:
+        if name.startswith("class") or "train" in name or "jump" in name:
+            continue  # detection class accuracy (over boxes), training accuracy, swings
+        if "acc" in name or name in ("pretrained", "random_weights"):
             return k
     return None
 
@@ -235,7 +252,7 @@ def sample_note(answer) -> str | None:
     )
 
 
-def _question_lines(q: dict, legend: dict) -> list[str]:
+def _question_lines(q: dict, legend: Legend) -> list[str]:
     out = [f"### {q['id']} — {q['question']}", ""]
     if not q["recorded"]:
         return out + ["**Not recorded in this run.**", ""]
@@ -243,13 +260,13 @@ def _question_lines(q: dict, legend: dict) -> list[str]:
     note = sample_note(q["answer"])
     if note:
         out += [note, ""]
-    return out + [f"*Source: {_reference(q['provenance'], legend)}*", ""]
+    return out + [f"*Source: {legend.ref(q['provenance'])}*", ""]
 
 
-def _concept_lines(c: dict, legend: dict) -> list[str]:
+def _concept_lines(c: dict, legend: Legend) -> list[str]:
     out = [f"### {c['id']} — {c['question']}", "", c["answer"], ""]
     if c["evidence"]:
-        refs = ", ".join(f"`{e}` {_reference(c['provenance'][e], legend)}" for e in c["evidence"])
+        refs = ", ".join(f"`{e}` {legend.ref(c['provenance'][e])}" for e in c["evidence"])
         out += [f"Evidence: {refs}.", ""]
     return out
 
@@ -257,7 +274,7 @@ def _concept_lines(c: dict, legend: dict) -> list[str]:
 def to_markdown(key: dict) -> str:
     """ANSWERS.md: what the key was built from and a provenance legend once, then every question with its
     answer (accuracy comparisons with their sample size) and a short reference into the legend."""
-    legend = provenance_legend(key)
+    legend = Legend(key)
     out, part = _header(key, legend), None
     for q in key["questions"]:
         if q["part"] != part:

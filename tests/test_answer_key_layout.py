@@ -73,11 +73,14 @@ def test_key_opens_with_what_it_was_built_from_and_one_legend(tmp_path):
     text = build(tmp_path)
     intro = text.split("## Provenance", 1)[0]
     assert "profile `quick`, offline (no downloads)" in intro
-    assert "offline stand-ins (flowers, mnist)" in intro and "not the homework's expected values" in intro
+    assert "All its data and model sources are offline stand-ins (flowers, mnist)" in intro
+    assert "not the homework's expected values" in intro
     legend = text.split("## Provenance", 1)[1].split("\n## Part", 1)[0]
-    assert re.findall(r"^- \*\*(P\d)\*\* — ", legend, re.M) == ["P1", "P2", "P3"]
-    assert f"- **P1** — 01_mnist_quickstart · profile quick · CPU:0 · TensorFlow 2.21.0 · mnist: {MNIST}" in legend
-    assert text.count(MNIST) == 1 and text.count(FLOWERS) == 2  # each source spelled out once per notebook
+    assert f"- **S1** mnist: {MNIST}\n- **S2** flowers: {FLOWERS}\n" in legend
+    assert re.findall(r"^- \*\*(P\d)\*\* ", legend, re.M) == ["P1", "P2", "P3"]
+    assert "- **P1** 01_mnist_quickstart · profile quick · CPU:0 · TensorFlow 2.21.0 · S1\n" in legend
+    assert "- **P3** 04_retrain_flowers · profile quick · CPU:0 · TensorFlow 2.21.0 · S2\n" in legend
+    assert text.count(MNIST) == 1 and text.count(FLOWERS) == 1  # each source spelled out once
     assert "*Source: [P1](#provenance)*" in section(text, "A1.accuracy.test")
     assert "*Source: [P3](#provenance)*" in section(text, "C.lr.table")
 
@@ -113,3 +116,8 @@ def test_sample_note_ignores_answers_that_compare_no_accuracies():
         {"images_per_class": 12, "test_accuracy": 0.5, "n_test": 17},
     ]
     assert answers.sample_note(rows) == "`test_accuracy` is measured on 5–17 test images per row (`n_test`)."
+
+
+def test_detection_class_accuracy_is_not_read_as_an_image_accuracy():
+    rows = [{"detector": "fast", "precision": 0.8, "class_accuracy": 0.9}, {"detector": "slow", "class_accuracy": 1.0}]
+    assert answers.sample_note(rows) is None

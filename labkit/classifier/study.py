@@ -64,6 +64,7 @@ def compare_batch_sizes(split: Split, module, image_size: int, batch_sizes, *, e
                 "epoch_s_min": round(epoch.low, 3),
                 "epoch_s_max": round(epoch.high, 3),
                 "val_accuracy": round(result.val_accuracy, 4),
+                "n_val": len(split.validation),
                 "peak_mb": round(float(peak), 1),
             }
         )
