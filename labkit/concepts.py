@@ -67,7 +67,7 @@ def _forward(model, size: int, device: str):
 
 def latency(model, size: int, repeats: int = 5, device: str = "CPU:0", warmup: int = 2) -> Timing:
     """Milliseconds of one compiled single-image forward pass on ``device``: ``warmup`` untimed
-    calls (tracing, allocation), then the median and range of ``repeats`` timed ones."""
+    calls (tracing, allocation), then the median and IQR of ``repeats`` timed ones."""
     return timing.measure(_forward(model, size, device), repeats, warmup).scaled(1000)
 
 
@@ -79,7 +79,7 @@ def versus_row_above(timings: list[Timing]) -> list[str]:
 def architecture_table(mobilenet_size: int | None = None, repeats: int = 5, device: str = "CPU:0"):
     """K4.table: parameters, multiply-adds and CPU latency of each architecture (random weights).
 
-    Latency is the median (and range, ``CPU ms min``–``CPU ms max``) of ``repeats`` compiled
+    Latency is the median (and interquartile range, ``CPU ms p25``–``p75``) of ``repeats`` compiled
     single-image passes after two warm-up passes, the architectures timed in turns so that a
     change in the machine's load affects all alike; ``vs row above`` says whether the difference
     to the previous row is larger than that run-to-run noise."""
@@ -103,8 +103,8 @@ def architecture_table(mobilenet_size: int | None = None, repeats: int = 5, devi
         row.update(
             {
                 "CPU ms/image": round(t.median, 2),
-                "CPU ms min": round(t.low, 2),
-                "CPU ms max": round(t.high, 2),
+                "CPU ms p25": round(t.low, 2),
+                "CPU ms p75": round(t.high, 2),
                 "vs row above": verdict,
             }
         )
@@ -112,14 +112,14 @@ def architecture_table(mobilenet_size: int | None = None, repeats: int = 5, devi
 
 
 def plot_size_vs_speed(table):
-    """Multiply-adds vs measured latency (median, bar = fastest–slowest run), one labelled point per
+    """Multiply-adds vs measured latency (median, bar = interquartile range), one labelled point per
     architecture (log-log)."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5.5, 3.5))
     ms = table["CPU ms/image"]
-    if {"CPU ms min", "CPU ms max"} <= set(table.columns):
-        bars = [ms - table["CPU ms min"], table["CPU ms max"] - ms]
+    if {"CPU ms p25", "CPU ms p75"} <= set(table.columns):
+        bars = [ms - table["CPU ms p25"], table["CPU ms p75"] - ms]
         ax.errorbar(table["multiply-adds"], ms, yerr=bars, fmt="none", ecolor="grey", capsize=2)
     ax.scatter(table["multiply-adds"], ms, s=table["params"] / 1e5 + 10, alpha=0.6)
     for _, row in table.iterrows():
@@ -163,7 +163,7 @@ def bottleneck_projection(extractors: dict, data):
 
 def caching_vs_freezing(resolved, data, batch_size: int = 32, repeats: int = 3) -> dict:
     """K6.timing: seconds per epoch with the frozen layers run every epoch vs a head trained on
-    cached bottlenecks — median (and range) of ``repeats`` timed epochs after one warm-up epoch.
+    cached bottlenecks — median (and IQR) of ``repeats`` timed epochs after one warm-up epoch.
     Extracting the cache is a one-off cost and is timed once, cold, as a student would pay it."""
     from labkit import hub, transfer
 
@@ -187,8 +187,8 @@ def caching_vs_freezing(resolved, data, batch_size: int = 32, repeats: int = 3) 
         "cached_epoch_s": round(cached_epoch.median, 4),
         "speedup_per_epoch": round(frozen_epoch.median / cached_epoch.median, 1),
         "break_even_epochs": round(extract.median / max(frozen_epoch.median - cached_epoch.median, 1e-9), 2),
-        "frozen_epoch_range_s": [round(frozen_epoch.low, 3), round(frozen_epoch.high, 3)],
-        "cached_epoch_range_s": [round(cached_epoch.low, 4), round(cached_epoch.high, 4)],
+        "frozen_epoch_iqr_s": [round(frozen_epoch.low, 3), round(frozen_epoch.high, 3)],
+        "cached_epoch_iqr_s": [round(cached_epoch.low, 4), round(cached_epoch.high, 4)],
         "epochs_timed": repeats,
         "cached_vs_frozen": timing.compare(cached_epoch, frozen_epoch),
     }

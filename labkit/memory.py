@@ -46,7 +46,7 @@ def measure_batch_sizes(
 ):
     """Train ``steps`` steps per batch size (smallest first, after one untimed warm-up step) and
     return a table (A2.batch.table): batch_size, images_per_s (from the median step), step_s
-    (median) with step_s_min/step_s_max (range of the timed steps), peak_mb, device, oom."""
+    (median) with step_s_p25/step_s_p75 (IQR of the timed steps), peak_mb, device, oom."""
     import pandas as pd
 
     from labkit import devices
@@ -61,8 +61,8 @@ def measure_batch_sizes(
             "batch_size": batch,
             "images_per_s": np.nan,
             "step_s": np.nan,
-            "step_s_min": np.nan,
-            "step_s_max": np.nan,
+            "step_s_p25": np.nan,
+            "step_s_p75": np.nan,
             "peak_mb": np.nan,
             "device": device,
             "oom": False,
@@ -75,8 +75,8 @@ def measure_batch_sizes(
             row.update(
                 images_per_s=batch / step.median,
                 step_s=step.median,
-                step_s_min=step.low,
-                step_s_max=step.high,
+                step_s_p25=step.low,
+                step_s_p75=step.high,
                 peak_mb=peak_bytes(device) / 2**20,
             )
         except tf().errors.ResourceExhaustedError:

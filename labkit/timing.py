@@ -3,8 +3,10 @@ inside the noise what it is.
 
 Used for every latency or speed figure the notebooks record: K4.table (CPU ms per image of each
 architecture), K6.timing (seconds per epoch, frozen layers vs cached bottlenecks), D.fast/D.slow
-ms_per_image (detectors) and A2.batch/B.batch throughput. The spread is the range (fastest to
-slowest run): with the 3–20 repeats the profiles allow, quartiles would rest on one or two runs.
+ms_per_image (detectors) and A2.batch/B.batch throughput. The spread is the interquartile
+range (25th to 75th percentile of the runs): unlike the full range it does not widen with more
+repeats, so more repeats sharpen the verdict, and a single preempted run cannot make two
+timings overlap. Two timings whose interquartile ranges overlap are "within noise".
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ FASTER, SLOWER, WITHIN_NOISE = "faster", "slower", "within noise"
 
 @dataclass(frozen=True)
 class Timing:
-    """Seconds of repeated runs: their ``median`` and range ``low``–``high``."""
+    """Seconds of repeated runs: their ``median`` and interquartile range ``low``–``high``."""
 
     median: float
     low: float
@@ -34,17 +36,20 @@ class Timing:
         if not runs:
             raise ValueError("a Timing needs at least one run")
         runs = tuple(float(r) for r in runs)
-        return cls(statistics.median(runs), min(runs), max(runs), runs)
+        if len(runs) == 1:
+            return cls(runs[0], runs[0], runs[0], runs)
+        low, median, high = statistics.quantiles(runs, n=4, method="inclusive")
+        return cls(median, low, high, runs)
 
     def scaled(self, factor: float) -> Timing:
         """Every figure times ``factor`` (``1000`` for milliseconds, ``1 / n`` for per item)."""
         return Timing(self.median * factor, self.low * factor, self.high * factor, tuple(r * factor for r in self.runs))
 
     def describe(self, unit: str = "s", digits: int = 3) -> str:
-        """``"12.3 s (range 11.9–13.0 s, 5 runs)"`` with ``digits`` significant digits."""
+        """``"12.3 s (IQR 11.9–13.0 s, 5 runs)"`` with ``digits`` significant digits."""
         fmt = f"{{:.{digits}g}}"
         low, median, high = (fmt.format(v) for v in (self.low, self.median, self.high))
-        return f"{median} {unit} (range {low}–{high} {unit}, {len(self.runs)} runs)"
+        return f"{median} {unit} (IQR {low}–{high} {unit}, {len(self.runs)} runs)"
 
 
 def measure(
@@ -95,7 +100,7 @@ def once(fn: Callable[[], T], clock: Callable[[], float] = time.perf_counter) ->
 
 def compare(a: Timing, b: Timing) -> str:
     """Whether ``a`` is ``"faster"`` or ``"slower"`` than ``b``, or ``"within noise"`` when their
-    ranges overlap (then the measurement cannot tell them apart)."""
+    interquartile ranges overlap (then the measurement cannot tell them apart)."""
     if a.high < b.low:
         return FASTER
     if a.low > b.high:

@@ -122,8 +122,8 @@ def test_concepts_size_vs_speed_and_pca_are_labelled():
             "params": [470_000, 23_800_000],
             "multiply-adds": [41e6, 5.7e9],
             "CPU ms/image": [2.0, 40.0],
-            "CPU ms min": [1.8, 38.0],
-            "CPU ms max": [2.5, 44.0],
+            "CPU ms p25": [1.8, 38.0],
+            "CPU ms p75": [2.5, 44.0],
         }
     )
     assert_readable(concepts.plot_size_vs_speed(table), integer_x=False, legend=False)

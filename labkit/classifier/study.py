@@ -46,7 +46,7 @@ def run(split: Split, module: hub.ResolvedModule, image_size: int, **options) ->
 
 def compare_batch_sizes(split: Split, module, image_size: int, batch_sizes, *, epochs: int, seed: int = 0):
     """B.batch.table: per batch size, the original's full forward pass — seconds per epoch (median of
-    the epochs after the first, with their range epoch_s_min–epoch_s_max), steps, accuracy, peak memory."""
+    the epochs after the first, with their IQR epoch_s_p25–epoch_s_p75), steps, accuracy, peak memory."""
     import pandas as pd
 
     rows = []
@@ -61,8 +61,8 @@ def compare_batch_sizes(split: Split, module, image_size: int, batch_sizes, *, e
                 "batch_size": batch,
                 "steps_per_epoch": len(split.train) // batch,
                 "seconds_per_epoch": round(epoch.median, 3),
-                "epoch_s_min": round(epoch.low, 3),
-                "epoch_s_max": round(epoch.high, 3),
+                "epoch_s_p25": round(epoch.low, 3),
+                "epoch_s_p75": round(epoch.high, 3),
                 "val_accuracy": round(result.val_accuracy, 4),
                 "n_val": len(split.validation),
                 "peak_mb": round(float(peak), 1),
@@ -73,7 +73,7 @@ def compare_batch_sizes(split: Split, module, image_size: int, batch_sizes, *, e
 
 def _speed_sentence(small, big) -> str:
     """Whether the smaller batch's epoch time differs from the larger one's beyond the run-to-run noise."""
-    verdict = compare_timings(*(Timing(r.seconds_per_epoch, r.epoch_s_min, r.epoch_s_max, ()) for r in (small, big)))
+    verdict = compare_timings(*(Timing(r.seconds_per_epoch, r.epoch_s_p25, r.epoch_s_p75, ()) for r in (small, big)))
     if verdict == WITHIN_NOISE:
         return "The epoch-time difference is within the run-to-run noise. "
     return f"Batch {int(small.batch_size)} is {verdict} per epoch than batch {int(big.batch_size)}, beyond the noise. "
@@ -91,7 +91,7 @@ def explain_batch_sizes(table) -> str:
         "whole process, which dwarfs the activations of these small images; on a GPU activation memory grows "
         "with the batch, which is why large batches run out of memory on small GPUs."
     )
-    speed = _speed_sentence(small, big) if "epoch_s_min" in table else ""
+    speed = _speed_sentence(small, big) if "epoch_s_p25" in table else ""
     return (
         f"Batch {int(big.batch_size)}: {big.seconds_per_epoch:.2f}s/epoch, {int(big.steps_per_epoch)} steps, "
         f"val accuracy {big.val_accuracy:.3f}. Batch {int(small.batch_size)}: {small.seconds_per_epoch:.2f}s/epoch, "

@@ -13,7 +13,7 @@ from labkit.timing import Timing
 def run(detect, images: np.ndarray, threshold: float, warmup: int = 1) -> tuple[list, Timing]:
     """Apply ``detect`` to every image one at a time after ``warmup`` untimed calls (the first call
     traces/compiles); returns (confident detections, :class:`~labkit.timing.Timing` of the per-image
-    seconds — median and range over the images)."""
+    seconds — median and IQR over the images)."""
     from tqdm.auto import tqdm
 
     for image in images[:warmup]:
@@ -27,7 +27,7 @@ def run(detect, images: np.ndarray, threshold: float, warmup: int = 1) -> tuple[
 
 
 def compare(detectors: dict, images: np.ndarray, threshold: float = 0.5, boxes=None, labels=None):
-    """D.table: one row per detector — median ms per image with its range over the images, whether
+    """D.table: one row per detector — median ms per image with its IQR over the images, whether
     it is slower than the first detector beyond that noise, confident detections and (with known
     boxes) precision/recall/IoU — plus the detections by detector name and the agreement (D.agreement)."""
     import pandas as pd
@@ -39,8 +39,8 @@ def compare(detectors: dict, images: np.ndarray, threshold: float = 0.5, boxes=N
         row = {
             "detector": name,
             "ms per image": round(times[-1].median, 2),
-            "ms min": round(times[-1].low, 2),
-            "ms max": round(times[-1].high, 2),
+            "ms p25": round(times[-1].low, 2),
+            "ms p75": round(times[-1].high, 2),
             "vs first": timing.compare(times[-1], times[0]) if len(times) > 1 else "",
             "confident detections": sum(len(d) for d in found[name]),
         }
