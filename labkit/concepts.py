@@ -53,8 +53,9 @@ def multiply_adds(model) -> int:
     return int(total)
 
 
-def _forward(model, size: int, device: str):
-    """A compiled (``tf.function``, as serving does) single-image forward pass of ``model`` on ``device``."""
+def forward_pass(model, size: int, device: str = "CPU:0"):
+    """A compiled (``tf.function``, as serving does) single-image forward pass of ``model`` on
+    ``device``, as a no-argument function to time (K4.table's latency)."""
     image = tf().random.uniform((1, size, size, 3))
     compiled = tf().function(lambda x: model(x, training=False))
 
@@ -63,12 +64,6 @@ def _forward(model, size: int, device: str):
             return compiled(image).numpy()
 
     return forward
-
-
-def latency(model, size: int, repeats: int = 5, device: str = "CPU:0", warmup: int = 2) -> Timing:
-    """Milliseconds of one compiled single-image forward pass on ``device``: ``warmup`` untimed
-    calls (tracing, allocation), then the median and IQR of ``repeats`` timed ones."""
-    return timing.measure(_forward(model, size, device), repeats, warmup).scaled(1000)
 
 
 def versus_row_above(timings: list[Timing]) -> list[str]:
@@ -88,7 +83,7 @@ def architecture_table(mobilenet_size: int | None = None, repeats: int = 5, devi
     rows, passes = [], {}
     for name, (build, size) in architectures(mobilenet_size).items():
         model = build(size)
-        passes[name] = _forward(model, size, device)
+        passes[name] = forward_pass(model, size, device)
         rows.append(
             {
                 "architecture": name,
