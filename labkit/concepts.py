@@ -7,6 +7,9 @@ from labkit import timing
 from labkit.tfsetup import keras, tf
 from labkit.timing import Timing
 
+# A timed latency run repeats the forward pass until it lasts this long (one pass of MobileNet
+# 0.25 takes milliseconds: alone it would be lost in the scheduler's jitter on a busy machine).
+MIN_RUN_SECONDS = 0.05
 # Published multiply-adds (MobileNet papers; Inception V3 ≈ 5.7 G) — for comparison only.
 PUBLISHED_MACS = {"MobileNet V1 1.0": 569e6, "MobileNet V2 1.0": 300e6, "Inception V3": 5.7e9}
 
@@ -74,8 +77,9 @@ def versus_row_above(timings: list[Timing]) -> list[str]:
 def architecture_table(mobilenet_size: int | None = None, repeats: int = 5, device: str = "CPU:0"):
     """K4.table: parameters, multiply-adds and CPU latency of each architecture (random weights).
 
-    Latency is the median (and interquartile range, ``CPU ms p25``–``p75``) of ``repeats`` compiled
-    single-image passes after two warm-up passes, the architectures timed in turns so that a
+    Latency is the median (and interquartile range, ``CPU ms p25``–``p75``) over ``repeats`` runs of
+    compiled single-image passes (each run the mean of as many passes as fill ``MIN_RUN_SECONDS``)
+    after two warm-up passes, the architectures timed in turns so that a
     change in the machine's load affects all alike; ``vs row above`` says whether the difference
     to the previous row is larger than that run-to-run noise."""
     import pandas as pd
@@ -92,7 +96,10 @@ def architecture_table(mobilenet_size: int | None = None, repeats: int = 5, devi
                 "multiply-adds": multiply_adds(model),
             }
         )
-    timings = [t.scaled(1000) for t in timing.measure_interleaved(passes, repeats, warmup=2).values()]
+    timings = [
+        t.scaled(1000)
+        for t in timing.measure_interleaved(passes, repeats, warmup=2, min_run_seconds=MIN_RUN_SECONDS).values()
+    ]
     keras().backend.clear_session()
     for row, t, verdict in zip(rows, timings, versus_row_above(timings), strict=True):
         row.update(

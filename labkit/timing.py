@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import statistics
 import time
+import timeit
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -53,19 +54,23 @@ class Timing:
 
 
 def measure(
-    fn: Callable[[], object], repeats: int = 5, warmup: int = 1, clock: Callable[[], float] = time.perf_counter
+    fn: Callable[[], object],
+    repeats: int = 5,
+    warmup: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
+    min_run_seconds: float = 0.0,
 ) -> Timing:
-    """Call ``fn`` ``warmup`` times untimed (tracing, allocation, caches), then ``repeats`` timed times."""
-    if repeats < 1:
-        raise ValueError(f"repeats must be at least 1, not {repeats}")
-    for _ in range(warmup):
-        fn()
-    runs = []
-    for _ in range(repeats):
-        start = clock()
-        fn()
-        runs.append(clock() - start)
-    return Timing.of(runs)
+    """Call ``fn`` ``warmup`` times untimed (tracing, allocation, caches), then time ``repeats`` runs
+    (see :func:`measure_interleaved` for ``min_run_seconds``)."""
+    return measure_interleaved({"fn": fn}, repeats, warmup, clock, min_run_seconds)["fn"]
+
+
+def _calls_per_run(timer: timeit.Timer, min_run_seconds: float) -> int:
+    """Calls per timed run, doubled until one run lasts ``min_run_seconds`` (these calls are untimed)."""
+    number = 1
+    while min_run_seconds > 0 and number < 2**20 and timer.timeit(number) < min_run_seconds:
+        number *= 2
+    return number
 
 
 def measure_interleaved(
@@ -73,21 +78,27 @@ def measure_interleaved(
     repeats: int = 5,
     warmup: int = 1,
     clock: Callable[[], float] = time.perf_counter,
+    min_run_seconds: float = 0.0,
 ) -> dict[str, Timing]:
-    """:func:`measure` for several functions in turns (a, b, c, a, b, c, …), so that a change in the
-    machine's load while they run (other processes, frequency scaling) hits all of them alike
-    instead of whichever happened to be measured then; ``{name: Timing}``."""
+    """Time several functions in turns (a, b, c, a, b, c, …), so that a change in the machine's load
+    while they run (other processes, frequency scaling) hits all of them alike instead of whichever
+    happened to be measured then; ``{name: Timing}`` of seconds per call.
+
+    Each function is first called ``warmup`` times untimed. With ``min_run_seconds`` a timed run
+    makes as many calls as it takes (a power of two, found while warming up) to last that long, and
+    counts their mean, so that a fast call is not lost in the clock's and the scheduler's jitter
+    (``timeit``'s approach; timing uses :class:`timeit.Timer`, garbage collection off)."""
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1, not {repeats}")
+    timers = {name: timeit.Timer(fn, timer=clock) for name, fn in fns.items()}
     for fn in fns.values():
         for _ in range(warmup):
             fn()
+    calls = {name: _calls_per_run(t, min_run_seconds) for name, t in timers.items()}
     runs = {name: [] for name in fns}
     for _ in range(repeats):
-        for name, fn in fns.items():
-            start = clock()
-            fn()
-            runs[name].append(clock() - start)
+        for name, t in timers.items():
+            runs[name].append(t.timeit(calls[name]) / calls[name])
     return {name: Timing.of(r) for name, r in runs.items()}
 
 

@@ -105,3 +105,11 @@ def test_interleaved_measurement_takes_turns():
     assert order == ["a", "b", "a", "b", "a", "b", "a", "b"]
     assert found["a"].runs == pytest.approx((1.0, 1.5, 1.2)) and found["b"].median == pytest.approx(2.2)
     assert timing.compare(found["a"], found["b"]) == timing.FASTER
+
+
+def test_fast_calls_are_batched_until_a_run_lasts_long_enough():
+    clock = FakeClock([0.0] + [0.01] * 200)  # one warm-up call, then 10 ms per call
+    t = timing.measure(clock.work, repeats=3, warmup=1, clock=clock, min_run_seconds=0.035)
+    # calibration: 1, 2 and 4 calls (10, 20, 40 ms) find 4 calls per run; then 3 runs of 4 calls
+    assert clock.calls == 1 + (1 + 2 + 4) + 3 * 4
+    assert t.runs == pytest.approx((0.01, 0.01, 0.01)) and t.median == pytest.approx(0.01)
