@@ -127,45 +127,162 @@ def build_key(run: dict, conceptual_path=None) -> dict:
     return key
 
 
-def _provenance_line(prov: dict) -> str:
-    sources = "; ".join(f"{k}: {v}" for k, v in (prov.get("sources") or {}).items()) or "no data/model source"
+# --- ANSWERS.md ------------------------------------------------------------------------------------
+
+SAMPLE_KEYS = {"n_test": "test", "n_val": "validation", "val_images": "validation", "test_images": "test"}
+FEW_IMAGES = 3  # an accuracy difference of this many images or fewer is "a few images"
+
+
+def _provenances(key: dict) -> list[dict]:
+    """Every answer's provenance, the questions first, then the concepts' evidence."""
+    provs = [q["provenance"] for q in key["questions"] if q["provenance"]]
+    return provs + [p for c in key["concepts"] for p in c["provenance"].values()]
+
+
+class Legend:
+    """The provenance legend printed once: each data/model source as ``S<n>``, each distinct run
+    context (notebook · profile · device · TensorFlow · sources) as ``P<n>``; answers cite ``P<n>``."""
+
+    def __init__(self, key: dict):
+        provs = _provenances(key)
+        items = dict.fromkeys(f"{k}: {v}" for p in provs for k, v in (p.get("sources") or {}).items())
+        self.sources = {item: f"S{i}" for i, item in enumerate(items, 1)}
+        self.runs = {line: f"P{i}" for i, line in enumerate(dict.fromkeys(map(self.line, provs)), 1)}
+
+    def line(self, prov: dict) -> str:
+        labels = [self.sources[f"{k}: {v}"] for k, v in (prov.get("sources") or {}).items()]
+        return (
+            f"{prov.get('notebook')} · profile {(prov.get('params') or {}).get('PROFILE')} · {prov.get('device')} · "
+            f"TensorFlow {prov.get('tf_version')} · " + (", ".join(labels) or "no data/model source")
+        )
+
+    def ref(self, prov: dict) -> str:
+        return f"[{self.runs[self.line(prov)]}](#provenance)"
+
+    def lines(self) -> list[str]:
+        return [
+            "## Provenance",
+            "",
+            "Data and model sources:",
+            "",
+            *[f"- **{label}** {item}" for item, label in self.sources.items()],
+            "",
+            "Runs (notebook · profile · device · TensorFlow · sources); each answer names its run:",
+            "",
+            *[f"- **{label}** {line}" for line, label in self.runs.items()],
+            "",
+        ]
+
+
+def _built_from(key: dict) -> str:
+    """Which of the run's data/model sources were offline stand-ins, in one sentence."""
+    named = {k: str(v) for p in _provenances(key) for k, v in (p.get("sources") or {}).items()}
+    stand_ins = sorted(k for k, v in named.items() if v.startswith("offline:"))
+    if not stand_ins:
+        return "It used the homework's datasets and TF Hub modules; its numbers are still those of one run."
+    which = "All its" if len(stand_ins) == len(named) else f"{len(stand_ins)} of its {len(named)}"
     return (
-        f"*{prov.get('notebook')} · profile {(prov.get('params') or {}).get('PROFILE')} · "
-        f"{prov.get('device')} · TensorFlow {prov.get('tf_version')} · {sources}*"
+        f"{which} data and model sources are offline stand-ins ({', '.join(stand_ins)}): synthetic images and "
+        "small networks trained here instead of the homework's datasets and TF Hub modules, so **its numbers "
+        "are not the homework's expected values** — they are what this run measured, and show what each answer "
+        "looks like and how it is worked out."
     )
 
 
-def to_markdown(key: dict) -> str:
-    """ANSWERS.md: every question, its answer, and the provenance of the figure it rests on."""
-    out = [
+def _header(key: dict, legend: Legend) -> list[str]:
+    mode = "offline (no downloads)" if key["offline"] else "online"
+    return [
         "# Answer key",
         "",
-        f"Built by `labkit answers build` from recorded notebook results (profile `{key['profile']}`, "
-        f"offline={key['offline']}). Do not edit by hand: change the notebooks, `labkit/questions.py` "
-        "or `answers/conceptual.md` and rebuild.",
+        f"Built by `labkit answers build` from one recorded run of the notebooks: profile `{key['profile']}`, "
+        f"{mode}. {_built_from(key)} Timings depend on the machine; each is the median of repeated runs with "
+        "its range where the notebook measured one. Do not edit by hand: change the notebooks, "
+        "`labkit/questions.py` or `answers/conceptual.md` and rebuild.",
         "",
+        *legend.lines(),
     ]
-    part = None
+
+
+def _accuracy_column(keys) -> str | None:
+    for k in keys:
+        name = k.lower()
+        if name.startswith("class") or "train" in name or "jump" in name:
+            continue  # detection class accuracy (over boxes), training accuracy, swings
+        if "acc" in name or name in ("pretrained", "random_weights"):
+            return k
+    return None
+
+
+def _images(count: int) -> str:
+    return f"{count} image{'' if count == 1 else 's'}"
+
+
+def _difference(images: int) -> str:
+    few = " — a few images, not a reliable difference" if images <= FEW_IMAGES else ""
+    return f"{_images(images)}{few}"
+
+
+def sample_note(answer) -> str | None:
+    """The sample size behind an accuracy comparison (a table of runs or a pretrained/random dict) and,
+    when it is known, how many images the compared accuracies differ by; ``None`` for other answers."""
+    if isinstance(answer, dict) and "margin" in answer and _accuracy_column(answer):
+        n_key = next((k for k in SAMPLE_KEYS if k in answer), None)
+        if n_key is None:
+            return "Sample size not recorded in this run."
+        n = int(answer[n_key])
+        return f"Out of {n} {SAMPLE_KEYS[n_key]} images: the margin is {_difference(round(abs(answer['margin']) * n))}."
+    if not (isinstance(answer, list) and len(answer) > 1 and all(isinstance(r, dict) for r in answer)):
+        return None
+    column = _accuracy_column(answer[0])
+    if column is None:
+        return None
+    n_key = next((k for k in SAMPLE_KEYS if k in answer[0]), None)
+    if n_key is None:
+        return "Sample size not recorded in this run."
+    sizes = sorted({int(r[n_key]) for r in answer})
+    kind = SAMPLE_KEYS[n_key]
+    if len(sizes) > 1:
+        return f"`{column}` is measured on {sizes[0]}–{sizes[-1]} {kind} images per row (`{n_key}`)."
+    values = [float(r[column]) for r in answer if isinstance(r.get(column), (int, float))]
+    spread = round((max(values) - min(values)) * sizes[0])
+    return (
+        f"`{column}` is out of {sizes[0]} {kind} images (one image = {100 / sizes[0]:.2g} percentage points); "
+        f"highest and lowest differ by {_difference(spread)}."
+    )
+
+
+def _question_lines(q: dict, legend: Legend) -> list[str]:
+    out = [f"### {q['id']} — {q['question']}", ""]
+    if not q["recorded"]:
+        return out + ["**Not recorded in this run.**", ""]
+    out += [_format(q["answer"]).strip() + (" *(timing: varies by machine)*" if q["timing"] else ""), ""]
+    note = sample_note(q["answer"])
+    if note:
+        out += [note, ""]
+    return out + [f"*Source: {legend.ref(q['provenance'])}*", ""]
+
+
+def _concept_lines(c: dict, legend: Legend) -> list[str]:
+    out = [f"### {c['id']} — {c['question']}", "", c["answer"], ""]
+    if c["evidence"]:
+        refs = ", ".join(f"`{e}` {legend.ref(c['provenance'][e])}" for e in c["evidence"])
+        out += [f"Evidence: {refs}.", ""]
+    return out
+
+
+def to_markdown(key: dict) -> str:
+    """ANSWERS.md: what the key was built from and a provenance legend once, then every question with its
+    answer (accuracy comparisons with their sample size) and a short reference into the legend."""
+    legend = Legend(key)
+    out, part = _header(key, legend), None
     for q in key["questions"]:
         if q["part"] != part:
             part = q["part"]
             out += [f"## Part {part}" if part != "concepts" else "## Conceptual questions: computed evidence", ""]
-        out += [f"### {q['id']} — {q['question']}", ""]
-        if not q["recorded"]:
-            out += ["**Not recorded in this run.**", ""]
-            continue
-        out += [
-            _format(q["answer"]).strip() + (" *(timing: varies by machine)*" if q["timing"] else ""),
-            "",
-            _provenance_line(q["provenance"]),
-            "",
-        ]
+        out += _question_lines(q, legend)
     out += ["## Conceptual questions 1–13", ""]
     for c in key["concepts"]:
-        out += [f"### {c['id']} — {c['question']}", "", c["answer"], ""]
-        if c["evidence"]:
-            out += ["Evidence: " + ", ".join(f"`{e}`" for e in c["evidence"]) + ".", ""]
-            out += [f"- `{e}`: {_provenance_line(p)}" for e, p in c["provenance"].items()] + [""]
+        out += _concept_lines(c, legend)
     return "\n".join(out).rstrip() + "\n"
 
 

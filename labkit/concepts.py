@@ -3,12 +3,13 @@ bottleneck looks like, and why caching bottlenecks beats running frozen layers e
 
 from __future__ import annotations
 
-import time
-
-import numpy as np
-
+from labkit import timing
 from labkit.tfsetup import keras, tf
+from labkit.timing import Timing
 
+# A timed latency run repeats the forward pass until it lasts this long (one pass of MobileNet
+# 0.25 takes milliseconds: alone it would be lost in the scheduler's jitter on a busy machine).
+MIN_RUN_SECONDS = 0.05
 # Published multiply-adds (MobileNet papers; Inception V3 ≈ 5.7 G) — for comparison only.
 PUBLISHED_MACS = {"MobileNet V1 1.0": 569e6, "MobileNet V2 1.0": 300e6, "Inception V3": 5.7e9}
 
@@ -55,52 +56,81 @@ def multiply_adds(model) -> int:
     return int(total)
 
 
-def latency_ms(model, size: int, repeats: int = 5, device: str = "CPU:0") -> float:
-    """Median wall time of one single-image forward pass on ``device``, in milliseconds."""
+def forward_pass(model, size: int, device: str = "CPU:0"):
+    """A compiled (``tf.function``, as serving does) single-image forward pass of ``model`` on
+    ``device``, as a no-argument function to time (K4.table's latency)."""
     image = tf().random.uniform((1, size, size, 3))
-    with tf().device(f"/{device}"):
-        model(image, training=False)  # warm-up (graph building, allocation)
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            model(image, training=False)
-            times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times))
+    compiled = tf().function(lambda x: model(x, training=False))
+
+    def forward():
+        with tf().device(f"/{device}"):
+            return compiled(image).numpy()
+
+    return forward
 
 
-def architecture_table(mobilenet_size: int | None = None, repeats: int = 5):
-    """Parameters, multiply-adds and CPU latency of each architecture, built with random weights."""
+def versus_row_above(timings: list[Timing]) -> list[str]:
+    """``"faster"``/``"slower"``/``"within noise"`` of each timing against the one before it (``""`` first)."""
+    return [""] + [timing.compare(b, a) for a, b in zip(timings, timings[1:], strict=False)]
+
+
+def architecture_table(mobilenet_size: int | None = None, repeats: int = 5, device: str = "CPU:0"):
+    """K4.table: parameters, multiply-adds and CPU latency of each architecture (random weights).
+
+    Latency is the median (and interquartile range, ``CPU ms p25``–``p75``) over ``repeats`` runs of
+    compiled single-image passes (each run the mean of as many passes as fill ``MIN_RUN_SECONDS``)
+    after two warm-up passes, the architectures timed in turns so that a
+    change in the machine's load affects all alike; ``vs row above`` says whether the difference
+    to the previous row is larger than that run-to-run noise."""
     import pandas as pd
 
-    rows = []
+    rows, passes = [], {}
     for name, (build, size) in architectures(mobilenet_size).items():
         model = build(size)
+        passes[name] = forward_pass(model, size, device)
         rows.append(
             {
                 "architecture": name,
                 "input": size,
                 "params": model.count_params(),
                 "multiply-adds": multiply_adds(model),
-                "CPU ms/image": round(latency_ms(model, size, repeats), 1),
             }
         )
-        keras().backend.clear_session()
+    timings = [
+        t.scaled(1000)
+        for t in timing.measure_interleaved(passes, repeats, warmup=2, min_run_seconds=MIN_RUN_SECONDS).values()
+    ]
+    keras().backend.clear_session()
+    for row, t, verdict in zip(rows, timings, versus_row_above(timings), strict=True):
+        row.update(
+            {
+                "CPU ms/image": round(t.median, 2),
+                "CPU ms p25": round(t.low, 2),
+                "CPU ms p75": round(t.high, 2),
+                "vs row above": verdict,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def plot_size_vs_speed(table):
-    """Multiply-adds vs measured latency, one labelled point per architecture (log-log)."""
+    """Multiply-adds vs measured latency (median, bar = interquartile range), one labelled point per
+    architecture (log-log)."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5.5, 3.5))
-    ax.scatter(table["multiply-adds"], table["CPU ms/image"], s=table["params"] / 1e5 + 10, alpha=0.6)
+    ms = table["CPU ms/image"]
+    if {"CPU ms p25", "CPU ms p75"} <= set(table.columns):
+        bars = [ms - table["CPU ms p25"], table["CPU ms p75"] - ms]
+        ax.errorbar(table["multiply-adds"], ms, yerr=bars, fmt="none", ecolor="grey", capsize=2)
+    ax.scatter(table["multiply-adds"], ms, s=table["params"] / 1e5 + 10, alpha=0.6)
     for _, row in table.iterrows():
         ax.annotate(f"{row['architecture']} @{row['input']}", (row["multiply-adds"], row["CPU ms/image"]), fontsize=7)
     ax.set(
         xscale="log",
         yscale="log",
-        xlabel="multiply-adds per image",
-        ylabel="CPU ms per image",
+        xlabel="multiply-adds per image (count)",
+        ylabel="CPU latency (ms per image)",
         title="size vs speed (marker area ∝ parameters)",
     )
     return fig
@@ -115,41 +145,52 @@ def bottleneck_projection(extractors: dict, data):
 
     fig, axes = plt.subplots(1, len(extractors), figsize=(4.5 * len(extractors), 3.8), squeeze=False)
     for ax, (name, extract) in zip(axes[0], extractors.items(), strict=False):
-        points = PCA(2, random_state=0).fit_transform(features(extract, data.x_test))
+        pca = PCA(2, random_state=0)
+        points = pca.fit_transform(features(extract, data.x_test))
         for label, class_name in enumerate(data.class_names):
             mask = data.y_test == label
             ax.scatter(points[mask, 0], points[mask, 1], s=12, label=class_name)
-        ax.set(title=name, xticks=[], yticks=[])
+        share = pca.explained_variance_ratio_
+        ax.set(
+            title=name,
+            xlabel=f"principal component 1 ({share[0]:.0%} of variance)",
+            ylabel=f"principal component 2 ({share[1]:.0%} of variance)",
+            xticks=[],
+            yticks=[],
+        )
     axes[0][0].legend(fontsize=7)
     fig.tight_layout()
     return fig
 
 
-def caching_vs_freezing(resolved, data, batch_size: int = 32) -> dict:
-    """Seconds per epoch: frozen layers run every epoch vs a head trained on cached bottlenecks."""
+def caching_vs_freezing(resolved, data, batch_size: int = 32, repeats: int = 3) -> dict:
+    """K6.timing: seconds per epoch with the frozen layers run every epoch vs a head trained on
+    cached bottlenecks — median (and IQR) of ``repeats`` timed epochs after one warm-up epoch.
+    Extracting the cache is a one-off cost and is timed once, cold, as a student would pay it."""
     from labkit import hub, transfer
 
-    def epoch_seconds(model, x):
-        model.fit(x, data.y_train, batch_size=batch_size, epochs=1, verbose=0)  # warm-up epoch
-        start = time.perf_counter()
-        model.fit(x, data.y_train, batch_size=batch_size, epochs=1, verbose=0)
-        return time.perf_counter() - start
+    def epochs(model, x) -> Timing:
+        return timing.measure(
+            lambda: model.fit(x, data.y_train, batch_size=batch_size, epochs=1, verbose=0), repeats, warmup=1
+        )
 
     n_classes = len(data.class_names)
     frozen = transfer.build_classifier(resolved, n_classes, data.image_size)
     transfer.compile_classifier(frozen, 1e-3)
-    frozen_epoch = epoch_seconds(frozen, data.x_train.astype("float32") / 255.0)
+    frozen_epoch = epochs(frozen, data.x_train.astype("float32") / 255.0)
 
-    start = time.perf_counter()
-    cached = transfer.features(hub.keras_layer(resolved), data.x_train)
-    extract_once = time.perf_counter() - start
+    cached, extract = timing.once(lambda: transfer.features(hub.keras_layer(resolved), data.x_train))
     head = keras().Sequential([keras().Input(cached.shape[1:]), keras().layers.Dense(n_classes, name="classifier")])
     transfer.compile_classifier(head, 1e-3)
-    cached_epoch = epoch_seconds(head, cached)
+    cached_epoch = epochs(head, cached)
     return {
-        "frozen_epoch_s": round(frozen_epoch, 3),
-        "cache_once_s": round(extract_once, 3),
-        "cached_epoch_s": round(cached_epoch, 4),
-        "speedup_per_epoch": round(frozen_epoch / cached_epoch, 1),
-        "break_even_epochs": round(extract_once / max(frozen_epoch - cached_epoch, 1e-9), 2),
+        "frozen_epoch_s": round(frozen_epoch.median, 3),
+        "cache_once_s": round(extract.median, 3),
+        "cached_epoch_s": round(cached_epoch.median, 4),
+        "speedup_per_epoch": round(frozen_epoch.median / cached_epoch.median, 1),
+        "break_even_epochs": round(extract.median / max(frozen_epoch.median - cached_epoch.median, 1e-9), 2),
+        "frozen_epoch_iqr_s": [round(frozen_epoch.low, 3), round(frozen_epoch.high, 3)],
+        "cached_epoch_iqr_s": [round(cached_epoch.low, 4), round(cached_epoch.high, 4)],
+        "epochs_timed": repeats,
+        "cached_vs_frozen": timing.compare(cached_epoch, frozen_epoch),
     }

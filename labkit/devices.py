@@ -1,9 +1,6 @@
-"""Which devices TensorFlow sees, for placement, timing and provenance."""
+"""Which devices TensorFlow sees, for placement and provenance (timings: :mod:`labkit.timing`)."""
 
 from __future__ import annotations
-
-import contextlib
-import time
 
 from labkit.tfsetup import tf
 
@@ -28,13 +25,3 @@ def default() -> str:
     """The device TensorFlow places work on by default: the first GPU if any, else the CPU."""
     found = gpus()
     return found[0] if found else "CPU:0"
-
-
-@contextlib.contextmanager
-def timed_on(device: str):
-    """Run a block on ``device`` and time it; yields a dict whose ``seconds`` is set on exit."""
-    timing = {"device": device, "seconds": None}
-    start = time.perf_counter()
-    with tf().device(f"/{device}"):
-        yield timing
-    timing["seconds"] = time.perf_counter() - start

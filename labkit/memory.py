@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from labkit import timing
 from labkit.errors import LabkitError
 from labkit.tfsetup import tf
 
@@ -58,7 +58,8 @@ def measure_batch_sizes(
     model, images: np.ndarray, labels: np.ndarray, batch_sizes, *, steps: int = 3, device: str | None = None
 ):
     """Train ``steps`` steps per batch size (smallest first, after one untimed warm-up step) and
-    return a table: batch_size, images_per_s, step_s, peak_mb, device, oom."""
+    return a table (A2.batch.table): batch_size, images_per_s (from the median step), step_s
+    (median) with step_s_p25/step_s_p75 (IQR of the timed steps), peak_mb, device, oom."""
     import pandas as pd
 
     from labkit import devices
@@ -73,6 +74,8 @@ def measure_batch_sizes(
             "batch_size": batch,
             "images_per_s": np.nan,
             "step_s": np.nan,
+            "step_s_p25": np.nan,
+            "step_s_p75": np.nan,
             "peak_mb": np.nan,
             "device": device,
             "oom": False,
@@ -81,11 +84,14 @@ def measure_batch_sizes(
             with tf().device(f"/{device}"):
                 model.train_on_batch(x, y)  # warm-up: tracing and allocation
                 _reset_peak(device)
-                start = time.perf_counter()
-                for _ in range(steps):
-                    model.train_on_batch(x, y)
-                seconds = (time.perf_counter() - start) / steps
-            row.update(images_per_s=batch / seconds, step_s=seconds, peak_mb=peak_bytes(device) / 2**20)
+                step = timing.measure(lambda x=x, y=y: model.train_on_batch(x, y), steps, warmup=0)
+            row.update(
+                images_per_s=batch / step.median,
+                step_s=step.median,
+                step_s_p25=step.low,
+                step_s_p75=step.high,
+                peak_mb=peak_bytes(device) / 2**20,
+            )
         except tf().errors.ResourceExhaustedError:
             row["oom"] = True
         rows.append(row)
@@ -187,17 +193,34 @@ def plot_batch_sizes(table, budget: dict | None = None):
     """Throughput and peak memory against batch size, side by side (log-2 batch axis)."""
     import matplotlib.pyplot as plt
 
+    from labkit import plots
+
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
     ok = table[~table["oom"]]
-    left.plot(ok["batch_size"], ok["images_per_s"], marker="o")
-    left.set(xscale="log", xlabel="batch size", ylabel="images / s", title="training throughput")
-    right.plot(ok["batch_size"], ok["peak_mb"], marker="o", label="measured")
+    sizes = [int(b) for b in ok["batch_size"]]
+    speed = plots.Curve("measured", list(ok["images_per_s"]), x=sizes)
+    plots.plot_curves(
+        [speed],
+        xlabel=plots.BATCH_SIZE,
+        ylabel="training images per second",
+        ax=left,
+        title="training throughput",
+        integer_x=False,
+    )
+    curves = [plots.Curve("measured", list(ok["peak_mb"]), x=sizes)]
     if budget:
-        xs = np.array(sorted(set(ok["batch_size"]) | {budget["largest_batch"] or 1}), float)
-        right.plot(xs, budget["fixed_mb"] + budget["per_image_mb"] * xs, linestyle="--", label="linear fit")
-    right.set(xscale="log", xlabel="batch size", ylabel="peak MB", title=f"peak memory ({ok['device'].iloc[0]})")
-    right.legend()
+        xs = sorted(set(sizes) | {int(budget["largest_batch"] or 1)})
+        fit = [budget["fixed_mb"] + budget["per_image_mb"] * x for x in xs]
+        curves.append(plots.Curve("linear fit", fit, x=xs, group=1, linestyle="--", marker=None))
+    plots.plot_curves(
+        curves,
+        xlabel=plots.BATCH_SIZE,
+        ylabel="peak memory (MB)",
+        ax=right,
+        integer_x=False,
+        title=f"peak memory ({ok['device'].iloc[0]})",
+    )
     for ax in (left, right):
-        ax.set_xscale("log", base=2)
+        plots.power_of_two_ticks(ax, [x for c in ax.lines for x in c.get_xdata()])
     fig.tight_layout()
     return fig

@@ -131,15 +131,13 @@ def probabilities(model, x: np.ndarray) -> np.ndarray:
 
 def plot_history(history: dict, title: str = "learning curve"):
     """Train/validation accuracy per epoch."""
-    import matplotlib.pyplot as plt
+    from labkit import plots
 
-    fig, ax = plt.subplots(figsize=(5, 3))
-    epochs = range(1, len(history["accuracy"]) + 1)
-    ax.plot(epochs, history["accuracy"], "o-", label="train")
-    ax.plot(epochs, history["val_accuracy"], "s-", label="test")
-    ax.set(xlabel="epoch", ylabel="accuracy", title=title)
-    ax.legend()
-    return fig
+    curves = [
+        plots.Curve("train", history["accuracy"]),
+        plots.Curve("test", history["val_accuracy"], group=1, marker="s"),
+    ]
+    return plots.plot_curves(curves, ylabel=plots.ACCURACY, title=title, figsize=(5, 3)).figure
 
 
 def compare(ds: ArrayDataset, epochs: int, batch_size: int = 32, seed: int = 0, names=None):
@@ -155,6 +153,7 @@ def compare(ds: ArrayDataset, epochs: int, batch_size: int = 32, seed: int = 0, 
                 "model": name,
                 "params": model.count_params(),
                 "test accuracy": evaluate(model, ds),
+                "n_test": len(ds.y_test),
                 "seconds": round(histories[name]["seconds"], 1),
             }
         )
@@ -164,11 +163,10 @@ def compare(ds: ArrayDataset, epochs: int, batch_size: int = 32, seed: int = 0, 
 
 def plot_comparison(histories: dict):
     """Test accuracy per epoch for each compared model on one plot."""
-    import matplotlib.pyplot as plt
+    from labkit import plots
 
-    fig, ax = plt.subplots(figsize=(5, 3))
-    for name, hist in histories.items():
-        ax.plot(range(1, len(hist["val_accuracy"]) + 1), hist["val_accuracy"], "o-", label=name)
-    ax.set(xlabel="epoch", ylabel="test accuracy", title="same budget, different models")
-    ax.legend()
-    return fig
+    curves = plots.history_curves(histories, {"val_accuracy": ""})
+    ax = plots.plot_curves(
+        curves, ylabel=f"test {plots.ACCURACY}", title="same budget, different models", figsize=(5, 3)
+    )
+    return ax.figure

@@ -102,6 +102,7 @@ class TrainResult:
     seconds: float
     events: list = field(default_factory=list)
     model: object = None
+    n_test: int = 0  # images the test accuracy is measured on
 
 
 def train(
@@ -138,6 +139,7 @@ def train(
         time.time() - started,
         fitted.events,
         model,
+        len(data.y_test),
     )
 
 
@@ -183,6 +185,7 @@ def comparison_table(runs: dict[str, TrainResult]):
                 "learning_rate": r.learning_rate,
                 "train_acc": round(r.history["acc"][-1], 4),
                 "test_acc": round(r.test_accuracy, 4),
+                "n_test": r.n_test,
                 "max_val_acc_jump": round(swing, 4),
                 "seconds": round(r.seconds, 1),
             }
@@ -192,16 +195,12 @@ def comparison_table(runs: dict[str, TrainResult]):
 
 def plot_histories(runs: dict[str, TrainResult], ax=None):
     """Training (dashed) and validation (solid) accuracy of every run on one plot."""
-    import matplotlib.pyplot as plt
+    from labkit import plots
 
-    ax = ax or plt.subplots(figsize=(7, 4))[1]
-    for r in runs.values():
-        epochs = np.arange(1, len(r.history["acc"]) + 1)
-        (line,) = ax.plot(epochs, r.history["val_acc"], marker="o", label=f"{r.name} (val)")
-        ax.plot(epochs, r.history["acc"], linestyle="--", color=line.get_color(), label=f"{r.name} (train)")
-    ax.set(xlabel="epoch", ylabel="accuracy", title="frozen vs fine-tuned feature extractor")
-    ax.legend(fontsize=8)
-    return ax
+    curves = plots.history_curves({r.name: r.history for r in runs.values()}, {"val_acc": "val", "acc": "train"})
+    return plots.plot_curves(
+        curves, ylabel=plots.ACCURACY, title="frozen vs fine-tuned feature extractor", ax=ax, figsize=(7, 4)
+    )
 
 
 def export(model, path) -> str:
@@ -260,6 +259,7 @@ def pretrained_vs_random(resolved: hub.ResolvedModule, data: SplitData, seed: in
         "random_weights": random,
         "margin": pretrained - random,
         "same_architecture": resolved.spec.name == hub.OFFLINE,
+        "n_test": len(data.y_test),
     }
 
 

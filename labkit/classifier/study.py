@@ -9,6 +9,8 @@ import numpy as np
 from labkit import hub, memory
 from labkit.classifier import features, train
 from labkit.classifier.split import Split, keras_file_order
+from labkit.timing import WITHIN_NOISE, Timing
+from labkit.timing import compare as compare_timings
 
 
 def split_folder(folder, validation_split: float = 0.2) -> Split:
@@ -43,7 +45,8 @@ def run(split: Split, module: hub.ResolvedModule, image_size: int, **options) ->
 
 
 def compare_batch_sizes(split: Split, module, image_size: int, batch_sizes, *, epochs: int, seed: int = 0):
-    """Per batch size, the original's full forward pass: seconds per epoch, steps, accuracy, peak memory."""
+    """B.batch.table: per batch size, the original's full forward pass — seconds per epoch (median of
+    the epochs after the first, with their IQR epoch_s_p25–epoch_s_p75), steps, accuracy, peak memory."""
     import pandas as pd
 
     rows = []
@@ -52,16 +55,28 @@ def compare_batch_sizes(split: Split, module, image_size: int, batch_sizes, *, e
         x = features.load_images([p for p, _ in split.train[: max(batch_sizes)]], image_size)
         y = np.eye(len(split.class_names), dtype=np.float32)[[label for _, label in split.train[: len(x)]]]
         peak = memory.measure_batch_sizes(result.model, x, y, [batch], steps=2)["peak_mb"].iloc[0]
+        epoch = Timing.of(result.epoch_seconds[1:] or result.epoch_seconds)  # the first epoch warms up
         rows.append(
             {
                 "batch_size": batch,
                 "steps_per_epoch": len(split.train) // batch,
-                "seconds_per_epoch": round(float(np.mean(result.epoch_seconds[1:] or result.epoch_seconds)), 3),
+                "seconds_per_epoch": round(epoch.median, 3),
+                "epoch_s_p25": round(epoch.low, 3),
+                "epoch_s_p75": round(epoch.high, 3),
                 "val_accuracy": round(result.val_accuracy, 4),
+                "n_val": len(split.validation),
                 "peak_mb": round(float(peak), 1),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _speed_sentence(small, big) -> str:
+    """Whether the smaller batch's epoch time differs from the larger one's beyond the run-to-run noise."""
+    verdict = compare_timings(*(Timing(r.seconds_per_epoch, r.epoch_s_p25, r.epoch_s_p75, ()) for r in (small, big)))
+    if verdict == WITHIN_NOISE:
+        return "The epoch-time difference is within the run-to-run noise. "
+    return f"Batch {int(small.batch_size)} is {verdict} per epoch than batch {int(big.batch_size)}, beyond the noise. "
 
 
 def explain_batch_sizes(table) -> str:
@@ -76,12 +91,13 @@ def explain_batch_sizes(table) -> str:
         "whole process, which dwarfs the activations of these small images; on a GPU activation memory grows "
         "with the batch, which is why large batches run out of memory on small GPUs."
     )
+    speed = _speed_sentence(small, big) if "epoch_s_p25" in table else ""
     return (
         f"Batch {int(big.batch_size)}: {big.seconds_per_epoch:.2f}s/epoch, {int(big.steps_per_epoch)} steps, "
         f"val accuracy {big.val_accuracy:.3f}. Batch {int(small.batch_size)}: {small.seconds_per_epoch:.2f}s/epoch, "
-        f"{int(small.steps_per_epoch)} steps, val accuracy {small.val_accuracy:.3f}. {memory} Small batches make "
-        "more, noisier updates per epoch and use the hardware less efficiently, and batch-norm statistics get "
-        "unreliable below ~8 when fine-tuning."
+        f"{int(small.steps_per_epoch)} steps, val accuracy {small.val_accuracy:.3f}. {speed}{memory} "
+        "Small batches make more, noisier updates per epoch and use the hardware less efficiently, and "
+        "batch-norm statistics get unreliable below ~8 when fine-tuning."
     )
 
 
@@ -157,6 +173,7 @@ def compare_learning_rates(
 
 
 def learning_rate_table(runs: dict):
+    """B.lr.table: final and best validation accuracy (on ``n_val`` images), final loss and time per rate."""
     import pandas as pd
 
     return pd.DataFrame(
@@ -165,6 +182,7 @@ def learning_rate_table(runs: dict):
                 "learning_rate": rate,
                 "final_val_accuracy": round(r.val_accuracy, 4),
                 "best_val_accuracy": round(max(r.history["val_accuracy"]), 4),
+                "n_val": len(r.split.validation),
                 "final_loss": round(r.history["loss"][-1], 4),
                 "train_seconds": round(r.train_seconds, 2),
             }
@@ -193,14 +211,11 @@ def read_learning_rates(table) -> str:
 
 def plot_curves(runs: dict, key: str = "val_accuracy", label: str = "learning rate", ax=None):
     """Validation accuracy per epoch of every run."""
-    import matplotlib.pyplot as plt
+    from labkit import plots
 
-    ax = ax or plt.subplots(figsize=(7, 3.5))[1]
-    for name, r in runs.items():
-        ax.plot(np.arange(1, len(r.history[key]) + 1), r.history[key], marker="o", label=f"{label} {name}")
-    ax.set(xlabel="epoch", ylabel=key.replace("_", " "), ylim=(0, 1.02))
-    ax.legend(fontsize=8)
-    return ax
+    curves = plots.history_curves({n: r.history for n, r in runs.items()}, {key: ""}, name_format=label + " {name}")
+    ylim = (0, 1.02) if "acc" in key else None
+    return plots.plot_curves(curves, ylabel=plots.quantity(key), ylim=ylim, ax=ax, figsize=(7, 3.5))
 
 
 def learning_curve(split: Split, module, image_size: int, counts, *, epochs: int, batch_size: int, seed: int = 0):
@@ -225,14 +240,16 @@ def learning_curve(split: Split, module, image_size: int, counts, *, epochs: int
 
 
 def plot_learning_curve(table, ax=None):
-    import matplotlib.pyplot as plt
+    """Validation accuracy against training images per class (B.own.learning_curve)."""
+    from labkit import plots
 
-    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
-    ax.plot(table["images_per_class"], table["val_accuracy"], marker="o")
-    ax.set(
-        xlabel="training images per class",
-        ylabel="validation accuracy",
+    curve = plots.Curve("validation", list(table["val_accuracy"]), x=list(table["images_per_class"]))
+    return plots.plot_curves(
+        [curve],
+        xlabel=plots.IMAGES_PER_CLASS,
+        ylabel=f"validation {plots.ACCURACY}",
         ylim=(0, 1.02),
         title="few vs many images per class",
+        ax=ax,
+        figsize=(6, 3.5),
     )
-    return ax

@@ -8,6 +8,7 @@ on cached feature vectors; otherwise every epoch runs the full forward pass (as 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,7 +261,7 @@ def make_image_classifier(
         split = split_image_dir(image_dir or _default_image_dir(), opts.validation_split)
     module = module or modules.resolve(opts.tfhub_module, backbone_size=backbone_size)
     strategy = tf().distribute.MirroredStrategy() if opts.distribution_strategy == "mirrored" else None
-    with strategy.scope() if strategy else _nullcontext():
+    with strategy.scope() if strategy else contextlib.nullcontext():
         layer = hub.keras_layer(module, trainable=opts.do_fine_tuning)
         size = modules.image_size(module, opts.image_size, opts.tfhub_module)
         print(f"Using module {opts.tfhub_module} with image size {(size, size)}")
@@ -290,12 +291,6 @@ def make_image_classifier(
             print(f"[labkit] full forward pass every epoch ({why})")
             result.history, result.epoch_seconds, result.train_seconds = train_full(model, split, size, opts, verbose)
     return result
-
-
-def _nullcontext():
-    import contextlib
-
-    return contextlib.nullcontext()
 
 
 def _default_image_dir() -> Path:

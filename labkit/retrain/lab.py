@@ -98,18 +98,23 @@ def plot_curves(runs: dict, tag: str = "accuracy_1"):
     """Train and validation ``tag`` of several runs on one figure, read from their summaries."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 4))
+    from labkit import plots
+
+    curves = []
     for i, (label, result) in enumerate(runs.items()):
-        colour = f"C{i}"
         for sub, style in (("train", ":"), ("validation", "-")):
             steps, values = read_scalars(result.summaries_dir, sub, tag)
-            ax.plot(steps, values, style, color=colour, label=f"{label} {sub}")
-    ax.set_xlabel("step")
-    ax.set_ylabel(tag.removesuffix("_1"))
-    ax.legend(fontsize=8, ncol=2)
-    ax.set_title("TensorBoard scalars from --summaries_dir (train dotted, validation solid)")
+            curves.append(plots.Curve(f"{label} {sub}", values, x=steps, group=i, linestyle=style, marker=None))
+    ax = plots.plot_curves(
+        curves,
+        xlabel=plots.STEP,
+        ylabel=plots.quantity(tag),
+        title="TensorBoard scalars from --summaries_dir (train dotted, validation solid)",
+        figsize=(8, 4),
+        legend_columns=2,
+    )
     plt.show()
-    return fig
+    return ax.figure
 
 
 def table(runs: dict):
@@ -211,13 +216,14 @@ def plot_learning_curve(frame):
     """Test accuracy against images per class."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    ax.plot(frame["images_per_class"], frame["test_accuracy"], "o-")
-    ax.set_xlabel("images per class")
-    ax.set_ylabel("test accuracy")
-    ax.set_ylim(0, 1.05)
+    from labkit import plots
+
+    curve = plots.Curve("test", list(frame["test_accuracy"]), x=list(frame["images_per_class"]))
+    ax = plots.plot_curves(
+        [curve], xlabel=plots.IMAGES_PER_CLASS, ylabel=f"test {plots.ACCURACY}", ylim=(0, 1.05), figsize=(5, 3.5)
+    )
     plt.show()
-    return fig
+    return ax.figure
 
 
 def label_with(result: RetrainResult, image, architecture: str | None = None):
