@@ -1,0 +1,4 @@
+"""The course side of labkit: instructor source notebooks → student release (``labkit assign``),
+the students' self-check (``labkit check`` / :func:`labkit.check`) and hand-in (``labkit submit``).
+
+Cell markup follows nbgrader's cell metadata (schema 3); see :mod:`labkit.course.markup`."""
