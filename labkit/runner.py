@@ -131,11 +131,13 @@ def execute(
     cell_timeout=None,
     progress: bool = True,
     name: str | None = None,
+    allow_errors: bool = False,
 ) -> NotebookRun:
     """Execute one notebook into ``out_dir`` and collect what it recorded.
 
     ``name`` is the homework notebook it stands for (default: from the file name); it selects
     the profile parameters and the results file (the grader runs students' files this way).
+    ``allow_errors`` keeps executing after a failing cell (``labkit check --run`` on unfinished work).
     """
     import papermill
 
@@ -160,6 +162,7 @@ def execute(
                 cwd=str(path.parent),
                 progress_bar=progress,
                 execution_timeout=cell_timeout,
+                **({"allow_errors": True} if allow_errors else {}),
             )
         run.status = "ok"
     except Exception as exc:  # report and carry on with the next notebook
