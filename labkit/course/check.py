@@ -97,9 +97,11 @@ class Report:
         return {"notebooks": [asdict(n) for n in self.notebooks]}
 
 
-def _read_notebook(path: Path) -> dict:
+def _read_notebook(path: Path):
+    import nbformat
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise LabkitError(
             f"{path}: cannot read it as a notebook ({exc}); save it in JupyterLab and try again"
@@ -140,11 +142,9 @@ def _autograded(name: str, entries: dict, owners: dict) -> list:
 
 
 def _cells(nb: dict) -> tuple[list, list, dict]:
-    """(code items, written items, warnings) from the notebook's marked-up cells; owners of recorded ids."""
-    import nbformat
-
+    """(code and written items, warnings, owner cell of each recorded id) from the notebook's markup."""
     items, warnings, owners = [], [], {}
-    for cell in nbformat.from_dict(nb).get("cells", []):
+    for cell in nb.get("cells", []):
         kind, gid = markup.role(cell), markup.grade_id(cell)
         source = "".join(cell.get("source", ""))
         for qid in markup.records(cell):

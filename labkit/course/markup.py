@@ -79,7 +79,10 @@ def checksum(cell) -> str:
     import nbformat
     from nbgrader.utils import compute_checksum
 
-    return compute_checksum(nbformat.from_dict(cell))
+    cell = nbformat.from_dict(cell)
+    if isinstance(cell.source, list):  # raw JSON keeps sources as lists of lines
+        cell = nbformat.from_dict({**cell, "source": "".join(cell.source)})
+    return compute_checksum(cell)
 
 
 def recorded_ids(source: str) -> list[str]:
