@@ -62,6 +62,12 @@ def test_check_reports_answered_missing_credit_and_why_not(built, tmp_path, caps
     out = capsys.readouterr().out
     assert "4/10 answered" in out and "--  A1.accuracy.test" in out and "MISSING" in out
     assert "101770" not in out and "equals" not in out, "secret expected values stay hidden"
+    nb = nbformat.read(path, as_version=4)
+    next(c for c in nb.cells if c.id == "nb01_record_accuracy").source = 'results.record("A1.accuracy.test", 0.99)'
+    nbformat.write(nb, path)
+    assert check.check_notebook(path).warnings == [
+        "locked cell nb01_record_accuracy was changed; grading restores the released version"
+    ]
 
 
 def test_public_rules_drop_expected_values():
@@ -142,6 +148,10 @@ def test_submit_refuses_unsaved_other_release_and_unsafe_names(built, tmp_path):
     path.write_text(json.dumps(nb))
     with pytest.raises(LabkitError, match=rf"{NB01}\.ipynb is from release 000000000000, but the current release"):
         submit.submit("jdoe", [work], tmp_path)
+    given = tmp_path / "given"  # the student/ folder of the (older) release the student was given
+    given.mkdir()
+    (given / f"{NB01}.ipynb").write_text(path.read_text())
+    assert submit.submit("jdoe", [work], tmp_path / "ok", release_dir=given) == tmp_path / "ok" / "jdoe.zip"
     for bad in ("../jdoe", "j doe", "", ".hidden", "jdoe.", "a/b"):
         with pytest.raises(LabkitError, match="--name"):
             submit.submit(bad, [work], tmp_path)

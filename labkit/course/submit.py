@@ -83,8 +83,13 @@ def expected_release(release_dir=None) -> str | None:
     """The current release id: of ``--release DIR``, else of this labkit's notebooks/ (None if absent)."""
     from labkit.course import release
 
-    if release_dir:
+    if release_dir and (Path(release_dir) / "autograder" / "manifest.json").is_file():
         return release.load(release_dir).release_id
+    if release_dir:  # a folder of student notebooks as handed out
+        ids = {notebook_release(p) for p in sorted(Path(release_dir).glob("[0-9][0-9]_*.ipynb"))} - {None}
+        if len(ids) != 1:
+            raise LabkitError(f"--release {release_dir}: expected a release folder or its student/ notebooks")
+        return ids.pop()
     if not release.SOURCE_DIR.is_dir():
         return None
     return release.build().release_id
@@ -152,7 +157,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", default=["."], help="notebooks, writeups or folders (default: this folder)")
     p.add_argument("--name", required=True, help="your name or login; the zip is NAME.zip")
     p.add_argument("--out", default=".", help="folder to write NAME.zip into (default: this folder)")
-    p.add_argument("--release", default=None, help="release folder you were given (default: this labkit's notebooks)")
+    p.add_argument(
+        "--release",
+        default=None,
+        help="the release you were given: a release folder or its student/ folder (default: this labkit's notebooks)",
+    )
     return p
 
 
