@@ -91,6 +91,11 @@ def test_checksums_are_nbgraders_and_match_the_manifest(built, sources):
             assert src.metadata.nbgrader["checksum"] == cell.metadata.nbgrader["checksum"]
         assert nb.metadata.labkit == {"notebook": name, "release_id": built.release_id}
     assert built.release_id == release.release_id_of(built.student_notebooks)
+    from labkit.questions import QUESTIONS
+
+    owners = built.owners()
+    assert sorted(owners) == sorted(q.id for q in QUESTIONS)
+    assert owners["C.inception.label_image_flags"] == {"notebook": "04_retrain_tf1", "cell": "nb04_record_inception"}
     nb01 = built.manifest["notebooks"]["01_mnist_quickstart"]
     assert nb01["solutions"] == ["nb01_own_model"] and nb01["written"] == ["A1_W1", "A1_W2", "A1_W3"]
     assert nb01["locked"]["nb01_record_beat_it"]["records"] == ["A1.beat_it.table", "A1.beat_it.best"]

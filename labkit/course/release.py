@@ -45,6 +45,15 @@ class Release:
     def release_id(self) -> str:
         return self.manifest["release_id"]
 
+    def owners(self) -> dict[str, dict]:
+        """``{autograded id: {"notebook", "cell"}}`` — the locked cell that owns each recorded answer."""
+        return {
+            qid: {"notebook": name, "cell": gid}
+            for name, entry in self.manifest["notebooks"].items()
+            for gid, cell in entry["locked"].items()
+            for qid in cell["records"]
+        }
+
     def student_bytes(self, name: str) -> bytes:
         import nbformat
 
