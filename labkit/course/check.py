@@ -71,7 +71,8 @@ class NotebookCheck:
         for i in self.items:
             mark = {"yes": "ok", "no": "--", "hidden": "ok?", "-": "  "}[i.credit]
             state = "answered" if i.answered else "MISSING "
-            lines.append(f"  {mark:<3} {i.id.ljust(width)}  {i.kind:<10} {state}  {i.why}")
+            shown = f"  [{i.value}]" if i.value and i.credit != "no" else ""
+            lines.append(f"  {mark:<3} {i.id.ljust(width)}  {i.kind:<10} {state}  {i.why}{shown}")
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -178,13 +179,24 @@ def check_notebook(path, results_dir=None, entries: dict | None = None) -> Noteb
     source = "this kernel"
     if entries is None:
         file = results_dir / f"{name}.json"
-        entries = json.loads(file.read_text(encoding="utf-8")).get("results", {}) if file.is_file() else {}
+        try:
+            entries = json.loads(file.read_text(encoding="utf-8")).get("results", {}) if file.is_file() else {}
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise LabkitError(f"{file}: not a readable results file ({exc}); re-run the notebook") from None
         source = str(file) if file.is_file() else f"{file} (none yet)"
     code, warnings, owners = _cells(nb)
+    if name not in _homework_notebooks():
+        warnings.append(f"{path.name} is none of the homework notebooks ({', '.join(_homework_notebooks())})")
     auto = _autograded(name, entries, owners)
     written = [i for i in code if i.kind == "written"]
     solutions = [i for i in code if i.kind == "code"]
     return NotebookCheck(name, str(path), source, [*solutions, *auto, *written], warnings)
+
+
+def _homework_notebooks() -> list[str]:
+    from labkit.questions import QUESTIONS, WRITTEN
+
+    return list(dict.fromkeys([*(q.notebook for q in QUESTIONS), *(w.notebook for w in WRITTEN)]))
 
 
 def _current_notebook_file(key: str) -> Path:
