@@ -60,7 +60,7 @@ def test_check_reports_answered_missing_credit_and_why_not(built, tmp_path, caps
     assert items["A1_W1"].answered and not items["A1_W2"].answered and items["A1_W2"].why == "empty: write your answer"
     assert cli.main(["check", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "4/10 answered" in out and "--  A1.accuracy.test" in out and "MISSING" in out
+    assert "4/12 answered" in out and "--  A1.accuracy.test" in out and "MISSING" in out
     assert "101770" not in out and "equals" not in out, "secret expected values stay hidden"
     nb = nbformat.read(path, as_version=4)
     next(c for c in nb.cells if c.id == "nb01_record_accuracy").source = 'results.record("A1.accuracy.test", 0.99)'
@@ -93,7 +93,7 @@ def test_labkit_check_from_a_notebook_kernel(built, tmp_path, monkeypatch):
     assert only.path.endswith(f"{NB01}.ipynb") and only.results_from == "this kernel"
     acc = next(i for i in only.items if i.id == "A1.accuracy.test")
     assert (acc.credit, acc.why) == ("yes", "recorded; value ≥ 0.85")
-    assert "1/10 answered" in repr(report)
+    assert "1/12 answered" in repr(report)
     with pytest.raises(LabkitError, match="run the notebook's first cells"):
         labkit.check()
 
