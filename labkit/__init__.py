@@ -8,4 +8,12 @@ __version__ = "0.1.0"
 
 from labkit.session import start  # noqa: E402  (needs the environment set first)
 
-__all__ = ["start", "__version__"]
+
+def check(*notebooks, results=None):
+    """Self-check from a notebook cell (like otter's ``grader.check``): see :func:`labkit.course.check.check`."""
+    from labkit.course.check import check as _check
+
+    return _check(*notebooks, results=results)
+
+
+__all__ = ["start", "check", "__version__"]

@@ -193,6 +193,27 @@ def classify_images(model, labels, images, k: int = 3, image_size=None, failures
     return rows
 
 
+def check_script(script, model_dir, labels_file, images, tolerance: float = 0.02) -> dict:
+    """Run the student's inference ``script(model_dir, labels_file, image)`` (B.classify.top3) on
+    held-out ``images`` and compare it with labkit's own: same 3 labels in the same order, each
+    probability within ``tolerance``. Returns the first image's top 3 and the agreement (0–1)."""
+    reference = classify_images(SavedModelClassifier(model_dir), load_labels(labels_file), images)
+    agreed, answers = 0, []
+    for expected in reference:
+        got = [(str(label), float(p)) for label, p in list(script(model_dir, labels_file, expected["image"]))]
+        answers.append(got)
+        want = [(t["label"], t["probability"]) for t in expected["top"]]
+        agreed += len(got) == 3 and all(
+            g[0] == w[0] and abs(g[1] - w[1]) <= tolerance for g, w in zip(got, want, strict=False)
+        )
+    return {
+        "image": reference[0]["image"],
+        "top": [{"label": label, "probability": round(p, 6)} for label, p in answers[0]],
+        "images_checked": len(reference),
+        "agreement": agreed / len(reference),
+    }
+
+
 def format_table(rows: list[dict], describe: str = "") -> str:
     """Per image: its path, then rank, label and probability of the top classes."""
     lines = [f"# {describe}"] if describe else []

@@ -161,6 +161,43 @@ def compare(ds: ArrayDataset, epochs: int, batch_size: int = 32, seed: int = 0, 
     return table, histories
 
 
+def beat_quickstart(own_model, ds: ArrayDataset, epochs: int, batch_size: int = 32, seed: int = 0):
+    """Q3 (A1.beat_it.*): train the quickstart and the student's ``own_model`` with the same data,
+    epochs and batch size; returns ``(table, histories)``, best first."""
+    import pandas as pd
+
+    if not hasattr(own_model, "fit") or not hasattr(own_model, "count_params"):
+        raise TypeError(f"own_model must be a Keras model, got {type(own_model).__name__}")
+    rows, histories = [], {}
+    for name, model in (("quickstart", quickstart_model(seed)), (own_model.name, own_model)):
+        name = "own: " + name if model is own_model else name
+        histories[name] = train(model, ds, epochs, batch_size, verbose=0)
+        rows.append(
+            {
+                "model": name,
+                "params": model.count_params(),
+                "test accuracy": evaluate(model, ds),
+                "seconds": round(histories[name]["seconds"], 1),
+            }
+        )
+    table = pd.DataFrame(rows).sort_values("test accuracy", ascending=False, ignore_index=True)
+    return table, histories
+
+
+def beat_it_answer(table) -> dict:
+    """The student's model against the quickstart (A1.beat_it.best): its accuracy and the margin."""
+    own = table[table["model"].str.startswith("own: ")].iloc[0]
+    quick = table[table["model"] == "quickstart"].iloc[0]
+    margin = float(own["test accuracy"]) - float(quick["test accuracy"])
+    return {
+        "model": own["model"],
+        "test_accuracy": float(own["test accuracy"]),
+        "quickstart_accuracy": float(quick["test accuracy"]),
+        "margin": round(margin, 6),
+        "beats_quickstart": margin > 0,
+    }
+
+
 def plot_comparison(histories: dict):
     """Test accuracy per epoch for each compared model on one plot."""
     from labkit import plots

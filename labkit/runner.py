@@ -131,6 +131,7 @@ def execute(
     name: str | None = None,
     overrides: dict | None = None,
     papermill_options: dict | None = None,
+    allow_errors: bool = False,
 ) -> NotebookRun:
     """Execute one notebook into ``out_dir`` and collect what it recorded.
 
@@ -139,6 +140,7 @@ def execute(
     ``overrides`` (``labkit run -p``) replace single parameters after the profile's.
     ``papermill_options`` are extra ``papermill.execute_notebook`` keywords (the grader's engine
     with output caps and ``language="python"``: :func:`labkit.grading.engine.papermill_options`).
+    ``allow_errors`` keeps executing after a failing cell (``labkit check --run`` on unfinished work).
     """
     import papermill
 
@@ -164,6 +166,7 @@ def execute(
                 progress_bar=progress,
                 execution_timeout=cell_timeout,
                 **(papermill_options or {}),
+                **({"allow_errors": True} if allow_errors else {}),
             )
         run.status = "ok"
     except Exception as exc:  # report and carry on with the next notebook

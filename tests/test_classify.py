@@ -137,3 +137,21 @@ def test_frozen_graph_from_labkit_retrain(tmp_path, capsys):
         capsys,
     )
     assert code == 1 and "Candidate input tensors" in err
+
+
+def test_check_script_compares_a_students_top3_on_held_out_images(model_files):
+    """Notebook 03's locked cell: the student's top3() against labkit's own (B.classify.top3)."""
+    from labkit.classify import SavedModelClassifier, check_script, load_labels, top_k
+
+    out, held_out = model_files
+
+    def good(model_dir, labels_file, image):
+        return top_k(SavedModelClassifier(model_dir)(image), load_labels(labels_file), 3)
+
+    def reversed_order(model_dir, labels_file, image):
+        return good(model_dir, labels_file, image)[::-1]
+
+    checked = check_script(good, out / "sm", out / "labels.txt", held_out[:2])
+    assert (checked["images_checked"], checked["agreement"], len(checked["top"])) == (2, 1.0, 3)
+    assert checked["image"] == str(held_out[0]) and checked["top"][0]["label"] in CLASSES
+    assert check_script(reversed_order, out / "sm", out / "labels.txt", held_out[:2])["agreement"] == 0.0

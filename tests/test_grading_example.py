@@ -28,7 +28,14 @@ def test_readme_example_grades_the_example_class(tmp_path):
     done = subprocess.run(argv + ["--no-progress"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     rows = {r["student"]: r for r in csv.DictReader((tmp_path / "grades" / "grades.csv").open())}
-    assert {s: r["total"] for s, r in rows.items()} == {"alice": "6", "bob": "3", "carol": "0", "dana": "0"}
+    assert {s: r["total"] for s, r in rows.items()} == {
+        "alice": "6",
+        "bob": "3",
+        "carol": "0",
+        "dana": "0",
+        "dave": "4",
+    }
+    assert rows["dave"]["A1.beat_it.best"] == "0"  # handed in the student version with Q3 still a stub
     assert rows["bob"]["A1.structure.params"] == "0" and rows["bob"]["A1.accuracy.test"] == "1"
     html = (tmp_path / "grades" / "report.html").read_text()
     assert "NameError" in html and "quickstart_modle" in html and "notebooks/alice/01_mnist_quickstart.ipynb" in html

@@ -12,6 +12,7 @@ def test_notebook_03_executes_and_records_answers(run03):
     assert run03.status == "ok", run03.error
     res = {k: v["value"] for k, v in run03.results.items()}
     assert 0.35 <= res["B.train.val_accuracy"] <= 1.0  # 5 classes: chance is 0.2
+    assert res["B.classify.top3"]["images_checked"] == 3 and res["B.classify.top3"]["agreement"] == 1.0
     top = res["B.classify.top3"]["top"]
     assert len(top) == 3 and top[0]["probability"] >= top[1]["probability"] >= top[2]["probability"]
     assert {t["label"] for t in top} <= {"daisy", "dandelion", "roses", "sunflowers", "tulips"}

@@ -629,3 +629,20 @@ def test_device_that_tensorflow_does_not_see_is_an_error_not_a_silent_fallback(f
             bottleneck_dir=str(tmp_path / "bn"),
         )
     assert not (tmp_path / "bn").exists()
+
+
+def test_label_with_runs_the_students_flags(trained, capsys):
+    """Notebook 04's locked cell runs label_image with the student's flags (C.inception.label_image_*)."""
+    from types import SimpleNamespace
+
+    from labkit.retrain import lab
+
+    result, out = trained
+    run = SimpleNamespace(output_graph=out / "graph.pb", output_labels=out / "labels.txt", architecture=ARCH)
+    image = result.test_paths[0]
+    own = lab.label_with(run, image, flags="--input_width 128 --input_layer=input --input_height=128")
+    assert own["flags"] == "--input_layer=input --input_height=128 --input_width=128"
+    assert own["top1"] == lab.label_with(run, image)["top1"] in result.labels
+    assert "$ labkit label-image --graph=" in capsys.readouterr().out
+    with pytest.raises(LabkitError, match="--input_layer=Mul: no such op"):
+        lab.label_with(run, image, flags="--input_layer=Mul --input_height=299 --input_width=299")

@@ -226,34 +226,46 @@ def plot_learning_curve(frame):
     return ax.figure
 
 
-def label_with(result: RetrainResult, image, architecture: str | None = None):
-    """Run ``label-image`` on ``image`` with the flags ``architecture`` needs; prints the command and output."""
+def label_with(result: RetrainResult, image, architecture: str | None = None, flags: str | None = None):
+    """Run ``label-image`` on ``image``; prints the command and output (C.inception.label_image_*).
+
+    ``flags`` are the student's label_image flags (e.g. ``"--input_layer=… --input_height=…"``);
+    without them, the flags ``architecture`` needs are used. Wrong flags raise label_image's error."""
+    import shlex
+
     from labkit.retrain import label_image
 
     arch = architectures.parse(architecture or result.architecture)
-    flags = [
-        f"--graph={result.output_graph}",
-        f"--labels={result.output_labels}",
-        f"--image={image}",
-        f"--input_layer={arch.input_layer}",
-        f"--input_height={arch.input_size}",
-        f"--input_width={arch.input_size}",
-        f"--input_mean={arch.input_mean:g}",
-        f"--input_std={arch.input_std:g}",
-    ]
-    print("$ labkit label-image " + " ".join(flags))
-    label_image.main(flags)
+    chosen = (
+        shlex.split(flags)
+        if flags is not None
+        else [
+            f"--input_layer={arch.input_layer}",
+            f"--input_height={arch.input_size}",
+            f"--input_width={arch.input_size}",
+            f"--input_mean={arch.input_mean:g}",
+            f"--input_std={arch.input_std:g}",
+        ]
+    )
+    argv = [f"--graph={result.output_graph}", f"--labels={result.output_labels}", f"--image={image}", *chosen]
+    print("$ labkit label-image " + " ".join(argv))
+    label_image.main(argv)
+    args, _ = label_image.build_parser().parse_known_args(argv)
+    opts = {k: (getattr(args, k) if getattr(args, k) is not None else v) for k, v in label_image.DEFAULTS.items()}
     top, seconds = label_image.classify(
         result.output_graph,
         result.output_labels,
         image,
-        arch.input_size,
-        arch.input_size,
-        arch.input_mean,
-        arch.input_std,
-        arch.input_layer,
+        opts["input_height"],
+        opts["input_width"],
+        opts["input_mean"],
+        opts["input_std"],
+        opts["input_layer"],
     )
-    return {"flags": " ".join(flags[3:6]), "top1": top[0][0], "score": round(top[0][1], 5), "seconds": seconds}
+    shown = (
+        f"--input_layer={opts['input_layer']} --input_height={opts['input_height']} --input_width={opts['input_width']}"
+    )
+    return {"flags": shown, "top1": top[0][0], "score": round(top[0][1], 5), "seconds": seconds}
 
 
 def device_timings(image_dir, work: Path, architectures_: list, devices: list, steps: int, seed: int = 0):

@@ -1,0 +1,191 @@
+"""The cell markup of the instructor's source notebooks (nbgrader cell metadata, schema 3).
+
+Roles, read from ``cell.metadata.nbgrader``:
+
+- **solution** code cell (``solution: true, grade: false``): the student's code sits between
+  ``### BEGIN SOLUTION`` and ``### END SOLUTION``;
+- **written** answer cell (markdown, ``solution: true, grade: true, points``): ``grade_id`` is a
+  :data:`labkit.questions.WRITTEN` id, the source holds the reference answer;
+- **locked** cell (``locked: true`` + nbgrader ``checksum``): setup cells and every cell calling
+  ``results.record``; a recording cell lists the autograded ids it owns in
+  ``cell.metadata.labkit.records``.
+
+Each written answer cell follows a plain markdown *prompt* cell (``metadata.labkit.question``) whose
+text comes from :data:`labkit.questions.WRITTEN`. The conceptual answers (K1–K13) are
+``answers/conceptual.md``'s sections: ``python -m labkit.course.markup`` rewrites the notebooks'
+K answer cells and prompts from those two sources and refreshes the locked cells' checksums.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+SCHEMA_VERSION = 3
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+TEXT_STUB = "YOUR ANSWER HERE"
+GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def nbgrader(cell) -> dict:
+    """The cell's nbgrader metadata (empty dict when it has none)."""
+    return dict(cell.get("metadata", {}).get("nbgrader") or {})
+
+
+def role(cell) -> str | None:
+    """``"solution"``, ``"written"``, ``"locked"`` or ``None`` for an ordinary cell."""
+    meta = nbgrader(cell)
+    if meta.get("solution") and meta.get("grade") and cell.get("cell_type") == "markdown":
+        return "written"
+    if meta.get("solution"):
+        return "solution"
+    if meta.get("locked"):
+        return "locked"
+    return None
+
+
+def grade_id(cell) -> str | None:
+    return nbgrader(cell).get("grade_id")
+
+
+def records(cell) -> list[str]:
+    """The autograded ids a locked recording cell owns (``metadata.labkit.records``)."""
+    return list((cell.get("metadata", {}).get("labkit") or {}).get("records", []))
+
+
+def solution_meta(gid: str) -> dict:
+    return {"grade": False, "grade_id": gid, "locked": False, "schema_version": SCHEMA_VERSION, "solution": True}
+
+
+def written_meta(gid: str, points: float) -> dict:
+    return {
+        "grade": True,
+        "grade_id": gid,
+        "locked": False,
+        "points": points,
+        "schema_version": SCHEMA_VERSION,
+        "solution": True,
+    }
+
+
+def locked_meta(gid: str) -> dict:
+    return {"grade": False, "grade_id": gid, "locked": True, "schema_version": SCHEMA_VERSION, "solution": False}
+
+
+def checksum(cell) -> str:
+    """nbgrader's checksum of a cell (source, type, flags, grade_id, points)."""
+    import nbformat
+    from nbgrader.utils import compute_checksum
+
+    cell = nbformat.from_dict(cell)
+    if isinstance(cell.source, list):  # raw JSON keeps sources as lists of lines
+        cell = nbformat.from_dict({**cell, "source": "".join(cell.source)})
+    return compute_checksum(cell)
+
+
+def recorded_ids(source: str) -> list[str]:
+    """Autograded ids named as string literals in ``source`` (the ids a recording cell records)."""
+    from labkit.questions import QUESTIONS
+
+    known = {q.id for q in QUESTIONS}
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    found = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value in known]
+    return list(dict.fromkeys(found))
+
+
+def problems(nb, notebook: str | None = None) -> list[str]:
+    """What breaks the markup rules in a source notebook (empty when it is fine)."""
+    from labkit.questions import WRITTEN
+
+    notebook = notebook or (nb.metadata.get("labkit") or {}).get("notebook")
+    found, seen = [], set()
+    for index, cell in enumerate(nb.cells):
+        kind, gid, where = role(cell), grade_id(cell), f"cell {index}"
+        if kind and (not gid or not GRADE_ID.match(gid) or gid in seen):
+            found.append(f"{where}: grade_id {gid!r} is missing, not letters/digits/_/- only, or used twice")
+        seen.add(gid)
+        delimited = BEGIN in cell.source or END in cell.source
+        if kind == "solution" and cell.cell_type == "code" and not (BEGIN in cell.source and END in cell.source):
+            found.append(f"{where} ({gid}): a solution code cell needs {BEGIN!r} and {END!r} lines")
+        if delimited and kind != "solution":
+            found.append(f"{where}: solution delimiters outside a solution cell")
+        if "results.record(" in cell.source and (kind != "locked" or records(cell) != recorded_ids(cell.source)):
+            found.append(f"{where}: calls results.record but is not a locked cell listing {recorded_ids(cell.source)}")
+        if kind == "locked" and cell.metadata.nbgrader.get("checksum") != checksum(cell):
+            found.append(f"{where} ({gid}): checksum is stale (run `python -m labkit.course.markup`)")
+    answers = [grade_id(c) for c in nb.cells if role(c) == "written"]
+    expected = [w.id for w in WRITTEN if w.notebook == notebook]
+    if notebook and sorted(answers) != sorted(expected):
+        found.append(f"written answer cells {answers} differ from labkit.questions.WRITTEN's {expected}")
+    return found
+
+
+def prompt_text(question) -> str:
+    """The markdown prompt shown above a written answer cell."""
+    points = f"{question.points:g} point" + ("" if question.points == 1 else "s")
+    return (
+        f"**Written answer {question.id}** ({points}) · {question.text}\n\n"
+        "*Answer in the cell below, in your own words; refer to the results recorded above.*"
+    )
+
+
+def concept_answers(path=None) -> dict[str, str]:
+    """``{"K1": reference answer}`` — the section bodies of ``answers/conceptual.md``."""
+    from labkit.answers import concept_sections
+
+    return {qid: section["body"] for qid, section in concept_sections(path).items()}
+
+
+def sync(nb, concepts: dict[str, str] | None = None) -> list[str]:
+    """Bring a source notebook in line (in place): K answer cells from ``answers/conceptual.md``,
+    prompts from :data:`labkit.questions.WRITTEN`, locked cells' checksums. Returns what changed."""
+    from labkit.questions import WRITTEN
+
+    concepts = concept_answers() if concepts is None else concepts
+    texts = {w.id: w for w in WRITTEN}
+    changed = []
+    for index, cell in enumerate(nb.cells):
+        question = (cell.metadata.get("labkit") or {}).get("question")
+        if question in texts and cell.source != prompt_text(texts[question]):
+            cell.source = prompt_text(texts[question])
+            changed.append(f"cell {index}: prompt of {question}")
+        if role(cell) == "written" and grade_id(cell) in concepts and cell.source != concepts[grade_id(cell)]:
+            cell.source = concepts[grade_id(cell)]
+            changed.append(f"cell {index}: reference answer {grade_id(cell)} from answers/conceptual.md")
+        if role(cell) == "locked" and cell.metadata.nbgrader.get("checksum") != checksum(cell):
+            cell.metadata.nbgrader["checksum"] = checksum(cell)
+            changed.append(f"cell {index}: checksum of {grade_id(cell)}")
+    return changed
+
+
+def main(argv=None) -> int:
+    """``python -m labkit.course.markup [NOTEBOOK …]``: sync the source notebooks (default: all)."""
+    import argparse
+
+    import nbformat
+
+    from labkit.runner import find_notebooks
+
+    parser = argparse.ArgumentParser(
+        prog="python -m labkit.course.markup", description=main.__doc__, allow_abbrev=False
+    )
+    parser.add_argument("notebooks", nargs="*", help="source notebooks (default: notebooks/NN_*.ipynb)")
+    args = parser.parse_args(argv)
+    for path in [Path(p) for p in args.notebooks] or find_notebooks():
+        nb = nbformat.read(path, as_version=4)
+        changed = sync(nb)
+        if changed:
+            from labkit.atomic import write_text
+
+            write_text(path, nbformat.writes(nb))
+        print(f"{path}: {len(changed)} change(s)" + "".join(f"\n  {c}" for c in changed))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
