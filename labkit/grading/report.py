@@ -18,6 +18,7 @@ STATUS_WORDS = {
     "timeout": "killed: wall-time limit",
     "memory": "killed: memory limit",
     "output": "killed: output limit",
+    "disk": "killed: disk limit",
     "crashed": "kernel/process died",
     "invalid": "not a valid notebook",
     "missing": "not submitted",
@@ -102,7 +103,7 @@ def html_text(meta: dict, rubric, records: dict) -> str:
             f'<tr><td><a href="#{html.escape(sid)}">{html.escape(sid)}</a></td>{cells}<td><b>{record["total"]:g}</b></td></tr>'
         )
     level = meta["isolation"]
-    banner = (
+    banner = meta.get("protects") or (
         "bubblewrap sandbox (read-only system, no network, only the scratch dir writable)"
         if level == "bwrap"
         else "process level only (time/memory limits; NO filesystem or network sandbox)"
