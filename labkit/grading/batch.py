@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from labkit.atomic import write_json
-from labkit.grading import backends, report, sandbox, shared
+from labkit.grading import backends, report, sandbox, shared, snapshot
 from labkit.grading import rubric as rubric_mod
 from labkit.grading.submissions import discover
 
@@ -58,6 +59,7 @@ def grade(
     backend: str = "local",
     scheduler: str | None = None,
     isolation: str = "auto",
+    run_as: str | None = None,
     warmup: bool = True,
     progress: bool = True,
 ) -> GradeRun:
@@ -70,11 +72,14 @@ def grade(
     backends.check(backend, scheduler)  # before any warm-up or report is written
     out_dir = Path(out_dir).resolve()
     rub = rubric_mod.load(rubric_path)
-    level, warnings = sandbox.choose_isolation(isolation)
+    level, warnings = sandbox.choose_isolation(isolation, run_as)
+    _check_shared_user(level, backend, workers)
     for line in warnings:
-        print(f"[labkit grade] WARNING {line}")
+        print(f"[labkit grade] WARNING {line}", file=sys.stderr)
     students, class_problems = discover(submissions, rub.notebooks)
-    run = GradeRun(out_dir, warnings=list(warnings), isolation=level)
+    run = GradeRun(out_dir, warnings=list(warnings), isolation=level.name)
+    _private(out_dir, level)
+    originals: dict[str, tuple[str, dict]] = {}
     records_dir = out_dir / "students"
     jobs = []
     for student in students:
@@ -84,15 +89,21 @@ def grade(
             run.records[student.id] = old
             run.skipped.append(student.id)
             continue
+        copy, digest = snapshot.take(student, out_dir)
+        originals[student.id] = (student.source, digest)
+        changed = snapshot.check_copy(student, copy)
+        copy.problems += [changed] if changed else []
         jobs.append(
             {
-                "student": student.to_dict(),
+                "student": copy.to_dict(),
+                "original": student.source,
                 "key": key,
                 "rubric": {"questions": rub.questions, "notebooks": rub.notebooks},
                 "profile": profile,
                 "offline": offline,
                 "limits": asdict(limits),
-                "isolation": level,
+                "isolation": level.name,
+                "level": level.to_dict(),
                 "out_dir": str(out_dir),
                 "cache_env": {},
                 "read_only": [],
@@ -124,13 +135,17 @@ def grade(
         backends.run(jobs, backend, workers, scheduler, done)
     finally:
         bar.close()
+        _verify_originals(originals, run, records_dir)
         meta = {
             "submissions": str(Path(submissions).resolve()),
             "rubric": rub.path,
             "rubric_sha256": rub.sha256,
             "profile": profile,
             "offline": offline,
-            "isolation": level,
+            "isolation": level.name,
+            "confinement": level.confinement,
+            "protects": level.protects,
+            "run_as": list(level.run_as) if level.run_as else None,
             "backend": backend,
             "workers": workers if backend == "local" else None,
             "scheduler": scheduler,
@@ -146,3 +161,39 @@ def grade(
         ordered = {sid: run.records[sid] for sid in sorted(run.records) if sid in current}
         report.write_all(out_dir, meta, rub, ordered)
     return run
+
+
+def _check_shared_user(level, backend: str, workers: int) -> None:
+    """With ``--run-as`` and no PID namespace, concurrent jobs would share one user: the sweep of that
+    user's processes after one job would kill the others, and they could read each other's scratch."""
+    from labkit.errors import LabkitError
+
+    if level.run_as and level.confinement == "uid" and (backend != "local" or workers > 1):
+        raise LabkitError(
+            "--run-as with process isolation but no namespaces (this machine does not allow them) shares one "
+            "user between concurrent jobs: use --workers 1, or drop --run-as to get a fresh uid per job"
+        )
+
+
+def _private(out_dir: Path, level) -> None:
+    """The output folder holds every student's grades and copies: make it 0700 when student code runs
+    as another local user that could otherwise read it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if level.confinement == "uid":
+        out_dir.chmod(0o700)
+
+
+def _verify_originals(originals: dict, run: GradeRun, records_dir: Path) -> None:
+    """Re-hash every original that was graded this run; report (and record) any change."""
+    for sid, (source, before) in sorted(originals.items()):
+        changes = snapshot.verify(source, before)
+        if not changes:
+            continue
+        line = f"original submission of {sid} changed during grading ({source}): {', '.join(changes)}"
+        run.warnings.append(line + " — the snapshot in .snapshot/ holds what was graded")
+        print(f"[labkit grade] WARNING {line}", file=sys.stderr)
+        record = run.records.get(sid)
+        if record is not None:
+            record["problems"].append(line)
+            record["original_changed"] = changes
+            write_json(records_dir / f"{sid}.json", record)

@@ -17,6 +17,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2, help="notebooks run at once (local backend; default 2)")
     p.add_argument("--timeout", type=float, default=900, help="wall-time limit per notebook, seconds (default 900)")
     p.add_argument("--memory-limit", type=float, default=4.0, help="resident memory limit per notebook, GB (default 4)")
+    p.add_argument(
+        "--disk-limit",
+        type=float,
+        default=4.0,
+        help="scratch disk use per notebook, GB (its folder, and its files in /tmp; default 4)",
+    )
     p.add_argument("--profile", default="quick", choices=profiles.PROFILE_NAMES)
     p.add_argument("--resume", action="store_true", help="skip students already graded with the same submission")
     p.add_argument("--backend", default="local", choices=backends.BACKENDS)
@@ -25,7 +31,15 @@ def parser() -> argparse.ArgumentParser:
         "--isolation",
         default="auto",
         choices=("auto", "bwrap", "process"),
-        help="auto: bubblewrap sandbox when usable, else process level with a warning",
+        help="auto: bubblewrap sandbox when usable, else process level with a warning; "
+        "docs/grading-isolation.md says what each level protects",
+    )
+    p.add_argument(
+        "--run-as",
+        default=None,
+        metavar="USER|UID",
+        help="when grading as root without bwrap: the unprivileged user student code runs as "
+        "(default: a fresh unused uid per job, so concurrent jobs cannot see each other)",
     )
     p.add_argument("--online", action="store_true", help="let notebooks try downloads (default: offline)")
     p.add_argument("--no-warmup", action="store_true", help="skip the shared one-time data preparation")
@@ -39,9 +53,11 @@ def main(argv) -> int:
     from labkit.grading.batch import grade
 
     args = parser().parse_args(argv)
-    if args.workers < 1 or args.timeout <= 0 or args.memory_limit <= 0:
-        raise LabkitError("--workers, --timeout and --memory-limit must be positive")
-    limits = sandbox.Limits(timeout=args.timeout, memory_bytes=int(args.memory_limit * 2**30))
+    if args.workers < 1 or args.timeout <= 0 or args.memory_limit <= 0 or args.disk_limit <= 0:
+        raise LabkitError("--workers, --timeout, --memory-limit and --disk-limit must be positive")
+    limits = sandbox.Limits(
+        timeout=args.timeout, memory_bytes=int(args.memory_limit * 2**30), disk_bytes=int(args.disk_limit * 2**30)
+    )
     run = grade(
         args.submissions,
         args.out,
@@ -54,6 +70,7 @@ def main(argv) -> int:
         backend=args.backend,
         scheduler=args.scheduler,
         isolation=args.isolation,
+        run_as=args.run_as,
         warmup=not args.no_warmup,
         progress=not args.no_progress,
     )

@@ -100,15 +100,16 @@ def kill_all(uid: int, rounds: int = 20) -> None:
         psutil.wait_procs(victims, timeout=2)
 
 
-def shared_files(uid: int, since: float) -> list[Path]:
-    """Entries the job's user created in the machine's shared folders (``/tmp``, ``/dev/shm`` …) after ``since``."""
-    found = []
+def shared_files(uid: int, since: float, scratch: Path) -> list[Path]:
+    """Entries the job's user created in the machine's shared folders (``/tmp``, ``/dev/shm`` …) after
+    ``since``, except its own ``scratch`` folder."""
+    found, keep = [], os.path.realpath(scratch)
     for folder in SHARED_DIRS:
         with contextlib.suppress(OSError), os.scandir(folder) as entries:
             for entry in entries:
                 with contextlib.suppress(OSError):
                     info = entry.stat(follow_symlinks=False)
-                    if info.st_uid == uid and info.st_ctime >= since - 1:
+                    if info.st_uid == uid and info.st_ctime >= since - 1 and os.path.realpath(entry.path) != keep:
                         found.append(Path(entry.path))
     return found
 

@@ -134,14 +134,16 @@ class Watch:
         if self.level.confinement in ("bwrap", "jail"):
             return usage.sandbox_tmpfs_bytes(procs)
         if self.level.confinement == "uid":
-            shared = jobuser.shared_files(self.uid, self.started)
+            shared = jobuser.shared_files(self.uid, self.started, self.scratch)
             return usage.paths_bytes(p for p in shared if str(p).startswith("/dev/"))
         return usage.paths_bytes(self.new_shm())
 
     def _disk(self) -> int:
         used, self.entries = usage.tree_bytes(self.scratch)
         if self.level.confinement == "uid":
-            used += usage.paths_bytes(p for p in jobuser.shared_files(self.uid, self.started) if "/tmp" in str(p))
+            used += usage.paths_bytes(
+                p for p in jobuser.shared_files(self.uid, self.started, self.scratch) if "/tmp" in str(p)
+            )
         return used
 
     def new_shm(self) -> list[Path]:
@@ -164,7 +166,7 @@ class Watch:
         self.popen.wait()
         if self.uid is not None and self.level.confinement != "bwrap":
             jobuser.kill_all(self.uid)
-            jobuser.remove(jobuser.shared_files(self.uid, self.started))
+            jobuser.remove(jobuser.shared_files(self.uid, self.started, self.scratch))
         elif self.level.confinement == "none":
             left = self.new_shm()
             busy = usage.in_use(left, os.geteuid())

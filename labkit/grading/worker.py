@@ -50,7 +50,9 @@ def _read_run(path: Path) -> dict | None:
 
 KILLED = {
     "timeout": "wall-time limit of {t:g} s passed; the whole process group was killed",
-    "memory": "memory limit of {m:.2f} GB passed (peak resident memory {p:.2f} GB); killed",
+    "memory": "memory limit of {m:.2f} GB passed (peak resident memory {p:.2f} GB + {f:.2f} GB of files in "
+    "/tmp and /dev/shm); killed",
+    "disk": "disk limit of {d:.2f} GB passed (scratch folder {u:.2f} GB in {n} files); killed",
     "output": "output limit of {o:.0f} MB passed (log or notebook too large); killed",
 }
 
@@ -107,13 +109,18 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
             cwd=nb_path.parent,
             env=env,
             limits=limits,
-            isolation=job["isolation"],
+            isolation=job.get("level", job["isolation"]),
             read_only=[Path(sys.prefix), Path(sys.base_prefix), LABKIT_DIR, *map(Path, job.get("read_only", []))],
             log=scratch / "child.log",
             watch_files=[executed],
         )
         run = _read_run(labkit_out / "run.json")
-        record.update(seconds=outcome.seconds, peak_rss_mb=round(outcome.peak_rss / 2**20))
+        record.update(
+            seconds=outcome.seconds,
+            peak_rss_mb=round(outcome.peak_rss / 2**20),
+            tmpfs_mb=round(outcome.peak_tmpfs / 2**20),
+            disk_mb=round(outcome.peak_disk / 2**20),
+        )
         if outcome.status == "interrupted":
             record.update(
                 status="interrupted",
@@ -126,6 +133,10 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
                 m=limits.memory_bytes / 2**30,
                 p=outcome.peak_rss / 2**30,
                 o=limits.output_bytes / 2**20,
+                f=outcome.peak_tmpfs / 2**30,
+                d=limits.disk_bytes / 2**30,
+                u=outcome.peak_disk / 2**30,
+                n=outcome.disk_entries,
             )
             record.update(
                 status=outcome.status, error={"ename": outcome.status.title() + "Killed", "evalue": message, **where}
@@ -214,11 +225,12 @@ def grade_student(job: dict) -> dict:
     started = time.time()
     record = {
         "student": student.id,
-        "source": student.source,
+        "source": job.get("original", student.source),
         "sha256": student.sha256,
         "key": job["key"],
         "problems": list(student.problems),
         "isolation": job["isolation"],
+        "confinement": job.get("level", {}).get("confinement", job["isolation"]),
         "notebooks": {},
     }
     try:
