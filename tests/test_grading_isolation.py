@@ -76,6 +76,8 @@ def vandal_code(root: Path) -> str:
         lines += ["try:", f"    {expr}", f"    attempts[{name!r}] = 'DONE'", "except Exception as exc:"]
         lines += [f"    attempts[{name!r}] = type(exc).__name__"]
     lines += ['results.record("T.attempts", attempts)', 'results.record("T.text", str(os.getuid()))']
+    lines += ["caps = [l.split()[1] for l in open('/proc/self/status') if l.startswith('CapEff')][0]"]
+    lines += ['results.record("T.caps", caps)']
     return "\n".join(lines + ['results.record("T.answer", 42)'])
 
 
@@ -155,6 +157,8 @@ def test_student_code_never_runs_as_root(graded):
         assert uid == os.geteuid() != 0
     else:  # bwrap: its own user namespace, or root without any capability and only read-only mounts
         assert graded["records"]["vandal"]["confinement"] == "bwrap"
+    if os.geteuid() == 0:  # whatever uid it has, it holds no capability
+        assert nb(graded, "vandal")["results"]["T.caps"]["value"] == "0000000000000000"
 
 
 def test_daemon_with_setsid_double_fork_and_cleared_env_does_not_survive(graded):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from labkit import profiles
@@ -80,5 +81,8 @@ def main(argv) -> int:
         print(f"{sid:<24} {record['total']:>6g}  {states}")
     out = Path(args.out).resolve()
     print(f"\n{len(run.executed)} graded, {len(run.skipped)} resumed · isolation: {run.isolation}")
+    for line in run.warnings:  # once more at the end, where nobody can miss them (stderr, not the summary)
+        if line.startswith(("isolation:", "original submission of")):
+            print(f"[labkit grade] WARNING {line}", file=sys.stderr)
     print(f"report: {out / 'report.html'}\ngrades: {out / 'grades.csv'}  ({out / 'grades.json'})")
     return 0

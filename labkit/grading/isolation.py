@@ -67,6 +67,12 @@ class Level:
         return PROTECTS[self.confinement]
 
 
+def _root_caps() -> list[str]:
+    """Run by root, bubblewrap keeps every capability inside the sandbox (enough to remount the read-only
+    binds or mount the host's disk): drop them all."""
+    return ["--cap-drop", "ALL"] if os.geteuid() == 0 else []
+
+
 @functools.cache
 def bwrap_problem() -> str | None:
     """``None`` if bubblewrap can sandbox here, else why not (missing, or a failed probe)."""
@@ -74,7 +80,7 @@ def bwrap_problem() -> str | None:
     if not path:
         return "bwrap (bubblewrap) is not installed (Debian: apt-get install bubblewrap)"
     probe = [path, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--unshare-all"]
-    probe += ["--die-with-parent", "--new-session", "--size", "1048576", "--tmpfs", "/tmp", "true"]
+    probe += ["--die-with-parent", "--new-session", *_root_caps(), "--size", "1048576", "--tmpfs", "/tmp", "true"]
     try:
         done = subprocess.run(probe, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -158,7 +164,7 @@ def gpu_devices() -> list[str]:
 def bwrap_command(argv: list[str], scratch: Path, cwd: Path, read_only: list[Path], tmpfs_bytes: int) -> list[str]:
     """``argv`` wrapped in bubblewrap: read-only system + ``read_only`` paths, writable ``scratch``."""
     args = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent", "--new-session"]
-    args += ["--hostname", "grading-sandbox"]
+    args += ["--hostname", "grading-sandbox", *_root_caps()]
     for path in system_paths():
         args += ["--ro-bind" if path == "/usr" else "--ro-bind-try", path, path]
     for path in ("/etc/passwd", "/etc/group"):
