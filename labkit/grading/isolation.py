@@ -145,9 +145,39 @@ def choose(requested: str = "auto", run_as: str | None = None) -> tuple[Level, l
         return Level("bwrap", "bwrap"), []
     confinement = ("uid" if namespaces_problem() else "jail") if os.geteuid() == 0 else "none"
     level = Level("process", confinement, user)
+    if confinement == "uid":
+        _check_unprivileged_python(user or (65534, 65534))
     why = "requested" if requested == "process" else f"falling back: {problem}"
     detail = f" ({namespaces_problem()})" if confinement == "uid" else ""
     return level, [f"isolation: process level, {confinement} ({why}){detail} — {level.protects}"]
+
+
+def _check_unprivileged_python(user: tuple[int, int]) -> None:
+    """At the ``uid`` level the notebook's Python and labkit must work for an unprivileged user."""
+    from labkit.errors import LabkitError
+
+    package = Path(__file__).resolve().parent.parent
+    probe = [sys.executable, "-c", "import labkit.grading.execute"]
+    try:
+        done = subprocess.run(
+            probe,
+            user=user[0],
+            group=user[1],
+            extra_groups=[],
+            env={"PYTHONPATH": str(package.parent)},
+            cwd="/",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        done = subprocess.CompletedProcess(probe, 1, "", str(exc))
+    if done.returncode:
+        raise LabkitError(
+            f"isolation process (uid): student code runs as uid {user[0]}, which cannot start {sys.executable} "
+            f"with labkit from {package.parent} ({done.stderr.strip()[-300:]}); make the Python installation and "
+            "labkit readable by other users (e.g. not under /root), or install bubblewrap"
+        )
 
 
 def system_paths() -> list[str]:

@@ -204,11 +204,9 @@ def _size(path) -> int:
 
 
 def _command(argv, level: Level, scratch: Path, cwd: Path, read_only, user, mountpoint, limits: Limits) -> list[str]:
-    if level.confinement == "bwrap":
-        return isolation.bwrap_command(argv, scratch, cwd, list(read_only), limits.memory_bytes)
-    return isolation.jail_command(
+    jailed = isolation.jail_command(
         argv,
-        confinement=level.confinement,
+        confinement="none" if level.confinement == "bwrap" else level.confinement,
         scratch=scratch,
         cwd=cwd,
         read_only=list(read_only),
@@ -217,6 +215,9 @@ def _command(argv, level: Level, scratch: Path, cwd: Path, read_only, user, moun
         tmpfs_bytes=limits.memory_bytes,
         file_bytes=limits.disk_bytes,
     )
+    if level.confinement == "bwrap":  # inside bubblewrap the jail only adds the file-size limit and a reaper
+        return isolation.bwrap_command(jailed, scratch, cwd, list(read_only), limits.memory_bytes)
+    return jailed
 
 
 def run(
