@@ -291,3 +291,24 @@ def test_cli_has_the_isolation_options():
     args = cli.parser().parse_args(["subs", "--out", "o", "--run-as", "nobody", "--disk-limit", "2.5"])
     assert args.run_as == "nobody" and args.disk_limit == 2.5 and args.isolation == "auto"
     assert "--run-as USER|UID" in cli.parser().format_help()
+
+
+def test_snapshot_is_a_verified_copy_and_reports_every_change_to_the_original(tmp_path):
+    from labkit.grading import snapshot
+    from labkit.grading.submissions import discover
+
+    subs = tmp_path / "subs"
+    grading_class.notebook(subs / "ann" / "90_tiny.ipynb", *grading_class.GOOD)
+    (subs / "ann" / "data.csv").write_text("a,b\n1,2\n")
+    (subs / "ann" / ".hidden").write_text("kept in the digest too")
+    (students, _) = discover(subs, ["90_tiny"])
+    copy, before = snapshot.take(students[0], tmp_path / "out")
+    assert Path(copy.source) == tmp_path / "out" / ".snapshot" / "ann" / "ann"
+    assert snapshot.check_copy(students[0], copy) is None
+    assert snapshot.digest(copy.source) == before and set(before) == {"90_tiny.ipynb", "data.csv", ".hidden"}
+    assert oct((tmp_path / "out" / ".snapshot").stat().st_mode & 0o777) == "0o700"
+    (subs / "ann" / "90_tiny.ipynb").unlink()
+    (subs / "ann" / "data.csv").write_text("tampered")
+    (subs / "ann" / "new.txt").write_text("planted")
+    assert snapshot.verify(subs / "ann", before) == ["removed 90_tiny.ipynb", "changed data.csv", "added new.txt"]
+    assert snapshot.verify(copy.source, before) == []  # the graded bytes are intact

@@ -14,6 +14,7 @@ import hashlib
 import os
 import shutil
 import stat
+import zipfile
 from pathlib import Path
 
 from labkit.grading.submissions import Student, _files, content_hash
@@ -89,7 +90,7 @@ def check_copy(student: Student, copy: Student) -> str | None:
     """A problem line if the snapshot's graded files differ from what was matched (changed meanwhile)."""
     try:
         same = content_hash(_files(copy)) == student.sha256
-    except (OSError, ValueError):
+    except (OSError, ValueError, zipfile.BadZipFile):
         return None  # an unreadable submission is reported by the matcher already
     return None if same else "the submission changed while it was being copied; the copy in .snapshot was graded"
 
