@@ -312,3 +312,29 @@ def test_snapshot_is_a_verified_copy_and_reports_every_change_to_the_original(tm
     (subs / "ann" / "new.txt").write_text("planted")
     assert snapshot.verify(subs / "ann", before) == ["removed 90_tiny.ipynb", "changed data.csv", "added new.txt"]
     assert snapshot.verify(copy.source, before) == []  # the graded bytes are intact
+
+
+def test_weakest_level_says_so_and_the_snapshot_check_reports_the_damage(tmp_path, capsys):
+    """``confinement: none`` (what a non-root grader without bwrap gets), chosen on purpose here."""
+    paths = build(tmp_path)
+    for name in ("daemon", "shmfill", "diskfill"):
+        shutil.rmtree(paths["submissions"] / name)
+    run = batch.grade(
+        paths["submissions"],
+        tmp_path / "out",
+        paths["rubric"],
+        limits=LIMITS,
+        isolation=Level("process", "none"),
+        warmup=False,
+        progress=False,
+    )
+    err = capsys.readouterr().err
+    assert "WARNING isolation: process level, none (requested) — process level without root: NOT protected" in err
+    attempts = run.records["vandal"]["notebooks"]["90_tiny"]["results"]["T.attempts"]["value"]
+    assert attempts["delete_other_original"] == "DONE" and attempts["delete_answers"] == "DONE"
+    assert "WARNING original submission of good changed during grading" in err
+    assert run.records["good"]["original_changed"] == ["removed 90_tiny.ipynb"]
+    assert any("original submission of good changed" in p for p in run.records["good"]["problems"])
+    assert run.records["good"]["total"] == 3  # graded from its snapshot all the same
+    saved = json.loads((tmp_path / "out" / "students" / "good.json").read_text())
+    assert saved["original_changed"] == ["removed 90_tiny.ipynb"]  # the written record says so too

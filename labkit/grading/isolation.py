@@ -131,10 +131,14 @@ def resolve_user(run_as: str | None) -> tuple[int, int] | None:
     return uid, gid
 
 
-def choose(requested: str = "auto", run_as: str | None = None) -> tuple[Level, list[str]]:
-    """Resolve ``auto|bwrap|process`` to the level used, plus warnings to show (stderr) and report."""
+def choose(requested: str | Level = "auto", run_as: str | None = None) -> tuple[Level, list[str]]:
+    """Resolve ``auto|bwrap|process`` to the level used, plus warnings to show (stderr) and report.
+    A :class:`Level` is taken as it is (the Python API's way to pick a weaker confinement on purpose)."""
     from labkit.errors import LabkitError
 
+    if isinstance(requested, Level):
+        said = [] if requested.name == "bwrap" else [f"isolation: process level, {requested.confinement} (requested)"]
+        return requested, [f"{said[0]} — {requested.protects}"] if said else []
     if requested not in LEVELS:
         raise LabkitError(f"--isolation must be auto, bwrap or process, not {requested!r}")
     user = resolve_user(run_as)
