@@ -12,7 +12,8 @@ ends, kills whatever is left before exiting with its exit status. What it does d
   ``chroot``\\ s into it. The submissions, the output folder, the answers and the rubric are
   simply not there. As PID 1 of its namespace, everything the notebook starts dies with it.
 - ``uid``/``gid``: the child drops to that unprivileged user (no supplementary groups, no
-  capabilities, ``no_new_privs`` so set-uid programs cannot give root back).
+  capabilities, ``no_new_privs`` so set-uid programs cannot give root back) and at most
+  ``MAX_PROCS`` processes and threads (a fork bomb stops there).
 - always: it is a *child subreaper*, so processes that double-fork and ``setsid`` are re-parented
   to it instead of to init and can be found and killed; ``RLIMIT_FSIZE`` caps any single file.
 
@@ -36,6 +37,7 @@ import sys
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 36, 38
+MAX_PROCS = 4096
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -209,6 +211,8 @@ def main(argv: list[str]) -> int:
             _drop(uid, gid)
             fsize = int(spec["file_bytes"])
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+            if uid is not None:  # the job's own uid: a fork bomb stops at this many processes and threads
+                resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCS, MAX_PROCS))
             os.chdir(spec["cwd"])
             os.execve(command[0], command, os.environ)
         except BaseException as exc:  # noqa: BLE001 — report and never return into the parent's code
