@@ -13,15 +13,26 @@ from labkit.grading import backends, sandbox
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="labkit grade", description=__doc__.splitlines()[0].split(": ", 1)[-1])
     p.add_argument("submissions", help="folder with one sub-folder or .zip per student")
-    p.add_argument("--out", required=True, help="report folder: grades.csv, grades.json, report.html, notebooks/")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="report folder: grades.csv, grades.json, report.html, notebooks/, .snapshot/ (the graded copies)",
+    )
     p.add_argument("--rubric", default=None, help="rubric JSON (default: answers/rubric.json)")
     p.add_argument("--workers", type=int, default=2, help="notebooks run at once (local backend; default 2)")
     p.add_argument("--timeout", type=float, default=900, help="wall-time limit per notebook, seconds (default 900)")
-    p.add_argument("--memory-limit", type=float, default=4.0, help="resident memory limit per notebook, GB (default 4)")
+    p.add_argument(
+        "--memory-limit",
+        type=float,
+        default=4.0,
+        metavar="GB",
+        help="memory limit per notebook: resident memory plus its files in /tmp and /dev/shm, GB (default 4)",
+    )
     p.add_argument(
         "--disk-limit",
         type=float,
         default=4.0,
+        metavar="GB",
         help="scratch disk use per notebook, GB (its folder, and its files in /tmp; default 4)",
     )
     p.add_argument("--profile", default="quick", choices=profiles.PROFILE_NAMES)
