@@ -101,7 +101,8 @@ def namespaces_problem() -> str | None:
         return "not running as root"
     if not path:
         return "unshare (util-linux) is not installed"
-    probe = [path, *UNSHARE, "--", "mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", "/mnt"]
+    mounts = "mount -t tmpfs -o size=1m tmpfs /tmp && mkdir /tmp/p && mount -t proc proc /tmp/p"
+    probe = [path, *UNSHARE, "--", "/bin/sh", "-c", mounts]  # what the jail needs: a tmpfs and a fresh /proc
     try:
         done = subprocess.run(probe, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
