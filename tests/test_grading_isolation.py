@@ -16,7 +16,7 @@ import grading_class
 import psutil
 import pytest
 
-from labkit.grading import batch, sandbox
+from labkit.grading import batch, isolation, sandbox
 from labkit.grading.isolation import Level
 
 MB = 2**20
@@ -340,3 +340,32 @@ def test_weakest_level_says_so_and_the_snapshot_check_reports_the_damage(tmp_pat
     assert run.records["good"]["total"] == 3  # graded from its snapshot all the same
     saved = json.loads((tmp_path / "out" / "students" / "good.json").read_text())
     assert saved["original_changed"] == ["removed 90_tiny.ipynb"]  # the written record says so too
+
+
+@pytest.mark.skipif(
+    isolation.namespaces_problem(user_namespace=True) is not None,
+    reason=f"no user namespaces here: {isolation.namespaces_problem(user_namespace=True)}",
+)
+def test_user_namespace_level_hides_everything_and_keeps_no_capability(tmp_path):
+    """``confinement: userns`` (what a non-root grader gets without bwrap where user namespaces work)."""
+    paths = build(tmp_path)
+    for name in ("diskfill", "good"):
+        shutil.rmtree(paths["submissions"] / name)
+    before = grading_class.hashes(paths["submissions"])
+    run = batch.grade(
+        paths["submissions"],
+        tmp_path / "out",
+        paths["rubric"],
+        limits=LIMITS,
+        isolation=Level("process", "userns"),
+        warmup=False,
+        progress=False,
+    )
+    vandal = run.records["vandal"]["notebooks"]["90_tiny"]["results"]
+    assert "DONE" not in vandal["T.attempts"]["value"].values(), vandal["T.attempts"]["value"]
+    assert vandal["T.caps"]["value"] == "0000000000000000"  # root in its namespace, but powerless
+    assert grading_class.hashes(paths["submissions"]) == before and paths["rubric"].exists()
+    assert run.records["daemon"]["notebooks"]["90_tiny"]["status"] == "ok"
+    assert [p.pid for p in psutil.process_iter(["cmdline"]) if DAEMON_ARG in (p.info["cmdline"] or [])] == []
+    assert run.records["shmfill"]["notebooks"]["90_tiny"]["status"] == "memory"
+    assert not Path(paths["shm"][0]).exists() and not Path(paths["shm"][1]).exists()

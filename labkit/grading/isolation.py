@@ -11,7 +11,10 @@ protects):
   private root and runs the notebook as an unprivileged per-job user.
 - ``process`` confined as ``uid`` — root, but namespaces are not allowed (some containers): only
   the drop to a per-job unprivileged user with a private 0700 scratch folder.
-- ``process`` confined as ``none`` — not root and no bwrap: limits and process clean-up only.
+- ``process`` confined as ``userns`` — not root, no bwrap, but user namespaces work: the jail's
+  private root and namespaces inside a new user namespace; the notebook keeps no capability.
+- ``process`` confined as ``none`` — not root, no bwrap, no user namespaces: limits and process
+  clean-up only.
 """
 
 from __future__ import annotations
@@ -42,6 +45,12 @@ PROTECTS = {
     "snapshot, and cannot read files that are not world-readable; NOT protected: world-readable files "
     "(often the submissions, the answers and the rubric) stay readable, the network is open, and /tmp and "
     "/dev/shm are the machine's (its files there are counted and removed after the job)",
+    "userns": "process level without root, in a user namespace: private mount, PID, network and IPC namespaces "
+    "with a new root that holds only the system, Python, labkit and the shared caches (read-only) and the job's "
+    "scratch folder, so your home, the submissions, the answers, the rubric, the output folder and other "
+    "students do not exist for the notebook; no network; everything it starts dies with the job; /tmp and "
+    "/dev/shm are small private tmpfs mounts counted against its memory limit; it runs as you, mapped to a "
+    "root without power outside its namespaces",
     "none": "process level without root: NOT protected — the notebook runs as you and can read, change and "
     "delete anything you can (other students' original submissions, the answers, the rubric, your home) and "
     "use the network; protected: the time, memory, disk and output limits, the graded copies (each "
@@ -52,7 +61,7 @@ PROTECTS = {
 
 @dataclass(frozen=True)
 class Level:
-    """The isolation used: ``name`` (bwrap|process), ``confinement`` (bwrap|jail|uid|none) and the fixed
+    """The isolation used: ``name`` (bwrap|process), ``confinement`` (bwrap|jail|uid|userns|none) and the fixed
     ``--run-as`` user (``None``: a fresh unprivileged uid per job when running as root)."""
 
     name: str
@@ -93,16 +102,28 @@ def bwrap_problem() -> str | None:
 UNSHARE = ["--mount", "--pid", "--net", "--ipc", "--uts", "--fork", "--kill-child", "--propagation", "private"]
 
 
+USERNS = ["--user", "--map-root-user"]
+
+
 @functools.cache
-def namespaces_problem() -> str | None:
-    """``None`` if, as root, ``unshare`` can make the jail's namespaces and mounts here, else why not."""
+def namespaces_problem(user_namespace: bool = False) -> str | None:
+    """``None`` if ``unshare`` can make the jail's namespaces and mounts here (as root, or as any user
+    inside a new user namespace), else why not."""
     path = shutil.which("unshare")
-    if os.geteuid() != 0:
+    if os.geteuid() != 0 and not user_namespace:
         return "not running as root"
     if not path:
         return "unshare (util-linux) is not installed"
     mounts = "mount -t tmpfs -o size=1m tmpfs /tmp && mkdir /tmp/p && mount -t proc proc /tmp/p"
-    probe = [path, *UNSHARE, "--", "/bin/sh", "-c", mounts]  # what the jail needs: a tmpfs and a fresh /proc
+    probe = [
+        path,
+        *(USERNS if user_namespace else []),
+        *UNSHARE,
+        "--",
+        "/bin/sh",
+        "-c",
+        mounts,
+    ]  # what the jail needs: a tmpfs and a fresh /proc
     try:
         done = subprocess.run(probe, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -148,7 +169,10 @@ def choose(requested: str | Level = "auto", run_as: str | None = None) -> tuple[
         raise LabkitError(f"--isolation bwrap: {problem}")
     if not problem and requested != "process":
         return Level("bwrap", "bwrap"), []
-    confinement = ("uid" if namespaces_problem() else "jail") if os.geteuid() == 0 else "none"
+    if os.geteuid() == 0:
+        confinement = "uid" if namespaces_problem() else "jail"
+    else:
+        confinement = "none" if namespaces_problem(user_namespace=True) else "userns"
     level = Level("process", confinement, user)
     if confinement == "uid":
         _check_unprivileged_python(user or (65534, 65534))
@@ -240,7 +264,7 @@ def jail_command(
     """``argv`` started by :mod:`labkit.grading.jail` (inside ``unshare`` for the ``jail`` confinement)."""
     uid, gid = user or (None, None)
     spec = {"uid": uid, "gid": gid, "cwd": str(cwd), "file_bytes": file_bytes, "root": None}
-    if confinement == "jail":
+    if confinement in ("jail", "userns"):
         spec["root"] = {
             "mountpoint": str(mountpoint),
             "tmpfs_bytes": tmpfs_bytes,
@@ -251,6 +275,7 @@ def jail_command(
             "etc": _etc(uid, gid, scratch / "home"),
         }
     jail = [sys.executable, "-I", str(Path(__file__).with_name("jail.py")), json.dumps(spec), "--", *argv]
-    if confinement == "jail":
-        return [shutil.which("unshare") or "unshare", *UNSHARE, "--", *jail]
+    if confinement in ("jail", "userns"):
+        userns = USERNS if confinement == "userns" else []
+        return [shutil.which("unshare") or "unshare", *userns, *UNSHARE, "--", *jail]
     return jail

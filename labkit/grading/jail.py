@@ -36,7 +36,7 @@ import sys
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 36, 38
+PR_CAPBSET_DROP, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 24, 36, 38
 MAX_PROCS = 4096
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -72,7 +72,16 @@ def _bind(root: str, src: str, *, writable: bool = False, device: bool = False) 
         open(dst, "a").close()
     _mount(src, dst, None, MS_BIND | MS_REC)
     flags = MS_REMOUNT | MS_BIND | MS_NOSUID | (0 if writable else MS_RDONLY) | (0 if device else MS_NODEV)
-    _mount(None, dst, None, flags)
+    _mount(None, dst, None, flags | _kept_flags(dst))
+
+
+def _kept_flags(path: str) -> int:
+    """The flags a remount must keep: in a user namespace the original mount's nosuid/nodev/noexec and
+    atime flags are locked, and a remount that drops one fails."""
+    have = os.statvfs(path).f_flag
+    pairs = ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC))
+    pairs += ((os.ST_NOATIME, 1024), (os.ST_NODIRATIME, 2048), (os.ST_RELATIME, 1 << 21))
+    return sum(ms for st, ms in pairs if have & st)
 
 
 def _loopback_up() -> None:
@@ -129,6 +138,10 @@ def _drop(uid: int | None, gid: int | None) -> None:
         os.setresuid(uid, uid, uid)
         if os.geteuid() == 0 or os.getuid() == 0:
             raise SystemExit("labkit jail: could not drop root")
+    elif os.geteuid() == 0:  # still (namespace) root: empty the bounding set, so execve grants no capability
+        for cap in range(64):
+            if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+                break  # past the kernel's last capability
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
 
 

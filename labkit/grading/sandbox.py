@@ -131,7 +131,7 @@ class Watch:
         return rss + self.tmpfs
 
     def _tmpfs(self, procs) -> int:
-        if self.level.confinement in ("bwrap", "jail"):
+        if self.level.confinement in ("bwrap", "jail", "userns"):
             return usage.sandbox_tmpfs_bytes(procs)
         if self.level.confinement == "uid":
             shared = jobuser.shared_files(self.uid, self.started, self.scratch)
@@ -262,7 +262,7 @@ def _supervise(command, env, marker, level, scratch, cwd, user, limits, sink, wa
     started = time.monotonic()
     popen = subprocess.Popen(
         command,
-        cwd=cwd if level.confinement != "jail" else "/",
+        cwd=cwd if level.confinement not in ("jail", "userns") else "/",
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=sink,
