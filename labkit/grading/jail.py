@@ -1,19 +1,22 @@
-"""Process-level confinement without bubblewrap: ``python -m labkit.grading.jail SPEC_JSON -- ARGV…``.
+"""Process-level confinement without bubblewrap: ``python -I …/jail.py SPEC_JSON -- ARGV…``.
 
 Started by :mod:`labkit.grading.sandbox` for the ``process`` isolation level; it prepares the job,
 starts ``ARGV`` as its only child, reaps every process that becomes an orphan and, when ``ARGV``
 ends, kills whatever is left before exiting with its exit status. What it does depends on the spec:
 
-- ``root`` (only as root, already inside fresh mount/PID/network/IPC/UTS namespaces made by
-  ``unshare``): builds a new root file system on a small tmpfs that holds only read-only binds of
-  the system folders, the Python installation, labkit and the shared caches, the job's scratch
-  folder (writable), a fresh ``/proc``, a minimal ``/dev`` and size-capped tmpfs ``/tmp`` and
-  ``/dev/shm``; brings the loopback interface up (Jupyter talks to its kernel over it) and
-  ``chroot``\\ s into it. The submissions, the output folder, the answers and the rubric are
-  simply not there. As PID 1 of its namespace, everything the notebook starts dies with it.
+- ``root`` (as root, or as root of a new user namespace; already inside fresh
+  mount/PID/network/IPC/UTS namespaces made by ``unshare``): builds a new root file system on a
+  small tmpfs that holds only read-only binds of the system folders, the Python installation,
+  labkit and the shared caches, the job's scratch folder (writable), a fresh ``/proc``, a minimal
+  ``/dev`` and size-capped tmpfs ``/tmp`` and ``/dev/shm``; brings the loopback interface up
+  (Jupyter talks to its kernel over it) and ``chroot``\\ s into it. The submissions, the output
+  folder, the answers and the rubric are simply not there. As PID 1 of its namespace, everything
+  the notebook starts dies with it.
 - ``uid``/``gid``: the child drops to that unprivileged user (no supplementary groups, no
   capabilities, ``no_new_privs`` so set-uid programs cannot give root back) and at most
   ``MAX_PROCS`` processes and threads (a fork bomb stops there).
+- no ``uid`` but (namespace) root: the child empties its capability bounding set, so the program
+  it executes holds no capability (it cannot mount, ``chroot`` back out or change the system).
 - always: it is a *child subreaper*, so processes that double-fork and ``setsid`` are re-parented
   to it instead of to init and can be found and killed; ``RLIMIT_FSIZE`` caps any single file.
 
