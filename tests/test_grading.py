@@ -1,5 +1,7 @@
 """`labkit grade` on a synthetic class: grades per question, failures contained and reported,
-sandbox isolation (bwrap), time/memory kills, resume, the Dask backend, the reports."""
+sandbox isolation (bwrap, or the process-level jail as root), time/memory kills, resume, the Dask
+backend, the reports. ``LABKIT_TEST_ISOLATION=process`` grades at process level even where bwrap works
+(``.ci/run`` runs the grading tests both ways)."""
 
 import csv
 import json
@@ -13,7 +15,12 @@ import pytest
 from labkit.grading import batch, sandbox
 
 LIMITS = sandbox.Limits(timeout=30, memory_bytes=int(0.6 * 2**30))
-needs_bwrap = pytest.mark.skipif(sandbox.bwrap_problem() is not None, reason=f"{sandbox.bwrap_problem()}")
+ISOLATION = os.environ.get("LABKIT_TEST_ISOLATION", "auto")
+LEVEL = sandbox.choose_isolation(ISOLATION)[0]
+PROTECTED = LEVEL.confinement in ("bwrap", "jail")  # the levels that hide and protect the instructor's files
+needs_sandbox = pytest.mark.skipif(
+    not PROTECTED, reason=f"isolation here is process/{LEVEL.confinement}: no file system or network sandbox"
+)
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +31,14 @@ def graded(tmp_path_factory):
     os.environ["LABKIT_TEST_SECRET"] = "s3cret"
     try:
         run = batch.grade(
-            paths["submissions"], root / "out", paths["rubric"], workers=2, limits=LIMITS, warmup=False, progress=False
+            paths["submissions"],
+            root / "out",
+            paths["rubric"],
+            workers=2,
+            limits=LIMITS,
+            isolation=ISOLATION,
+            warmup=False,
+            progress=False,
         )
     finally:
         os.environ.pop("LABKIT_TEST_SECRET")
@@ -147,15 +161,27 @@ def test_zip_duplicates_and_unmatched_files_reported(graded):
     )
 
 
-def test_originals_never_modified(graded):
-    assert grading_class.hashes(graded["submissions"]) == graded["before"]
-    assert not graded["outside"].exists()
+def test_originals_never_modified_or_the_change_is_reported(graded):
+    changed = [w for w in graded["run"].warnings if w.startswith("original submission of")]
+    if PROTECTED:
+        assert grading_class.hashes(graded["submissions"]) == graded["before"]
+        assert not graded["outside"].exists() and changed == []
+    else:  # as an ordinary user without bwrap the vandal can delete; the run must say so
+        assert any(
+            w.startswith("original submission of good changed") and "removed 90_tiny.ipynb" in w for w in changed
+        )
+        assert "removed 90_tiny.ipynb" in graded["records"]["good"]["original_changed"]
+    # every student was graded from the private snapshot, never from the original
+    snap = graded["out"] / ".snapshot"
+    assert (snap / "good" / "good" / "90_tiny.ipynb").is_file() and (snap / "zed" / "zed.zip").is_file()
+    assert graded["records"]["good"]["source"] == str((graded["submissions"] / "good").resolve())
+    assert graded["records"]["good"]["total"] == 4  # the vandal did not cost the victim anything
 
 
-@needs_bwrap
+@needs_sandbox
 def test_sandbox_hides_answers_submissions_network_and_environment(graded):
     rec = graded["records"]["vandal"]
-    assert rec["isolation"] == "bwrap"
+    assert rec["isolation"] == LEVEL.name and rec["confinement"] == LEVEL.confinement
     attempts = rec["notebooks"]["90_tiny"]["results"]["T.attempts"]["value"]
     assert set(attempts) >= {
         "read_rubric",
@@ -170,7 +196,8 @@ def test_sandbox_hides_answers_submissions_network_and_environment(graded):
     env = rec["notebooks"]["90_tiny"]["results"]["T.env"]["value"]
     assert "LABKIT_TEST_SECRET" not in env and "LABKIT_RESULTS_DIR" in env
     meta = json.loads((graded["out"] / "grades.json").read_text())["run"]
-    assert meta["isolation"] == "bwrap" and "bubblewrap sandbox" in (graded["out"] / "report.html").read_text()
+    assert meta["isolation"] == LEVEL.name and meta["protects"] == LEVEL.protects
+    assert LEVEL.protects.split(":")[0] in (graded["out"] / "report.html").read_text()
 
 
 def test_resume_skips_finished_students_and_regrades_changed_or_unfinished(graded, tmp_path):
@@ -179,7 +206,17 @@ def test_resume_skips_finished_students_and_regrades_changed_or_unfinished(grade
     shutil.copytree(graded["out"], out)
     (out / "students" / "raiser.json").unlink()  # as if the run had been killed while grading raiser
     grading_class.notebook(subs / "broken" / "90_tiny.ipynb", *grading_class.GOOD)  # broken resubmits
-    run = batch.grade(subs, out, graded["rubric"], workers=2, limits=LIMITS, resume=True, warmup=False, progress=False)
+    run = batch.grade(
+        subs,
+        out,
+        graded["rubric"],
+        workers=2,
+        limits=LIMITS,
+        resume=True,
+        isolation=ISOLATION,
+        warmup=False,
+        progress=False,
+    )
     assert sorted(run.executed) == ["broken", "raiser"]
     assert len(run.skipped) == len(EXPECTED) - 2
     assert run.records["broken"]["total"] == 3 and run.records["raiser"]["total"] == 1
@@ -201,6 +238,7 @@ def test_dask_backend_gives_the_same_grades_as_local(graded, tmp_path):
             tmp_path / "out",
             graded["rubric"],
             limits=LIMITS,
+            isolation=ISOLATION,
             backend="dask",
             scheduler=cluster.scheduler_address,
             warmup=False,
@@ -228,13 +266,15 @@ def test_process_level_fallback_still_limits_and_says_so(graded, tmp_path, capsy
         warmup=False,
         progress=False,
     )
-    assert "WARNING isolation: process level only" in capsys.readouterr().out
+    level = sandbox.choose_isolation("process")[0]
+    said = capsys.readouterr()
+    assert f"WARNING isolation: process level, {level.confinement} (requested)" in said.err
+    assert "isolation" not in said.out  # warnings go to stderr, never into the summary on stdout
     assert run.records["good"]["total"] == 4 and run.records["good"]["isolation"] == "process"
     assert run.records["looper"]["notebooks"]["90_tiny"]["status"] == "timeout"
-    # without a PID namespace, the escaped `sleep` is found by the job's marker variable and killed
     escaped = [p for p in psutil.process_iter(["cmdline"]) if grading_class.ESCAPEE in (p.info["cmdline"] or [])]
     assert escaped == []
-    assert "process level only" in (tmp_path / "out" / "report.html").read_text()
+    assert level.protects.split(":")[0] in (tmp_path / "out" / "report.html").read_text()
 
 
 def test_kernel_log_replaced_by_a_link_is_not_copied_out(tmp_path):

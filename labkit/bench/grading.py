@@ -109,6 +109,7 @@ def run(full: bool, smoke: bool = False) -> list[dict]:
         one = _grade(subs, rubric, root / "w1", 1)
         two = _grade(subs, rubric, root / "w2", 2)
     level = choose_isolation("auto")[0]
+    level = level.name if level.name == "bwrap" else f"{level.name}/{level.confinement}"
     ratio = statistics.median(b / g for b, g in pairs)
     bare, graded = sum(b for b, _ in pairs) / len(pairs), sum(g for _, g in pairs) / len(pairs)
     return [

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from labkit.atomic import write_json
 from labkit.course import scoring
-from labkit.grading import backends, manifest, public, report, sandbox, shared
+from labkit.grading import backends, manifest, public, report, sandbox, shared, snapshot
 from labkit.grading import rubric as rubric_mod
 from labkit.grading.submissions import MAX_NOTEBOOK_BYTES, discover
 
@@ -92,6 +93,7 @@ def grade(
     backend: str = "local",
     scheduler: str | None = None,
     isolation: str = "auto",
+    run_as: str | None = None,
     warmup: bool = True,
     progress: bool = True,
     release=None,
@@ -119,21 +121,24 @@ def grade(
         raise LabkitError(f"submissions folder {submissions} does not exist or is not a folder")
     released, rubric_path = manifest.resolve(release, rubric_path, lambda path: rubric_mod.load(path).notebooks)
     rub = rubric_mod.load(rubric_path)
-    level, warnings = sandbox.choose_isolation(isolation)
+    level, warnings = sandbox.choose_isolation(isolation, run_as)
+    _check_shared_user(level, backend, workers)
     warnings = [*warnings, *_release_warnings(released, rub)]
     for line in warnings:
-        print(f"[labkit grade] WARNING {line}")
+        print(f"[labkit grade] WARNING {line}", file=sys.stderr)
     max_nb = int(max_notebook_mb * 2**20)
     students, class_problems = discover(submissions, rub.notebooks, max_nb)
     _check_something_to_grade(submissions, students, class_problems, rub.notebooks)
     written = scoring.prepare(rub, students, manual, profile)  # a bad manual.csv fails before any grading
-    run = GradeRun(out_dir, warnings=list(warnings), isolation=level)
+    run = GradeRun(out_dir, warnings=list(warnings), isolation=level.name)
+    _private(out_dir, level)
+    originals: dict[str, tuple[str, dict]] = {}
     records_dir = out_dir / "students"
     release_id = released["release_id"] if released else None
     by_notebook = {
         nb: entry for nb, entry in (released or {"notebooks": {}})["notebooks"].items() if nb in rub.notebooks
     }
-    library = public.build(out_dir / "sandbox-lib") if students else None
+    library = public.build(_library_dir(out_dir, level)) if students else None
     jobs = []
     for student in students:
         key = _key(student.sha256, rub.sha256, profile, limits, offline, max_nb, release_id)
@@ -143,15 +148,21 @@ def grade(
             run.records[student.id] = old
             run.skipped.append(student.id)
             continue
+        copy, digest = snapshot.take(student, out_dir)
+        originals[student.id] = (student.source, digest)
+        changed = snapshot.check_copy(student, copy)
+        copy.problems += [changed] if changed else []
         jobs.append(
             {
-                "student": student.to_dict(),
+                "student": copy.to_dict(),
+                "original": student.source,
                 "key": key,
                 "rubric": {"questions": rub.questions, "notebooks": rub.notebooks},
                 "profile": profile,
                 "offline": offline,
                 "limits": asdict(limits),
-                "isolation": level,
+                "isolation": level.name,
+                "level": level.to_dict(),
                 "out_dir": str(out_dir),
                 "cache_env": {},
                 "read_only": [],
@@ -186,6 +197,7 @@ def grade(
         backends.run(jobs, backend, workers, scheduler, done)
     finally:
         bar.close()
+        _verify_originals(originals, run, records_dir)
         meta = {
             "submissions": str(Path(submissions).resolve()),
             "rubric": rub.path,
@@ -194,7 +206,10 @@ def grade(
             "rubric_only": [nb for nb in rub.notebooks if nb not in by_notebook],
             "profile": profile,
             "offline": offline,
-            "isolation": level,
+            "isolation": level.name,
+            "confinement": level.confinement,
+            "protects": level.protects,
+            "run_as": list(level.run_as) if level.run_as else None,
             "backend": backend,
             "workers": workers if backend == "local" else None,
             "scheduler": scheduler,
@@ -214,3 +229,51 @@ def grade(
         run.records.update(ordered)
         report.write_all(out_dir, meta, reported, ordered)
     return run
+
+
+def _check_shared_user(level, backend: str, workers: int) -> None:
+    """With ``--run-as`` and no PID namespace, concurrent jobs would share one user: the sweep of that
+    user's processes after one job would kill the others, and they could read each other's scratch."""
+    from labkit.errors import LabkitError
+
+    if level.run_as and level.confinement == "uid" and (backend != "local" or workers > 1):
+        raise LabkitError(
+            "--run-as with process isolation but no namespaces (this machine does not allow them) shares one "
+            "user between concurrent jobs: use --workers 1, or drop --run-as to get a fresh uid per job"
+        )
+
+
+def _private(out_dir: Path, level) -> None:
+    """The output folder holds every student's grades and copies: make it 0700 when student code runs
+    as another local user that could otherwise read it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if level.confinement == "uid":
+        out_dir.chmod(0o700)
+
+
+def _verify_originals(originals: dict, run: GradeRun, records_dir: Path) -> None:
+    """Re-hash every original that was graded this run; report (and record) any change."""
+    for sid, (source, before) in sorted(originals.items()):
+        changes = snapshot.verify(source, before)
+        if not changes:
+            continue
+        line = f"original submission of {sid} changed during grading ({source}): {', '.join(changes)}"
+        run.warnings.append(line + " — the snapshot in .snapshot/ holds what was graded")
+        print(f"[labkit grade] WARNING {line}", file=sys.stderr)
+        record = run.records.get(sid)
+        if record is not None:
+            record["problems"].append(line)
+            record["original_changed"] = changes
+            write_json(records_dir / f"{sid}.json", record)
+
+
+def _library_dir(out_dir: Path, level) -> Path:
+    """Where the public copy of labkit goes: inside the output folder, except at the uid-only level,
+    where that folder is 0700 (see :func:`_private`) and the job's user must still import labkit."""
+    if level.confinement != "uid":
+        return out_dir / "sandbox-lib"
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="labkit-sandbox-lib-"))
+    folder.chmod(0o755)
+    return folder / "lib"

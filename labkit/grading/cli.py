@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from labkit import profiles, provenance
@@ -14,7 +15,11 @@ def parser() -> argparse.ArgumentParser:
 
     p = parser("labkit grade", __doc__.splitlines()[0].split(": ", 1)[-1])
     p.add_argument("submissions", help="folder with one sub-folder or .zip per student")
-    p.add_argument("--out", required=True, help="report folder: grades.csv, grades.json, report.html, notebooks/")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="report folder: grades.csv, grades.json, report.html, notebooks/, .snapshot/ (the graded copies)",
+    )
     p.add_argument("--rubric", default=None, help="rubric JSON (default: the release's, else answers/rubric.json)")
     p.add_argument(
         "--release",
@@ -25,7 +30,20 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--workers", type=int, default=2, help="notebooks run at once (local backend; default 2)")
     p.add_argument("--timeout", type=float, default=900, help="wall-time limit per notebook, seconds (default 900)")
-    p.add_argument("--memory-limit", type=float, default=4.0, help="resident memory limit per notebook, GB (default 4)")
+    p.add_argument(
+        "--memory-limit",
+        type=float,
+        default=4.0,
+        metavar="GB",
+        help="memory limit per notebook: resident memory plus its files in /tmp and /dev/shm, GB (default 4)",
+    )
+    p.add_argument(
+        "--disk-limit",
+        type=float,
+        default=4.0,
+        metavar="GB",
+        help="scratch disk use per notebook, GB (its folder, and its files in /tmp; default 4)",
+    )
     p.add_argument(
         "--max-notebook-mb",
         type=float,
@@ -45,7 +63,15 @@ def parser() -> argparse.ArgumentParser:
         "--isolation",
         default="auto",
         choices=("auto", "bwrap", "process"),
-        help="auto: bubblewrap sandbox when usable, else process level with a warning",
+        help="auto: bubblewrap sandbox when usable, else process level with a warning; "
+        "docs/grading-isolation.md says what each level protects",
+    )
+    p.add_argument(
+        "--run-as",
+        default=None,
+        metavar="USER|UID",
+        help="when grading as root without bwrap: the unprivileged user student code runs as "
+        "(default: a fresh unused uid per job, so concurrent jobs cannot see each other)",
     )
     provenance.add_switch(p, default_offline=True)
     p.add_argument("--no-warmup", action="store_true", help="skip the shared one-time data preparation")
@@ -68,9 +94,12 @@ def main(argv) -> int:
     from labkit.grading.batch import grade
 
     args = parser().parse_args(argv)
-    if args.workers < 1 or args.timeout <= 0 or args.memory_limit <= 0 or args.max_notebook_mb <= 0:
-        raise LabkitError("--workers, --timeout, --memory-limit and --max-notebook-mb must be positive")
-    limits = sandbox.Limits(timeout=args.timeout, memory_bytes=int(args.memory_limit * 2**30))
+    positive = (args.workers, args.timeout, args.memory_limit, args.disk_limit, args.max_notebook_mb)
+    if min(positive) <= 0:
+        raise LabkitError("--workers, --timeout, --memory-limit, --disk-limit and --max-notebook-mb must be positive")
+    limits = sandbox.Limits(
+        timeout=args.timeout, memory_bytes=int(args.memory_limit * 2**30), disk_bytes=int(args.disk_limit * 2**30)
+    )
     run = grade(
         args.submissions,
         args.out,
@@ -83,6 +112,7 @@ def main(argv) -> int:
         backend=args.backend,
         scheduler=args.scheduler,
         isolation=args.isolation,
+        run_as=args.run_as,
         warmup=not args.no_warmup,
         progress=progress_on(not args.no_progress),  # bars only on a terminal
         release=args.release,
@@ -95,6 +125,9 @@ def main(argv) -> int:
         print(f"{record.get('name', sid):<24} {record['total']:>6g}  {states}")
     out = Path(args.out).resolve()
     print(f"\n{len(run.executed)} graded, {len(run.skipped)} resumed · isolation: {run.isolation}")
+    for line in run.warnings:  # once more at the end, where nobody can miss them (stderr, not the summary)
+        if line.startswith(("isolation:", "original submission of")):
+            print(f"[labkit grade] WARNING {line}", file=sys.stderr)
     print(f"report: {out / 'report.html'}\ngrades: {out / 'grades.csv'}  ({out / 'grades.json'})")
     if (out / "review.html").exists():
         print(f"written answers: {out / 'review.html'} (score them, export manual.csv, rerun with --manual)")

@@ -1,37 +1,33 @@
-"""Running untrusted notebook code: scratch dir, process group, wall-time and memory limits, bwrap.
+"""Running untrusted notebook code: scratch dir, limits, the chosen sandbox, and nothing left behind.
 
-Every job runs in its own session/process group (``start_new_session``) with a minimal
-environment (no inherited variables, ``HOME``/``TMPDIR`` inside the scratch dir). A supervisor
-loop watches the job's whole process tree and kills all of it when the wall time, the memory
-limit or the output limit is passed.
+Every job runs in its own session/process group with a minimal environment (no inherited
+variables, ``HOME``/``TMPDIR`` inside the scratch dir), wrapped by the isolation level's sandbox
+(:mod:`labkit.grading.isolation`: bubblewrap, or :mod:`labkit.grading.jail` at process level). A
+supervisor loop watches the job and kills all of it when the wall time, the memory limit, the
+disk limit or the output limit is passed.
 
-Memory is limited by watching the tree's resident memory (RSS, summed, polled every 0.1 s) with
-psutil, not with ``RLIMIT_AS``: TensorFlow reserves far more *virtual* memory than it uses, so an
-address-space limit kills healthy TensorFlow kernels, while an RSS watch measures what a hog
-really takes. (Summed RSS counts shared pages once per process, so it errs on the strict side.)
+Memory is the job's resident memory (RSS of its whole process tree, summed, polled every 0.1 s
+with psutil) **plus** its files in tmpfs (``/tmp`` and ``/dev/shm`` of the sandbox, or its files
+in the machine's ``/dev/shm``), which are RAM no RSS shows. Not ``RLIMIT_AS``: TensorFlow reserves
+far more *virtual* memory than it uses. Disk is the allocated size of the scratch folder (and, at
+the ``uid`` level, the job user's files in ``/tmp``), polled every 0.5 s; ``RLIMIT_FSIZE`` caps any
+single file at the disk limit, and tmpfs mounts are created with the memory limit as their size.
 
-Jupyter starts the kernel in a session of its own, so killing our process group alone would
-miss it: the kill takes every descendant (psutil), every process carrying the job's marker
-variable (catches double-forked escapees), and, under bwrap, the whole PID namespace.
-
-Isolation levels: ``bwrap`` (bubblewrap) — a filesystem sandbox that shows only the system,
-the Python installation, labkit's package dir, the shared caches (all read-only) and the job's
-scratch dir (writable), in fresh PID/network/IPC namespaces (no network); the answers folder,
-rubric, submissions and other students' scratch dirs do not exist inside. ``process`` — the
-fallback when bwrap is missing or unusable: same limits and environment scrubbing, but the code
-can read whatever the grading user can read (a warning says so).
+Nothing the job starts survives it: a PID namespace (bwrap, jail) dies with the job; at process
+level the jail is a child subreaper (double-forked, ``setsid`` daemons stay its descendants), and
+the final sweep kills every process ever seen in the job's tree, its session, its marker variable
+and — when it runs as its own uid — every process of that uid. Its files in the machine's
+``/tmp``/``/dev/shm`` are removed after it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import glob
 import os
-import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -40,134 +36,44 @@ from pathlib import Path
 
 import psutil
 
+from labkit.grading import isolation, jobuser, usage
+from labkit.grading.isolation import Level, bwrap_problem  # noqa: F401  (re-exported for callers and tests)
+
 MARKER = "LABKIT_GRADE_JOB"
 POLL_SECONDS = 0.1
+USAGE_SECONDS = 0.5
 STOP = threading.Event()  # set on Ctrl-C: every running job is killed (status "interrupted")
+
+
+def choose_isolation(requested: str = "auto", run_as: str | None = None) -> tuple[Level, list[str]]:
+    """See :func:`labkit.grading.isolation.choose`."""
+    return isolation.choose(requested, run_as)
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-notebook limits: wall time (s), resident memory (bytes), log/notebook size (bytes)."""
+    """Per-notebook limits: wall time (s), memory incl. tmpfs files (bytes), log/notebook size (bytes),
+    scratch disk use (bytes)."""
 
     timeout: float = 900.0
     memory_bytes: int = 4 * 2**30
     output_bytes: int = 200 * 2**20
+    disk_bytes: int = 4 * 2**30
 
 
 @dataclass
 class Outcome:
-    """How a sandboxed process ended: ``ok`` (exited 0), ``exit`` (non-zero), ``timeout``,
-    ``memory``, ``output`` (killed by the supervisor) or ``interrupted`` (the run was stopped)."""
+    """How a sandboxed process ended: ``ok`` (exited 0), ``exit`` (non-zero), ``timeout``, ``memory``,
+    ``disk``, ``output`` (killed by the supervisor) or ``interrupted`` (the run was stopped)."""
 
     status: str
     returncode: int | None
     seconds: float
     peak_rss: int
     log_tail: str = ""
-
-
-@functools.cache
-def bwrap_problem() -> str | None:
-    """``None`` if bubblewrap can sandbox here, else why not (missing, or a failed probe)."""
-    path = shutil.which("bwrap")
-    if not path:
-        return "bwrap (bubblewrap) is not installed (Debian: apt-get install bubblewrap)"
-    probe = [
-        path,
-        "--ro-bind",
-        "/",
-        "/",
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--unshare-all",
-        "--die-with-parent",
-        "--new-session",
-        "true",
-    ]
-    try:
-        done = subprocess.run(probe, capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bwrap probe failed: {exc}"
-    if done.returncode:
-        return f"bwrap cannot create namespaces here: {done.stderr.strip()[:300]}"
-    return None
-
-
-def choose_isolation(requested: str = "auto") -> tuple[str, list[str]]:
-    """Resolve ``auto|bwrap|process`` to the level used, plus warnings to show and report."""
-    from labkit.errors import LabkitError
-
-    if requested not in ("auto", "bwrap", "process"):
-        raise LabkitError(f"--isolation must be auto, bwrap or process, not {requested!r}")
-    problem = None if requested == "process" else bwrap_problem()
-    if requested == "bwrap" and problem:
-        raise LabkitError(f"--isolation bwrap: {problem}")
-    if requested == "process":
-        return "process", [
-            "isolation: process level only (requested) — notebooks can read any file "
-            "the grading user can read; use bwrap for a filesystem and network sandbox"
-        ]
-    if problem:
-        return "process", [
-            f"isolation: falling back to process level — {problem}. Time and memory "
-            "limits still apply, but notebooks can read any file the grading user can read "
-            "(answers, other submissions) and use the network."
-        ]
-    return "bwrap", []
-
-
-def _system_binds() -> list[str]:
-    args = ["--ro-bind", "/usr", "/usr"]
-    for path in (
-        "/bin",
-        "/sbin",
-        "/lib",
-        "/lib32",
-        "/lib64",
-        "/etc/alternatives",
-        "/etc/ld.so.cache",
-        "/etc/ld.so.conf",
-        "/etc/ld.so.conf.d",
-        "/etc/localtime",
-        "/etc/passwd",
-        "/etc/group",
-        "/etc/nsswitch.conf",
-        "/etc/fonts",
-        "/etc/ssl",
-        "/etc/mime.types",
-    ):
-        args += ["--ro-bind-try", path, path]
-    for device in sorted(glob.glob("/dev/nvidia*")) + sorted(glob.glob("/dev/dri")):
-        args += ["--dev-bind-try", device, device]  # GPUs stay usable inside the sandbox
-    return args
-
-
-def bwrap_command(argv: list[str], scratch: Path, cwd: Path, read_only: list[Path]) -> list[str]:
-    """``argv`` wrapped in bubblewrap: read-only system + ``read_only`` paths, writable ``scratch``."""
-    args = [
-        shutil.which("bwrap") or "bwrap",
-        "--unshare-all",
-        "--die-with-parent",
-        "--new-session",
-        "--hostname",
-        "grading-sandbox",
-        *_system_binds(),
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--tmpfs",
-        "/dev/shm",
-        "--tmpfs",
-        "/tmp",
-    ]
-    for path in dict.fromkeys(Path(p).resolve() for p in read_only):
-        if path.exists():
-            args += ["--ro-bind", str(path), str(path)]
-    args += ["--bind", str(scratch), str(scratch), "--chdir", str(cwd)]
-    return args + list(argv)
+    peak_tmpfs: int = 0
+    peak_disk: int = 0
+    disk_entries: int = 0
 
 
 def _tree(proc: psutil.Process) -> list[psutil.Process]:
@@ -198,27 +104,120 @@ def _rss(procs) -> int:
     return total
 
 
-def kill_job(popen: subprocess.Popen, marker: str) -> None:
-    """SIGKILL the job's process group, every descendant and every process with its marker."""
-    victims = (
-        {p.pid: p for p in _tree(psutil.Process(popen.pid)) + _marked(marker)}
-        if popen.poll() is None
-        else {p.pid: p for p in _marked(marker)}
-    )
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(popen.pid, signal.SIGKILL)
-    for proc in victims.values():
-        with contextlib.suppress(psutil.Error):
-            proc.kill()
-    psutil.wait_procs(list(victims.values()), timeout=10)
-    popen.wait()
+class Watch:
+    """One running job as the supervisor sees it: every process ever in its tree, its memory, disk
+    and tmpfs use (peaks kept), and how to find what it leaves in the machine's shared folders."""
+
+    def __init__(self, popen: subprocess.Popen, marker: str, level: Level, scratch: Path, uid: int | None):
+        self.popen, self.marker, self.level, self.scratch, self.uid = popen, marker, level, scratch, uid
+        self.root = psutil.Process(popen.pid)
+        self.seen: dict[int, psutil.Process] = {}
+        self.started = time.time()
+        self.shm_before = usage.shm_entries(os.geteuid()) if level.confinement == "none" else {}
+        self.peak_rss = self.peak_tmpfs = self.peak_disk = self.entries = 0
+        self.tmpfs = self.disk = 0
+        self._next_usage = 0.0
+
+    def sample(self) -> int:
+        """Poll; return memory in use now (RSS + tmpfs files)."""
+        procs = _tree(self.root)
+        self.seen.update((p.pid, p) for p in procs)
+        rss = _rss(procs)
+        if time.monotonic() >= self._next_usage:
+            self._next_usage = time.monotonic() + USAGE_SECONDS
+            self.tmpfs, self.disk = self._tmpfs(procs), self._disk()
+        self.peak_rss, self.peak_tmpfs = max(self.peak_rss, rss), max(self.peak_tmpfs, self.tmpfs)
+        self.peak_disk = max(self.peak_disk, self.disk)
+        return rss + self.tmpfs
+
+    def _tmpfs(self, procs) -> int:
+        if self.level.confinement in ("bwrap", "jail", "userns"):
+            return usage.sandbox_tmpfs_bytes(procs)
+        if self.level.confinement == "uid":
+            shared = jobuser.shared_files(self.uid, self.started, self.scratch)
+            return usage.paths_bytes(p for p in shared if str(p).startswith("/dev/"))
+        return usage.paths_bytes(self.new_shm())
+
+    def _disk(self) -> int:
+        used, self.entries = usage.tree_bytes(self.scratch)
+        if self.level.confinement == "uid":
+            used += usage.paths_bytes(
+                p for p in jobuser.shared_files(self.uid, self.started, self.scratch) if "/tmp" in str(p)
+            )
+        return used
+
+    def new_shm(self) -> list[Path]:
+        """``/dev/shm`` entries of this user that appeared (or were replaced) since the job started."""
+        now = usage.shm_entries(os.geteuid())
+        return [Path("/dev/shm", n) for n, ct in now.items() if n not in self.shm_before or ct > self.shm_before[n]]
+
+    def kill(self) -> None:
+        """SIGKILL the process group, every process seen in the tree, the session, the marked processes
+        and, with a job uid, every process of that uid; then remove its files from shared folders."""
+        victims = {p.pid: p for p in _tree(self.root)} if self.popen.poll() is None else {}
+        victims.update((p.pid, p) for p in self.seen.values() if p.is_running())
+        victims.update((p.pid, p) for p in _marked(self.marker) + _session(self.popen.pid))
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        for proc in victims.values():
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+        psutil.wait_procs(list(victims.values()), timeout=10)
+        self.popen.wait()
+        if self.uid is not None and self.level.confinement != "bwrap":
+            jobuser.kill_all(self.uid)
+            jobuser.remove(jobuser.shared_files(self.uid, self.started, self.scratch))
+        elif self.level.confinement == "none":
+            left = self.new_shm()
+            busy = usage.in_use(left, os.geteuid())
+            jobuser.remove([p for p in left if str(p) not in busy])
 
 
-def _size(path: Path) -> int:
+def _session(sid: int) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter():
+        with contextlib.suppress(OSError, psutil.Error):
+            if os.getsid(proc.pid) == sid:
+                found.append(proc)
+    return found
+
+
+def _verdict(watch: Watch, memory: int, limits: Limits, started: float, files: list[Path]) -> str | None:
+    if STOP.is_set():
+        return "interrupted"
+    if time.monotonic() - started > limits.timeout:
+        return "timeout"
+    if memory > limits.memory_bytes:
+        return "memory"
+    if watch.disk > limits.disk_bytes or watch.entries > usage.MAX_ENTRIES:
+        return "disk"
+    if any(_size(f) > limits.output_bytes for f in files):
+        return "output"
+    return None
+
+
+def _size(path) -> int:
     try:
-        return path.stat().st_size
+        return os.fstat(path).st_size if isinstance(path, int) else Path(path).stat().st_size
     except OSError:
         return 0
+
+
+def _command(argv, level: Level, scratch: Path, cwd: Path, read_only, user, mountpoint, limits: Limits) -> list[str]:
+    jailed = isolation.jail_command(
+        argv,
+        confinement="none" if level.confinement == "bwrap" else level.confinement,
+        scratch=scratch,
+        cwd=cwd,
+        read_only=list(read_only),
+        user=user,
+        mountpoint=mountpoint,
+        tmpfs_bytes=limits.memory_bytes,
+        file_bytes=limits.disk_bytes,
+    )
+    if level.confinement == "bwrap":  # inside bubblewrap the jail only adds the file-size limit and a reaper
+        return isolation.bwrap_command(jailed, scratch, cwd, list(read_only), limits.memory_bytes)
+    return jailed
 
 
 def run(
@@ -228,58 +227,77 @@ def run(
     cwd: Path,
     env: dict,
     limits: Limits,
-    isolation: str,
+    isolation: Level | dict | str,
     read_only: list[Path] = (),
     log: Path,
     watch_files: list[Path] = (),
 ) -> Outcome:
-    """Run ``argv`` under ``isolation`` and ``limits``; stdout+stderr go to ``log``."""
-    marker = uuid.uuid4().hex
-    env = {**env, MARKER: marker}
-    command = bwrap_command(argv, scratch, cwd, list(read_only)) if isolation == "bwrap" else list(argv)
-    started = time.monotonic()
-    peak, status = 0, None
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "wb") as sink:
-        popen = subprocess.Popen(
-            command,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    """Run ``argv`` under the ``isolation`` level and ``limits``; stdout+stderr go to ``log``."""
+    level = _level(isolation)
+    dropped = level.confinement in ("jail", "uid")
+    with contextlib.ExitStack() as stack:
+        user = stack.enter_context(jobuser.job_user(level.run_as)) if dropped else None
+        mountpoint = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="labkit-jail-")))
+        log.parent.mkdir(parents=True, exist_ok=True)
+        sink = stack.enter_context(open(log, "w+b"))
+        if user:
+            jobuser.give(scratch, *user)
+            env = {**env, "USER": "grader", "LOGNAME": "grader"}
+        marker = uuid.uuid4().hex
+        command = _command(argv, level, scratch, cwd, read_only, user, mountpoint, limits)
+        return _supervise(
+            command, {**env, MARKER: marker}, marker, level, scratch, cwd, user, limits, sink, watch_files
         )
-        root = psutil.Process(popen.pid)
-        try:
-            while popen.poll() is None:
-                rss = _rss(_tree(root))
-                peak = max(peak, rss)
-                if STOP.is_set():
-                    status = "interrupted"
-                elif time.monotonic() - started > limits.timeout:
-                    status = "timeout"
-                elif rss > limits.memory_bytes:
-                    status = "memory"
-                elif any(_size(f) > limits.output_bytes for f in [log, *watch_files]):
-                    status = "output"
-                if status:
-                    break
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    popen.wait(POLL_SECONDS)
-        finally:
-            kill_job(popen, marker)  # also sweeps leftovers of a job that exited by itself
-    seconds = time.monotonic() - started
+
+
+def _level(value) -> Level:
+    if isinstance(value, Level):
+        return value
+    if isinstance(value, dict):
+        return Level(value["name"], value["confinement"], tuple(value["run_as"]) if value.get("run_as") else None)
+    return Level("bwrap", "bwrap") if value == "bwrap" else isolation.choose("process")[0]
+
+
+def _supervise(command, env, marker, level, scratch, cwd, user, limits, sink, watch_files) -> Outcome:
+    started = time.monotonic()
+    popen = subprocess.Popen(
+        command,
+        cwd=cwd if level.confinement not in ("jail", "userns") else "/",
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=sink,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    watch, status = Watch(popen, marker, level, scratch, user[0] if user else None), None
+    try:
+        while popen.poll() is None:
+            status = _verdict(watch, watch.sample(), limits, started, [sink.fileno(), *watch_files])
+            if status:
+                break
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                popen.wait(POLL_SECONDS)
+    finally:
+        watch.kill()  # also sweeps leftovers of a job that exited by itself
     if status is None:
         status = "ok" if popen.returncode == 0 else "exit"
-    return Outcome(status, popen.returncode, round(seconds, 2), peak, _tail(log))
+    return Outcome(
+        status,
+        popen.returncode,
+        round(time.monotonic() - started, 2),
+        watch.peak_rss,
+        _tail(sink),
+        peak_tmpfs=watch.peak_tmpfs,
+        peak_disk=watch.peak_disk,
+        disk_entries=watch.entries,
+    )
 
 
-def _tail(path: Path, size: int = 4000) -> str:
+def _tail(sink, size: int = 4000) -> str:
+    """The end of the job's log, read through the supervisor's own handle (the job may have replaced the file)."""
     try:
-        with open(path, "rb") as handle:
-            handle.seek(max(0, _size(path) - size))
-            return handle.read().decode("utf-8", "replace")
+        sink.seek(max(0, os.fstat(sink.fileno()).st_size - size))
+        return sink.read(size).decode("utf-8", "replace")
     except OSError:
         return ""
 

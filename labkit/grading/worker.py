@@ -51,7 +51,9 @@ def _read_run(path: Path) -> dict | None:
 
 KILLED = {
     "timeout": "wall-time limit of {t:g} s passed; the whole process group was killed",
-    "memory": "memory limit of {m:.2f} GB passed (peak resident memory {p:.2f} GB); killed",
+    "memory": "memory limit of {m:.2f} GB passed (peak resident memory {p:.2f} GB + {f:.2f} GB of files in "
+    "/tmp and /dev/shm); killed",
+    "disk": "disk limit of {d:.2f} GB passed (scratch folder {u:.2f} GB in {n} files); killed",
     "output": "output limit of {o:.0f} MB passed (log or notebook too large); killed",
 }
 
@@ -117,13 +119,18 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
             cwd=nb_path.parent,
             env=env,
             limits=limits,
-            isolation=job["isolation"],
+            isolation=job.get("level", job["isolation"]),
             read_only=[Path(sys.prefix), Path(sys.base_prefix), library, *map(Path, job.get("read_only", []))],
             log=scratch / "child.log",
             watch_files=[executed],
         )
         run = _read_run(labkit_out / "run.json")
-        record.update(seconds=outcome.seconds, peak_rss_mb=round(outcome.peak_rss / 2**20))
+        record.update(
+            seconds=outcome.seconds,
+            peak_rss_mb=round(outcome.peak_rss / 2**20),
+            tmpfs_mb=round(outcome.peak_tmpfs / 2**20),
+            disk_mb=round(outcome.peak_disk / 2**20),
+        )
         if outcome.status == "interrupted":
             record.update(
                 status="interrupted",
@@ -136,6 +143,10 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
                 m=limits.memory_bytes / 2**30,
                 p=outcome.peak_rss / 2**30,
                 o=limits.output_bytes / 2**20,
+                f=outcome.peak_tmpfs / 2**30,
+                d=limits.disk_bytes / 2**30,
+                u=outcome.peak_disk / 2**30,
+                n=outcome.disk_entries,
             )
             record.update(
                 status=outcome.status, error={"ename": outcome.status.title() + "Killed", "evalue": message, **where}
@@ -296,12 +307,13 @@ def grade_student(job: dict) -> dict:
     record = {
         "student": student.id,
         "name": student.name or student.id,
-        "source": student.source,
+        "source": job.get("original", student.source),
         "sha256": student.sha256,
         "key": job["key"],
         "problems": list(student.problems),
         "isolation": job["isolation"],
         "release_id": job.get("release_id"),
+        "confinement": job.get("level", {}).get("confinement", job["isolation"]),
         "notebooks": {},
     }
     try:
