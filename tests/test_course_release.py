@@ -131,7 +131,7 @@ def test_a_broken_source_is_refused_naming_the_cell(tmp_path):
     from labkit.errors import LabkitError
 
     src = tmp_path / "notebooks"
-    shutil.copytree(release.SOURCE_DIR, src, ignore=shutil.ignore_patterns("0[2-7]_*"))
+    shutil.copytree(release.default_source_dir(), src, ignore=shutil.ignore_patterns("0[2-7]_*"))
     nb = nbformat.read(src / "01_mnist_quickstart.ipynb", as_version=4)
     next(c for c in nb.cells if c.id == "nb01_record_accuracy").source += "\nprint()"
     nbformat.write(nb, src / "01_mnist_quickstart.ipynb")

@@ -30,7 +30,12 @@ from pathlib import Path
 from labkit.course import markup
 from labkit.errors import LabkitError
 
-SOURCE_DIR = Path(__file__).resolve().parent.parent.parent / "notebooks"
+
+def default_source_dir() -> Path:
+    """The instructor's source notebooks: the project's ``notebooks/`` (see :mod:`labkit.project`)."""
+    from labkit import project
+
+    return project.notebooks_dir()
 
 
 @dataclass
@@ -121,7 +126,7 @@ def read_sources(source_dir=None) -> dict:
     from labkit.profiles import notebook_key
     from labkit.runner import find_notebooks
 
-    folder = Path(source_dir or SOURCE_DIR)
+    folder = Path(source_dir) if source_dir else default_source_dir()
     paths = find_notebooks(folder=folder)
     if not paths:
         raise LabkitError(f"--source {folder}: no NN_*.ipynb notebooks there (the instructor's source notebooks)")

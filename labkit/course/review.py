@@ -15,19 +15,19 @@ import json
 import re
 from pathlib import Path
 
+from labkit import project
 from labkit.atomic import write_text
 from labkit.course import pages
 from labkit.course.written import answer_text
 from labkit.questions import WRITTEN
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 IDS = {w.id for w in WRITTEN}
 
 
 def notebook_references(folder=None) -> dict:
     """Written id -> (reference answer, where) from the source notebooks' answer cells."""
     found = {}
-    for path in sorted(Path(folder or ROOT / "notebooks").glob("*.ipynb")):
+    for path in sorted(Path(folder or project.notebooks_dir()).glob("*.ipynb")):
         try:
             cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
         except (OSError, ValueError):
@@ -37,13 +37,13 @@ def notebook_references(folder=None) -> dict:
             source = cell.get("source", "")
             text = answer_text("".join(source) if isinstance(source, list) else source)
             if cell.get("cell_type") == "markdown" and grade_id in IDS and text and grade_id not in found:
-                found[grade_id] = (text, f"notebooks/{path.name}, cell {index}")
+                found[grade_id] = (text, f"notebooks/{path.name}, answer cell {grade_id} (cell {index})")
     return found
 
 
 def conceptual_references(path=None) -> dict:
     """K id -> (its section of answers/conceptual.md, where)."""
-    path = Path(path or ROOT / "answers" / "conceptual.md")
+    path = Path(path or project.answers_dir() / "conceptual.md")
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:
@@ -59,7 +59,7 @@ def conceptual_references(path=None) -> dict:
 
 def answer_key_references(path=None) -> dict:
     """K id -> (its built section of answers/ANSWERS.md: the conceptual prose with the numbers filled in)."""
-    path = Path(path or ROOT / "answers" / "ANSWERS.md")
+    path = Path(path or project.answers_dir() / "ANSWERS.md")
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:

@@ -90,7 +90,9 @@ def expected_release(release_dir=None) -> str | None:
         if len(ids) != 1:
             raise LabkitError(f"--release {release_dir}: expected a release folder or its student/ notebooks")
         return ids.pop()
-    if not release.SOURCE_DIR.is_dir():
+    try:
+        release.default_source_dir()
+    except LabkitError:
         return None
     return release.build().release_id
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -138,7 +139,7 @@ def grade(
     by_notebook = {
         nb: entry for nb, entry in (released or {"notebooks": {}})["notebooks"].items() if nb in rub.notebooks
     }
-    library = public.build(_library_dir(out_dir, level)) if students else None
+    library = public.build(_library_dir()) if students else None
     jobs = []
     for student in students:
         key = _key(student.sha256, rub.sha256, profile, limits, offline, max_nb, release_id)
@@ -197,6 +198,8 @@ def grade(
         backends.run(jobs, backend, workers, scheduler, done)
     finally:
         bar.close()
+        if library is not None:
+            shutil.rmtree(library.parent, ignore_errors=True)
         _verify_originals(originals, run, records_dir)
         meta = {
             "submissions": str(Path(submissions).resolve()),
@@ -267,11 +270,10 @@ def _verify_originals(originals: dict, run: GradeRun, records_dir: Path) -> None
             write_json(records_dir / f"{sid}.json", record)
 
 
-def _library_dir(out_dir: Path, level) -> Path:
-    """Where the public copy of labkit goes: inside the output folder, except at the uid-only level,
-    where that folder is 0700 (see :func:`_private`) and the job's user must still import labkit."""
-    if level.confinement != "uid":
-        return out_dir / "sandbox-lib"
+def _library_dir() -> Path:
+    """A fresh folder outside the output folder for the public copy of labkit (the sandbox binds it
+    read-only; inside ``--out`` it would show the output folder's path to student code, and at the
+    uid-only level the 0700 output folder would keep the job's user from importing it)."""
     import tempfile
 
     folder = Path(tempfile.mkdtemp(prefix="labkit-sandbox-lib-"))

@@ -3,7 +3,7 @@ a public version generated from it — same ids, parts, notebooks, texts, kinds,
 but no credit rule, no per-profile rule, no expected value and no grader hint (facts, wrong claims) —
 and without any notebook shipped in the package (the instructor's source notebooks hold solutions).
 
-:func:`build` copies the package once per grading run into the report folder (``<out>/sandbox-lib``);
+:func:`build` copies the package once per grading run into a temporary folder outside the report folder;
 that folder, not the real package, is bound read-only into the sandbox and put on its
 ``PYTHONPATH``. ``labkit/questions.py`` stays the one list (``labkit check`` shows its public rules to
 students); answers/rubric.json stays the grader's key and is never visible to the sandbox.
