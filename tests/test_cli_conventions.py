@@ -46,7 +46,7 @@ def test_help_is_plain_text_and_documents_every_option(argv, capsys):
 
 
 def test_retrain_help_wraps_between_words_only(capsys):
-    from labkit.retrain.cli import EXTRA_FLAGS, ORIGINAL_FLAGS
+    from labkit.retrain.flags import EXTRA_FLAGS, ORIGINAL_FLAGS
 
     _, out, _ = _help(capsys, ["retrain"])
     joined = " ".join(out.split())  # a word split across lines would come out as two words here
@@ -95,7 +95,7 @@ def test_usage_errors_go_to_stderr_with_exit_2(capsys):
 
 
 def test_retrain_keeps_the_original_abbreviations():
-    from labkit.retrain.cli import parse_flags
+    from labkit.retrain.flags import parse_flags
 
     flags = parse_flags(["--how_many=5", "--bottleneck", "/tmp/b"])
     assert (flags.how_many_training_steps, flags.bottleneck_dir) == (5, "/tmp/b")

@@ -111,7 +111,7 @@ def test_image_files_listed_like_tf_gfile_glob_dot_files_included(tmp_path):
 
 
 def test_flag_abbreviations_resolve_like_the_original():
-    from labkit.retrain.cli import parse_flags
+    from labkit.retrain.flags import parse_flags
 
     flags = parse_flags(["--bottleneck=bn", "--random_s", "7", "--how_many=5"])
     assert (flags.bottleneck_dir, flags.random_scale, flags.how_many_training_steps) == ("bn", 7, 5)

@@ -2,7 +2,7 @@
 
 Modules: :mod:`architectures` (the registry), :mod:`images` (discovery + split),
 :mod:`base_graph`, :mod:`bottlenecks` (the cache), :mod:`final_layer`, :mod:`train`,
-:mod:`export`, :mod:`label_image`, :mod:`lab` (notebook helpers), :mod:`cli`.
+:mod:`export`, :mod:`label_image`, :mod:`lab` (notebook helpers), :mod:`flags` (the flag schema), :mod:`cli`.
 """
 
 

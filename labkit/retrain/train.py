@@ -114,7 +114,7 @@ def _placement(device):
 
 
 def run(flags, image_lists=None) -> RetrainResult:
-    """Run retrain with parsed ``flags`` (see :mod:`labkit.retrain.cli`); ``image_lists`` if already made."""
+    """Run retrain with parsed ``flags`` (see :mod:`labkit.retrain.flags`); ``image_lists`` if already made."""
     T, started = tf(), time.perf_counter()
     arch = architectures.parse(flags.architecture)
     for name in ("how_many_training_steps", "eval_step_interval"):
@@ -297,12 +297,12 @@ def run(flags, image_lists=None) -> RetrainResult:
 
 def retrain(image_dir, **options) -> RetrainResult:
     """Python API: ``retrain("flowers/", architecture="mobilenet_0.25_128", how_many_training_steps=200)``."""
-    from labkit.retrain.cli import defaults
+    from labkit.retrain.flags import defaults
 
     return run(defaults(image_dir=str(image_dir), **options))
 
 
 if __name__ == "__main__":  # pragma: no cover
-    from labkit.retrain.cli import main
+    from labkit.cli import main
 
-    sys.exit(main())
+    sys.exit(main(["retrain", *sys.argv[1:]]))
