@@ -11,7 +11,8 @@ from labkit.grading import backends, sandbox
 
 
 def parser() -> argparse.ArgumentParser:
-    from labkit.console import add_no_progress, parser
+    """The parser of ``labkit grade`` (inputs, then limits, then run options; --help keeps this order)."""
+    from labkit.console import parser
 
     p = parser("labkit grade", __doc__.splitlines()[0].split(": ", 1)[-1])
     p.add_argument("submissions", help="folder with one sub-folder or .zip per student")
@@ -28,6 +29,13 @@ def parser() -> argparse.ArgumentParser:
         help="grade against the release `labkit assign --out DIR` wrote (DIR/autograder/manifest.json and "
         "rubric.json); default: the release assign makes from notebooks/, computed on the fly",
     )
+    _add_limits(p)
+    _add_run_options(p)
+    return p
+
+
+def _add_limits(p: argparse.ArgumentParser) -> None:
+    """Workers and the per-notebook limits (time, memory, disk, notebook size)."""
     p.add_argument("--workers", type=int, default=2, help="notebooks run at once (local backend; default 2)")
     p.add_argument("--timeout", type=float, default=900, help="wall-time limit per notebook, seconds (default 900)")
     p.add_argument(
@@ -50,6 +58,12 @@ def parser() -> argparse.ArgumentParser:
         default=100,
         help="a submitted notebook larger than this (MB) is reported and skipped, never read (default 100)",
     )
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    """Profile, resume, backend, isolation, provenance and the manual scores."""
+    from labkit.console import add_no_progress
+
     p.add_argument("--profile", default="quick", choices=profiles.PROFILE_NAMES, help="parameter set (default: quick)")
     p.add_argument("--resume", action="store_true", help="skip students already graded with the same submission")
     p.add_argument(
@@ -83,7 +97,6 @@ def parser() -> argparse.ArgumentParser:
         help="written-answer scores (student,question,points,comment, exported from review.html) added to the "
         "totals; students already graded are not executed again",
     )
-    return p
 
 
 def main(argv) -> int:
