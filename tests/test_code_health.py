@@ -33,7 +33,6 @@ KNOWN_CYCLE_EDGES = {
 KNOWN_LONG_FUNCTIONS = {
     "labkit/grading/batch.py:grade",
     "labkit/grading/worker.py:run_notebook",
-    "labkit/retrain/train.py:run",
 }
 
 
