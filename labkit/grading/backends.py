@@ -16,15 +16,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from labkit.grading import sandbox
+from labkit.grading.jobs import GradingJob
 from labkit.grading.worker import grade_student
 
 BACKENDS = ("local", "dask")
 
 
-def run_local(jobs: list[dict], workers: int, on_done: Callable[[dict], None]) -> None:
-    """Grade ``jobs`` with ``workers`` concurrent sandboxes on this machine."""
+def run_local(jobs: list[GradingJob], workers: int, on_done: Callable[[dict], None]) -> None:
+    """Grade ``jobs`` with ``workers`` concurrent sandboxes on this machine (each shipped as its dict)."""
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="grade") as pool:
-        futures = [pool.submit(grade_student, job) for job in jobs]
+        futures = [pool.submit(grade_student, job.to_dict()) for job in jobs]
         try:
             for future in as_completed(futures):
                 on_done(future.result())
@@ -38,7 +39,7 @@ def run_local(jobs: list[dict], workers: int, on_done: Callable[[dict], None]) -
             sandbox.STOP.clear()
 
 
-def run_dask(jobs: list[dict], scheduler: str, on_done: Callable[[dict], None]) -> None:
+def run_dask(jobs: list[GradingJob], scheduler: str, on_done: Callable[[dict], None]) -> None:
     """Grade ``jobs`` on the ``dask.distributed`` cluster at ``scheduler`` (e.g. ``tcp://host:8786``)."""
     from distributed import Client
     from distributed import as_completed as dask_completed
@@ -50,8 +51,8 @@ def run_dask(jobs: list[dict], scheduler: str, on_done: Callable[[dict], None]) 
     except (OSError, TimeoutError) as exc:
         raise LabkitError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})") from None
     try:
-        keys = [f"labkit-grade-{job['student']['id']}-{job['key'][:12]}" for job in jobs]
-        futures = client.map(grade_student, jobs, key=keys, pure=False)
+        keys = [f"labkit-grade-{job.student['id']}-{job.key[:12]}" for job in jobs]
+        futures = client.map(grade_student, [job.to_dict() for job in jobs], key=keys, pure=False)
         for future in dask_completed(futures):
             on_done(future.result())
     finally:
@@ -68,7 +69,7 @@ def check(backend: str, scheduler: str | None) -> None:
         raise LabkitError("--backend dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
 
 
-def run(jobs: list[dict], backend: str, workers: int, scheduler: str | None, on_done) -> None:
+def run(jobs: list[GradingJob], backend: str, workers: int, scheduler: str | None, on_done) -> None:
     """Dispatch to the chosen backend."""
     check(backend, scheduler)
     if backend == "local":

@@ -19,6 +19,7 @@ from labkit.atomic import write_json
 from labkit.course import scoring
 from labkit.grading import backends, manifest, public, report, sandbox, shared, snapshot
 from labkit.grading import rubric as rubric_mod
+from labkit.grading.jobs import GradingJob
 from labkit.grading.submissions import MAX_NOTEBOOK_BYTES, discover
 
 DEFAULT_LIMITS = sandbox.Limits()
@@ -109,41 +110,65 @@ def grade(
     submissions are reused whatever the settings (nothing is executed again), see
     :mod:`labkit.course.scoring`. Raises :class:`LabkitError` (nothing written) when there is nothing
     to grade: no student folder or zip, or no submitted notebook matches any rubric notebook."""
-    from tqdm.auto import tqdm
-
-    from labkit import profiles
-
-    profiles.get("", profile)  # validates the profile name
-    backends.check(backend, scheduler)  # before any warm-up or report is written
+    settings = {k: v for k, v in locals().items() if k not in ("submissions", "out_dir", "rubric_path", "release")}
     out_dir = Path(out_dir).resolve()
-    if not Path(submissions).is_dir():
-        from labkit.errors import LabkitError
-
-        raise LabkitError(f"submissions folder {submissions} does not exist or is not a folder")
-    released, rubric_path = manifest.resolve(release, rubric_path, lambda path: rubric_mod.load(path).notebooks)
-    rub = rubric_mod.load(rubric_path)
-    level, warnings = sandbox.choose_isolation(isolation, run_as)
-    _check_shared_user(level, backend, workers)
-    warnings = [*warnings, *_release_warnings(released, rub)]
-    for line in warnings:
-        print(f"[labkit grade] WARNING {line}", file=sys.stderr)
+    released, rub, level, warnings = _resolve(submissions, rubric_path, release, settings)
     max_nb = int(max_notebook_mb * 2**20)
     students, class_problems = discover(submissions, rub.notebooks, max_nb)
     _check_something_to_grade(submissions, students, class_problems, rub.notebooks)
     written = scoring.prepare(rub, students, manual, profile)  # a bad manual.csv fails before any grading
     run = GradeRun(out_dir, warnings=list(warnings), isolation=level.name)
     _private(out_dir, level)
-    originals: dict[str, tuple[str, dict]] = {}
-    records_dir = out_dir / "students"
     release_id = released["release_id"] if released else None
     by_notebook = {
         nb: entry for nb, entry in (released or {"notebooks": {}})["notebooks"].items() if nb in rub.notebooks
     }
     library = public.build(_library_dir()) if students else None
-    jobs = []
+    base = {"release": by_notebook, "release_id": release_id, "library": str(library), "max_nb": max_nb}
+    jobs, originals = _build_jobs(students, run, rub, level, out_dir, base, settings)
+    _warm_up(jobs, run, rub, settings)
+    started = time.time()
+    try:
+        _run_jobs(jobs, run, rub, out_dir / "students", settings)
+    finally:
+        if library is not None:
+            shutil.rmtree(library.parent, ignore_errors=True)
+        _verify_originals(originals, run, out_dir / "students")
+        meta = _meta(submissions, rub, release_id, by_notebook, level, run, class_problems, started, settings)
+        _finish_reports(out_dir, meta, rub, students, run, written)
+    return run
+
+
+def _resolve(submissions, rubric_path, release, settings: dict):
+    """Check the settings, resolve the release and its rubric, choose the isolation level and print the
+    warnings: ``(released, rubric, level, warnings)``."""
+    from labkit import profiles
+
+    profiles.get("", settings["profile"])  # validates the profile name
+    backends.check(settings["backend"], settings["scheduler"])  # before any warm-up or report is written
+    if not Path(submissions).is_dir():
+        from labkit.errors import LabkitError
+
+        raise LabkitError(f"submissions folder {submissions} does not exist or is not a folder")
+    released, rubric_path = manifest.resolve(release, rubric_path, lambda path: rubric_mod.load(path).notebooks)
+    rub = rubric_mod.load(rubric_path)
+    level, warnings = sandbox.choose_isolation(settings["isolation"], settings["run_as"])
+    _check_shared_user(level, settings["backend"], settings["workers"])
+    warnings = [*warnings, *_release_warnings(released, rub)]
+    for line in warnings:
+        print(f"[labkit grade] WARNING {line}", file=sys.stderr)
+    return released, rub, level, warnings
+
+
+def _build_jobs(students, run: GradeRun, rub, level, out_dir: Path, base: dict, settings: dict):
+    """One job per student to execute (resumed students go straight into ``run``), each on a snapshot
+    copy: ``(jobs, originals)`` with ``originals[id] = (source, digest)`` to verify afterwards."""
+    jobs, originals = [], {}
+    limits, profile, offline = settings["limits"], settings["profile"], settings["offline"]
+    manual = settings["manual"]
     for student in students:
-        key = _key(student.sha256, rub.sha256, profile, limits, offline, max_nb, release_id)
-        old = _load_record(records_dir / f"{student.id}.json") if resume or manual else None
+        key = _key(student.sha256, rub.sha256, profile, limits, offline, base["max_nb"], base["release_id"])
+        old = _load_record(out_dir / "students" / f"{student.id}.json") if settings["resume"] or manual else None
         same = old and (old.get("key") == key or (manual and old.get("sha256") == student.sha256))
         if same and old.get("complete"):
             run.records[student.id] = old
@@ -154,84 +179,99 @@ def grade(
         changed = snapshot.check_copy(student, copy)
         copy.problems += [changed] if changed else []
         jobs.append(
-            {
-                "student": copy.to_dict(),
-                "original": student.source,
-                "key": key,
-                "rubric": {"questions": rub.questions, "notebooks": rub.notebooks},
-                "profile": profile,
-                "offline": offline,
-                "limits": asdict(limits),
-                "isolation": level.name,
-                "level": level.to_dict(),
-                "out_dir": str(out_dir),
-                "cache_env": {},
-                "read_only": [],
-                "release": by_notebook,
-                "release_id": release_id,
-                "library": str(library),
-            }
+            GradingJob(
+                student=copy.to_dict(),
+                original=student.source,
+                key=key,
+                rubric={"questions": rub.questions, "notebooks": rub.notebooks},
+                profile=profile,
+                offline=offline,
+                limits=asdict(limits),
+                isolation=level.name,
+                level=level.to_dict(),
+                out_dir=str(out_dir),
+                release=base["release"],
+                release_id=base["release_id"],
+                library=base["library"],
+            )
         )
-    if jobs and warmup:  # only for notebooks somebody submitted, in the rubric's order
-        submitted = {nb for job in jobs for nb in job["student"]["notebooks"]}
-        run.warnings += shared.prepare([nb for nb in rub.notebooks if nb in submitted], offline, profile=profile)
+    return jobs, originals
+
+
+def _warm_up(jobs: list[GradingJob], run: GradeRun, rub, settings: dict) -> None:
+    """Prepare the shared data once (for notebooks somebody submitted) and point every job at the caches."""
+    if jobs and settings["warmup"]:  # only for notebooks somebody submitted, in the rubric's order
+        submitted = {nb for job in jobs for nb in job.student["notebooks"]}
+        run.warnings += shared.prepare(
+            [nb for nb in rub.notebooks if nb in submitted], settings["offline"], profile=settings["profile"]
+        )
     caches = {name: path for name, path in shared.cache_dirs().items() if path.exists() or name == "LABKIT_CACHE"}
     for job in jobs:
-        job["cache_env"] = {name: str(path) for name, path in caches.items()}
-        job["read_only"] = [str(path) for path in caches.values() if path.exists()]
-    if resume and run.skipped:
+        job.cache_env = {name: str(path) for name, path in caches.items()}
+        job.read_only = [str(path) for path in caches.values() if path.exists()]
+    if settings["resume"] and run.skipped:
         print(
             f"[labkit grade] resuming: {len(run.skipped)} student(s) already graded with the same "
             f"submission, rubric and settings; {len(jobs)} to go"
         )
-    started = time.time()
-    bar = tqdm(total=len(jobs), desc="grading", unit="student", disable=not progress or not jobs)
+
+
+def _run_jobs(jobs: list[GradingJob], run: GradeRun, rub, records_dir: Path, settings: dict) -> None:
+    """Grade the jobs on the chosen backend; each record is written as soon as it arrives."""
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(jobs), desc="grading", unit="student", disable=not settings["progress"] or not jobs)
 
     def done(record: dict) -> None:
         write_json(records_dir / f"{record['student']}.json", record)
         run.records[record["student"]] = record
         run.executed.append(record["student"])
-        bar.set_postfix_str(f"{record['student']}: {record['total']:g}/{rub.max_points(profile):g}")
+        bar.set_postfix_str(f"{record['student']}: {record['total']:g}/{rub.max_points(settings['profile']):g}")
         bar.update(1)
 
     try:
-        backends.run(jobs, backend, workers, scheduler, done)
+        backends.run(jobs, settings["backend"], settings["workers"], settings["scheduler"], done)
     finally:
         bar.close()
-        if library is not None:
-            shutil.rmtree(library.parent, ignore_errors=True)
-        _verify_originals(originals, run, records_dir)
-        meta = {
-            "submissions": str(Path(submissions).resolve()),
-            "rubric": rub.path,
-            "rubric_sha256": rub.sha256,
-            "release_id": release_id,
-            "rubric_only": [nb for nb in rub.notebooks if nb not in by_notebook],
-            "profile": profile,
-            "offline": offline,
-            "isolation": level.name,
-            "confinement": level.confinement,
-            "protects": level.protects,
-            "run_as": list(level.run_as) if level.run_as else None,
-            "backend": backend,
-            "workers": workers if backend == "local" else None,
-            "scheduler": scheduler,
-            "limits": asdict(limits),
-            "max_notebook_mb": max_notebook_mb,
-            "warnings": run.warnings,
-            "class_problems": class_problems,
-            "executed": sorted(run.executed),
-            "resumed": sorted(run.skipped),
-            "seconds": round(time.time() - started, 1),
-            "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        }
-        current = {s.id for s in students}
-        ordered = {sid: run.records[sid] for sid in sorted(run.records) if sid in current}
-        meta["manual"] = written.manual_path
-        reported, ordered = written.finish(out_dir, rub, ordered)  # written answers: columns, pages, manual scores
-        run.records.update(ordered)
-        report.write_all(out_dir, meta, reported, ordered)
-    return run
+
+
+def _meta(submissions, rub, release_id, by_notebook, level, run, class_problems, started, settings) -> dict:
+    """The run's description in grades.json (settings, isolation, who was executed or resumed)."""
+    backend = settings["backend"]
+    return {
+        "submissions": str(Path(submissions).resolve()),
+        "rubric": rub.path,
+        "rubric_sha256": rub.sha256,
+        "release_id": release_id,
+        "rubric_only": [nb for nb in rub.notebooks if nb not in by_notebook],
+        "profile": settings["profile"],
+        "offline": settings["offline"],
+        "isolation": level.name,
+        "confinement": level.confinement,
+        "protects": level.protects,
+        "run_as": list(level.run_as) if level.run_as else None,
+        "backend": backend,
+        "workers": settings["workers"] if backend == "local" else None,
+        "scheduler": settings["scheduler"],
+        "limits": asdict(settings["limits"]),
+        "max_notebook_mb": settings["max_notebook_mb"],
+        "warnings": run.warnings,
+        "class_problems": class_problems,
+        "executed": sorted(run.executed),
+        "resumed": sorted(run.skipped),
+        "seconds": round(time.time() - started, 1),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def _finish_reports(out_dir: Path, meta: dict, rub, students, run: GradeRun, written) -> None:
+    """Written answers merged in (columns, pages, manual scores), then grades.csv/json and the HTML report."""
+    current = {s.id for s in students}
+    ordered = {sid: run.records[sid] for sid in sorted(run.records) if sid in current}
+    meta["manual"] = written.manual_path
+    reported, ordered = written.finish(out_dir, rub, ordered)  # written answers: columns, pages, manual scores
+    run.records.update(ordered)
+    report.write_all(out_dir, meta, reported, ordered)
 
 
 def _check_shared_user(level, backend: str, workers: int) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from labkit.grading import attribution, locked, nbfiles, sandbox
 from labkit.grading import rubric as rubric_mod
+from labkit.grading.jobs import GradingJob
 from labkit.grading.submissions import Student, materialize
 
 MAX_RESULTS_BYTES = 8 * 2**20
@@ -58,127 +59,153 @@ KILLED = {
 }
 
 
-def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: Path) -> dict:
-    """Execute one of the student's notebooks in its own scratch sandbox; return the notebook record."""
-    limits = sandbox.Limits(**job["limits"])
-    scratch = Path(tempfile.mkdtemp(prefix=f"labkit-grade-{student.id}-", dir=job.get("scratch_root")))
+def run_notebook(job: dict | GradingJob, student: Student, notebook: str, rel: str, out_dir: Path) -> dict:
+    """Execute one of the student's notebooks in its own scratch sandbox; return the notebook record.
+
+    The steps: prepare the scratch copy (locked cells restored, shadowing modules removed), execute it
+    in the sandbox, collect the outcome and the attributed answers, keep the graded copies."""
+    job = job if isinstance(job, GradingJob) else GradingJob.from_dict(job)
+    scratch = Path(tempfile.mkdtemp(prefix=f"labkit-grade-{student.id}-", dir=job.scratch_root))
     try:
-        work = materialize(student, scratch / "submission")
-        nb_path = work / rel
-        record = {
-            "file": rel,
-            "status": "pending",
-            "seconds": 0.0,
-            "peak_rss_mb": 0,
-            "error": None,
-            "warnings": [],
-            "executed": None,
-        }
-        seen = nbfiles.inspect_file(nb_path)
-        if seen["invalid"]:
-            record.update(
-                status="invalid",
-                error={"ename": "InvalidNotebook", "evalue": seen["invalid"], "cell_index": None, "source": ""},
-            )
+        record, nb_path, release, prepared = _prepare(job, student, notebook, rel, scratch)
+        if record["status"] == "invalid":
             return record
-        release = (job.get("release") or {}).get(notebook)
-        prepared = _restore_locked(record, nb_path, release, job.get("release_id"))
-        _remove_shadows(record, nb_path.parent)
-        if seen["kernel_note"]:
-            record["kernel"] = seen["kernel_note"]
-            record["warnings"].append(seen["kernel_note"])
-        if release is not None:  # restored locked cells may bring the parameters cell back
-            seen = nbfiles.inspect_file(nb_path)
-        if not seen["parameters"]:
-            record["warnings"].append(
-                "no cell is tagged `parameters`: papermill injected the profile's values at "
-                "the top, so the notebook's own constants override them"
-            )
         labkit_out = scratch / "labkit-out"
-        spec = {
-            "notebook": str(nb_path),
-            "name": notebook,
-            "profile": job["profile"],
-            "offline": job["offline"],
-            "out_dir": str(labkit_out),
-        }
-        labkit_out.mkdir()
-        (scratch / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
-        library = Path(job.get("library") or LABKIT_DIR.parent)  # the public copy (labkit.grading.public)
-        env = {
-            **sandbox.base_env(scratch),
-            "PYTHONPATH": str(library),
-            "LABKIT_OFFLINE": str(int(job["offline"])),
-            "LABKIT_PROFILE": job["profile"],
-            **{k: v for k, v in job.get("cache_env", {}).items()},
-        }
         executed = labkit_out / nb_path.name
-        outcome = sandbox.run(
-            [sys.executable, "-P", "-m", "labkit.grading.execute", str(scratch / "spec.json")],  # -P: not from cwd
-            scratch=scratch,
-            cwd=nb_path.parent,
-            env=env,
-            limits=limits,
-            isolation=job.get("level", job["isolation"]),
-            read_only=[Path(sys.prefix), Path(sys.base_prefix), library, *map(Path, job.get("read_only", []))],
-            log=scratch / "child.log",
-            watch_files=[executed],
-        )
-        run = _read_run(labkit_out / "run.json")
-        record.update(
-            seconds=outcome.seconds,
-            peak_rss_mb=round(outcome.peak_rss / 2**20),
-            tmpfs_mb=round(outcome.peak_tmpfs / 2**20),
-            disk_mb=round(outcome.peak_disk / 2**20),
-        )
-        if outcome.status == "interrupted":
-            record.update(
-                status="interrupted",
-                error={"ename": "Interrupted", "evalue": "grading was stopped", "cell_index": None, "source": ""},
-            )
-        elif outcome.status in KILLED:
-            where = nbfiles.stopped_at(executed) or {"cell_index": None, "source": ""}
-            message = KILLED[outcome.status].format(
-                t=limits.timeout,
-                m=limits.memory_bytes / 2**30,
-                p=outcome.peak_rss / 2**30,
-                o=limits.output_bytes / 2**20,
-                f=outcome.peak_tmpfs / 2**30,
-                d=limits.disk_bytes / 2**30,
-                u=outcome.peak_disk / 2**30,
-                n=outcome.disk_entries,
-            )
-            record.update(
-                status=outcome.status, error={"ename": outcome.status.title() + "Killed", "evalue": message, **where}
-            )
-        elif run is None:
-            record.update(
-                status="crashed",
-                error={
-                    "ename": "GradingProcessDied",
-                    "cell_index": None,
-                    "source": "",
-                    "evalue": f"the notebook process ended with code {outcome.returncode} "
-                    f"before reporting; log tail:\n{outcome.log_tail[-1500:]}",
-                },
-            )
-        else:
-            error = run.get("error")
-            crashed = error and error.get("ename") == "DeadKernelError"
-            record.update(
-                status="crashed" if crashed else ("ok" if run.get("status") == "ok" else "failed"), error=error
-            )
+        outcome = _execute(job, notebook, nb_path, scratch, labkit_out)
+        _record_outcome(record, outcome, _read_run(labkit_out / "run.json"), job.sandbox_limits(), executed)
         _collect_answers(record, job, notebook, release, prepared, executed, scratch)
-        target = out_dir / "notebooks" / student.id / f"{notebook}.ipynb"
-        dropped = nbfiles.cap_file(executed, target, limits.output_bytes)
-        if dropped >= 0:
-            record["executed"] = target.relative_to(out_dir).as_posix()
-        if dropped > 0:
-            record["warnings"].append(f"long outputs shortened in the graded copy ({dropped} characters dropped)")
-        _keep_kernel_log(record, labkit_out / "logs" / f"{notebook}.kernel.log", target, out_dir, scratch)
+        _keep_copies(record, job, student.id, notebook, executed, Path(out_dir), scratch)
         return record
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _prepare(job: GradingJob, student: Student, notebook: str, rel: str, scratch: Path):
+    """The scratch copy of the submission, checked: ``(record, nb_path, release, prepared)``; the record's
+    status is ``invalid`` when the notebook cannot be read, else ``pending``."""
+    work = materialize(student, scratch / "submission")
+    nb_path = work / rel
+    record = {
+        "file": rel,
+        "status": "pending",
+        "seconds": 0.0,
+        "peak_rss_mb": 0,
+        "error": None,
+        "warnings": [],
+        "executed": None,
+    }
+    seen = nbfiles.inspect_file(nb_path)
+    if seen["invalid"]:
+        record.update(
+            status="invalid",
+            error={"ename": "InvalidNotebook", "evalue": seen["invalid"], "cell_index": None, "source": ""},
+        )
+        return record, nb_path, None, None
+    release = (job.release or {}).get(notebook)
+    prepared = _restore_locked(record, nb_path, release, job.release_id)
+    _remove_shadows(record, nb_path.parent)
+    if seen["kernel_note"]:
+        record["kernel"] = seen["kernel_note"]
+        record["warnings"].append(seen["kernel_note"])
+    if release is not None:  # restored locked cells may bring the parameters cell back
+        seen = nbfiles.inspect_file(nb_path)
+    if not seen["parameters"]:
+        record["warnings"].append(
+            "no cell is tagged `parameters`: papermill injected the profile's values at "
+            "the top, so the notebook's own constants override them"
+        )
+    return record, nb_path, release, prepared
+
+
+def _execute(job: GradingJob, notebook: str, nb_path: Path, scratch: Path, labkit_out: Path) -> sandbox.Outcome:
+    """Run the notebook in the sandbox (``labkit.grading.execute`` on a spec file); the sandbox's outcome."""
+    spec = {
+        "notebook": str(nb_path),
+        "name": notebook,
+        "profile": job.profile,
+        "offline": job.offline,
+        "out_dir": str(labkit_out),
+    }
+    labkit_out.mkdir()
+    (scratch / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+    library = Path(job.library or LABKIT_DIR.parent)  # the public copy (labkit.grading.public)
+    env = {
+        **sandbox.base_env(scratch),
+        "PYTHONPATH": str(library),
+        "LABKIT_OFFLINE": str(int(job.offline)),
+        "LABKIT_PROFILE": job.profile,
+        **{k: v for k, v in job.cache_env.items()},
+    }
+    return sandbox.run(
+        [sys.executable, "-P", "-m", "labkit.grading.execute", str(scratch / "spec.json")],  # -P: not from cwd
+        scratch=scratch,
+        cwd=nb_path.parent,
+        env=env,
+        limits=job.sandbox_limits(),
+        isolation=job.level if job.level is not None else job.isolation,
+        read_only=[Path(sys.prefix), Path(sys.base_prefix), library, *map(Path, job.read_only)],
+        log=scratch / "child.log",
+        watch_files=[labkit_out / nb_path.name],
+    )
+
+
+def _record_outcome(record: dict, outcome, run: dict | None, limits: sandbox.Limits, executed: Path) -> None:
+    """The record's status, error and resource figures from the sandbox's outcome and the run report."""
+    record.update(
+        seconds=outcome.seconds,
+        peak_rss_mb=round(outcome.peak_rss / 2**20),
+        tmpfs_mb=round(outcome.peak_tmpfs / 2**20),
+        disk_mb=round(outcome.peak_disk / 2**20),
+    )
+    if outcome.status == "interrupted":
+        record.update(
+            status="interrupted",
+            error={"ename": "Interrupted", "evalue": "grading was stopped", "cell_index": None, "source": ""},
+        )
+    elif outcome.status in KILLED:
+        where = nbfiles.stopped_at(executed) or {"cell_index": None, "source": ""}
+        message = KILLED[outcome.status].format(
+            t=limits.timeout,
+            m=limits.memory_bytes / 2**30,
+            p=outcome.peak_rss / 2**30,
+            o=limits.output_bytes / 2**20,
+            f=outcome.peak_tmpfs / 2**30,
+            d=limits.disk_bytes / 2**30,
+            u=outcome.peak_disk / 2**30,
+            n=outcome.disk_entries,
+        )
+        record.update(
+            status=outcome.status, error={"ename": outcome.status.title() + "Killed", "evalue": message, **where}
+        )
+    elif run is None:
+        record.update(
+            status="crashed",
+            error={
+                "ename": "GradingProcessDied",
+                "cell_index": None,
+                "source": "",
+                "evalue": f"the notebook process ended with code {outcome.returncode} "
+                f"before reporting; log tail:\n{outcome.log_tail[-1500:]}",
+            },
+        )
+    else:
+        error = run.get("error")
+        crashed = error and error.get("ename") == "DeadKernelError"
+        record.update(status="crashed" if crashed else ("ok" if run.get("status") == "ok" else "failed"), error=error)
+
+
+def _keep_copies(
+    record: dict, job: GradingJob, student_id: str, notebook: str, executed: Path, out_dir: Path, scratch: Path
+) -> None:
+    """The graded copy (long outputs capped) and a failed run's kernel log, kept under ``out_dir``."""
+    target = out_dir / "notebooks" / student_id / f"{notebook}.ipynb"
+    dropped = nbfiles.cap_file(executed, target, job.sandbox_limits().output_bytes)
+    if dropped >= 0:
+        record["executed"] = target.relative_to(out_dir).as_posix()
+    if dropped > 0:
+        record["warnings"].append(f"long outputs shortened in the graded copy ({dropped} characters dropped)")
+    _keep_kernel_log(record, executed.parent / "logs" / f"{notebook}.kernel.log", target, out_dir, scratch)
 
 
 def _restore_locked(record: dict, nb_path: Path, release: dict | None, release_id: str | None):
@@ -225,8 +252,8 @@ def _collect_answers(record, job, notebook, release, prepared, executed: Path, s
         record["results"] = files
         return
     inside = executed.parent.resolve().is_relative_to(scratch.resolve())
-    nb = attribution.read_notebook(executed, sandbox.Limits(**job["limits"]).output_bytes) if inside else None
-    ids = [q["id"] for q in job["rubric"]["questions"] if q["notebook"] == notebook]
+    nb = attribution.read_notebook(executed, job.sandbox_limits().output_bytes) if inside else None
+    ids = [q["id"] for q in job.rubric["questions"] if q["notebook"] == notebook]
     answers, tampered, forfeited = attribution.attribute(
         nb, release, prepared.owners, prepared.tampered, ids, files, record["status"]
     )
@@ -267,15 +294,15 @@ def _keep_kernel_log(
     error["kernel_log"] = kept.relative_to(out_dir).as_posix()
 
 
-def _judge(job: dict, record: dict) -> None:
+def _judge(job: GradingJob, record: dict) -> None:
     from labkit import profiles
 
     record["questions"], total = {}, 0.0
-    for q in job["rubric"]["questions"]:
+    for q in job.rubric["questions"]:
         nb = record["notebooks"].get(q["notebook"], {"status": "missing", "results": {}})
-        expected = profiles.get(q["notebook"], job["profile"])
+        expected = profiles.get(q["notebook"], job.profile)
         verdict = rubric_mod.judge(
-            q, nb.get("results", {}).get(q["id"]), job["profile"], expected, nb.get("status", "missing")
+            q, nb.get("results", {}).get(q["id"]), job.profile, expected, nb.get("status", "missing")
         )
         forfeited = nb.get("integrity", {}).get("forfeited", {})
         if q["id"] in forfeited:
@@ -300,24 +327,27 @@ def _skipped(rel: str, why: str) -> dict:
 
 
 def grade_student(job: dict) -> dict:
-    """Execute and judge every notebook of ``job["student"]``; return the student's record."""
-    student = Student(**{k: v for k, v in job["student"].items()})
-    out_dir = Path(job["out_dir"])
+    """Execute and judge every notebook of ``job["student"]``; return the student's record.
+
+    ``job`` is a :meth:`GradingJob.to_dict` dict (what the backends ship)."""
+    job = job if isinstance(job, GradingJob) else GradingJob.from_dict(job)
+    student = job.student_record()
+    out_dir = Path(job.out_dir)
     started = time.time()
     record = {
         "student": student.id,
         "name": student.name or student.id,
-        "source": job.get("original", student.source),
+        "source": job.original if job.original is not None else student.source,
         "sha256": student.sha256,
-        "key": job["key"],
+        "key": job.key,
         "problems": list(student.problems),
-        "isolation": job["isolation"],
-        "release_id": job.get("release_id"),
-        "confinement": job.get("level", {}).get("confinement", job["isolation"]),
+        "isolation": job.isolation,
+        "release_id": job.release_id,
+        "confinement": job.confinement,
         "notebooks": {},
     }
     try:
-        for notebook in job["rubric"]["notebooks"]:
+        for notebook in job.rubric["notebooks"]:
             rel = student.notebooks.get(notebook)
             if rel in student.too_large:
                 record["notebooks"][notebook] = _skipped(rel, student.too_large[rel])
