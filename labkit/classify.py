@@ -25,16 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from labkit.errors import LabkitError
+from labkit.labels import load_labels  # noqa: F401 (re-exported: notebook 03 imports it from here)
 from labkit.tfsetup import tf
-
-
-def load_labels(path) -> list[str]:
-    """One label per line (the labels file written next to the model)."""
-    if not Path(path).is_file():
-        raise LabkitError(
-            f"--labels={path}: file not found (the file written by --labels_output_file or --output_labels)"
-        )
-    return [line.rstrip("\r") for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _as_probabilities(scores: np.ndarray) -> np.ndarray:

@@ -19,3 +19,12 @@ class NotReachable(LabkitError):
 
 class DamagedDownload(DataFileError):
     """A downloaded or cached asset failed its checksum, size or structure check (it was moved aside)."""
+
+
+def tf_reason(exc) -> str:
+    """The one informative line of a TensorFlow error message (no node traceback), for a LabkitError's message."""
+    text = getattr(exc, "message", None) or str(exc)
+    skip = ("Graph execution error", "Detected at node", "[[", "Traceback", "File ")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith((" ", "\t"))]
+    lines = [ln for ln in lines if not ln.startswith(skip)]
+    return (lines[-1] if lines else text.strip())[:200]

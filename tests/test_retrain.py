@@ -382,6 +382,18 @@ def test_label_image_honours_input_mean_zero(trained):
     assert "--input_mean 0 is honoured" in " ".join(label_image.build_parser().format_help().split())
 
 
+def test_label_with_runs_label_image_once_and_returns_what_it_printed(trained, capsys):
+    from labkit.retrain import lab
+
+    result, _ = trained
+    got = lab.label_with(result, result.test_paths[0])
+    printed = capsys.readouterr().out
+    assert printed.count("Evaluation time (1-image): ") == 1  # one inference, not a second silent one
+    first = re.search(r"^(\S.*) \(score=(\d\.\d{5})\)$", printed, re.M)
+    assert (got["top1"], f"{got['score']:.5f}") == (first[1], first[2])
+    assert re.search(rf"Evaluation time \(1-image\): {got['seconds']:.3f}s", printed)
+
+
 def test_distortions_bypass_the_training_cache(colours, tmp_path):
     result = retrain(
         colours,

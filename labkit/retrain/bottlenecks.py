@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from labkit.atomic import write_text
-from labkit.errors import LabkitError
+from labkit.errors import LabkitError, tf_reason
 from labkit.retrain.architectures import Architecture
 from labkit.retrain.images import CATEGORIES, entries, image_path, warn
 from labkit.tfsetup import tf
@@ -99,15 +99,6 @@ def batched_bottleneck(graph_def, arch: Architecture, images):
         if shape is not None and len(shape) and shape[0] != -1:
             out = op.inputs[0]
     return T.reshape(out, [-1, arch.bottleneck_size])
-
-
-def tf_reason(exc) -> str:
-    """The one informative line of a TensorFlow error message (no node traceback)."""
-    text = getattr(exc, "message", None) or str(exc)
-    skip = ("Graph execution error", "Detected at node", "[[", "Traceback", "File ")
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith((" ", "\t"))]
-    lines = [ln for ln in lines if not ln.startswith(skip)]
-    return (lines[-1] if lines else text.strip())[:200]
 
 
 class Extractor:

@@ -249,19 +249,14 @@ def label_with(result: RetrainResult, image, architecture: str | None = None, fl
     )
     argv = [f"--graph={result.output_graph}", f"--labels={result.output_labels}", f"--image={image}", *chosen]
     print("$ labkit label-image " + " ".join(argv))
-    label_image.main(argv)
-    args, _ = label_image.build_parser().parse_known_args(argv)
-    opts = {k: (getattr(args, k) if getattr(args, k) is not None else v) for k, v in label_image.DEFAULTS.items()}
-    top, seconds = label_image.classify(
-        result.output_graph,
-        result.output_labels,
-        image,
-        opts["input_height"],
-        opts["input_width"],
-        opts["input_mean"],
-        opts["input_std"],
-        opts["input_layer"],
-    )
+    args, opts = label_image.options(argv)
+    if args.describe_graph:  # as `labkit label-image --describe_graph`: the description, then a silent run
+        print(label_image.describe_graph(opts["graph"]))
+        top, seconds = label_image.classify(
+            opts["graph"], opts["labels"], image, **{k: v for k, v in opts.items() if k.startswith(("input", "output"))}
+        )
+    else:
+        top, seconds = label_image.label_and_print(opts)  # one run: the printed lines are the returned result
     shown = (
         f"--input_layer={opts['input_layer']} --input_height={opts['input_height']} --input_width={opts['input_width']}"
     )

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from labkit.errors import LabkitError
-from labkit.retrain.bottlenecks import tf_reason
+from labkit.errors import LabkitError, tf_reason
+from labkit.labels import load_labels
 from labkit.tfsetup import tf
 
 DEFAULTS = {
@@ -65,15 +65,6 @@ def load_graph(path):
     with graph.as_default():
         tf().import_graph_def(read_graph_def(path))
     return graph
-
-
-def load_labels(path) -> list[str]:
-    """One label per line."""
-    if not Path(path).exists():
-        raise LabkitError(
-            f"--labels={path}: file not found (the labels file written by `labkit retrain --output_labels=…`)"
-        )
-    return [line.rstrip() for line in Path(path).read_text(encoding="utf-8").splitlines()]
 
 
 def _shape(tensor) -> str:
@@ -239,20 +230,33 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv=None) -> int:
-    """Entry point of ``labkit label-image``."""
-    args, unknown = build_parser().parse_known_args(sys.argv[1:] if argv is None else argv)
+def options(argv) -> tuple[argparse.Namespace, dict]:
+    """Parse ``argv`` (unknown flags warned about and ignored): ``(args, opts)``, ``opts`` being the
+    :data:`DEFAULTS` keys with the given flags applied."""
+    args, unknown = build_parser().parse_known_args(argv)
     if unknown:
         print(f"labkit label-image: warning: ignoring unknown arguments: {' '.join(unknown)}", file=sys.stderr)
-    opts = {k: (getattr(args, k) if getattr(args, k) is not None else v) for k, v in DEFAULTS.items()}
-    if args.describe_graph:
-        print(describe_graph(opts["graph"]))
-        return 0
+    return args, {k: (getattr(args, k) if getattr(args, k) is not None else v) for k, v in DEFAULTS.items()}
+
+
+def label_and_print(opts: dict) -> tuple[list, float]:
+    """Classify ``opts["image"]`` and print the original's lines: ``(top, seconds)`` of that one run."""
     if opts["input_std"] == 0:
         raise LabkitError("--input_std must not be 0")
+    opts = dict(opts)
     image = opts.pop("image")
     top, seconds = classify(opts.pop("graph"), opts.pop("labels"), image, **opts)
     print(f"\nEvaluation time (1-image): {seconds:.3f}s\n")
     for label, score in top:
         print(f"{label} (score={score:0.5f})")
+    return top, seconds
+
+
+def main(argv=None) -> int:
+    """Entry point of ``labkit label-image``."""
+    args, opts = options(sys.argv[1:] if argv is None else argv)
+    if args.describe_graph:
+        print(describe_graph(opts["graph"]))
+        return 0
+    label_and_print(opts)
     return 0

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import os
 
-from labkit.errors import LabkitError
-from labkit.retrain.bottlenecks import tf_reason
+from labkit.errors import LabkitError, tf_reason
 from labkit.retrain.images import CATEGORIES, image_path, warn
 from labkit.tfsetup import tf
 
