@@ -110,7 +110,9 @@ def grade(
     submissions are reused whatever the settings (nothing is executed again), see
     :mod:`labkit.course.scoring`. Raises :class:`LabkitError` (nothing written) when there is nothing
     to grade: no student folder or zip, or no submitted notebook matches any rubric notebook."""
-    settings = {k: v for k, v in locals().items() if k not in ("submissions", "out_dir", "rubric_path", "release")}
+    settings = dict(workers=workers, limits=limits, profile=profile, offline=offline, resume=resume)
+    settings.update(backend=backend, scheduler=scheduler, isolation=isolation, run_as=run_as, warmup=warmup)
+    settings.update(progress=progress, manual=manual, max_notebook_mb=max_notebook_mb)
     out_dir = Path(out_dir).resolve()
     released, rub, level, warnings = _resolve(submissions, rubric_path, release, settings)
     max_nb = int(max_notebook_mb * 2**20)
