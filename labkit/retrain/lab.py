@@ -366,3 +366,13 @@ def read_timings(timings, full_images: int = 3670) -> str:
             "of bottleneck pass"
         )
     return "\n".join(lines)
+
+
+def explain_timings(gpu_visible: bool) -> str:
+    """Why CPU and GPU times differ for retrain (C.cpu_vs_gpu.explanation, K11), and what was measured."""
+    return (
+        "The bottleneck pass (convolutions over every image) dominates and is what a GPU accelerates "
+        "(typically 10-50x); training the cached final layer is a small matmul per step, where CPU and GPU "
+        "are similar. "
+        + ("Measured above." if gpu_visible else "No GPU was visible here, so only the CPU was measured.")
+    )
