@@ -161,7 +161,10 @@ def plot_curves(runs: dict, tag: str = "accuracy_1"):
 
 
 def table(runs: dict):
-    """Final accuracies and times of several runs as a DataFrame."""
+    """Final accuracies and times of several runs as a DataFrame.
+
+    Answers C.lr.table (notebook 04, Q16) and C.own.learning_curve (Q17).
+    """
     import pandas as pd
 
     rows = [
@@ -183,7 +186,10 @@ def table(runs: dict):
 
 
 def read_sweep(runs: dict) -> tuple[str, str]:
-    """What a learning-rate sweep shows, worded from its own numbers: ``(best, reading)``."""
+    """What a learning-rate sweep shows, worded from its own numbers: ``(best, reading)``.
+
+    Answers C.lr.best (notebook 04, Q16).
+    """
     acc = {label: r.test_accuracy for label, r in runs.items()}
     top = max(acc.values())
     tied = [label for label, value in acc.items() if value == top]
@@ -209,7 +215,10 @@ def read_sweep(runs: dict) -> tuple[str, str]:
 
 
 def learning_rate_sweep(image_dir, work: Path, architecture: str, steps: int, rates, seed: int = 0) -> dict:
-    """One run per learning rate (same bottleneck cache), ``{"lr=0.01": result, …}``."""
+    """One run per learning rate (same bottleneck cache), ``{"lr=0.01": result, …}``.
+
+    Answers C.lr.0_005.test_accuracy, C.lr.0_01.test_accuracy, C.lr.1.test_accuracy, K8, K9 (notebook 04, Q16).
+    """
     return {f"lr={lr:g}": run(image_dir, work, f"lr_{lr:g}", architecture, steps, lr, seed) for lr in rates}
 
 
@@ -234,7 +243,10 @@ def learning_curve(
 ):
     """Test accuracy for few → many images per class; returns ``(DataFrame, runs)``.
 
-    Every subset uses the same 30 % test share so the accuracies are comparable."""
+    Every subset uses the same 30 % test share so the accuracies are comparable.
+
+    Answers C.own.learning_curve, C.own.test_accuracy, K10 (notebook 04, Q17).
+    """
     runs = {}
     for n in counts:
         folder = subset_folder(image_dir, n, Path(work) / f"subset_{n}")
@@ -354,7 +366,10 @@ def device_timings(image_dir, work: Path, architectures_: list, devices: list, s
 
 def read_timings(timings, full_images: int = 3670) -> str:
     """Where the time went in :func:`device_timings`, and the bottleneck pass scaled to the full
-    flower_photos set (``full_images``) at each measured rate."""
+    flower_photos set (``full_images``) at each measured rate.
+
+    Answers C.cpu_vs_gpu.explanation, K11 (notebook 05, Q20).
+    """
     lines = []
     for row in timings.itertuples():
         share = row.bottleneck_s / max(row.bottleneck_s + row.train_s, 1e-9)
