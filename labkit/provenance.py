@@ -86,7 +86,7 @@ def announce(what: str, source: Source) -> Source:
         if source.is_real
         else f"using OFFLINE DEFAULT {source}  (real source not used: {why})"
     )
-    repeated = _DETAILS.get(what) == long
+    repeated = _ANNOUNCED.get(what) == str(source)  # the sources tried may name other (work) folders
     _ANNOUNCED[what] = str(source)
     _DETAILS[what] = long
     if not _in_notebook():
@@ -106,6 +106,14 @@ def short(source: Source) -> str:
     if source.is_real:
         return f"REAL source {text}"
     return f"OFFLINE DEFAULT {text} (no real source found; the sources tried are in the recorded results)"
+
+
+def brief(source: Source) -> str:
+    """``kind:detail`` as :meth:`Source.__str__`, but an offline default's cache folders left out."""
+    if source.is_real:
+        return str(source)
+    kept = " ".join(w for w in source.detail.split() if not _is_path(w)).removesuffix(" in").rstrip(" ,;")
+    return f"{source.kind}:{kept}"
 
 
 def _is_path(word: str) -> bool:

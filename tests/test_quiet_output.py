@@ -78,3 +78,8 @@ def test_tables_have_readable_columns_and_few_digits():
     small = tables.shown({"pretrained": 0.912345, "n_test": 30, "flags": ["a"]})
     assert list(small.index) == ["pretrained", "n test", "flags"] and list(small["value"]) == [0.912, 30, "['a']"]
     assert tables.shown("text") == "text"
+
+
+def test_brief_source_leaves_out_an_offline_defaults_cache_folder():
+    assert provenance.brief(Source("offline", "gen/v1 seed=0 in /root/.cache/gen")) == "offline:gen/v1 seed=0"
+    assert provenance.brief(Source("real", "/data/flowers")) == "real:/data/flowers"
