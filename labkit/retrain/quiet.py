@@ -4,8 +4,8 @@
 those lines, repeated for every run of a sweep, read like a log file (work-folder paths, the same
 warning five times), so :func:`summarised` captures them and shows only what a reader needs:
 warnings merged across runs ("5 folders have fewer than 20 images: daisy, …"), each once per
-kernel, and the ``[labkit]`` lines. Answers notebook 04's Q-sections C.default … C.inception and
-notebook 05's C.cpu_vs_gpu (they call :func:`labkit.retrain.lab.run` / ``device_timings``).
+kernel, and the ``[labkit]`` lines. Used by :func:`labkit.retrain.lab.run` and ``device_timings``
+(notebook 04's C.default, C.lr, C.own and C.inception runs; notebook 05's C.cpu_vs_gpu).
 """
 
 from __future__ import annotations
