@@ -60,6 +60,7 @@ def forward_pass(model, size: int, device: str = "CPU:0"):
     """A compiled (``tf.function``, as serving does) single-image forward pass of ``model`` on
     ``device``, as a no-argument function to time (K4.table's latency)."""
     image = tf().random.uniform((1, size, size, 3))
+    _quiet_retracing()
     compiled = tf().function(lambda x: model(x, training=False))
 
     def forward():
@@ -67,6 +68,20 @@ def forward_pass(model, size: int, device: str = "CPU:0"):
             return compiled(image).numpy()
 
     return forward
+
+
+def _drop_retracing(record) -> bool:
+    return "triggered tf.function retracing" not in record.getMessage()
+
+
+def _quiet_retracing() -> None:
+    """Drop TensorFlow's "N out of the last M calls … triggered tf.function retracing" warning: each
+    architecture gets its own compiled function, traced once on purpose (not a retracing problem)."""
+    import logging
+
+    logger = logging.getLogger("tensorflow")
+    if _drop_retracing not in logger.filters:
+        logger.addFilter(_drop_retracing)
 
 
 def versus_row_above(timings: list[Timing]) -> list[str]:

@@ -17,7 +17,10 @@ def canonical(name: str) -> str:
 
 
 def gpus() -> list[str]:
-    """Visible GPU device names (empty on a CPU-only machine)."""
+    """Visible GPU device names (empty on a CPU-only machine).
+
+    Answers C.cpu_vs_gpu.gpu (notebook 05, Q20).
+    """
     return [n for n in visible() if n.startswith("GPU")]
 
 

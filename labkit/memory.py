@@ -100,7 +100,10 @@ def measure_batch_sizes(
 
 def largest_batch_within(table, budget_gb: float = DEFAULT_BUDGET_GB, *, candidates=None) -> dict:
     """Fit ``peak ≈ fixed + per_image × batch`` to the measurements and return the largest batch
-    (a power of two unless ``candidates`` are given) whose predicted peak stays within the budget."""
+    (a power of two unless ``candidates`` are given) whose predicted peak stays within the budget.
+
+    Answers A2.batch.largest_within_budget, A2_W4 (notebook 02, Q6).
+    """
     ok = table[~table["oom"]].dropna(subset=["peak_mb"])
     if len(ok) < 2:
         raise LabkitError("need peak-memory measurements for at least two batch sizes to extrapolate")

@@ -11,7 +11,10 @@ from labkit.tfsetup import keras, tf
 
 
 def quickstart_model(seed: int = 0, input_shape=(28, 28)):
-    """The quickstart: Flatten → Dense(128, relu) → Dropout(0.2) → Dense(10) (logits)."""
+    """The quickstart: Flatten → Dense(128, relu) → Dropout(0.2) → Dense(10) (logits).
+
+    Answers A1.structure.layers, A1.structure.params, A1_W1 (notebook 01, Q1).
+    """
     k = keras()
     k.utils.set_random_seed(seed)
     return k.Sequential(
@@ -66,7 +69,10 @@ CANDIDATES = {"quickstart": quickstart_model, "deeper_mlp": deeper_mlp, "small_c
 
 
 def describe(model):
-    """A table of the model's layers: name, type, output shape, parameter count (from the model)."""
+    """A table of the model's layers: name, type, output shape, parameter count (from the model).
+
+    Answers A1.structure.layers (notebook 01, Q1).
+    """
     import pandas as pd
 
     rows = [
@@ -97,7 +103,10 @@ def compile_model(model, learning_rate: float = 1e-3):
 
 
 def train(model, ds: ArrayDataset, epochs: int = 5, batch_size: int = 32, verbose: int = 2) -> dict:
-    """Compile (if needed) and fit; returns the per-epoch history plus wall time and device."""
+    """Compile (if needed) and fit; returns the per-epoch history plus wall time and device.
+
+    Answers A1.train.seconds (notebook 01, Q2).
+    """
     from labkit import devices
 
     if model.optimizer is None:
@@ -119,7 +128,10 @@ def train(model, ds: ArrayDataset, epochs: int = 5, batch_size: int = 32, verbos
 
 
 def evaluate(model, ds: ArrayDataset) -> float:
-    """Test-set accuracy."""
+    """Test-set accuracy.
+
+    Answers A1.accuracy.test, A1_W2 (notebook 01, Q2).
+    """
     _, acc = model.evaluate(_scaled(ds.x_test), ds.y_test, verbose=0)
     return float(acc)
 

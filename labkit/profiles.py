@@ -160,7 +160,7 @@ PROFILES: dict[str, dict[str, dict]] = {
     "07_concepts": {
         "quick": {
             "MOBILENET_SIZE": 224,
-            "LATENCY_REPEATS": 3,
+            "LATENCY_REPEATS": 9,
             "FEATURE_MODULE": "mobilenet_v2_100_224",
             "IMAGE_SIZE": 64,
             "IMAGES_PER_CLASS": 40,

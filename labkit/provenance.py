@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 
 _ANNOUNCED: dict[str, str] = {}
+_DETAILS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -74,16 +75,62 @@ def set_offline(offline: bool) -> None:
 
 
 def announce(what: str, source: Source) -> Source:
-    """Print which source ``what`` (e.g. ``"mnist"``) came from and remember it for results."""
-    if source.is_real:
-        print(f"[labkit] {what}: using REAL source {source}")
-    else:
-        why = "; ".join(source.tried) if source.tried else "no real source configured"
-        print(f"[labkit] {what}: using OFFLINE DEFAULT {source}  (real source not used: {why})")
+    """Print which source ``what`` (e.g. ``"mnist"``) came from and remember it for results.
+
+    In a terminal the line is the long form (the source, and for an offline default every real
+    source tried). In a notebook it is short — once per ``what`` and source, no paths — and the long
+    form goes into every recorded result instead (:func:`announced_details`)."""
+    why = "; ".join(source.tried) if source.tried else "no real source configured"
+    long = (
+        f"using REAL source {source}"
+        if source.is_real
+        else f"using OFFLINE DEFAULT {source}  (real source not used: {why})"
+    )
+    repeated = _ANNOUNCED.get(what) == str(source)  # the sources tried may name other (work) folders
     _ANNOUNCED[what] = str(source)
+    _DETAILS[what] = long
+    if not _in_notebook():
+        print(f"[labkit] {what}: {long}")
+    elif not repeated:
+        print(f"[labkit] {what}: {short(source)}")
     return source
+
+
+def short(source: Source) -> str:
+    """The notebook form of a source: its kind and description without folder names, ≤ 100 characters."""
+    # folder names are dropped; a real source's own file or folder keeps its name
+    words = [os.path.basename(w.rstrip("/")) if _is_path(w) and source.is_real else w for w in source.detail.split()]
+    words = [w for w in words if w and not _is_path(w)]
+    text = " ".join(words).removesuffix(" in").rstrip(" ,;")
+    text = text if len(text) <= 100 else text[:99].rstrip() + "…"
+    if source.is_real:
+        return f"REAL source {text}"
+    return f"OFFLINE DEFAULT {text} (no real source found; the sources tried are in the recorded results)"
+
+
+def brief(source: Source) -> str:
+    """``kind:detail`` as :meth:`Source.__str__`, but an offline default's cache folders left out."""
+    if source.is_real:
+        return str(source)
+    kept = " ".join(w for w in source.detail.split() if not _is_path(w)).removesuffix(" in").rstrip(" ,;")
+    return f"{source.kind}:{kept}"
+
+
+def _is_path(word: str) -> bool:
+    return word.startswith(("/", "~", "./")) or (len(word) > 2 and word[1:3] == ":\\")
+
+
+def _in_notebook() -> bool:
+    import sys
+
+    return "IPython" in sys.modules and sys.modules["IPython"].get_ipython() is not None
 
 
 def announced() -> dict[str, str]:
     """All sources announced in this process so far, ``{what: "kind:detail"}``."""
     return dict(_ANNOUNCED)
+
+
+def announced_details() -> dict[str, str]:
+    """The long form of every announcement so far (with the sources tried), ``{what: text}``."""
+    return dict(_DETAILS)

@@ -83,15 +83,27 @@ def record(question: str, value, *, note: str = "", headline: bool = False) -> N
         "notebook": _STATE["notebook"],
         "params": _STATE["params"],
         "sources": provenance.announced(),
+        "source_details": provenance.announced_details(),
         "wall_time_s": round(time.time() - _STATE["started"], 3),
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **_environment(),
     }
-    shown = json.dumps(_rounded(entry["value"])) if not isinstance(entry["value"], str) else entry["value"]
-    _show(question, entry, f"[recorded] {question} = {shown[:300]}" + (f"  ({note})" if note else ""))
+    _show(question, entry, shown_line(question, entry["value"], note))
     _STATE["results"][question] = entry
     path = results_dir() / f"{_STATE['notebook']}.json"
     write_json(path, {"notebook": _STATE["notebook"], "results": _STATE["results"]})
+
+
+SHOWN_CHARS = 160  # a [recorded] line's value is cut here, with an ellipsis
+
+
+def shown_line(question: str, value, note: str = "") -> str:
+    """The visible ``[recorded] id = value  (note)`` line: floats to 4 significant digits, real Unicode
+    (no ``\\u`` escapes), the value cut at :data:`SHOWN_CHARS` characters with ``…``."""
+    shown = value if isinstance(value, str) else json.dumps(_rounded(value), ensure_ascii=False)
+    if len(shown) > SHOWN_CHARS:
+        shown = shown[: SHOWN_CHARS - 1].rstrip() + "…"
+    return f"[recorded] {question} = {shown}" + (f"  ({note})" if note else "")
 
 
 def _show(question: str, entry: dict, line: str) -> None:

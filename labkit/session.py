@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from labkit import profiles, provenance, results
+from labkit import profiles, provenance, results, tables
 
 
 def start(notebook: str, namespace: dict) -> dict:
@@ -18,6 +18,7 @@ def start(notebook: str, namespace: dict) -> dict:
     from labkit.tfsetup import tf
 
     short_warnings()  # labkit's warnings as one line naming the file, without the source-line echo
+    tables.start_display()  # floats in shown tables to 3 decimals (recorded values stay whole)
     key = profiles.notebook_key(notebook)
     profile = namespace.get("PROFILE", "quick")
     expected = profiles.get(key, profile)

@@ -63,7 +63,10 @@ def build_classifier(
     dropout: float = 0.0,
     seed: int = 0,
 ):
-    """``Sequential([hub.KerasLayer(module, trainable), (Dropout), Dense(num_classes)])`` (logits)."""
+    """``Sequential([hub.KerasLayer(module, trainable), (Dropout), Dense(num_classes)])`` (logits).
+
+    Answers K7.trainable_counts (notebook 07, Q27); also the model of A2.batch.table.
+    """
     k = keras()
     k.utils.set_random_seed(seed)  # same head initialisation for every variant
     layers = [
@@ -155,7 +158,11 @@ def compare_frozen_finetuned(
     log=print,
 ) -> dict[str, TrainResult]:
     """Three runs on the same data, epochs and head initialisation: frozen at ``learning_rate``,
-    fine-tuned at the same rate (the students' unstable case), fine-tuned at ``fine_tune_learning_rate``."""
+    fine-tuned at the same rate (the students' unstable case), fine-tuned at ``fine_tune_learning_rate``.
+
+    Answers A2.frozen.test_accuracy, A2.finetune.test_accuracy, A2.finetune_same_lr.test_accuracy, A2_W5 (notebook
+    02, Q7).
+    """
     runs = {}
     for name, trainable, lr in [
         ("frozen", False, learning_rate),
@@ -171,7 +178,10 @@ def compare_frozen_finetuned(
 
 
 def comparison_table(runs: dict[str, TrainResult]):
-    """One row per run: trainable, learning rate, final train/val accuracy, test accuracy, val-accuracy swing."""
+    """One row per run: trainable, learning rate, final train/val accuracy, test accuracy, val-accuracy swing.
+
+    Answers A2.finetune.table (notebook 02, Q7).
+    """
     import pandas as pd
 
     rows = []
@@ -204,18 +214,27 @@ def plot_histories(runs: dict[str, TrainResult], ax=None):
 
 
 def export(model, path) -> str:
-    """Save the trained classifier as a SavedModel folder (``model.save``, Keras SavedModel format)."""
+    """Save the trained classifier as a SavedModel folder (``model.save``, Keras SavedModel format).
+
+    Answers A2.export.max_abs_diff (notebook 02, Q8).
+    """
     model.save(str(path), include_optimizer=False)
     return str(path)
 
 
 def reload(path):
-    """Load an exported classifier back (no need for the original hub module's files)."""
+    """Load an exported classifier back (no need for the original hub module's files).
+
+    Answers A2.export.max_abs_diff (notebook 02, Q8).
+    """
     return keras().models.load_model(str(path), compile=False)
 
 
 def max_prediction_difference(model, reloaded, x: np.ndarray) -> float:
-    """Largest absolute difference between the two models' logits on ``x`` (uint8 images)."""
+    """Largest absolute difference between the two models' logits on ``x`` (uint8 images).
+
+    Answers A2.export.max_abs_diff (notebook 02, Q8).
+    """
     batch = tf().cast(x, tf().float32) / 255.0
     return float(np.max(np.abs(model(batch, training=False).numpy() - reloaded(batch, training=False).numpy())))
 
@@ -246,7 +265,11 @@ def linear_probe(extract, data: SplitData) -> float:
 
 def pretrained_vs_random(resolved: hub.ResolvedModule, data: SplitData, seed: int = 1) -> dict:
     """Linear-probe accuracy of the module's features vs the offline backbone's architecture with
-    random weights (the same architecture when ``resolved`` is the offline backbone)."""
+    random weights (the same architecture when ``resolved`` is the offline backbone).
+
+    Answers A2.backbone.linear_probe, A2.backbone.pretrained_beats_random (notebook 02, Q5) and K5.linear_probe
+    (notebook 07, Q25).
+    """
     from labkit import backbone
 
     module = hub.load(resolved)
@@ -264,7 +287,10 @@ def pretrained_vs_random(resolved: hub.ResolvedModule, data: SplitData, seed: in
 
 
 def trainable_counts(model) -> dict:
-    """Trainable and frozen parameter counts of the feature extractor and the head."""
+    """Trainable and frozen parameter counts of the feature extractor and the head.
+
+    Answers A2.frozen.trainable_params (notebook 02, Q7) and K7.trainable_counts (notebook 07, Q27).
+    """
     layer = model.get_layer("feature_extractor")
     count = lambda ws: int(sum(np.prod(w.shape) for w in ws))  # noqa: E731
     return {
@@ -275,7 +301,10 @@ def trainable_counts(model) -> dict:
 
 
 def explain(runs: dict[str, TrainResult]) -> str:
-    """One paragraph answering "are the layers frozen, and does fine-tuning help?" from the numbers."""
+    """One paragraph answering "are the layers frozen, and does fine-tuning help?" from the numbers.
+
+    Answers A2.finetune.explanation (notebook 02, Q7).
+    """
     frozen, same, low = runs["frozen"], runs["fine-tuned, same LR"], runs["fine-tuned, low LR"]
     jump = lambda r: float(np.max(np.abs(np.diff(r.history["val_acc"])))) if len(r.history["val_acc"]) > 1 else 0.0  # noqa: E731
     better = "improves on" if low.test_accuracy > frozen.test_accuracy else "does not beat"
@@ -296,7 +325,10 @@ def explain(runs: dict[str, TrainResult]) -> str:
 
 
 def classify_image(resolved: hub.ResolvedModule, path, labels=None, image_size: int | None = None, top: int = 5):
-    """Top-``top`` (label, probability) of an ImageNet classifier module on one image file."""
+    """Top-``top`` (label, probability) of an ImageNet classifier module on one image file.
+
+    Answers A2.classifier.top5 (notebook 02, Q4).
+    """
     from labkit.data.image_folder import load_image
 
     size = image_size or hub.image_size_for(resolved)

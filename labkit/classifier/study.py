@@ -35,7 +35,10 @@ def command_line(image_dir, module: str, image_size: int, epochs: int, batch_siz
 
 
 def run(split: Split, module: hub.ResolvedModule, image_size: int, **options) -> train.TrainResult:
-    """One quiet training run (the notebook shows tables instead of Keras logs)."""
+    """One quiet training run (the notebook shows tables instead of Keras logs).
+
+    Answers B.train.val_accuracy (notebook 03, Q9).
+    """
     options.setdefault("verbose", 0)
     options.setdefault("progress", False)
     options.setdefault("tfhub_module", module.spec.name)
@@ -80,7 +83,10 @@ def _speed_sentence(small, big) -> str:
 
 
 def explain_batch_sizes(table) -> str:
-    """The batch-size answer, from the measured numbers."""
+    """The batch-size answer, from the measured numbers.
+
+    Answers B.batch.explanation, B_W8 (notebook 03, Q10).
+    """
     big, small = table.iloc[0], table.iloc[-1]
     grew = big.peak_mb - small.peak_mb
     memory = (
@@ -111,7 +117,10 @@ def other_module(
     epochs: int = 5,
     batch_size: int = 10,
 ) -> dict:
-    """Train with another feature vector: what the registry says, what was used, what had to change."""
+    """Train with another feature vector: what the registry says, what was used, what had to change.
+
+    Answers B.other_module, B_W9 (notebook 03, Q11).
+    """
     spec = hub.REGISTRY[name]
     module = hub.resolve_module(name, backbone_size=backbone_size)
     size = hub.image_size_for(module, requested_size, strict=False)
@@ -143,7 +152,10 @@ def other_module(
 
 
 def timing(result: train.TrainResult, full_epoch_seconds: float) -> dict:
-    """Where the training time went, and the original's estimated time (one full epoch × epochs)."""
+    """Where the training time went, and the original's estimated time (one full epoch × epochs).
+
+    Answers B.time, B_W10 (notebook 03, Q12).
+    """
     epochs = len(result.epoch_seconds)
     return {
         "feature_seconds": round(result.feature_seconds, 2),
@@ -165,7 +177,10 @@ def timing(result: train.TrainResult, full_epoch_seconds: float) -> dict:
 def compare_learning_rates(
     split: Split, module, image_size: int, rates, *, epochs: int, batch_size: int, seed: int = 0
 ) -> dict:
-    """One run per learning rate (same split, seed and epochs): ``{rate: TrainResult}``."""
+    """One run per learning rate (same split, seed and epochs): ``{rate: TrainResult}``.
+
+    Answers B.lr.table, B_W11, B_W12 (notebook 03, Q13).
+    """
     return {
         rate: run(split, module, image_size, learning_rate=rate, train_epochs=epochs, batch_size=batch_size, seed=seed)
         for rate in rates
@@ -192,7 +207,10 @@ def learning_rate_table(runs: dict):
 
 
 def read_learning_rates(table) -> str:
-    """What the learning-rate table shows, worded from its numbers (ties reported as ties)."""
+    """What the learning-rate table shows, worded from its numbers (ties reported as ties).
+
+    Answers B.lr.table, B_W11, B_W12 (notebook 03, Q13).
+    """
     top = table["final_val_accuracy"].max()
     best = [f"{r:g}" for r in table.loc[table["final_val_accuracy"] == top, "learning_rate"]]
     lowest = table.loc[table["final_loss"].idxmin(), "learning_rate"]
@@ -219,7 +237,10 @@ def plot_curves(runs: dict, key: str = "val_accuracy", label: str = "learning ra
 
 
 def learning_curve(split: Split, module, image_size: int, counts, *, epochs: int, batch_size: int, seed: int = 0):
-    """Validation accuracy (same validation set) against training images per class."""
+    """Validation accuracy (same validation set) against training images per class.
+
+    Answers B.own.learning_curve, B.own.val_accuracy, B_W13 (notebook 03, Q14).
+    """
     import pandas as pd
 
     rows = []

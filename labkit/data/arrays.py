@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from labkit.provenance import Source
+from labkit.provenance import Source, brief
 
 
 @dataclass
@@ -32,5 +32,5 @@ class ArrayDataset:
     def summary(self) -> str:
         return (
             f"{len(self.x_train)} train / {len(self.x_test)} test images of "
-            f"{self.x_train.shape[1:]} in {len(self.class_names)} classes from {self.source}"
+            f"{self.x_train.shape[1:]} in {len(self.class_names)} classes from {brief(self.source)}"
         )

@@ -22,7 +22,7 @@ from labkit.data import synthetic_flowers, synthetic_fruits
 from labkit.data._locations import keras_datasets_dir, labkit_cache_dir, tfds_data_dir
 from labkit.data.resolve import Candidate, resolve
 from labkit.errors import DataFileError, LabkitError, SourceNotFound
-from labkit.provenance import Source
+from labkit.provenance import Source, brief
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 FLOWERS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
@@ -53,7 +53,9 @@ class ImageFolder:
     def summary(self) -> str:
         per_class = ", ".join(f"{k} {v}" for k, v in self.counts().items())
         skipped = f"; {len(self.skipped)} file(s) skipped" if self.skipped else ""
-        return f"{self.count()} images in {len(self.class_names)} classes ({per_class}) from {self.source}{skipped}"
+        return (
+            f"{self.count()} images in {len(self.class_names)} classes ({per_class}) from {brief(self.source)}{skipped}"
+        )
 
     def items(self) -> list[tuple[Path, int]]:
         """Every ``(file, class index)`` in class order, files sorted."""

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
 from labkit.retrain import architectures, images
+from labkit.retrain.quiet import summarised
 from labkit.retrain.train import RetrainResult, retrain, step_lines
+
+_WORKDIRS: list[Path] = []  # the folders workdir() made: shown as $WORK in the notebook's printed lines
 
 
 def workdir(path: str = "") -> Path:
@@ -22,6 +26,7 @@ def workdir(path: str = "") -> Path:
     if path:
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
+        _WORKDIRS.append(folder.absolute())
         return folder
     from labkit.results import results_dir
 
@@ -29,6 +34,7 @@ def workdir(path: str = "") -> Path:
     parent.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="retrain-", dir=parent))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    _WORKDIRS.append(folder.absolute())
     return folder
 
 
@@ -42,11 +48,14 @@ def run(
     seed: int | None = 0,
     **options,
 ) -> RetrainResult:
-    """One retrain into ``work/<name>/`` (bottlenecks shared per architecture in ``work/bottlenecks``).
+    """One retrain into ``work/<name>/`` (bottlenecks shared per architecture in ``work/bottlenecks``);
+    answers C.default.* (notebook 04's default run) and feeds C.lr.*, C.own.* and C.inception.*.
 
-    The per-step log lines are left out (the notebooks plot the curves); the rest is printed."""
+    In the notebook the original tool's log lines are summarised (:mod:`labkit.retrain.quiet`): one
+    ``[labkit]`` line per run, warnings merged; the per-step lines are left out (the notebooks plot the
+    curves). ``labkit retrain`` itself prints them all."""
     out = Path(work) / name
-    with step_lines(False):
+    with step_lines(False), summarised():
         result = retrain(
             str(image_dir),
             architecture=architecture,
@@ -61,23 +70,57 @@ def run(
             no_progress=True,
             **options,
         )
-    h = result.history
-    print(
-        f"[labkit] {name}: {steps} steps at learning rate {learning_rate:g}; last evaluation: train accuracy "
-        f"{h['train_accuracy'][-1]:.1%}, validation {h['validation_accuracy'][-1]:.1%} "
-        f"(N={int(h['n_validation'][-1])}); per-step lines hidden, see the curves"
-    )
+    print(summary(name, result, learning_rate))
     return result
 
 
-def command_line(result: RetrainResult, image_dir) -> str:
-    """The equivalent ``labkit retrain`` command (train.sh style)."""
+def summary(name: str, result: RetrainResult, learning_rate: float) -> str:
+    """One line per run: steps, rate, test/train/validation accuracy and the bottleneck cache's work."""
+    h = result.history
     return (
-        f"labkit retrain --bottleneck_dir={Path(result.output_graph).parent.parent / 'bottlenecks'} "
-        f"--how_many_training_steps={int(result.history['step'][-1]) + 1} --summaries_dir={result.summaries_dir} "
-        f"--output_graph={result.output_graph} --output_labels={result.output_labels} "
-        f"--architecture={result.architecture} --image_dir={image_dir}"
+        f"[labkit] {name}: {int(h['step'][-1]) + 1} steps at learning rate {learning_rate:g} → test accuracy "
+        f"{result.test_accuracy:.1%} (N={result.n_test}); last evaluation: train {h['train_accuracy'][-1]:.1%}, "
+        f"validation {h['validation_accuracy'][-1]:.1%} (N={int(h['n_validation'][-1])}); bottlenecks "
+        f"{result.cache.computed} computed, {result.cache.reused} reused"
     )
+
+
+def command_line(result: RetrainResult, image_dir) -> str:
+    """The equivalent ``labkit retrain`` command (train.sh style; C.default), paths shown relative to the
+    notebook's work folder (``$WORK``) and the home folder (``~``) so no temporary folder is printed."""
+    work = Path(result.output_graph).parent.parent
+
+    def shown(path) -> str:
+        return shown_path(path, work)
+
+    return (
+        f"labkit retrain --bottleneck_dir={shown(work / 'bottlenecks')} "
+        f"--how_many_training_steps={int(result.history['step'][-1]) + 1} "
+        f"--summaries_dir={shown(result.summaries_dir)} --output_graph={shown(result.output_graph)} "
+        f"--output_labels={shown(result.output_labels)} --architecture={result.architecture} "
+        f"--image_dir={shown(image_dir)}"
+    )
+
+
+def shown_path(path, work=None) -> str:
+    """``path`` as a reader should see it: ``$WORK/…`` inside the notebook's work folder (the one
+    :func:`workdir` made, else ``work``), ``~/…`` under home — never a temporary folder's name."""
+    path = Path(path).absolute()
+    for folder in [*reversed(_WORKDIRS), *([Path(work).absolute()] if work else [])]:
+        if path.is_relative_to(folder):
+            return "$WORK/" + path.relative_to(folder).as_posix()
+    if path.is_relative_to(Path.home()):
+        return "~/" + path.relative_to(Path.home()).as_posix()
+    return str(path)
+
+
+def describe_graph(result: RetrainResult) -> str:
+    """What TensorBoard's graph view shows of ``result``'s graph: candidate inputs and the outputs
+    (C.inception.tensorboard_answer, K13), with the graph's path shown as in :func:`shown_path`."""
+    from labkit.retrain.label_image import describe_graph as describe
+
+    text = describe(result.output_graph)
+    return text.replace(str(result.output_graph), shown_path(result.output_graph), 1)
 
 
 def read_scalars(summaries_dir, sub: str, tag: str) -> tuple[list[int], list[float]]:
@@ -118,7 +161,10 @@ def plot_curves(runs: dict, tag: str = "accuracy_1"):
 
 
 def table(runs: dict):
-    """Final accuracies and times of several runs as a DataFrame."""
+    """Final accuracies and times of several runs as a DataFrame.
+
+    Answers C.lr.table (notebook 04, Q16) and C.own.learning_curve (Q17).
+    """
     import pandas as pd
 
     rows = [
@@ -140,7 +186,10 @@ def table(runs: dict):
 
 
 def read_sweep(runs: dict) -> tuple[str, str]:
-    """What a learning-rate sweep shows, worded from its own numbers: ``(best, reading)``."""
+    """What a learning-rate sweep shows, worded from its own numbers: ``(best, reading)``.
+
+    Answers C.lr.best (notebook 04, Q16).
+    """
     acc = {label: r.test_accuracy for label, r in runs.items()}
     top = max(acc.values())
     tied = [label for label, value in acc.items() if value == top]
@@ -166,7 +215,10 @@ def read_sweep(runs: dict) -> tuple[str, str]:
 
 
 def learning_rate_sweep(image_dir, work: Path, architecture: str, steps: int, rates, seed: int = 0) -> dict:
-    """One run per learning rate (same bottleneck cache), ``{"lr=0.01": result, …}``."""
+    """One run per learning rate (same bottleneck cache), ``{"lr=0.01": result, …}``.
+
+    Answers C.lr.0_005.test_accuracy, C.lr.0_01.test_accuracy, C.lr.1.test_accuracy, K8, K9 (notebook 04, Q16).
+    """
     return {f"lr={lr:g}": run(image_dir, work, f"lr_{lr:g}", architecture, steps, lr, seed) for lr in rates}
 
 
@@ -191,7 +243,10 @@ def learning_curve(
 ):
     """Test accuracy for few → many images per class; returns ``(DataFrame, runs)``.
 
-    Every subset uses the same 30 % test share so the accuracies are comparable."""
+    Every subset uses the same 30 % test share so the accuracies are comparable.
+
+    Answers C.own.learning_curve, C.own.test_accuracy, K10 (notebook 04, Q17).
+    """
     runs = {}
     for n in counts:
         folder = subset_folder(image_dir, n, Path(work) / f"subset_{n}")
@@ -248,7 +303,9 @@ def label_with(result: RetrainResult, image, architecture: str | None = None, fl
         ]
     )
     argv = [f"--graph={result.output_graph}", f"--labels={result.output_labels}", f"--image={image}", *chosen]
-    print("$ labkit label-image " + " ".join(argv))
+    work = Path(result.output_graph).parent.parent
+    shown = [re.sub(r"^(--\w+=)(/.*)$", lambda m: m.group(1) + shown_path(m.group(2), work), a) for a in argv]
+    print("$ labkit label-image " + " ".join(shown))
     args, opts = label_image.options(argv)
     if args.describe_graph:  # as `labkit label-image --describe_graph`: the description, then a silent run
         print(label_image.describe_graph(opts["graph"]))
@@ -264,7 +321,8 @@ def label_with(result: RetrainResult, image, architecture: str | None = None, fl
 
 
 def device_timings(image_dir, work: Path, architectures_: list, devices: list, steps: int, seed: int = 0):
-    """Cold bottleneck + training time per architecture on every device (fresh cache each time)."""
+    """Cold bottleneck + training time per architecture on every device (fresh cache each time);
+    answers C.cpu_vs_gpu.table (notebook 05)."""
     import pandas as pd
 
     rows = []
@@ -272,7 +330,7 @@ def device_timings(image_dir, work: Path, architectures_: list, devices: list, s
         for arch in architectures_:
             name = f"{arch}_{device.replace(':', '')}"
             shutil.rmtree(Path(work) / name, ignore_errors=True)
-            with step_lines(False):
+            with step_lines(False), summarised():
                 r = retrain(
                     str(image_dir),
                     architecture=arch,
@@ -303,7 +361,10 @@ def device_timings(image_dir, work: Path, architectures_: list, devices: list, s
 
 def read_timings(timings, full_images: int = 3670) -> str:
     """Where the time went in :func:`device_timings`, and the bottleneck pass scaled to the full
-    flower_photos set (``full_images``) at each measured rate."""
+    flower_photos set (``full_images``) at each measured rate.
+
+    Answers C.cpu_vs_gpu.explanation, K11 (notebook 05, Q20).
+    """
     lines = []
     for row in timings.itertuples():
         share = row.bottleneck_s / max(row.bottleneck_s + row.train_s, 1e-9)
@@ -315,3 +376,13 @@ def read_timings(timings, full_images: int = 3670) -> str:
             "of bottleneck pass"
         )
     return "\n".join(lines)
+
+
+def explain_timings(gpu_visible: bool) -> str:
+    """Why CPU and GPU times differ for retrain (C.cpu_vs_gpu.explanation, K11), and what was measured."""
+    return (
+        "The bottleneck pass (convolutions over every image) dominates and is what a GPU accelerates "
+        "(typically 10-50x); training the cached final layer is a small matmul per step, where CPU and GPU "
+        "are similar. "
+        + ("Measured above." if gpu_visible else "No GPU was visible here, so only the CPU was measured.")
+    )

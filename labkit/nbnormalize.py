@@ -1,0 +1,119 @@
+"""The canonical form of the source notebooks, and ``python -m labkit.nbnormalize``.
+
+A source notebook is stored as nbformat's own writer prints it (``nbformat.writes``: sorted keys,
+indent 1, a trailing newline), in nbformat 4.5 with a cell id on every cell, without outputs
+(``execution_count`` null), with only the cell metadata labkit uses (``tags``, ``nbgrader``,
+``labkit``), and with one quote style in code cells (double quotes, as ruff formats the library).
+The nbgrader checksums are refreshed afterwards (:func:`labkit.course.markup.sync`), since the
+source may have changed. ``tests/test_nbnormalize.py`` fails when a notebook differs from this form.
+
+    python -m labkit.nbnormalize notebooks/            # rewrite in place
+    python -m labkit.nbnormalize --check notebooks/    # list the notebooks that differ, exit 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import tokenize
+from pathlib import Path
+
+import nbformat
+
+CELL_METADATA = ("tags", "nbgrader", "labkit")  # every other cell metadata key is dropped
+NBFORMAT_MINOR = 5
+
+
+def double_quoted(source: str) -> str:
+    """``source`` with each plain single-quoted string literal (no quote or backslash inside) in double
+    quotes; anything tokenize cannot read is returned unchanged."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return source
+    lines = source.splitlines(keepends=True)
+    for token in reversed(tokens):
+        text = token.string
+        prefix = text[: len(text) - len(text.lstrip("rbufRBUF"))]
+        body = text[len(prefix) :]
+        if token.type != tokenize.STRING or len(body) < 2 or body[0] != "'" or body.startswith("'''"):
+            continue
+        inner = body[1:-1]
+        if '"' in inner or "'" in inner or "\\" in inner or token.start[0] != token.end[0]:
+            continue
+        row, (start, end) = token.start[0] - 1, (token.start[1], token.end[1])
+        lines[row] = lines[row][:start] + f'{prefix}"{inner}"' + lines[row][end:]
+    return "".join(lines)
+
+
+def normalise(nb) -> nbformat.NotebookNode:
+    """A copy of ``nb`` in the canonical form (checksums not yet refreshed)."""
+    nb = nbformat.from_dict(nbformat.reads(nbformat.writes(nb), as_version=4))
+    nb.nbformat, nb.nbformat_minor = 4, max(nb.nbformat_minor, NBFORMAT_MINOR)
+    used = set()
+    for index, cell in enumerate(nb.cells):
+        if not cell.get("id") or cell.id in used:
+            grade = (cell.metadata.get("nbgrader") or {}).get("grade_id")
+            cell.id = grade if grade and grade not in used else f"c{index}"
+        used.add(cell.id)
+        cell.metadata = {k: cell.metadata[k] for k in CELL_METADATA if k in cell.metadata}
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            cell.source = double_quoted(cell.source)
+    nbformat.validate(nb)
+    return nb
+
+
+def canonical_text(nb) -> str:
+    """``nb`` normalised, checksums refreshed, as the text stored in the repository."""
+    from labkit.course import markup
+
+    nb = normalise(nb)
+    markup.sync(nb)
+    return nbformat.writes(nb) + "\n"
+
+
+def differing(paths) -> list[Path]:
+    """The notebooks among ``paths`` whose file is not in the canonical form."""
+    found = []
+    for path in paths:
+        text = Path(path).read_text(encoding="utf-8")
+        if text != canonical_text(nbformat.reads(text, as_version=4)):
+            found.append(Path(path))
+    return found
+
+
+def _notebooks(args) -> list[Path]:
+    paths = []
+    for arg in map(Path, args):
+        paths += sorted(arg.glob("[0-9][0-9]_*.ipynb")) if arg.is_dir() else [arg]
+    return paths
+
+
+def main(argv=None) -> int:
+    """Rewrite the notebooks in their canonical form, or with ``--check`` list those that differ."""
+    from labkit.atomic import write_text
+
+    parser = argparse.ArgumentParser(
+        prog="python -m labkit.nbnormalize",
+        description="Store source notebooks in labkit's canonical form (see docs/contributing.md).",
+        allow_abbrev=False,
+    )
+    parser.add_argument("paths", nargs="*", default=["notebooks"], help="notebooks or folders (default: notebooks)")
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a notebook differs")
+    args = parser.parse_args(argv)
+    paths = _notebooks(args.paths)
+    if not paths:
+        parser.error(f"no NN_*.ipynb notebooks in {', '.join(args.paths)}")
+    changed = differing(paths)
+    for path in changed:
+        if args.check:
+            print(f"{path}: not normalised (run `python -m labkit.nbnormalize {path}`)")
+        else:
+            write_text(path, canonical_text(nbformat.read(path, as_version=4)))
+            print(f"{path}: normalised")
+    return 1 if args.check and changed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
