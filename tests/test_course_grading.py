@@ -158,7 +158,9 @@ def test_reference_answers_come_from_source_notebook_cells_first(tmp_path):
     nb = written_class.grading_class.notebook(tmp_path / "04_retrain_tf1.ipynb", "pass")
     written_class.with_answers(nb, {"K13": "`--input_layer=Mul`, 299 × 299.", "K9": "YOUR ANSWER HERE"})
     found = review.notebook_references(tmp_path)
-    assert found == {"K13": ("`--input_layer=Mul`, 299 × 299.", "notebooks/04_retrain_tf1.ipynb, answer cell K13 (cell 4)")}
+    assert found == {
+        "K13": ("`--input_layer=Mul`, 299 × 299.", "notebooks/04_retrain_tf1.ipynb, answer cell K13 (cell 4)")
+    }
     key = review.references()
     assert key["K3"][0].startswith("ImageNet is an image database") and "K3" in key["K3"][1]
 
