@@ -24,23 +24,6 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 MARKER = "<!-- runnable -->"
 SHELL = {"bash", "sh", "shell", "console"}
 
-# Pages, subcommands and flags written in parallel branches: skipped ONLY while they do not exist.
-# Delete these three sets once those branches are merged.
-PENDING_PAGES = {
-    "docs/students.md",
-    "docs/assign.md",
-    "docs/written-answers.md",
-    "docs/grading-isolation.md",
-    "docs/grading-integrity.md",
-}
-PENDING_COMMANDS = {"assign", "check", "submit"}
-PENDING_FLAGS = {
-    ("check", "--run"),
-    ("submit", "--name"),
-    ("assign", "--out"),
-}
-
-
 @dataclass(frozen=True)
 class Block:
     """One fenced code block: its page, first line number, info string, body and runnable mark."""
@@ -204,8 +187,7 @@ def test_relative_links_resolve(page):
         dest = (page.parent / path).resolve() if path else page
         rel = dest.relative_to(ROOT).as_posix() if dest.is_relative_to(ROOT) else str(dest)
         if not dest.exists():
-            if rel not in PENDING_PAGES:
-                broken.append(f"{target}: no such file")
+            broken.append(f"{target}: no such file")
         elif fragment and dest.suffix == ".md" and fragment not in anchors(dest):
             broken.append(f"{target}: no heading #{fragment} in {rel}")
     assert not broken, f"{page.relative_to(ROOT)}: {broken}"
@@ -248,8 +230,7 @@ def test_documented_flags_exist(page):
             continue  # `labkit <subcommand>`, `labkit --offline …`
         sub = words[0]
         if sub not in COMMANDS:
-            if sub not in PENDING_COMMANDS:
-                unknown.append(f"{line}: no subcommand {sub!r}")
+            unknown.append(f"{line}: no subcommand {sub!r}")
             continue
         if len(words) > 1 and re.fullmatch(r"[a-z][a-z-]*", words[1]) and help_flags(f"{sub} {words[1]}"):
             sub = f"{sub} {words[1]}"  # `labkit answers build`, `labkit assets fetch`
@@ -258,7 +239,7 @@ def test_documented_flags_exist(page):
             unknown.append(f"{line}: `labkit {sub} --help` fails")
             continue
         for flag in re.findall(r"(?<!\S)(--[A-Za-z][\w-]*)", " ".join(words)):
-            if flag not in known and (sub.split()[0], flag) not in PENDING_FLAGS:
+            if flag not in known:
                 unknown.append(f"{line}: {flag} is not in `labkit {sub} --help`")
     assert not unknown, f"{page.relative_to(ROOT)}: {unknown}"
 
