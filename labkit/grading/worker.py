@@ -99,6 +99,7 @@ def run_notebook(job: dict, student: Student, notebook: str, rel: str, out_dir: 
             "profile": job["profile"],
             "offline": job["offline"],
             "out_dir": str(labkit_out),
+            "output_bytes": limits.output_bytes,  # the engine keeps the executed notebook readable (attribution)
         }
         labkit_out.mkdir()
         (scratch / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
