@@ -128,6 +128,7 @@ FORGED = {
     "forger_const": "tampered: locked cell nb01_record_accuracy modified (its source differs from the release)",
     "forger_extra": "tampered: A1.accuracy.test recorded by cell {cell} of the executed notebook, "
     "not by its locked cell nb01_record_accuracy",
+    # forger_file skips training, so the locked cell fails on the untrained model and records nothing
     "forger_file": "tampered: A1.accuracy.test is in the results files but its locked cell nb01_record_accuracy "
     "did not record it",
 }
@@ -139,8 +140,7 @@ def test_real_notebook_forgers_are_flagged_and_earn_nothing_for_the_forgery(nb01
     cell = _index(built.student_notebooks[NB01], "nb01_record_accuracy") + 2  # + papermill's parameters cell
     reason = FORGED[sid].format(cell=cell)
     assert record["questions"]["A1.accuracy.test"]["credit"] == 0
-    if sid != "forger_file":  # that one records nothing from the locked cell (its training never ran)
-        assert record["questions"]["A1.accuracy.test"]["reason"] == reason
+    assert record["questions"]["A1.accuracy.test"]["reason"] == reason
     assert f"{NB01}: {reason}" in record["problems"], record["problems"]
     assert record["questions"]["A1.structure.params"]["credit"] == 1  # the honest answers still count
 
