@@ -54,7 +54,13 @@ def test_readme_example_grades_the_example_class(tmp_path):
     assert manual.returncode == 0, manual.stderr[-3000:]
     assert "0 graded, 5 resumed" in manual.stdout, manual.stdout[-2000:]
     rows = {r["student"]: r for r in csv.DictReader((tmp_path / "grades" / "grades.csv").open())}
-    assert {s: r["total"] for s, r in rows.items()} == {"alice": "6", "bob": "3", "carol": "0", "dana": "5"}
+    assert {s: r["total"] for s, r in rows.items()} == {
+        "alice": "6",
+        "bob": "3",
+        "carol": "0",
+        "dana": "5",
+        "dave": "4",
+    }
     assert (rows["dana"]["K2"], rows["dana"]["K3"]) == ("0", "1")
     feedback = (tmp_path / "grades" / "feedback" / "dana.html").read_text()
     assert "TensorRT optimises inference of trained models; it does not train" in feedback
