@@ -406,8 +406,7 @@ def test_cli_release_flag_reads_the_release_folder(tmp_path, capsys):
     assert cli.main(argv) == 1
     err = capsys.readouterr().err
     assert "--release:" in err and "nope/autograder/manifest.json does not exist" in err
-    with pytest.raises(SystemExit):
-        cli.main(["grade", "--help"])
+    assert cli.main(["grade", "--help"]) == 0  # the dispatcher returns argparse's exit code
     assert "--release DIR" in capsys.readouterr().out
 
 
