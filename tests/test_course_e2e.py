@@ -13,7 +13,7 @@ import time
 import nbformat
 import pytest
 
-from labkit.course import fill, release, submit
+from labkit.course import fill, markup, release, submit
 from labkit.errors import LabkitError
 from labkit.grading import batch, rubric
 
@@ -157,3 +157,19 @@ def test_notebook_of_another_release_is_reported(nb01_class, built):
     assert f"{NB01}: from another release (abababababab…, graded against {built.release_id[:12]}…)" in " ".join(
         problems
     ), problems
+
+
+def test_fill_puts_the_source_solution_regions_in_place_of_every_stub(built):
+    sources = release.read_sources()
+    for name, student in built.student_notebooks.items():
+        nb = fill.solved(name, built)
+        for cell, given in zip(nb.cells, student.cells, strict=True):
+            if markup.role(cell) == "solution":
+                assert "NotImplementedError" not in cell.source, (name, cell.id)
+                source = next(c for c in sources[name].cells if c.get("id") == cell.id)
+                for block in fill.regions(source.source):
+                    assert "\n".join(block) in cell.source
+            else:
+                assert cell.source == given.source  # locked, written and plain cells as released
+    indented = "def f():\n    # YOUR CODE HERE\n    raise NotImplementedError()\nf()"
+    assert fill._fill_stubs(indented, [["    return 1"]]) == "def f():\n    return 1\nf()"
