@@ -24,6 +24,7 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 MARKER = "<!-- runnable -->"
 SHELL = {"bash", "sh", "shell", "console"}
 
+
 @dataclass(frozen=True)
 class Block:
     """One fenced code block: its page, first line number, info string, body and runnable mark."""

@@ -1,13 +1,17 @@
 """The README's "For instructors" command, run as written on the committed example class."""
 
 import csv
+import json
 import re
 import shlex
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
+
+from labkit.course import markup, release
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,8 +24,6 @@ def readme_grade_command() -> list[str]:
 
 
 def test_readme_example_grades_the_example_class(tmp_path):
-    # grading needs the release; until labkit.course.release (the release branch) is merged it cannot be built
-    pytest.importorskip("labkit.course.release", reason="labkit.course.release not merged yet: no default release")
     argv = readme_grade_command()
     argv[argv.index("--out") + 1] = str(tmp_path / "grades")
     argv[0] = str(Path(sys.executable).parent / "labkit")
@@ -50,9 +52,42 @@ def test_readme_example_grades_the_example_class(tmp_path):
         timeout=600,
     )
     assert manual.returncode == 0, manual.stderr[-3000:]
-    assert "0 graded, 4 resumed" in manual.stdout
+    assert "0 graded, 5 resumed" in manual.stdout, manual.stdout[-2000:]
     rows = {r["student"]: r for r in csv.DictReader((tmp_path / "grades" / "grades.csv").open())}
-    assert {s: r["total"] for s, r in rows.items()} == {"alice": "6", "bob": "3", "carol": "0", "dana": "5"}
+    assert {s: r["total"] for s, r in rows.items()} == {
+        "alice": "6",
+        "bob": "3",
+        "carol": "0",
+        "dana": "5",
+        "dave": "4",
+    }
     assert (rows["dana"]["K2"], rows["dana"]["K3"]) == ("0", "1")
     feedback = (tmp_path / "grades" / "feedback" / "dana.html").read_text()
     assert "TensorRT optimises inference of trained models; it does not train" in feedback
+
+
+def example_notebooks() -> dict:
+    """{where: notebook JSON} of every notebook the example class hands in (folders and zips)."""
+    found = {}
+    for path in sorted((ROOT / "examples" / "submissions").rglob("*.ipynb")):
+        found[path.relative_to(ROOT).as_posix()] = json.loads(path.read_text())
+    for path in sorted((ROOT / "examples" / "submissions").glob("*.zip")):
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if name.endswith(".ipynb"):
+                    found[f"{path.relative_to(ROOT).as_posix()}:{name}"] = json.loads(archive.read(name))
+    return found
+
+
+@pytest.mark.parametrize("where", sorted(example_notebooks()))
+def test_example_notebooks_are_of_the_current_release(where):
+    """Stale examples (notebooks/ changed since): run `.venv/bin/python examples/make_examples.py`."""
+    nb = example_notebooks()[where]
+    built = release.build()
+    entry = built.manifest["notebooks"][nb["metadata"]["labkit"]["notebook"]]
+    locked = {markup.grade_id(c): markup.nbgrader(c).get("checksum") for c in nb["cells"] if markup.role(c) == "locked"}
+    expected = {gid: spec["checksum"] for gid, spec in entry["locked"].items()}
+    assert locked == expected, f"{where} is stale: run examples/make_examples.py"
+    assert nb["metadata"]["labkit"]["release_id"] == built.release_id, (
+        f"{where} is stale: run examples/make_examples.py"
+    )

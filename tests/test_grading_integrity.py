@@ -330,15 +330,50 @@ def test_bad_manifests_are_clear_errors(tmp_path):
         manifest.load(tmp_path)
 
 
-def test_default_release_needs_the_release_builder():
-    try:
-        import labkit.course.release  # noqa: F401
-    except ModuleNotFoundError:
-        with pytest.raises(LabkitError, match="cannot build the default release: labkit.course.release"):
-            manifest.default_release()
-    else:
-        built = manifest.default_release()
-        assert "01_mnist_quickstart" in built["notebooks"] and built["release_id"]
+def test_default_release_is_the_one_labkit_assign_writes(tmp_path):
+    from labkit import cli
+
+    assert cli.main(["assign", "--out", str(tmp_path / "release")]) == 0
+    written, _ = manifest.load(tmp_path / "release")
+    assert manifest.default_release() == written
+    assert "nb01_record_accuracy" in written["notebooks"]["01_mnist_quickstart"]["locked"]
+
+
+FLOOD = "for _ in range(2500):\n    display({{'text/plain': '{c}' * 1000}}, raw=True)\nprint('{c}' * 3_000_000)"
+
+
+def test_flooding_around_the_record_call_keeps_the_answer(tmp_path):
+    """The recording cell floods every output cap before and after results.record: still credited."""
+    nb = source_notebook()
+    nb.cells[0] = _locked("setup", "from IPython.display import display\nfrom labkit import results")
+    flood = f"{FLOOD.format(c='x')}\nresults.record('T.answer', x)\n{FLOOD.format(c='y')}"
+    nb.cells[4] = _locked("record_answer", flood, ["T.answer"])
+    student = student_version(nb)
+    for cell in student.cells:
+        if cell.metadata["nbgrader"]["grade_id"] in ("answer", "text"):
+            cell.source = "x = 6 * 7" if cell.metadata["nbgrader"]["grade_id"] == "answer" else 'words = "w"'
+    (tmp_path / "subs" / "flo").mkdir(parents=True)
+    nbformat.write(student, str(tmp_path / "subs" / "flo" / "90_tiny.ipynb"))
+    rubric = tmp_path / "rubric.json"
+    rubric.write_text(json.dumps({**RUBRIC, "notebooks": ["90_tiny"], "questions": RUBRIC["questions"][:2]}))
+    run = batch.grade(
+        tmp_path / "subs", tmp_path / "out", rubric, release=the_manifest(nb), warmup=False, progress=False
+    )
+    record = run.records["flo"]
+    assert record["questions"]["T.answer"]["credit"] == 1, record["questions"]["T.answer"]
+    assert record["notebooks"]["90_tiny"]["integrity"]["tampered"] == []
+    executed = json.loads((tmp_path / "out" / record["notebooks"]["90_tiny"]["executed"]).read_text())
+    outputs = executed["cells"][5]["outputs"]  # 0-4: setup, params, injected parameters, begin, answer
+    kinds = [o.get("name") or next(iter(o.get("data", {})), "") for o in outputs]
+    assert "application/vnd.labkit.record+json" in kinds and "characters of output dropped here" in json.dumps(outputs)
+
+
+def test_engine_budgets_follow_the_output_limit():
+    from labkit.grading import engine
+
+    assert engine.papermill_options(sandbox.Limits().output_bytes)["notebook_chars"] == engine.NOTEBOOK_CHARS
+    small = engine.papermill_options(12_000_000)
+    assert (small["record_chars"], small["notebook_chars"], small["cell_chars"]) == (250_000, 750_000, 750_000)
 
 
 def test_public_questions_keep_ids_and_texts_but_no_rule_or_hint():
@@ -371,7 +406,7 @@ def test_cli_release_flag_reads_the_release_folder(tmp_path, capsys):
     assert cli.main(argv) == 1
     err = capsys.readouterr().err
     assert "--release:" in err and "nope/autograder/manifest.json does not exist" in err
-    assert cli.main(["grade", "--help"]) == 0
+    assert cli.main(["grade", "--help"]) == 0  # the dispatcher returns argparse's exit code
     assert "--release DIR" in capsys.readouterr().out
 
 

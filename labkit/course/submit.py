@@ -123,8 +123,8 @@ def zip_bytes(files: dict[str, bytes], manifest: dict) -> bytes:
     return buffer.getvalue()
 
 
-def submit(name: str, paths, out_dir=".", release_dir=None) -> Path:
-    """Write ``<out_dir>/<name>.zip``; returns its path."""
+def submit(name: str, paths, out_dir=".", release_dir=None, submitted_at: str | None = None) -> Path:
+    """Write ``<out_dir>/<name>.zip``; returns its path. ``submitted_at`` (ISO time) defaults to now."""
     import labkit
     from labkit.atomic import write_bytes
 
@@ -137,7 +137,7 @@ def submit(name: str, paths, out_dir=".", release_dir=None) -> Path:
         "student": name,
         "labkit_version": labkit.__version__,
         "release_id": release_id,
-        "submitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "submitted_at": submitted_at or datetime.now(UTC).isoformat(timespec="seconds"),
         "files": {
             n: {
                 "sha256": hashlib.sha256(data).hexdigest(),

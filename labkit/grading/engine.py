@@ -10,7 +10,14 @@ Two things differ from papermill's default nbclient engine:
   the client*, every output message is counted: a cell keeps at most ``cell_chars`` characters,
   a notebook ``notebook_chars`` (rich outputs, ``display()`` loops, a student who undid the
   wrapper); past that, stream text keeps its last ``TAIL_CHARS`` and a marker says how much was
-  dropped. Error outputs are always kept. A cell printing hundreds of MB thus costs a few MB.
+  dropped. Error outputs are always kept, and so are recorded answers (display outputs carrying
+  :data:`labkit.results.RECORD_MIME`, which the grader credits): those count against a budget of
+  their own, ``record_chars`` per notebook, so no amount of printing around a ``results.record``
+  call loses the answer. A cell printing hundreds of MB thus costs a few MB.
+- **The executed notebook stays readable by the grader**: :func:`papermill_options` derives the
+  budgets from the sandbox's output limit (``Limits.output_bytes``, the size
+  :func:`labkit.grading.attribution.read_notebook` accepts), leaving room for JSON escaping and
+  for the notebook's own source.
 - **The course's Python kernel always runs the code**: the notebook's kernelspec is set to
   ``python3`` before the kernel starts (a student's notebook may name ``bash``, ``ir`` or a
   kernel that does not exist here); the caller also passes ``language="python"`` so papermill
@@ -36,6 +43,8 @@ NOTEBOOK_CHARS = 16_000_000  # output characters the whole notebook keeps
 TAIL_CHARS = 20_000  # the end of a flooded stream, kept after the marker
 MAX_OUTPUTS = 2_000  # outputs one cell keeps (a display() loop)
 KERNEL_CELL_CHARS = 1_000_000  # characters one cell may print (stdout + stderr), counted in the kernel
+RECORD_CHARS = 1_000_000  # recorded answers (RECORD_MIME outputs) the whole notebook keeps, beside the caps above
+BYTES_PER_CHAR = 12  # kept output characters x 12 <= output_bytes: JSON escapes (<= 6 bytes), half left for sources
 
 KERNEL_SETUP = """
 def _labkit_cap_output(limit, tail_chars):
@@ -104,6 +113,14 @@ def _short_error(msg: dict) -> dict:
     return {**msg, "content": {**content, "evalue": cut(content.get("evalue", "")), "traceback": trace}}
 
 
+def _is_record(msg: dict) -> bool:
+    """Whether ``msg`` is a display output carrying a recorded answer (:data:`labkit.results.RECORD_MIME`)."""
+    from labkit.results import RECORD_MIME
+
+    data = (msg.get("content") or {}).get("data")
+    return msg["msg_type"] in ("display_data", "execute_result") and isinstance(data, dict) and RECORD_MIME in data
+
+
 def _chars(msg: dict) -> int:
     """Characters an output message would add to the notebook."""
     content = msg.get("content") or {}
@@ -128,10 +145,12 @@ class CappedClient(PapermillNotebookClient):
 
     cell_chars = Integer(CELL_CHARS).tag(config=True)
     notebook_chars = Integer(NOTEBOOK_CHARS).tag(config=True)
+    record_chars = Integer(RECORD_CHARS).tag(config=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._cells: dict[int, _Cell] = {}
+        self._records = 0  # characters of recorded answers kept so far
 
     def papermill_execute_cells(self):
         """Cap what the kernel prints (:data:`KERNEL_SETUP`, silent: no cell, no history), then run."""
@@ -161,6 +180,9 @@ class CappedClient(PapermillNotebookClient):
         )
         if msg["msg_type"] == "error":  # always kept (papermill reports it), but short
             return super().output(outs, _short_error(msg), display_id, cell_index)
+        if _is_record(msg) and self._records + size <= self.record_chars:  # an answer: kept past the caps
+            self._records += size
+            return super().output(outs, msg, display_id, cell_index)
         if fits:
             state.kept += size
             return super().output(outs, msg, display_id, cell_index)
@@ -236,7 +258,21 @@ def register() -> None:
     papermill_engines.register(NAME, CappedEngine)
 
 
-def papermill_options(cell_chars: int = CELL_CHARS, notebook_chars: int = NOTEBOOK_CHARS) -> dict:
-    """The ``papermill.execute_notebook`` keywords for a graded run."""
+def papermill_options(output_bytes: int | None = None) -> dict:
+    """The ``papermill.execute_notebook`` keywords for a graded run whose executed notebook may be at
+    most ``output_bytes`` (the sandbox's ``Limits.output_bytes``; default: the caps above as they are).
+    All kept output characters together stay under ``output_bytes / BYTES_PER_CHAR``."""
     register()
-    return {"engine_name": NAME, "language": "python", "cell_chars": cell_chars, "notebook_chars": notebook_chars}
+    cell, notebook, records = CELL_CHARS, NOTEBOOK_CHARS, RECORD_CHARS
+    if output_bytes is not None:
+        budget = max(int(output_bytes) // BYTES_PER_CHAR, 2)
+        records = min(records, budget // 4)
+        notebook = min(notebook, budget - records)
+        cell = min(cell, notebook)
+    return {
+        "engine_name": NAME,
+        "language": "python",
+        "cell_chars": cell,
+        "notebook_chars": notebook,
+        "record_chars": records,
+    }

@@ -3,7 +3,8 @@
 The spec names the notebook (in the scratch dir), its homework name, the profile and the output
 folder; :func:`labkit.runner.execute` does the papermill run (profile parameters injected in
 Python, results recorded to ``<out>/results/<name>.json``) with :mod:`labkit.grading.engine`
-(outputs capped while the kernel runs; always the course's ``python3`` kernel). The outcome goes
+(outputs capped while the kernel runs, within the spec's ``output_bytes``; always the course's
+``python3`` kernel). The outcome goes
 to ``<out>/run.json``.
 """
 
@@ -29,7 +30,7 @@ def main(argv: list[str]) -> int:
         spec["offline"],
         progress=False,
         name=spec["name"],
-        papermill_options=engine.papermill_options(),
+        papermill_options=engine.papermill_options(spec.get("output_bytes")),
     )
     write_json(out / "run.json", asdict(run))
     return 0

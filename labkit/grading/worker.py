@@ -126,6 +126,7 @@ def _execute(job: GradingJob, notebook: str, nb_path: Path, scratch: Path, labki
         "profile": job.profile,
         "offline": job.offline,
         "out_dir": str(labkit_out),
+        "output_bytes": job.limits["output_bytes"],  # the engine keeps the executed notebook readable (attribution)
     }
     labkit_out.mkdir()
     (scratch / "spec.json").write_text(json.dumps(spec), encoding="utf-8")

@@ -1,0 +1,96 @@
+"""Regenerate the example class in examples/submissions/ from the current release's notebook 01.
+
+Run after any change to notebooks/ (tests/test_grading_example.py fails while the committed examples
+are stale):
+
+    .venv/bin/python examples/make_examples.py
+
+alice  the student version filled in: her own deeper model for Q3, her written answers
+bob    a bigger model for Q1 (wrong parameter count) and a typo in Q3 (NameError: quickstart_modle)
+carol  a .zip of a folder whose notebook fails in Q1 (AttributeError: mnist.quickstart_modle)
+dave   a `labkit submit` zip with Q1-Q2 done and Q3 left as the stub
+dana   a markdown writeup only (kept as it is; not generated here)
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from labkit.atomic import write_bytes, write_text  # noqa: E402
+from labkit.course import fill, release, submit  # noqa: E402
+
+NB = "01_mnist_quickstart"
+OUT = ROOT / "examples" / "submissions"
+SUBMITTED_AT = "2026-12-01T08:42:27+00:00"  # fixed, so a second run writes identical files
+
+ALICE_MODEL = """own_model = k.Sequential(
+    [
+        k.layers.Flatten(input_shape=(28, 28)),
+        k.layers.Dense(256, activation="relu"),
+        k.layers.Dropout(0.2),
+        k.layers.Dense(128, activation="relu"),
+        k.layers.Dropout(0.2),
+        k.layers.Dense(10),
+    ],
+    name="my_deeper_mlp",
+)"""
+ALICE_WRITTEN = {
+    "A1_W1": "Flatten (784 inputs) → Dense 128 with ReLU → Dropout 0.2 → Dense 10 logits, 101,770 parameters.",
+    "A1_W2": "About 0.95 test accuracy on the offline digits after 5 epochs (0.97-0.98 on real MNIST).",
+    "A1_W3": "Yes: two hidden layers (256, 128) with dropout beat the quickstart by about 0.02.",
+}
+BOB_Q1 = "model = mnist.deeper_mlp(SEED)  # bob tried a bigger model here\nmnist.describe(model)"
+BOB_Q3 = (
+    "own_model = mnist.small_cnn(SEED)\n"
+    'print(own_model.count_params() - quickstart_modle.count_params(), "more parameters than the quickstart")'
+)
+CAROL_Q1 = "model = mnist.quickstart_modle(SEED)\nmnist.describe(model)"
+DAVE_WRITTEN = {
+    "A1_W1": "A Flatten layer, a dense layer of 128 relu units, dropout and 10 outputs.",
+    "A1_W2": "It gets about 95% on the test set.",
+}
+
+
+def _dave(built) -> bytes:
+    """dave's `labkit submit` zip: the solved notebook with Q3's stub left in."""
+    student = built.student_notebooks[NB]
+    own = next(c for c in student.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "nb01_own_model")
+    nb = fill.solved(NB, built, code={"nb01_own_model": own.source}, written=DAVE_WRITTEN)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{NB}.ipynb"
+        nbformat.write(nb, str(path))
+        return submit.submit("dave", [path], tmp, submitted_at=SUBMITTED_AT).read_bytes()
+
+
+def _carol(built) -> bytes:
+    """carol's zip: a folder with her notebook under another name (fixed timestamps)."""
+    text = nbformat.writes(fill.solved(NB, built, code={"nb01_quickstart_model": CAROL_Q1})) + "\n"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("carol/my homework.ipynb", (2026, 11, 24, 19, 24, 0)), text)
+    return buffer.getvalue()
+
+
+def main() -> int:
+    built = release.build()
+    alice = fill.solved(NB, built, code={"nb01_own_model": ALICE_MODEL}, written=ALICE_WRITTEN)
+    bob = fill.solved(NB, built, code={"nb01_quickstart_model": BOB_Q1, "nb01_own_model": BOB_Q3})
+    write_text(OUT / "alice" / f"{NB}.ipynb", nbformat.writes(alice) + "\n")
+    write_text(OUT / "bob" / "01-mnist.ipynb", nbformat.writes(bob) + "\n")
+    write_bytes(OUT / "carol.zip", _carol(built))
+    write_bytes(OUT / "dave.zip", _dave(built))
+    print(f"example class regenerated in {OUT} (release {built.release_id[:12]})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
