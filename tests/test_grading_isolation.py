@@ -8,6 +8,7 @@ The weaker process-level confinements (``uid``, ``none``) are exercised through 
 import json
 import os
 import shutil
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -369,3 +370,30 @@ def test_user_namespace_level_hides_everything_and_keeps_no_capability(tmp_path)
     assert [p.pid for p in psutil.process_iter(["cmdline"]) if DAEMON_ARG in (p.info["cmdline"] or [])] == []
     assert run.records["shmfill"]["notebooks"]["90_tiny"]["status"] == "memory"
     assert not Path(paths["shm"][0]).exists() and not Path(paths["shm"][1]).exists()
+
+
+@pytest.mark.skipif(not PROTECTED, reason=f"hiding folders needs a private file system view (here {LEVEL})")
+def test_an_installed_labkit_package_is_hidden_inside_the_sandbox(world_tmp, monkeypatch):
+    """With a normal (non-editable) install the real package sits inside the bound Python installation;
+    its ``questions.py`` (expected values) and ``_notebooks/`` (solutions) must not be readable there."""
+    installed = world_tmp / "site-packages" / "labkit"
+    installed.mkdir(parents=True)
+    (installed / "questions.py").write_text("EXPECTED = 101770  # the rubric's secret\n")
+    installed.parent.chmod(0o755)
+    installed.chmod(0o755)
+    monkeypatch.setattr(isolation, "hidden_paths", lambda: [str(installed)])
+    script = f"ls -A {installed} | wc -l; cat {installed}/questions.py; echo done"
+    level = LEVEL
+    scratch = Path(tempfile.mkdtemp(prefix="scratch-", dir=world_tmp))
+    done = sandbox.run(
+        ["/bin/sh", "-c", script],
+        scratch=scratch,
+        cwd=scratch,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(scratch)},
+        limits=LIMITS,
+        isolation=level,
+        read_only=[Path(sys.prefix), Path(sys.base_prefix), world_tmp / "site-packages"],
+        log=scratch / "job.log",
+    )
+    assert "done" in done.log_tail and "101770" not in done.log_tail
+    assert done.log_tail.split()[0] == "0"  # the folder is there, but empty

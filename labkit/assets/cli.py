@@ -104,9 +104,11 @@ def verify(args) -> int:
             print(f"ok       {asset.name}: {asset.dest()}")
             continue
         bad.append(asset.name)
-        stored = Path(entries.get(asset.name, {}).get("stored", ""))
-        if asset.archive and stored.name and stored.is_file():
-            store.move_aside(stored)
+        kept = entries.get(asset.name, {})
+        stored = Path(kept.get("stored", ""))
+        if asset.archive and stored.name and stored.is_file() and manifest.sha256(stored) != kept.get("sha256"):
+            store.move_aside(stored)  # the kept archive itself is bad; a good one stays to re-extract from
+            manifest.forget(asset.name)
         print(f"DAMAGED  {store.damaged(asset, asset.dest(), why)}")
     print("all verified" if not bad else f"{len(bad)} damaged: {', '.join(bad)} (run `labkit assets fetch` again)")
     return 1 if bad else 0

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from labkit.assets.mirror import is_folder, local_path
+from labkit.console import progress_on
 from labkit.errors import DamagedDownload, NotReachable
 
 TIMEOUT_S = float(os.environ.get("LABKIT_DOWNLOAD_TIMEOUT", "30"))
@@ -90,7 +91,7 @@ def _stream(resp, part: Path, offset: int, label: str) -> str:
     total = offset + int(length) if length and length.isdigit() else None
     written = offset
     resp.raw.enforce_content_length = False  # keep every byte that arrived; the length is checked below
-    bar = tqdm(total=total, initial=offset, unit="B", unit_scale=True, desc=label, disable=not sys.stderr.isatty())
+    bar = tqdm(total=total, initial=offset, unit="B", unit_scale=True, desc=label, disable=not progress_on())
     try:
         with open(part, "r+b" if offset else "wb") as out:
             out.seek(offset)

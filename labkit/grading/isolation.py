@@ -125,7 +125,9 @@ def namespaces_problem(user_namespace: bool = False) -> str | None:
         mounts,
     ]  # what the jail needs: a tmpfs and a fresh /proc
     try:
-        done = subprocess.run(probe, capture_output=True, text=True, timeout=30)
+        # the system's own tools: an inherited PATH may point under /tmp, which the probe mounts over
+        env = {**os.environ, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+        done = subprocess.run(probe, capture_output=True, text=True, timeout=30, env=env)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"unshare probe failed: {exc}"
     return f"namespaces not allowed here: {done.stderr.strip()[:300]}" if done.returncode else None
@@ -220,6 +222,18 @@ def gpu_devices() -> list[str]:
     return sorted(glob.glob("/dev/nvidia*")) + sorted(glob.glob("/dev/dri"))
 
 
+def hidden_paths() -> list[str]:
+    """Folders the sandbox must not show although a read-only bind includes them: the real labkit
+    package when it is installed inside the Python installation (a normal, non-editable install), since
+    its ``questions.py`` holds the rubric's expected values and ``_notebooks/`` the solved notebooks.
+    Student code imports the public copy from ``PYTHONPATH`` instead (:mod:`labkit.grading.public`)."""
+    import labkit
+
+    package = Path(labkit.__file__).resolve().parent
+    prefixes = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
+    return [str(package)] if any(package.is_relative_to(prefix) for prefix in prefixes) else []
+
+
 def bwrap_command(argv: list[str], scratch: Path, cwd: Path, read_only: list[Path], tmpfs_bytes: int) -> list[str]:
     """``argv`` wrapped in bubblewrap: read-only system + ``read_only`` paths, writable ``scratch``."""
     args = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--die-with-parent", "--new-session"]
@@ -235,6 +249,10 @@ def bwrap_command(argv: list[str], scratch: Path, cwd: Path, read_only: list[Pat
     for path in dict.fromkeys(Path(p).resolve() for p in read_only):
         if path.exists():
             args += ["--ro-bind", str(path), str(path)]
+    jail = str(Path(__file__).with_name("jail.py"))
+    args += ["--ro-bind", jail, jail]  # the job starts through it (standard library only, no course data)
+    for path in hidden_paths():
+        args += ["--tmpfs", path, "--remount-ro", path]  # an empty folder over the real labkit package
     args += ["--bind", str(scratch), str(scratch), "--chdir", str(cwd)]
     return args + list(argv)
 
@@ -271,6 +289,7 @@ def jail_command(
             "read_only": [p for p in system_paths() if os.path.lexists(p)]
             + [str(p) for p in dict.fromkeys(Path(p).resolve() for p in read_only) if p.exists()],
             "writable": [str(scratch)],
+            "hidden": hidden_paths(),
             "devices": gpu_devices(),
             "etc": _etc(uid, gid, scratch / "home"),
         }

@@ -108,6 +108,8 @@ def build_root(spec: dict) -> None:
     _tmpfs(root + "/tmp", size)  # first: the scratch folder and the caches may live under /tmp
     for path in spec["read_only"]:
         _bind(root, path)
+    for path in spec.get("hidden", []):  # an empty read-only folder over what a bind above must not show
+        _mount("tmpfs", root + path, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,mode=0555")
     for path in spec["writable"]:
         _bind(root, path, writable=True)
     os.makedirs(root + "/proc", exist_ok=True)
