@@ -4,6 +4,7 @@ the totals without executing anything again; bad manual.csv rows fail naming the
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 import written_class
@@ -170,3 +171,20 @@ def test_rubric_written_list_with_an_unknown_id_fails_clearly(tmp_path):
     paths["rubric"].write_text(json.dumps({**written_class.RUBRIC, "written": ["K1", "K99"]}))
     with pytest.raises(LabkitError, match="\"written\" lists 'K99', not a written question id"):
         grade(paths, tmp_path / "never")
+
+
+def test_a_class_of_writeups_only_is_graded(tmp_path):
+    """Students may hand in only a markdown writeup: that is something to grade, not an empty class."""
+    import shutil
+
+    from labkit.grading import batch
+
+    (tmp_path / "subs" / "dana").mkdir(parents=True)
+    shutil.copy(
+        Path(__file__).resolve().parent.parent / "examples" / "submissions" / "dana" / "writeup.md",
+        tmp_path / "subs" / "dana",
+    )
+    run = batch.grade(tmp_path / "subs", tmp_path / "out", workers=1, warmup=False, progress=False)
+    assert list(run.records) == ["dana"]
+    written = json.loads((tmp_path / "out" / "written" / "dana.json").read_text())
+    assert any(text for text in written["answers"].values())

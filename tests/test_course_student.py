@@ -109,8 +109,9 @@ def test_check_run_keeps_going_after_a_stub(tmp_path, capsys):
     nbformat.write(nb, tmp_path / f"{NB01}.ipynb")
     argv = ["check", str(tmp_path / f"{NB01}.ipynb"), "--run", "--out", str(tmp_path / "out"), "--offline"]
     assert cli.main(argv) == 0
-    out = capsys.readouterr().out
-    assert "NotImplementedError" in out
+    captured = capsys.readouterr()
+    out = captured.out
+    assert "NotImplementedError" in captured.err  # the "ran …" line; stdout is the report alone
     assert "ok  A1.structure.layers" in out and str(tmp_path / "out" / "results" / f"{NB01}.json") in out
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -266,7 +267,8 @@ def main(argv) -> int:
             run = runner.execute(path.resolve(), out, args.profile, args.offline or offline_mode(), allow_errors=True)
             print(
                 f"ran {path}: {run.status} in {run.seconds:.0f}s"
-                + (f" ({runner.describe_error(run.error)})" if run.error else "")
+                + (f" ({runner.describe_error(run.error)})" if run.error else ""),
+                file=sys.stderr,  # stdout is the report (JSON with --json)
             )
         results_dir = out / "results"
     report = Report([check_notebook(p, results_dir) for p in paths])

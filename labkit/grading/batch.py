@@ -74,12 +74,22 @@ def _check_something_to_grade(folder, students: list, class_problems: list, note
             f"nothing to grade in {folder}: no student folder or .zip found{ignored}. "
             "Put one folder or one .zip per student there."
         )
-    if not any(s.notebooks for s in students):
+    if not any(s.notebooks or _has_writeup(s) for s in students):
         seen = "; ".join(f"{s.name}: {s.problems[0]}" for s in students[:3] if s.problems)
         raise LabkitError(
             f"nothing to grade in {folder}: none of the {len(students)} submission(s) has a notebook "
             f"matching the rubric's {', '.join(notebooks)} ({seen}). Check --rubric and the notebooks' names."
         )
+
+
+def _has_writeup(student) -> bool:
+    """Whether the student handed in a markdown writeup (graded for its written answers alone)."""
+    from labkit.course.written import WRITEUP_SUFFIXES, submitted_files
+
+    try:
+        return any(rel.lower().endswith(WRITEUP_SUFFIXES) for rel in submitted_files(student))
+    except (OSError, ValueError):
+        return False
 
 
 def grade(
