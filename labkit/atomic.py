@@ -58,3 +58,14 @@ def write_bytes(target, data: bytes) -> None:
 def write_json(target, obj) -> None:
     """Atomically write ``obj`` as indented JSON to ``target``."""
     write_text(target, json.dumps(obj, indent=2, sort_keys=False) + "\n")
+
+
+def make_temp_dir(prefix: str, parent) -> Path:
+    """A fresh folder in ``parent`` to fill and then rename into place, with a normal folder mode
+    (``0777 & ~umask``) — not ``mkdtemp``'s ``0700``, which would keep a cache from the other users
+    (e.g. the unprivileged user a grading sandbox runs student code as) once renamed."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    os.chmod(folder, 0o777 & ~_umask())
+    return folder

@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
+from labkit.atomic import make_temp_dir
 from labkit.data import synthetic_shapes
 from labkit.data._locations import labkit_cache_dir
 from labkit.provenance import Source
@@ -95,7 +95,7 @@ def build(target: Path, size: str = "quick", seed: int = 0) -> Path:
     started = time.time()
     features = feature_model(seed)
     metrics = _pretrain(features, n, epochs, seed)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp = make_temp_dir(f".{target.name}.", target.parent)
     try:
         tf().saved_model.save(features, str(tmp))
         meta = {

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import tarfile
-import tempfile
 import time
 import zlib
 from pathlib import Path
@@ -22,6 +21,7 @@ from filelock import FileLock
 
 from labkit.assets import checks, download, manifest, mirror
 from labkit.assets.registry import Asset, store_dir
+from labkit.atomic import make_temp_dir
 from labkit.data.resolve import Candidate
 from labkit.errors import DamagedDownload
 from labkit.provenance import Source
@@ -127,7 +127,7 @@ def _check_download(asset: Asset, part: Path, want: mirror.Expected, where: str)
 def _extract(asset: Asset, part: Path, dest: Path, where: str) -> None:
     """Extract ``part`` into a temp folder beside ``dest``, check it, rename it into place."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.extract-", dir=dest.parent))
+    tmp = make_temp_dir(f".{dest.name}.extract-", dest.parent)
     try:
         try:
             with tarfile.open(part, "r:*") as tar:

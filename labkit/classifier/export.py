@@ -10,7 +10,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from labkit.atomic import write_bytes, write_text
+from labkit.atomic import make_temp_dir, write_bytes, write_text
 from labkit.tfsetup import tf
 
 
@@ -24,7 +24,7 @@ def save_model(model, saved_model_dir) -> None:
     """``tf.saved_model.save`` into a temporary folder, then replace ``saved_model_dir`` with it."""
     target = Path(saved_model_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp = make_temp_dir(f".{target.name}.", target.parent)
     try:
         tf().saved_model.save(model, str(tmp))
         if target.exists():

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from labkit.atomic import make_temp_dir
 from labkit.data import synthetic_flowers, synthetic_fruits
 from labkit.data._locations import keras_datasets_dir, labkit_cache_dir, tfds_data_dir
 from labkit.data.resolve import Candidate, resolve
@@ -161,7 +161,7 @@ def _export_tfds_flowers(src: Path, target: Path) -> None:
     builder = tfds.builder("tf_flowers", data_dir=str(src.parent))
     ds = builder.as_dataset(split="train", decoders={"image": tfds.decode.SkipDecoding()})
     names = builder.info.features["label"].names
-    tmp = Path(tempfile.mkdtemp(prefix=".tf_flowers.", dir=target.parent))
+    tmp = make_temp_dir(".tf_flowers.", target.parent)
     try:
         for i, ex in enumerate(tfds.as_numpy(ds)):
             folder = tmp / names[int(ex["label"])]
@@ -193,7 +193,7 @@ def _generated(kind: str, module, images_per_class: int, seed: int, base_size: i
     target = labkit_cache_dir() / kind / f"n{images_per_class}-size{base_size}-seed{seed}"
     if not (target / "PROVENANCE.txt").exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        tmp = make_temp_dir(f".{target.name}.", target.parent)
         try:
             module.write(tmp, images_per_class=images_per_class, seed=seed, base_size=base_size)
             with contextlib.suppress(OSError):  # another process finished first: use theirs

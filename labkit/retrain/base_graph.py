@@ -18,11 +18,10 @@ from __future__ import annotations
 import os
 import shutil
 import tarfile
-import tempfile
 import zlib
 from pathlib import Path
 
-from labkit.atomic import write_bytes
+from labkit.atomic import make_temp_dir, write_bytes
 from labkit.data._locations import labkit_cache_dir
 from labkit.data.resolve import Candidate, resolve
 from labkit.errors import DataFileError
@@ -55,7 +54,7 @@ def _extract(arch: Architecture, archive: Path, model_dir: Path) -> None:
     from labkit.assets import checks, registry, store
 
     asset = registry.retrain_asset(arch)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{arch.archive_name}.extract-", dir=model_dir))
+    tmp = make_temp_dir(f".{arch.archive_name}.extract-", model_dir)
     try:
         try:
             with tarfile.open(archive, "r:gz") as tar:
