@@ -187,7 +187,9 @@ def test_output_flood_cut_in_the_kernel_and_grader_memory_bounded(graded):
     copy = graded["out"] / nb["executed"]
     assert copy.stat().st_size < 200_000
     text = copy.read_text()
-    assert "characters of output dropped here; a cell prints at most 1,000,000" in text
+    # cut in the kernel ("a cell prints at most 1,000,000") or, when the client's budget is reached
+    # first (message timing decides), by the client ("a cell keeps at most"): cut either way
+    assert "characters of output dropped here; a cell " in text
     assert "THE END" in text  # the end of a flooded stream is kept
     growth_mb = (graded["rss"]["after_kb"] - graded["rss"]["before_kb"]) / 1024
     assert growth_mb < RSS_BOUND_MB, f"grader peak memory grew by {growth_mb:.0f} MB"
