@@ -120,11 +120,26 @@ def test_submit_writes_what_grade_reads(built, tmp_path, capsys):
     path = _student(built, work, answer="my answer")
     (work / "writeup.md").write_text("# HW5\n\n1. An open-source ML library by Google.\n")
     (work / "notes.txt").write_text("not handed in")
-    assert cli.main(["submit", "--name", "jdoe", "--out", str(tmp_path / "class"), str(work)]) == 0
-    assert "wrote" in capsys.readouterr().out
+    (work / "README.md").write_text("# the lab's readme, not a writeup\n")
+    (work / "notes.md").write_text("my scratch notes\n")
+    (work / "My-Answers.md").write_text("1. Google.\n")
+    extra = tmp_path / "todo.md"  # named on the command line: handed in whatever its name
+    extra.write_text("- [ ] ask about Q3\n")
+    assert cli.main(["submit", "--name", "jdoe", "--out", str(tmp_path / "class"), str(work), str(extra)]) == 0
+    out = capsys.readouterr().out
+    assert "wrote" in out
+    assert f"  skipped {work / 'README.md'}: not a writeup (name it writeup*.md or answers*.md" in out
+    assert f"  skipped {work / 'notes.md'}: not a writeup" in out
+    assert "My-Answers.md  (" in out and "todo.md  (" in out and "notes.txt" not in out
     zipped = tmp_path / "class" / "jdoe.zip"
     with zipfile.ZipFile(zipped) as archive:
-        assert sorted(archive.namelist()) == [f"{NB01}.ipynb", "manifest.json", "writeup.md"]
+        assert sorted(archive.namelist()) == [
+            f"{NB01}.ipynb",
+            "My-Answers.md",
+            "manifest.json",
+            "todo.md",
+            "writeup.md",
+        ]
         manifest = json.loads(archive.read("manifest.json"))
         assert archive.read(f"{NB01}.ipynb") == path.read_bytes()
     assert manifest["student"] == "jdoe" and manifest["release_id"] == built.release_id
@@ -149,6 +164,23 @@ def test_submit_refuses_unsaved_other_release_and_unsafe_names(built, tmp_path):
     path.write_text(json.dumps(nb))
     with pytest.raises(LabkitError, match=rf"{NB01}\.ipynb is from release 000000000000, but the current release"):
         submit.submit("jdoe", [work], tmp_path)
+    del nb["metadata"]["labkit"]  # the instructor's source or a notebook from an old labkit: no release id
+    path.write_text(json.dumps(nb))
+    with pytest.raises(LabkitError) as refused:
+        submit.submit("jdoe", [work], tmp_path)
+    assert str(refused.value).startswith(
+        f"{NB01}.ipynb has no labkit release id in its metadata: it was not made by `labkit assign`"
+    )
+    assert "Copy your work into the student notebook you were given" in str(refused.value)
+    assert str(refused.value).endswith("pass --allow-unreleased")
+    assert not list(tmp_path.glob("*.zip"))
+    forced = cli.main(["submit", "--name", "jdoe", "--out", str(tmp_path / "forced"), str(work), "--allow-unreleased"])
+    with zipfile.ZipFile(tmp_path / "forced" / "jdoe.zip") as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert forced == 0 and manifest["release_id"] is None
+    assert manifest["files"][f"{NB01}.ipynb"]["release_id"] is None
+    nb["metadata"]["labkit"] = {"release_id": "0" * 64}
+    path.write_text(json.dumps(nb))
     given = tmp_path / "given"  # the student/ folder of the (older) release the student was given
     given.mkdir()
     (given / f"{NB01}.ipynb").write_text(path.read_text())

@@ -1,10 +1,14 @@
 """``labkit submit --name NAME [--out DIR] [NOTEBOOKS/FOLDER …]``: the hand-in zip.
 
-Writes ``NAME.zip`` holding the notebooks, any markdown writeups (``.md``) and ``manifest.json``
-(every file's SHA-256 and size, the labkit version and the release id) — one zip per student, as
-``labkit grade SUBMISSIONS_DIR`` reads them. Refuses, naming the file and what to do, when a notebook
-is not valid notebook JSON (unsaved, truncated, hand-edited), when it comes from another release than
-the current one, or when NAME is not a safe file name.
+Writes ``NAME.zip`` holding the notebooks, the markdown writeups and ``manifest.json`` (every file's
+SHA-256 and size, the labkit version and the release id) — one zip per student, as ``labkit grade
+SUBMISSIONS_DIR`` reads them. From a folder, a ``.md`` file is a writeup when its name holds
+``writeup`` or ``answer`` (``writeup.md``, ``my-answers.md``); other ``.md`` files (``README.md``,
+notes) are skipped and listed; a ``.md`` file named on the command line is always handed in.
+Refuses, naming the file and what to do, when a notebook is not valid notebook JSON (unsaved,
+truncated, hand-edited), when it carries no release id (not made by ``labkit assign``: the
+instructor's source, an old copy; ``--allow-unreleased`` hands it in anyway), when it comes from
+another release than the current one, or when NAME is not a safe file name.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from labkit.errors import LabkitError
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$")
 KINDS = (".ipynb", ".md")
+WRITEUP_NAME = re.compile(r"writeup|answer", re.I)  # a folder's .md files handed in as writeups
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -35,14 +40,31 @@ def check_name(name: str) -> str:
     return name
 
 
-def collect(paths) -> dict[str, Path]:
-    """``{file name: path}`` of the notebooks and writeups to hand in (folders: their top-level files)."""
+def is_writeup(path: Path) -> bool:
+    """Whether a ``.md`` file found in a folder is a writeup (its name holds ``writeup`` or ``answer``)."""
+    return path.suffix == ".md" and bool(WRITEUP_NAME.search(path.stem))
+
+
+def _folder_files(folder: Path, skipped: list[Path]) -> list[Path]:
+    """A folder's top-level notebooks and writeups; its other ``.md`` files go to ``skipped``."""
+    files = []
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+        if path.suffix == ".ipynb" or is_writeup(path):
+            files.append(path)
+        elif path.suffix == ".md":
+            skipped.append(path)
+    return files
+
+
+def collect(paths, skipped: list[Path] | None = None) -> dict[str, Path]:
+    """``{file name: path}`` of the notebooks and writeups to hand in (folders: their top-level
+    notebooks and writeups, see :func:`is_writeup`); a folder's other ``.md`` files are appended
+    to ``skipped``."""
+    skipped = [] if skipped is None else skipped
     found: dict[str, Path] = {}
     for item in [Path(p) for p in paths]:
         if item.is_dir():
-            files = sorted(
-                p for p in item.iterdir() if p.is_file() and p.suffix in KINDS and not p.name.startswith(".")
-            )
+            files = _folder_files(item, skipped)
         elif item.is_file() and item.suffix in KINDS:
             files = [item]
         elif item.exists():
@@ -54,7 +76,10 @@ def collect(paths) -> dict[str, Path]:
                 raise LabkitError(f"two files named {path.name}: {found[path.name]} and {path}; hand in one of them")
             found[path.name] = path
     if not found:
-        raise LabkitError(f"nothing to hand in in {', '.join(map(str, paths))}: no .ipynb notebooks or .md writeups")
+        raise LabkitError(
+            f"nothing to hand in in {', '.join(map(str, paths))}: no .ipynb notebooks or writeups "
+            "(writeup*.md, answers*.md, or a .md file named on the command line)"
+        )
     return found
 
 
@@ -97,9 +122,16 @@ def expected_release(release_dir=None) -> str | None:
     return release.build().release_id
 
 
-def _check_releases(releases: dict[str, str | None], expected: str | None) -> str | None:
+def _check_releases(releases: dict[str, str | None], expected: str | None, allow_unreleased=False) -> str | None:
     ids = {rid for rid in releases.values() if rid}
     for name, rid in releases.items():
+        if not rid and not allow_unreleased:
+            raise LabkitError(
+                f"{name} has no labkit release id in its metadata: it was not made by `labkit assign` (is it the "
+                "instructor's source notebook, or a copy from an old labkit?). Copy your work into the student "
+                "notebook you were given (or one `labkit assign` writes) and submit that; to hand this file in "
+                "anyway, pass --allow-unreleased"
+            )
         if rid and expected and rid != expected:
             raise LabkitError(
                 f"{name} is from release {rid[:12]}, but the current release is {expected[:12]}: copy your work "
@@ -123,15 +155,26 @@ def zip_bytes(files: dict[str, bytes], manifest: dict) -> bytes:
     return buffer.getvalue()
 
 
-def submit(name: str, paths, out_dir=".", release_dir=None, submitted_at: str | None = None) -> Path:
-    """Write ``<out_dir>/<name>.zip``; returns its path. ``submitted_at`` (ISO time) defaults to now."""
+def submit(
+    name: str,
+    paths,
+    out_dir=".",
+    release_dir=None,
+    submitted_at: str | None = None,
+    allow_unreleased: bool = False,
+    skipped: list[Path] | None = None,
+) -> Path:
+    """Write ``<out_dir>/<name>.zip``; returns its path. ``submitted_at`` (ISO time) defaults to now;
+    ``allow_unreleased`` hands in notebooks without a release id; folders' ``.md`` files that are not
+    writeups are appended to ``skipped``."""
     import labkit
     from labkit.atomic import write_bytes
 
     check_name(name)
-    found = collect(paths)
+    found = collect(paths, skipped)
     releases = {n: notebook_release(p) for n, p in found.items() if p.suffix == ".ipynb"}
-    release_id = _check_releases(releases, expected_release(release_dir) if releases else None)
+    expected = expected_release(release_dir) if any(releases.values()) else None
+    release_id = _check_releases(releases, expected, allow_unreleased)
     contents = {n: p.read_bytes() for n, p in found.items()}
     manifest = {
         "student": name,
@@ -164,17 +207,27 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="the release you were given: a release folder or its student/ folder (default: this labkit's notebooks)",
     )
+    p.add_argument(
+        "--allow-unreleased",
+        action="store_true",
+        help="hand in notebooks that carry no release id (not made by labkit assign); the grader sees they have none",
+    )
     return p
 
 
 def main(argv) -> int:
     """Write the zip and list what is in it."""
     args = parser().parse_args(argv)
-    target = submit(args.name, args.paths, args.out, args.release)
+    skipped: list[Path] = []
+    target = submit(
+        args.name, args.paths, args.out, args.release, allow_unreleased=args.allow_unreleased, skipped=skipped
+    )
     with zipfile.ZipFile(target) as archive:
         manifest = json.loads(archive.read("manifest.json"))
     for name, entry in manifest["files"].items():
         print(f"  {name}  ({entry['bytes']} bytes, sha256 {entry['sha256'][:12]})")
+    for path in skipped:
+        print(f"  skipped {path}: not a writeup (name it writeup*.md or answers*.md, or name it on the command line)")
     rid = manifest["release_id"]
     print(f"wrote {target} · release {rid[:12] if rid else 'unknown'} · hand in this file")
     return 0
