@@ -188,3 +188,24 @@ def test_a_class_of_writeups_only_is_graded(tmp_path):
     assert list(run.records) == ["dana"]
     written = json.loads((tmp_path / "out" / "written" / "dana.json").read_text())
     assert any(text for text in written["answers"].values())
+
+
+def test_a_rubric_without_written_questions_still_gets_lms_csv_and_feedback(tmp_path):
+    """Only autograded questions: grades-lms.csv (totals, a 0 written column) and feedback pages are
+    written all the same; written/ and review.html are not (nothing to review)."""
+    paths = written_class.build(tmp_path)
+    paths["rubric"].write_text(json.dumps({**written_class.RUBRIC, "written": []}))
+    grade(paths, tmp_path / "out")
+    out = tmp_path / "out"
+    lms = list(csv.reader((out / "grades-lms.csv").open()))
+    assert lms == [
+        ["student", "total", "max", "T", "written"],
+        ["ann", "3", "3", "3", "0"],
+        ["dana", "0", "3", "0", "0"],
+        ["zoe", "1", "3", "1", "0"],
+    ]
+    assert {s: r["total"] for s, r in rows(out / "grades.csv").items()} == {"ann": "3", "dana": "0", "zoe": "1"}
+    assert sorted(p.name for p in (out / "feedback").iterdir()) == ["ann.html", "dana.html", "zoe.html"]
+    page = (out / "feedback" / "ann.html").read_text()
+    assert "Feedback for ann: 3 / 3 points" in page and "T.answer" in page
+    assert not (out / "review.html").exists() and not (out / "written").exists()

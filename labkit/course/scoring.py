@@ -57,17 +57,20 @@ class Written:
     profile: str = "quick"
 
     def finish(self, out_dir, rubric, records: dict) -> tuple:
-        """Write the written outputs; return (rubric, records) with a column per written question."""
+        """Write the written outputs; return (rubric, records) with a column per written question.
+        ``grades-lms.csv`` and the feedback pages are written for every run, also one without written
+        questions (its ``written`` column is 0); ``written/`` and ``review.html`` only with some."""
         from labkit.course import feedback, review
 
-        if not self.questions:
-            return rubric, records
         out_dir = Path(out_dir)
-        collected = {s.id: written_mod.collect(s, [q.id for q in self.questions]) for s in self.students}
-        for sid, data in collected.items():
-            write_json(out_dir / "written" / f"{sid}.json", data)
+        collected = {}
+        if self.questions:
+            collected = {s.id: written_mod.collect(s, [q.id for q in self.questions]) for s in self.students}
+            for sid, data in collected.items():
+                write_json(out_dir / "written" / f"{sid}.json", data)
         merged_rubric, merged = self.merge(rubric, records, collected)
-        review.write(out_dir, self, collected)
+        if self.questions:
+            review.write(out_dir, self, collected)
         feedback.write_all(out_dir, merged_rubric, merged, collected, self.profile)
         feedback.write_lms(out_dir, merged_rubric, merged, self.profile)
         return merged_rubric, merged
