@@ -397,3 +397,37 @@ def test_an_installed_labkit_package_is_hidden_inside_the_sandbox(world_tmp, mon
     )
     assert "done" in done.log_tail and "101770" not in done.log_tail
     assert done.log_tail.split()[0] == "0"  # the folder is there, but empty
+
+
+def test_temp_files_at_level_none_count_against_the_disk_limit_and_are_removed(tmp_path):
+    """At ``confinement: none`` there is no private /tmp: the kernel's TMPDIR/TEMP/TMP is a folder inside
+    the job's scratch, so a 30 MB ``tempfile`` under a 10 MB disk limit is stopped, and removed after."""
+    code = (
+        "import os, tempfile, time\n"
+        "handle, path = tempfile.mkstemp(suffix='.bin')\n"
+        "results.record('T.text', {'path': path, 'env': [os.environ.get(k) for k in ('TMPDIR', 'TEMP', 'TMP')]})\n"
+        "for _ in range(30):\n"
+        "    os.write(handle, b'\\1' * 2**20)\n"
+        "while True:\n"
+        "    time.sleep(0.5)"
+    )
+    subs = tmp_path / "subs"
+    grading_class.notebook(subs / "tmpfill" / "90_tiny.ipynb", code)
+    (tmp_path / "rubric.json").write_text(json.dumps(grading_class.RUBRIC))
+    run = batch.grade(
+        subs,
+        tmp_path / "out",
+        tmp_path / "rubric.json",
+        limits=sandbox.Limits(timeout=60, memory_bytes=512 * MB, disk_bytes=10 * MB),
+        isolation=Level("process", "none"),
+        warmup=False,
+        progress=False,
+    )
+    rec = run.records["tmpfill"]["notebooks"]["90_tiny"]
+    assert rec["status"] == "disk", rec
+    assert "disk limit of 0.01 GB passed" in rec["error"]["evalue"]
+    seen = rec["results"]["T.text"]["value"]
+    folder = os.path.dirname(seen["path"])
+    assert seen["env"] == [folder, folder, folder] and os.path.basename(folder) == "tmp"
+    assert os.path.basename(os.path.dirname(folder)).startswith("labkit-grade-tmpfill-")  # the job's scratch
+    assert not os.path.exists(seen["path"]) and not os.path.exists(folder)

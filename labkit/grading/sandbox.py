@@ -1,7 +1,8 @@
 """Running untrusted notebook code: scratch dir, limits, the chosen sandbox, and nothing left behind.
 
 Every job runs in its own session/process group with a minimal environment (no inherited
-variables, ``HOME``/``TMPDIR`` inside the scratch dir), wrapped by the isolation level's sandbox
+variables, ``HOME`` and ``TMPDIR``/``TEMP``/``TMP`` inside the scratch dir, so that temp files count
+against the disk limit at every level and go with the scratch dir), wrapped by the isolation level's sandbox
 (:mod:`labkit.grading.isolation`: bubblewrap, or :mod:`labkit.grading.jail` at process level). A
 supervisor loop watches the job and kills all of it when the wall time, the memory limit, the
 disk limit or the output limit is passed.
@@ -311,7 +312,9 @@ def base_env(scratch: Path) -> dict:
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "HOME": str(home),
-        "TMPDIR": str(tmp),
+        "TMPDIR": str(tmp),  # TEMP/TMP too (some tools read those): temp files count against the disk limit
+        "TEMP": str(tmp),
+        "TMP": str(tmp),
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
         "PYTHONNOUSERSITE": "1",
