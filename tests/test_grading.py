@@ -7,6 +7,7 @@ import csv
 import json
 import os
 import shutil
+from pathlib import Path
 
 import grading_class
 import psutil
@@ -230,6 +231,8 @@ def test_dask_backend_gives_the_same_grades_as_local(graded, tmp_path):
     for name in ("good", "raiser"):
         shutil.copytree(graded["submissions"] / name, subs / name)
     shutil.copy(graded["submissions"] / "zed.zip", subs / "zed.zip")
+    where = "import labkit\nresults.record('T.text', labkit.__file__)"  # which labkit the notebook imports
+    grading_class.notebook(subs / "where" / "90_tiny.ipynb", where)
     with LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, memory_limit=0
     ) as cluster:
@@ -244,7 +247,13 @@ def test_dask_backend_gives_the_same_grades_as_local(graded, tmp_path):
             warmup=False,
             progress=False,
         )
-    assert sorted(run.executed) == ["good", "raiser", "zed"]
+    assert sorted(run.executed) == ["good", "raiser", "where", "zed"]
+    imported = Path(run.records.pop("where")["notebooks"]["90_tiny"]["results"]["T.text"]["value"])
+    # the public copy of labkit lives in the output folder, which every Dask worker shares, not in /tmp
+    assert imported.parent.parent.parent.name.startswith(".labkit-sandbox-lib-")
+    assert imported.parent.parent.parent.parent == (tmp_path / "out").resolve()
+    assert imported.parts[-3:] == ("lib", "labkit", "__init__.py")
+    assert not imported.parent.parent.parent.exists()  # removed when grading ended
     for sid, record in run.records.items():
         local = graded["records"][sid]
         assert record["questions"] == local["questions"] and record["total"] == local["total"]

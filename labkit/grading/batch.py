@@ -135,7 +135,7 @@ def grade(
     by_notebook = {
         nb: entry for nb, entry in (released or {"notebooks": {}})["notebooks"].items() if nb in rub.notebooks
     }
-    library = public.build(_library_dir()) if students else None
+    library = public.build(_library_dir(out_dir, backend, level)) if students else None
     base = {"release": by_notebook, "release_id": release_id, "library": str(library), "max_nb": max_nb}
     jobs, originals = _build_jobs(students, run, rub, level, out_dir, base, settings)
     _warm_up(jobs, run, rub, settings)
@@ -322,12 +322,19 @@ def _verify_originals(originals: dict, run: GradeRun, records_dir: Path) -> None
             write_json(records_dir / f"{sid}.json", record)
 
 
-def _library_dir() -> Path:
-    """A fresh folder outside the output folder for the public copy of labkit (the sandbox binds it
-    read-only; inside ``--out`` it would show the output folder's path to student code, and at the
-    uid-only level the 0700 output folder would keep the job's user from importing it)."""
+def _library_dir(out_dir: Path, backend: str = "local", level=None) -> Path:
+    """A fresh folder for the public copy of labkit (the sandbox binds it read-only).
+
+    Local backend: in the system's temp folder, outside the output folder (inside ``--out`` it would
+    show the output folder's path to student code, and at the uid-only level the 0700 output folder
+    would keep the job's user from importing it). Dask backend: workers on other machines do not
+    share this machine's temp folder, so it goes where they all see the same paths — inside the
+    output folder (``.labkit-sandbox-lib-*``), or beside it at the uid-only level (0700 output folder)."""
     import tempfile
 
-    folder = Path(tempfile.mkdtemp(prefix="labkit-sandbox-lib-"))
+    where = None
+    if backend == "dask":
+        where = out_dir.parent if level is not None and level.confinement == "uid" else out_dir
+    folder = Path(tempfile.mkdtemp(prefix=".labkit-sandbox-lib-" if where else "labkit-sandbox-lib-", dir=where))
     folder.chmod(0o755)
     return folder / "lib"
