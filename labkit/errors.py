@@ -17,6 +17,14 @@ class NotReachable(LabkitError):
     """A download source could not be reached (DNS, refused, timeout, HTTP error): a fallback may stand in."""
 
 
+class NotAtSource(NotReachable):
+    """The source answered but does not hold the file (HTTP 404/410, or absent from a mirror folder)."""
+
+
+class MirrorMisconfigured(LabkitError):
+    """The mirror the user configured (``LABKIT_MIRROR``) lacks an asset: not a fallback, a setting to fix."""
+
+
 class DamagedDownload(DataFileError):
     """A downloaded or cached asset failed its checksum, size or structure check (it was moved aside)."""
 

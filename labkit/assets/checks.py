@@ -25,6 +25,26 @@ def npz(asset: Asset, path: Path, strict: bool = False) -> str:
     return ""
 
 
+def idx(asset: Asset, path: Path, strict: bool = False) -> str:
+    """A Fashion-MNIST IDX file: 28×28 uint8 images or a label vector 0–9 (``strict``: the original's count)."""
+    from labkit.data.idx import read_idx
+
+    try:
+        array = read_idx(path)
+    except LabkitError as exc:
+        return str(exc)
+    images = asset.params["kind"] == "images"
+    if images and (array.ndim != 3 or array.shape[1:] != (28, 28)):
+        return f"holds an array of shape {array.shape}; expected 28×28 images"
+    if not images and (array.ndim != 1 or (array.size and int(array.max()) > 9)):
+        return (
+            f"holds an array of shape {array.shape} (largest {array.max() if array.size else '-'}); expected labels 0–9"
+        )
+    if strict and len(array) != asset.params["count"]:
+        return f"holds {len(array)} entries; the original holds {asset.params['count']}"
+    return ""
+
+
 def labels(asset: Asset, path: Path, strict: bool = False) -> str:
     """ImageNetLabels.txt: 1001 lines, the first ``background``."""
     try:
@@ -103,7 +123,7 @@ def detector(asset: Asset, path: Path, strict: bool = False) -> str:
     return _load_saved_model(path)[1]
 
 
-CHECKS = {"npz": npz, "labels": labels, "flowers": flowers, "frozen_graph": frozen_graph}
+CHECKS = {"npz": npz, "idx": idx, "labels": labels, "flowers": flowers, "frozen_graph": frozen_graph}
 CHECKS.update({"saved_model": saved_model, "detector": detector})
 
 

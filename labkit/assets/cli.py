@@ -26,8 +26,8 @@ def _size(n: int | None) -> str:
 
 def _selected(names: list[str], every: bool, lab_default: bool) -> list[registry.Asset]:
     assets = registry.all_assets()
-    if names:
-        return [registry.get(n) for n in names]
+    if names:  # a group name (fashion_mnist) stands for its members (fashion_mnist:train-images, …)
+        return list({a.name: a for n in names for a in registry.group(n)}.values())
     return [a for a in assets.values() if every or (lab_default and a.lab)]
 
 
@@ -55,18 +55,27 @@ def status(args) -> int:
     return 0
 
 
+def _offline_ready(asset: registry.Asset) -> bool:
+    """Whether ``asset`` can be put in place without the network: in place already (checked; a damaged
+    one raises), or its archive kept in the store."""
+    return store.cached(asset) is not None or store.kept_archive(asset) is not None
+
+
 def fetch(args) -> int:
-    """Download and verify the chosen assets (resumable: run again after an interruption)."""
+    """Download and verify the chosen assets (resumable: run again after an interruption). Offline, an
+    asset already in place (or re-extractable from its kept archive) is ready; only a download is refused."""
     chosen = _selected(args.names, args.all_known, args.all)
     if not chosen:
         raise LabkitError("name the assets to fetch, or pass --all (see `labkit assets status`)")
-    if provenance.offline_mode() and not (mirror.base() and mirror.is_folder(mirror.base())):
-        raise LabkitError("offline mode: fetching needs the network (drop --offline) or LABKIT_MIRROR=<folder>")
+    offline = provenance.offline_mode() and not (mirror.base() and mirror.is_folder(mirror.base()))
     failed = []
     for asset in chosen:
         try:
+            if offline and not _offline_ready(asset):
+                raise LabkitError("offline mode: fetching needs the network (drop --offline) or LABKIT_MIRROR=<folder>")
+            already = store.cached(asset) is not None
             dest, source = store.ensure(asset)
-            print(f"ok      {asset.name}: {source}")
+            print(f"ok      {asset.name}: {'already in place, ' if already else ''}{source}")
         except LabkitError as exc:
             failed.append(asset.name)
             print(f"FAILED  {asset.name}: {' '.join(str(exc).split())}")

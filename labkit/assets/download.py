@@ -4,7 +4,8 @@ HTTP goes through ``requests`` with a timeout; an interrupted transfer is retrie
 with an HTTP ``Range`` request where the server allows it (else restarted), also on the next run,
 since the ``.part`` file is kept. A tqdm progress bar shows on a terminal. The caller verifies the
 ``.part`` file and renames it into place (:mod:`labkit.assets.store`). Failing to reach the source
-(DNS, refused, timeout, an HTTP error status) raises :class:`~labkit.errors.NotReachable`; a
+(DNS, refused, timeout, an HTTP error status) raises :class:`~labkit.errors.NotReachable` (its
+subclass :class:`~labkit.errors.NotAtSource` when the source answers that it lacks the file); a
 transfer that keeps breaking off raises :class:`~labkit.errors.DamagedDownload`.
 
 pooch (and Keras ``get_file``) neither resume a broken transfer nor keep it for the next run, so
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from labkit.assets.mirror import is_folder, local_path
 from labkit.console import progress_on
-from labkit.errors import DamagedDownload, NotReachable
+from labkit.errors import DamagedDownload, NotAtSource, NotReachable
 
 TIMEOUT_S = float(os.environ.get("LABKIT_DOWNLOAD_TIMEOUT", "30"))
 CONNECT_TIMEOUT_S = min(10.0, TIMEOUT_S)
@@ -39,7 +40,7 @@ def fetch(where: str, target: Path, *, label: str = "") -> Path:
     if is_folder(where):
         src = local_path(where)
         if not src.is_file():
-            raise NotReachable(f"{src} is not in the mirror folder")
+            raise NotAtSource(f"{src} is not in the mirror folder")
         shutil.copyfile(src, part)
         return part
     return _http(where, part, label or target.name)
@@ -69,6 +70,8 @@ def _http(url: str, part: Path, label: str) -> Path:
             if resp.status_code == 416:  # our part is already complete (or bigger): start over
                 part.unlink()
                 continue
+            if resp.status_code in (404, 410):  # the server is there but lacks the file
+                raise NotAtSource(f"{url}: HTTP {resp.status_code} {resp.reason}")
             if resp.status_code >= 400:
                 raise NotReachable(f"{url}: HTTP {resp.status_code} {resp.reason}")
             why = _stream(resp, part, have if resp.status_code == 206 else 0, label)

@@ -18,6 +18,34 @@ from labkit.data.image_folder import FLOWERS_URL
 KERAS_MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 IMAGENET_LABELS_URL = "https://storage.googleapis.com/download.tensorflow.org/data/ImageNetLabels.txt"
+KERAS_DATASETS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+# Fashion-MNIST's four IDX files as Keras downloads them: (part, file, size, sha256 as TensorFlow Datasets publishes)
+FASHION_FILES = (
+    (
+        "train-labels",
+        "train-labels-idx1-ubyte.gz",
+        29515,
+        "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+    ),
+    (
+        "train-images",
+        "train-images-idx3-ubyte.gz",
+        26421880,
+        "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+    ),
+    (
+        "t10k-labels",
+        "t10k-labels-idx1-ubyte.gz",
+        5148,
+        "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+    ),
+    (
+        "t10k-images",
+        "t10k-images-idx3-ubyte.gz",
+        4422102,
+        "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+    ),
+)
 FLOWER_CLASSES = ("daisy", "dandelion", "roses", "sunflowers", "tulips")
 FLOWER_COUNTS = {"daisy": 633, "dandelion": 898, "roses": 641, "sunflowers": 699, "tulips": 799}
 
@@ -96,6 +124,26 @@ def retrain_asset(arch) -> Asset:
     )
 
 
+def fashion_assets() -> list[Asset]:
+    """Fashion-MNIST's four gzipped IDX files (``fashion_mnist:train-images`` …), in Keras's cache folder
+    ``$KERAS_HOME/datasets/fashion-mnist/`` and at ``fashion-mnist/<file>`` in a mirror."""
+    return [
+        Asset(
+            f"fashion_mnist:{part}",
+            f"fashion-mnist/{file}",
+            KERAS_DATASETS_URL + file,
+            lambda file=file: keras_datasets_dir() / "fashion-mnist" / file,
+            "idx",
+            "none (Debian's dataset-fashion-mnist package is a local source)",
+            sha256=sha256,
+            size=size,
+            checksum_from="TensorFlow Datasets' sha256",
+            params={"kind": part.split("-")[1], "count": 60000 if part.startswith("train") else 10000},
+        )
+        for part, file, size, sha256 in FASHION_FILES
+    ]
+
+
 def _fixed() -> list[Asset]:
     return [
         Asset(
@@ -128,6 +176,7 @@ def _fixed() -> list[Asset]:
             "none (top-5 shown as class numbers)",
             lab=True,
         ),
+        *fashion_assets(),
     ]
 
 
@@ -166,6 +215,15 @@ def all_assets() -> dict[str, Asset]:
         asset = retrain_asset(arch)
         found[asset.name] = replace(asset, lab=name in LAB_RETRAIN)
     return found
+
+
+def group(name: str) -> list[Asset]:
+    """The assets a name stands for: the asset itself, or every ``NAME:…`` asset (``fashion_mnist``)."""
+    assets = all_assets()
+    if name in assets:
+        return [assets[name]]
+    members = [a for key, a in assets.items() if key.startswith(name + ":")]
+    return members or [get(name)]
 
 
 def get(name: str) -> Asset:

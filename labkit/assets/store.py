@@ -23,7 +23,7 @@ from labkit.assets import checks, download, manifest, mirror
 from labkit.assets.registry import Asset, store_dir
 from labkit.atomic import make_temp_dir
 from labkit.data.resolve import Candidate
-from labkit.errors import DamagedDownload
+from labkit.errors import DamagedDownload, MirrorMisconfigured, NotAtSource
 from labkit.provenance import Source
 
 AFTER = "`labkit assets verify` re-checks every asset"
@@ -191,7 +191,7 @@ def fetch(asset: Asset) -> tuple[Path, Source]:
         else:
             where, want = mirror.source(asset), mirror.expected(asset)
             print(f"[labkit] fetching {asset.name} from {where}", flush=True)
-            part = download.fetch(where, stored, label=asset.file)
+            part = _download(asset, where, stored)
             verified = _check_download(asset, part, want, where)
             _install(asset, part, where)
             size, digest = part.stat().st_size, manifest.sha256(part)
@@ -201,6 +201,21 @@ def fetch(asset: Asset) -> tuple[Path, Source]:
             item.update({"files": manifest.describe_files(dest), "fetched": _now()})
         manifest.record(asset.name, item)
     return dest, _source(asset, dest, item)
+
+
+def _download(asset: Asset, where: str, stored: Path) -> Path:
+    """:func:`download.fetch`; a mirror the user configured that lacks the file is an error to fix (a
+    fallback would hide the wrong setting), while an unreachable source stays a fallback."""
+    try:
+        return download.fetch(where, stored, label=asset.file)
+    except NotAtSource as exc:
+        if not mirror.base():
+            raise
+        raise MirrorMisconfigured(
+            f"{asset.name}: the mirror LABKIT_MIRROR={mirror.base()} lacks {asset.file} "
+            f"({' '.join(str(exc).split())}). Put the file at {where} (`labkit assets export DIR` writes every "
+            f"fetched asset in mirror layout), or unset LABKIT_MIRROR to fetch it from {asset.url}"
+        ) from None
 
 
 def _now() -> str:

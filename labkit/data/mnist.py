@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from labkit.data._locations import keras_datasets_dir, tfds_data_dir
+from labkit.data._locations import tfds_data_dir
 from labkit.data.arrays import ArrayDataset
 from labkit.data.idx import read_idx
 from labkit.data.resolve import Candidate, resolve
-from labkit.errors import DataFileError, NotReachable, SourceNotFound
+from labkit.errors import DataFileError, SourceNotFound
 from labkit.provenance import Source
 
 DIGIT_NAMES = [str(d) for d in range(10)]
@@ -104,28 +104,6 @@ def _tfds(name: str) -> Candidate:
     return Candidate(f"tfds {tfds_data_dir() / name}", load)
 
 
-def _keras_download(name: str) -> Candidate:
-    def load():
-        from labkit.tfsetup import keras
-
-        try:
-            # into $KERAS_HOME/datasets/fashion-mnist, where the cache step above looks
-            (xtr, ytr), (xte, yte) = getattr(keras().datasets, name).load_data(
-                cache_dir=str(keras_datasets_dir().parent)
-            )
-        except OSError as exc:
-            raise NotReachable(f"keras.datasets.{name}: {type(exc).__name__}: {exc}") from exc
-        except ValueError as exc:  # Keras's hash check
-            raise DataFileError(f"keras.datasets.{name}: the download is damaged ({exc}); run again") from exc
-        except Exception as exc:  # Keras wraps a URL error in a bare Exception("URL fetch failure …")
-            if "fetch failure" not in str(exc):
-                raise
-            raise NotReachable(f"keras.datasets.{name}: {exc}") from exc
-        return _check((xtr, ytr, xte, yte), name), Source("real", f"download:keras.datasets.{name}")
-
-    return Candidate(f"download keras.datasets.{name}", load, network=True)
-
-
 def _as_dataset(names):
     def build(found):
         arrays, source = found
@@ -163,8 +141,40 @@ def mnist(path=None) -> ArrayDataset:
     return _as_dataset(DIGIT_NAMES)(found)
 
 
+def _fashion_step(find, label: str, network: bool) -> Candidate:
+    """All four Fashion-MNIST asset files through ``find`` (:func:`labkit.assets.store.cached` or
+    ``fetch``), read as one dataset; ``None`` when any is absent from the cache."""
+    from labkit.assets import registry
+
+    def load():
+        assets = registry.fashion_assets()
+        found = [find(a) for a in assets]
+        if any(f is None for f in found):
+            return None
+        folder = assets[0].dest().parent
+        first = found[0][1]
+        detail = first.detail.replace(str(assets[0].dest()), str(folder), 1)
+        return read_idx_folder(folder), Source("real", detail)
+
+    return Candidate(label, load, network=network)
+
+
+def _fashion_asset_steps() -> list[Candidate]:
+    """The Keras cache (verified by the asset layer) and the download (``LABKIT_MIRROR`` or Keras's URLs)."""
+    from labkit.assets import mirror, registry, store
+
+    assets = registry.fashion_assets()
+    local = bool(mirror.base()) and mirror.is_folder(mirror.base())
+    where = mirror.source(assets[0]).rsplit("/", 1)[0]
+    return [
+        _fashion_step(store.cached, f"Keras cache {assets[0].dest().parent}", False),
+        _fashion_step(store.fetch, f"download {where}/ (4 IDX files)", not local),
+    ]
+
+
 def fashion_mnist(path=None) -> ArrayDataset:
-    """Fashion-MNIST: ``path`` → Keras cache → Debian's ``dataset-fashion-mnist`` → tfds → download.
+    """Fashion-MNIST: ``path`` → Keras cache (checked like a download) → Debian's ``dataset-fashion-mnist``
+    → tfds → download of the four IDX files (``LABKIT_MIRROR`` or Keras's URLs, sha256-verified).
 
     There is no generated stand-in for clothes: offline without any of these, this raises and
     says how to get the real files (``apt-get install dataset-fashion-mnist`` on Debian).
@@ -173,8 +183,8 @@ def fashion_mnist(path=None) -> ArrayDataset:
     def missing():
         raise SourceNotFound(
             "Fashion-MNIST not found offline. Install Debian's dataset-fashion-mnist package "
-            f"(files in {DEBIAN_FASHION_DIR}), put the IDX files in "
-            f"{keras_datasets_dir() / 'fashion-mnist'}, or pass path=."
+            f"(files in {DEBIAN_FASHION_DIR}), run `labkit assets fetch fashion_mnist` where there is a network "
+            "(or with LABKIT_MIRROR=<folder>), or pass path=."
         )
 
     def idx_dir(folder: Path) -> Candidate:
@@ -183,13 +193,9 @@ def fashion_mnist(path=None) -> ArrayDataset:
             str(folder), lambda: (read_idx_folder(folder), Source("real", str(folder))) if present else None
         )
 
+    cache, download = _fashion_asset_steps()
     chain = [_explicit(path)] if path else []
-    chain += [
-        idx_dir(keras_datasets_dir() / "fashion-mnist"),
-        idx_dir(DEBIAN_FASHION_DIR),
-        _tfds("fashion_mnist"),
-        _keras_download("fashion_mnist"),
-    ]
+    chain += [cache, idx_dir(DEBIAN_FASHION_DIR), _tfds("fashion_mnist"), download]
     return _as_dataset(FASHION_NAMES)(resolve("fashion_mnist", chain, missing))
 
 
