@@ -55,12 +55,6 @@ def status(args) -> int:
     return 0
 
 
-def _offline_ready(asset: registry.Asset) -> bool:
-    """Whether ``asset`` can be put in place without the network: in place already (checked; a damaged
-    one raises), or its archive kept in the store."""
-    return store.cached(asset) is not None or store.kept_archive(asset) is not None
-
-
 def fetch(args) -> int:
     """Download and verify the chosen assets (resumable: run again after an interruption). Offline, an
     asset already in place (or re-extractable from its kept archive) is ready; only a download is refused."""
@@ -71,9 +65,9 @@ def fetch(args) -> int:
     failed = []
     for asset in chosen:
         try:
-            if offline and not _offline_ready(asset):
+            already = store.cached(asset) is not None  # checked; a damaged one raises
+            if offline and not already and store.kept_archive(asset) is None:
                 raise LabkitError("offline mode: fetching needs the network (drop --offline) or LABKIT_MIRROR=<folder>")
-            already = store.cached(asset) is not None
             dest, source = store.ensure(asset)
             print(f"ok      {asset.name}: {'already in place, ' if already else ''}{source}")
         except LabkitError as exc:
