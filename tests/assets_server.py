@@ -8,10 +8,12 @@ tensor names, small enough for tests.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
 import socket
+import struct
 import tarfile
 import threading
 from functools import partial
@@ -113,6 +115,29 @@ def mnist_npz(path: Path, n: int = 30, fill: int = 9) -> Path:
             y_test=rng.integers(0, 10, n // 3).astype(np.uint8),
         )
     return path
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    """An uint8 array in the IDX format (magic 0x0000 08 <ndim>, big-endian dimensions, data)."""
+    header = struct.pack(">HBB", 0, 8, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def fashion_idx_gz(root: Path, n: int = 12, fill: int = 3) -> list[str]:
+    """Fashion-MNIST's four gzipped IDX files at their mirror paths (``fashion-mnist/<file>``), ``n``
+    training and ``n // 2`` test items; returns the mirror paths."""
+    images = np.full((n, 28, 28), fill, np.uint8)
+    labels = (np.arange(n) % 10).astype(np.uint8)
+    parts = {
+        "train-images-idx3-ubyte.gz": images,
+        "train-labels-idx1-ubyte.gz": labels,
+        "t10k-images-idx3-ubyte.gz": images[: n // 2],
+        "t10k-labels-idx1-ubyte.gz": labels[: n // 2],
+    }
+    (root / "fashion-mnist").mkdir(parents=True, exist_ok=True)
+    for name, array in parts.items():
+        (root / "fashion-mnist" / name).write_bytes(gzip.compress(idx_bytes(array), mtime=0))
+    return [f"fashion-mnist/{name}" for name in parts]
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:

@@ -4,12 +4,15 @@ with labkit's one download path; damaged downloads are errors, moved aside, and 
 from __future__ import annotations
 
 import json
+import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from assets_server import (
     Mirror,
     closed_port,
+    fashion_idx_gz,
     flower_photos_tgz,
     hub_module_tgz,
     imagenet_labels,
@@ -21,8 +24,10 @@ from assets_server import (
 
 from labkit import data, hub
 from labkit.assets import manifest, registry
-from labkit.errors import DamagedDownload
+from labkit.errors import DamagedDownload, MirrorMisconfigured
 from labkit.retrain import architectures, base_graph
+
+mnist_mod = sys.modules["labkit.data.mnist"]  # the module (labkit.data.mnist is also the loader's name)
 
 
 @pytest.fixture
@@ -161,6 +166,15 @@ def test_hub_module_with_the_wrong_output_size_is_damaged(caches, tmp_path, monk
     ):
         hub.resolve_module(spec.name)
     assert not hub.cached_module_dir(spec.handle).exists()
+    stored = tmp_path / "labkit" / "assets" / registry.hub_file(spec.handle)
+    aside = lambda: sorted(p.name.split(".damaged-")[0] for p in stored.parent.iterdir())  # noqa: E731
+    assert aside() == ["4.tar.gz"]  # the download, moved aside; nothing kept, nothing extracted
+    # the second run is not fooled: nothing damaged is used; it downloads afresh and reports the damage again
+    with _serve(monkeypatch, Mirror(caches)) as mirror, pytest.raises(DamagedDownload, match="outputs 7 values"):
+        hub.resolve_module(spec.name)
+    assert mirror.files_requested() == [f"/{registry.hub_file(spec.handle)}"]
+    assert not hub.cached_module_dir(spec.handle).exists() and "hub:mobilenet_v2_100_224" not in manifest.load()
+    assert aside() == ["4.tar.gz", "4.tar.gz"] and not stored.exists()
 
 
 def test_retrain_archive_through_a_mirror_is_kept_in_the_asset_store(caches, tmp_path, monkeypatch):
@@ -183,6 +197,18 @@ def test_retrain_archive_without_the_original_member_is_damaged(caches, tmp_path
         pytest.raises(DamagedDownload, match="lacks mobilenet_v1_0.25_128/frozen_graph.pb"),
     ):
         base_graph.load_base_graph(arch, tmp_path / "model_dir")
+    store = tmp_path / "labkit" / "assets"
+    assert [p.name.split(".damaged-")[0] for p in store.glob(f"{arch.archive_name}*")] == [arch.archive_name]
+    assert not (store / arch.archive_name).exists() and list((store / "retrain").iterdir()) == []  # nothing extracted
+    # the second run is not fooled: it downloads afresh and reports the damage again, never using the bad archive
+    with (
+        _serve(monkeypatch, Mirror(caches)) as mirror,
+        pytest.raises(DamagedDownload, match="lacks mobilenet_v1_0.25_128/frozen_graph.pb"),
+    ):
+        base_graph.load_base_graph(arch, tmp_path / "model_dir")
+    assert mirror.files_requested() == [f"/{arch.archive_name}"]
+    assert len(list(store.glob(f"{arch.archive_name}.damaged-*"))) == 2 and list((store / "retrain").iterdir()) == []
+    assert "retrain:mobilenet_0.25_128" not in manifest.load()
 
 
 def test_truncated_archive_in_model_dir_is_an_error_the_first_time_and_moved_aside(caches, tmp_path, monkeypatch):
@@ -243,10 +269,72 @@ def test_detectors_through_a_mirror(caches, tmp_path, monkeypatch):
     ]
 
 
-def test_an_asset_the_mirror_lacks_is_a_fallback_naming_the_http_status(caches, monkeypatch):
-    with _serve(monkeypatch, Mirror(caches)) as mirror:
+def test_an_asset_the_configured_mirror_lacks_is_an_error_naming_the_url_and_the_variable(caches, monkeypatch):
+    """A 404 from the mirror the user set is a wrong setting, not a reason to fall back silently."""
+    with _serve(monkeypatch, Mirror(caches)) as mirror, pytest.raises(MirrorMisconfigured) as info:
+        data.mnist()
+    assert str(info.value) == (
+        f"mnist: the mirror LABKIT_MIRROR={mirror.url} lacks mnist.npz ({mirror.url}/mnist.npz: HTTP 404 not in "
+        f"this mirror). Put the file at {mirror.url}/mnist.npz (`labkit assets export DIR` writes every fetched "
+        f"asset in mirror layout), or unset LABKIT_MIRROR to fetch it from {registry.KERAS_MNIST_URL}"
+    )
+    assert not (caches.parent / "keras" / "datasets" / "mnist.npz").exists()
+    monkeypatch.setenv("LABKIT_MIRROR", str(caches))  # a folder mirror lacking the file: the same error
+    with pytest.raises(MirrorMisconfigured, match=f"LABKIT_MIRROR={caches} lacks mnist.npz"):
+        data.mnist()
+
+
+def test_the_original_url_answering_404_stays_a_fallback_said_in_one_line(caches, monkeypatch, capsys):
+    """Without a mirror, the upstream source lacking the file is like it being unreachable."""
+    with Mirror(caches) as upstream:
+        mnist = registry.get("mnist")
+        monkeypatch.setattr(registry, "_fixed", lambda: [replace(mnist, url=f"{upstream.url}/gone/mnist.npz")])
         ds = data.mnist()
     assert ds.source.kind == "offline"
-    assert f"download {mirror.url}/mnist.npz: failed ({mirror.url}/mnist.npz: HTTP 404 not in this mirror)" in (
-        ds.source.tried
-    )
+    (line,) = [t for t in ds.source.tried if t.startswith("download ")]
+    url = f"{upstream.url}/gone/mnist.npz"
+    assert line == f"download {url}: failed ({url}: HTTP 404 not in this mirror)"
+    assert len([o for o in capsys.readouterr().out.splitlines() if "mnist:" in o]) == 1
+
+
+def test_fashion_mnist_through_a_mirror_lands_in_keras_home_verified(caches, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(mnist_mod, "DEBIAN_FASHION_DIR", tmp_path / "no-debian-package")  # a machine without it
+    files = fashion_idx_gz(caches, n=12, fill=3)
+    write_manifest(caches, *files)  # tiny stand-ins: the mirror vouches for them
+    with _serve(monkeypatch, Mirror(caches)) as mirror:
+        ds = data.fashion_mnist()
+        assert sorted(mirror.files_requested()) == sorted(f"/{f}" for f in files)
+        folder = tmp_path / "keras" / "datasets" / "fashion-mnist"
+        assert ds.source.is_real and ds.source.detail.startswith(f"{folder} (fetched from {mirror.url}/fashion-mnist/")
+        assert "sha256 verified against the mirror's labkit-assets.json" in ds.source.detail
+        assert (
+            ds.x_train.shape == (12, 28, 28)
+            and int(ds.x_train[0, 0, 0]) == 3
+            and ds.y_test.tolist() == [0, 1, 2, 3, 4, 5]
+        )
+        assert sorted(p.name for p in folder.iterdir()) == sorted(f.split("/")[1] for f in files)
+        again = data.fashion_mnist()  # the Keras cache, checked against the manifest: no new request
+        assert len(mirror.files_requested()) == 4 and again.source.is_real and "fetched from" in again.source.detail
+    assert "fashion_mnist: using REAL source" in capsys.readouterr().out
+    assert [a for a in manifest.load() if a.startswith("fashion_mnist:")] == [
+        "fashion_mnist:train-labels",
+        "fashion_mnist:train-images",
+        "fashion_mnist:t10k-labels",
+        "fashion_mnist:t10k-images",
+    ]
+
+
+def test_fashion_mnist_files_failing_the_published_checksum_or_the_idx_check_are_damaged(caches, tmp_path, monkeypatch):
+    monkeypatch.setattr(mnist_mod, "DEBIAN_FASHION_DIR", tmp_path / "no-debian-package")
+    files = fashion_idx_gz(caches)
+    with _serve(monkeypatch, Mirror(caches)), pytest.raises(DamagedDownload) as info:
+        data.fashion_mnist()  # not the real files: TensorFlow Datasets' sha256 of the originals does not match
+    assert "TensorFlow Datasets' sha256 says" in str(info.value) and "moved aside" in str(info.value)
+    images = caches / "fashion-mnist" / "train-images-idx3-ubyte.gz"
+    images.write_bytes((caches / "fashion-mnist" / "train-labels-idx1-ubyte.gz").read_bytes())  # labels as images
+    write_manifest(caches, *files)
+    with _serve(monkeypatch, Mirror(caches)), pytest.raises(DamagedDownload) as info:
+        data.fashion_mnist()
+    assert "train-images-idx3-ubyte.gz" in str(info.value)
+    assert "holds an array of shape (12,); expected 28×28 images" in str(info.value)
+    assert not (tmp_path / "keras" / "datasets" / "fashion-mnist" / "train-images-idx3-ubyte.gz").exists()

@@ -111,12 +111,34 @@ def test_offline_digits_are_real_deterministic_and_stratified():
     assert source.kind == "offline"
 
 
-def test_fashion_mnist_from_keras_cache_idx_files(tmp_path, monkeypatch):
-    images, labels = _write_idx(tmp_path / "keras" / "datasets" / "fashion-mnist")
+def test_foreign_idx_files_in_keras_cache_are_refused_and_path_still_works(tmp_path, monkeypatch):
+    """The Keras cache is checked like a download (TensorFlow Datasets' sha256 of the originals):
+    other files there are moved aside, never used; your own copy goes in as ``path=``."""
+    monkeypatch.setenv("LABKIT_CACHE", str(tmp_path / "labkit"))
+    folder = tmp_path / "keras" / "datasets" / "fashion-mnist"
+    images, labels = _write_idx(folder)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    ds = data.fashion_mnist()
+    with pytest.raises(DamagedDownload) as info:
+        data.fashion_mnist()
+    assert f"{folder / 'train-labels-idx1-ubyte.gz'} is damaged: its sha256 is" in str(info.value)
+    assert "TensorFlow Datasets' sha256 is a04f17134ac03560" in str(info.value)
+    assert len(list(folder.glob("train-labels-idx1-ubyte.gz.damaged-*"))) == 1
+    mine = tmp_path / "mine"
+    _write_idx(mine)
+    ds = data.fashion_mnist(path=mine)
     assert np.array_equal(ds.x_train, images) and np.array_equal(ds.y_train, labels)
-    assert ds.class_names[9] == "Ankle boot" and ds.source.is_real
+    assert ds.class_names[9] == "Ankle boot" and str(ds.source) == f"real:{mine}"
+
+
+def test_fashion_mnist_offline_with_nothing_in_place_says_how_to_get_it(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setenv("LABKIT_CACHE", str(tmp_path / "labkit"))
+    monkeypatch.setattr(sys.modules["labkit.data.mnist"], "DEBIAN_FASHION_DIR", tmp_path / "no-package")
+    with pytest.raises(SourceNotFound) as info:
+        data.fashion_mnist()
+    assert "Fashion-MNIST not found offline" in str(info.value)
+    assert "`labkit assets fetch fashion_mnist`" in str(info.value)
 
 
 def test_corrupt_idx_file_is_named(tmp_path):
