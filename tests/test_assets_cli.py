@@ -126,9 +126,39 @@ def test_one_switch_top_level_and_per_command(monkeypatch, capsys):
 def test_a_good_file_found_in_place_is_adopted_by_fetch_and_exported(tmp_path, monkeypatch, capsys):
     machine = _machine(tmp_path, monkeypatch, "m")
     labels = imagenet_labels(machine / "keras" / "datasets" / "ImageNetLabels.txt")  # put there by hand
-    code, out = _run(["--offline", "assets", "fetch", "imagenet_labels"], capsys)
-    assert code == 1 and "offline mode" in out  # offline without a folder mirror: nothing is fetched
     code, out = _run(["--online", "assets", "fetch", "imagenet_labels"], capsys)  # found in place: no download
-    assert code == 0 and f"ok      imagenet_labels: real:{labels} (fetched from {labels} (found in place)" in out
+    assert code == 0
+    assert f"ok      imagenet_labels: already in place, real:{labels} (fetched from {labels} (found in place)" in out
     code, out = _run(["assets", "export", str(tmp_path / "usb")], capsys)
     assert code == 0 and (tmp_path / "usb" / "ImageNetLabels.txt").read_bytes() == labels.read_bytes()
+
+
+def test_offline_fetch_of_an_asset_in_place_succeeds_and_says_so(tmp_path, monkeypatch, capsys):
+    """Offline means no network is used, not that an asset already in place (checked) is refused."""
+    machine = _machine(tmp_path, monkeypatch, "m")
+    labels = imagenet_labels(machine / "keras" / "datasets" / "ImageNetLabels.txt")  # put there by hand
+    code, out = _run(["--offline", "assets", "fetch", "imagenet_labels"], capsys)
+    assert code == 0 and "1 of 1 assets ready" in out
+    assert f"ok      imagenet_labels: already in place, real:{labels} (fetched from {labels} (found in place)" in out
+    code, out = _run(["--offline", "assets", "fetch", "imagenet_labels", "mnist"], capsys)  # mnist is not here
+    assert code == 1 and "ok      imagenet_labels: already in place" in out
+    assert "FAILED  mnist: offline mode: fetching needs the network (drop --offline) or LABKIT_MIRROR=<folder>" in out
+    assert "1 of 2 assets ready; failed: mnist" in out
+    labels.write_text("not the labels\n")  # damaged in place: offline or not, it is reported, not "ready"
+    code, out = _run(["--offline", "assets", "fetch", "imagenet_labels"], capsys)
+    assert code == 1 and "FAILED  imagenet_labels: imagenet_labels:" in out and "is damaged" in out
+
+
+def test_a_group_name_fetches_every_fashion_mnist_file_from_a_folder_mirror(tmp_path, monkeypatch, capsys):
+    from assets_server import fashion_idx_gz
+
+    _machine(tmp_path, monkeypatch, "m")
+    files = fashion_idx_gz(tmp_path / "usb")
+    write_manifest(tmp_path / "usb", *files)
+    monkeypatch.setenv("LABKIT_MIRROR", str(tmp_path / "usb"))
+    code, out = _run(["--offline", "assets", "fetch", "fashion_mnist"], capsys)
+    assert code == 0 and "4 of 4 assets ready" in out
+    for part in ("train-labels", "train-images", "t10k-labels", "t10k-images"):
+        assert f"ok      fashion_mnist:{part}: real:" in out
+    code, out = _run(["--offline", "assets", "fetch", "fashion_mnist"], capsys)
+    assert code == 0 and out.count(": already in place, real:") == 4
