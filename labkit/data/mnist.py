@@ -152,9 +152,10 @@ def _fashion_step(find, label: str, network: bool) -> Candidate:
         if any(f is None for f in found):
             return None
         folder = assets[0].dest().parent
-        first = found[0][1]
-        detail = first.detail.replace(str(assets[0].dest()), str(folder), 1)
-        return read_idx_folder(folder), Source("real", detail)
+        by_stem = {path.name.removesuffix(".gz"): path for path, _ in found}  # the verified files themselves
+        arrays = _check([read_idx(by_stem[stem]) for stem in _IDX_FILES], folder)
+        detail = found[0][1].detail.replace(str(assets[0].dest()), str(folder), 1)
+        return arrays, Source("real", detail)
 
     return Candidate(label, load, network=network)
 
