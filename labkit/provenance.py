@@ -61,12 +61,12 @@ def pop_switch(argv: list[str], prog: str) -> tuple[list[str], bool | None]:
     ``(the other arguments, the flag or None)``. Both together is a usage error: message, exit 2."""
     import sys
 
-    given = {a for a in argv if a in ("--offline", "--online")}
-    if len(given) > 1:
-        print(f"{prog}: error: argument --online: not allowed with argument --offline", file=sys.stderr)
+    given = list(dict.fromkeys(a for a in argv if a in ("--offline", "--online")))
+    if len(given) > 1:  # argparse's wording for a mutually exclusive group
+        print(f"{prog}: error: argument {given[1]}: not allowed with argument {given[0]}", file=sys.stderr)
         raise SystemExit(2)
     rest = [a for a in argv if a not in ("--offline", "--online")]
-    return rest, (given.pop() == "--offline") if given else None
+    return rest, (given[0] == "--offline") if given else None
 
 
 def chosen_offline(flag: bool | None, default_offline: bool) -> bool:
