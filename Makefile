@@ -1,10 +1,13 @@
 # labkit — the two commands: `make run` and `make test` (`make help` lists every target).
 # No sudo/apt here on purpose.
 #
-# Python: the newest of 3.13, 3.12, 3.11 that actually runs (a pyenv shim for a version that is
-# not selected exists but fails, so each candidate is tried), or PYTHON=/path/to/python3.X.
+# Python: the newest of 3.13, 3.12, 3.11 that actually runs, or PYTHON=/path/to/python3.X. For each
+# version, python3.X on PATH, then pyenv's own interpreters of it (newest patch first; a pyenv shim for
+# a version that is not selected exists but fails, so each candidate is tried); python3 last.
 SUPPORTED := 3.13 3.12 3.11
-FIND_PY    = $(firstword $(foreach v,$(SUPPORTED) 3,$(shell python$(v) -c 'import sys; v = sys.version_info[:2]; print(sys.executable if (3, 11) <= v <= (3, 13) else "")' 2>/dev/null)))
+PYENV_ROOT_DIR = $(shell command -v pyenv >/dev/null 2>&1 && pyenv root 2>/dev/null)
+PY_CANDIDATES = $(foreach v,$(SUPPORTED),python$(v) $(if $(PYENV_ROOT_DIR),$(shell ls -d $(PYENV_ROOT_DIR)/versions/$(v).*/bin/python$(v) 2>/dev/null | sort -rV))) python3
+FIND_PY    = $(firstword $(foreach c,$(PY_CANDIDATES),$(shell $(c) -c 'import sys; v = sys.version_info[:2]; print(sys.executable if (3, 11) <= v <= (3, 13) else "")' 2>/dev/null)))
 ifeq ($(origin PYTHON),undefined)
 PYTHON := $(FIND_PY)
 endif
@@ -24,7 +27,7 @@ help: ## list the targets
 
 python: ## check which Python the Makefile would use
 	@test -n "$(PYTHON)" || { echo "labkit needs Python 3.11, 3.12 or 3.13 (TensorFlow 2.21 has wheels for those)."; \
-	  echo "None of python3.13, python3.12, python3.11, python3 runs one here."; \
+	  echo "None of python3.13, python3.12, python3.11 (on PATH or pyenv's versions/), python3 runs one here."; \
 	  echo "Install one, or set PYTHON=/path/to/python3.X (e.g. make run PYTHON=/usr/bin/python3.12)."; exit 1; } >&2
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v <= (3, 13) else "labkit needs Python 3.11, 3.12 or 3.13; PYTHON=$(PYTHON) is %d.%d" % v)'
 	@echo "using $(PYTHON) ($$($(PYTHON) -c 'import platform; print(platform.python_version())'))"

@@ -40,6 +40,17 @@ def parser(prog: str, description: str, **kwargs) -> argparse.ArgumentParser:
     )
 
 
+def subparser(subparsers, name: str, help_: str, description: str | None = None) -> argparse.ArgumentParser:
+    """A second-level command (``labkit assets fetch``) with the same rules as :func:`parser`."""
+    return subparsers.add_parser(
+        name,
+        help=help_,
+        description=description or help_[:1].upper() + help_[1:] + ".",
+        allow_abbrev=False,
+        formatter_class=HelpFormatter,
+    )
+
+
 def add_no_progress(p: argparse.ArgumentParser, alias: str | None = None) -> None:
     """The one ``--no-progress`` flag (``alias``: an older spelling kept working, hidden from help)."""
     also = f"; {alias} works too" if alias else ""

@@ -38,26 +38,35 @@ def offline_mode() -> bool:
     return os.environ.get("LABKIT_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def switch_help(default_offline: bool) -> tuple[str, str]:
+    """The help texts of ``--offline`` and ``--online``, the same in every command."""
+    default = "offline" if default_offline else "online"
+    return (
+        "skip every download: local files and caches, else the announced offline defaults "
+        f"(this command's default: {default}, unless LABKIT_OFFLINE or `labkit --offline|--online` says otherwise)",
+        "try downloads (LABKIT_MIRROR or the original URLs) before the offline defaults",
+    )
+
+
 def add_switch(parser, default_offline: bool) -> None:
     """``--offline`` / ``--online`` on ``parser`` (same meaning on every command), the default stated."""
-    default = "offline" if default_offline else "online"
+    offline_help, online_help = switch_help(default_offline)
     group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--offline",
-        dest="offline",
-        action="store_const",
-        const=True,
-        default=None,
-        help="skip every download: local files and caches, else the announced offline defaults "
-        f"(this command's default: {default}, unless LABKIT_OFFLINE or `labkit --offline|--online` says otherwise)",
-    )
-    group.add_argument(
-        "--online",
-        dest="offline",
-        action="store_const",
-        const=False,
-        help="try downloads (LABKIT_MIRROR or the original URLs) before the offline defaults",
-    )
+    group.add_argument("--offline", dest="offline", action="store_const", const=True, default=None, help=offline_help)
+    group.add_argument("--online", dest="offline", action="store_const", const=False, help=online_help)
+
+
+def pop_switch(argv: list[str], prog: str) -> tuple[list[str], bool | None]:
+    """``--offline`` / ``--online`` taken out of a tool's own argv (make-image-classifier's absl flags):
+    ``(the other arguments, the flag or None)``. Both together is a usage error: message, exit 2."""
+    import sys
+
+    given = list(dict.fromkeys(a for a in argv if a in ("--offline", "--online")))
+    if len(given) > 1:  # argparse's wording for a mutually exclusive group
+        print(f"{prog}: error: argument {given[1]}: not allowed with argument {given[0]}", file=sys.stderr)
+        raise SystemExit(2)
+    rest = [a for a in argv if a not in ("--offline", "--online")]
+    return rest, (given[0] == "--offline") if given else None
 
 
 def chosen_offline(flag: bool | None, default_offline: bool) -> bool:
@@ -67,6 +76,15 @@ def chosen_offline(flag: bool | None, default_offline: bool) -> bool:
     if os.environ.get("LABKIT_OFFLINE", "").strip():
         return offline_mode()
     return default_offline
+
+
+def apply_switch(flag: bool | None) -> bool:
+    """A subcommand's ``--offline`` / ``--online`` (see :func:`add_switch`) made the process's switch, as
+    the global ``labkit --offline|--online`` does: set for this process and the kernels it starts when
+    given, else left as it is. The switch in force afterwards."""
+    if flag is not None:
+        set_offline(flag)
+    return offline_mode()
 
 
 def set_offline(offline: bool) -> None:

@@ -1,7 +1,11 @@
 """Shared test setup: no test may read a developer's real caches or reach the network by accident."""
 
+import ipaddress
 import os
+import shutil
+import socket
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,10 +16,99 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 import labkit  # noqa: E402,F401  (sets the TF environment before anything imports TensorFlow)
 
+TEST_CACHE_ENV = "LABKIT_TEST_CACHE"  # a folder to keep the session cache in between runs (CI speed)
+SESSION_CACHES = ("LABKIT_CACHE", "KERAS_HOME", "TFHUB_CACHE_DIR", "TFDS_DATA_DIR")
+_SESSION: dict = {}
+
+
+def pytest_configure(config):
+    """One cache folder for the whole session (built backbones, base graphs and generated data sets are
+    shared by the tests), never the user's ``~/.cache/labkit``, ``~/.keras`` or TF Hub cache. Set in
+    ``os.environ`` before collection, so kernels and grading jobs started by tests inherit it; a test
+    that points a variable at its own folder (``monkeypatch.setenv``) still wins for that test."""
+    kept = os.environ.get(TEST_CACHE_ENV)
+    folder = Path(kept) if kept else Path(tempfile.mkdtemp(prefix="labkit-test-cache-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)  # the grading sandbox's unprivileged user reads the shared caches
+    _SESSION.update(folder=folder, owned=not kept, saved={k: os.environ.get(k) for k in SESSION_CACHES})
+    for name in SESSION_CACHES:
+        os.environ[name] = str(folder / name.lower())
+
+
+def pytest_unconfigure(config):
+    for name, value in _SESSION.get("saved", {}).items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    if _SESSION.get("owned"):
+        shutil.rmtree(_SESSION["folder"], ignore_errors=True)
+
+
+class NetworkRefused(socket.gaierror):
+    """A test tried to reach a non-loopback address (an OSError, so the code under test sees a network failure)."""
+
+
+def _is_loopback(host) -> bool:
+    if host in (None, "", "localhost", b"localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.decode() if isinstance(host, bytes) else str(host).split("%")[0])
+    except ValueError:
+        return False  # a host name other than localhost
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _loopback_only():
+    """Every socket connection and name lookup of the test process must stay on this machine (127.0.0.1,
+    ::1, unix sockets). Anything else raises :class:`NetworkRefused` and fails the test (tests needing
+    to *see* a refused network use the ``no_network`` fixture instead). Kernels and other subprocesses
+    are not patched; they get the offline switch and the session caches through the environment."""
+    attempts = _SESSION.setdefault("attempts", [])
+    real_connect, real_connect_ex, real_getaddrinfo = (
+        socket.socket.connect,
+        socket.socket.connect_ex,
+        socket.getaddrinfo,
+    )
+
+    def checked(real):
+        def connect(self, address, *args, **kwargs):
+            if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+                attempts.append(f"connect to {address}")
+                raise NetworkRefused(f"tests may only connect to 127.0.0.1 / ::1; this one tried {address}")
+            return real(self, address, *args, **kwargs)
+
+        return connect
+
+    def getaddrinfo(host, *args, **kwargs):
+        if not _is_loopback(host):
+            attempts.append(f"name lookup of {host!r}")
+            raise NetworkRefused(f"tests may only look up localhost; this one looked up {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(socket.socket, "connect", checked(real_connect))
+        mp.setattr(socket.socket, "connect_ex", checked(real_connect_ex))
+        mp.setattr(socket, "getaddrinfo", getaddrinfo)
+        yield attempts
+
+
+@pytest.fixture(autouse=True)
+def _no_network_attempts(_loopback_only):
+    """Fail the test (at teardown) that tried to reach the network, even if its code caught the error."""
+    del _loopback_only[:]
+    yield
+    tried, _loopback_only[:] = list(_loopback_only), []
+    if tried:
+        pytest.fail("this test tried to use the network: " + "; ".join(tried[:5]), pytrace=False)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_caches(tmp_path_factory, monkeypatch):
-    """Point the Keras and tfds caches at empty temp dirs; default to offline."""
+    """Point the Keras, TF Hub and tfds caches at empty temp dirs per test (labkit's own cache is the
+    session's, see :func:`pytest_configure`); default to offline."""
     home = tmp_path_factory.mktemp("cache-home")
     monkeypatch.setenv("KERAS_HOME", str(home / "keras"))
     monkeypatch.setenv("TFDS_DATA_DIR", str(home / "tfds"))

@@ -1,15 +1,54 @@
 """Every subcommand follows the CLI conventions: --help without RST markup and with help text on
 every option, usage errors on stderr with exit 2, no prefix matching of labkit's own flags."""
 
+import argparse
+import contextlib
+import io
+import os
 import re
+from unittest import mock
 
 import pytest
 
-from labkit import __version__, cli
+from labkit import __version__, cli, console, provenance
 
 # retrain / label-image / make-image-classifier keep the original tools' flag rules (abbreviations).
 ORIGINAL_TOOLS = {"retrain", "label-image", "make-image-classifier"}
-HELP_COMMANDS = [[name] for name in cli.COMMANDS] + [["answers", "build"]]
+
+
+def _second_level() -> list[tuple[str, str, argparse.ArgumentParser]]:
+    """``(command, subcommand, parser)`` of every second-level parser (``labkit assets fetch``), found by
+    watching argparse while each subcommand builds its parser for ``--help``."""
+    found, created = [], []
+    add_parser = argparse._SubParsersAction.add_parser
+
+    def recording(self, name, **kwargs):
+        created.append((name, add_parser(self, name, **kwargs)))
+        return created[-1][1]
+
+    quiet = io.StringIO()
+    patched = mock.patch.object(argparse._SubParsersAction, "add_parser", recording)
+    with patched, contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+        for command in cli.COMMANDS:
+            created.clear()
+            cli.main([command, "--help"])
+            found += [(command, name, parser) for name, parser in created]
+    return found
+
+
+SECOND_LEVEL = _second_level()
+HELP_COMMANDS = [[name] for name in cli.COMMANDS] + [[command, name] for command, name, _ in SECOND_LEVEL]
+# every subcommand that loads data or models takes --offline / --online (value: its default)
+SWITCH_COMMANDS = {
+    "run": False,
+    "grade": True,
+    "answers build": True,
+    "assets fetch": False,
+    "retrain": False,
+    "make-image-classifier": False,
+    "bench": False,
+    "check": False,
+}
 RST = re.compile(r"``|:(func|class|mod|meth|data|attr):|^\s*\.\. |\*\*", re.M)
 
 
@@ -75,6 +114,8 @@ def test_version_flag_and_version_command(capsys):
         ["answers", "build", "--prof", "full"],
         ["bench", "--smok"],
         ["classify", "--labels", "l.txt", "--graph", "g.pb", "--top", "2", "x.jpg"],
+        ["assign", "--ou", "release"],
+        ["check", "--jso"],
     ],
     ids=lambda a: " ".join(a),
 )
@@ -82,6 +123,88 @@ def test_labkit_flags_are_never_abbreviated(argv, capsys):
     assert cli.main(argv) == 2
     out, err = capsys.readouterr()
     assert out == "" and "unrecognized arguments" in err and f"usage: labkit {argv[0]}" in err
+
+
+def test_every_second_level_subcommand_is_found():
+    assert sorted(f"{c} {n}" for c, n, _ in SECOND_LEVEL) == [
+        "answers build",
+        "assets export",
+        "assets fetch",
+        "assets import",
+        "assets status",
+        "assets verify",
+    ]
+
+
+@pytest.mark.parametrize("command, name, parser", SECOND_LEVEL, ids=[f"{c} {n}" for c, n, _ in SECOND_LEVEL])
+def test_second_level_parsers_reject_abbreviations(command, name, parser, capsys):
+    assert parser.allow_abbrev is False and parser.formatter_class is console.HelpFormatter
+    options = {o for a in parser._actions for o in a.option_strings if o.startswith("--")}  # --help too
+    required = ["x" for a in parser._actions if not a.option_strings and a.nargs is None]
+    for option in sorted(options):
+        prefix = option[:-1]
+        if prefix in options:
+            continue
+        assert cli.main([command, name, *required, prefix]) == 2, f"labkit {command} {name} {prefix}"
+        out, err = capsys.readouterr()
+        assert out == "" and f"unrecognized arguments: {prefix}" in err, err
+
+
+@pytest.mark.parametrize("command", sorted(SWITCH_COMMANDS))
+def test_offline_and_online_on_every_command_that_loads_something(command, capsys):
+    argv = command.split()
+    _, out, _ = _help(capsys, argv)
+    joined = " ".join(out.split())
+    offline_help, online_help = provenance.switch_help(SWITCH_COMMANDS[command])
+    assert "--offline" in out and "--online" in out
+    assert " ".join(offline_help.split()) in joined and " ".join(online_help.split()) in joined
+    assert cli.main([*argv, "--online", "--offline"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "argument --offline: not allowed with argument --online" in err, err
+
+
+@pytest.mark.parametrize("command", ["assign", "classify", "label-image", "submit", "version"])
+def test_commands_that_load_nothing_remote_have_no_switch(command, capsys):
+    _, out, _ = _help(capsys, [command])
+    assert "--offline" not in out and "--online" not in out
+
+
+def test_assets_fetch_offline_makes_no_attempt_and_online_tries(monkeypatch, capsys, no_network):
+    monkeypatch.delenv("LABKIT_OFFLINE")
+    monkeypatch.delenv("LABKIT_MIRROR", raising=False)
+    assert cli.main(["assets", "fetch", "mnist", "--offline"]) == 1
+    out, err = capsys.readouterr()
+    assert "offline mode: fetching needs the network (drop --offline)" in err and no_network == []
+    monkeypatch.setenv("LABKIT_OFFLINE", "1")
+    assert cli.main(["assets", "fetch", "mnist", "--online"]) == 1  # the network is refused in tests
+    out, err = capsys.readouterr()
+    assert "FAILED  mnist" in out and "offline mode" not in err and no_network != []
+
+
+@pytest.mark.parametrize(
+    "argv, code",
+    [
+        (["retrain", "--image_dir", "/nonexistent/photos"], 1),
+        (["make-image-classifier", "--batch_size=0"], 1),
+        (["bench", "--only", "nosuch"], 2),
+    ],
+    ids=lambda v: v[0] if isinstance(v, list) else str(v),
+)
+def test_the_switch_of_a_tool_is_applied_before_it_starts(argv, code, monkeypatch, capsys):
+    """The command's flag becomes the process's switch (what the loaders and kernels read) first thing."""
+    for flag, value in (("--offline", "1"), ("--online", "0")):
+        monkeypatch.setenv("LABKIT_OFFLINE", "0" if value == "1" else "1")
+        assert cli.main([*argv, flag]) == code
+        capsys.readouterr()
+        assert os.environ["LABKIT_OFFLINE"] == value, (argv, flag)
+
+
+def test_original_tool_flags_unchanged_by_the_switch():
+    from labkit.retrain.flags import parse_flags
+
+    flags = parse_flags(["--offline_base=random", "--output_g", "/tmp/g.pb"])
+    assert (flags.offline_base, flags.output_graph, flags.offline) == ("random", "/tmp/g.pb", None)
+    assert parse_flags(["--offline"]).offline is True and parse_flags(["--online"]).offline is False
 
 
 def test_usage_errors_go_to_stderr_with_exit_2(capsys):

@@ -431,3 +431,23 @@ def test_temp_files_at_level_none_count_against_the_disk_limit_and_are_removed(t
     assert seen["env"] == [folder, folder, folder] and os.path.basename(folder) == "tmp"
     assert os.path.basename(os.path.dirname(folder)).startswith("labkit-grade-tmpfill-")  # the job's scratch
     assert not os.path.exists(seen["path"]) and not os.path.exists(folder)
+
+
+def test_bwrap_keeps_jail_py_visible_inside_the_hidden_installed_package(tmp_path, monkeypatch):
+    """An installed package is covered by an empty tmpfs; jail.py (the job's entry point, inside that
+    package) is bound after the tmpfs and the folder made read-only only then (bwrap applies in order)."""
+    package = Path(isolation.__file__).resolve().parent.parent
+    monkeypatch.setattr(isolation, "hidden_paths", lambda: [str(package)])
+    args = isolation.bwrap_command(["true"], tmp_path, tmp_path, [], 2**20)
+    jail = str(Path(isolation.__file__).with_name("jail.py"))
+    at = {(args[i - 1], a) for i, a in enumerate(args)}
+    assert {("--tmpfs", str(package)), ("--ro-bind", jail), ("--remount-ro", str(package))} <= at
+    tmpfs = next(i for i, a in enumerate(args) if a == str(package) and args[i - 1] == "--tmpfs")
+    assert tmpfs < args.index(jail) < args.index("--remount-ro")
+
+
+def test_site_packages_on_sys_path_are_bound_for_the_job(tmp_path, monkeypatch):
+    linked = tmp_path / "shared" / "site-packages"  # e.g. added by a .pth file
+    linked.mkdir(parents=True)
+    monkeypatch.setattr(sys, "path", [*sys.path, str(linked), str(tmp_path / "missing" / "site-packages")])
+    assert linked in isolation.site_dirs() and tmp_path / "missing" / "site-packages" not in isolation.site_dirs()

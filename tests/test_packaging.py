@@ -101,11 +101,43 @@ def test_installed_grade_needs_a_project_for_the_rubric(installed, tmp_path):
     result = _run(installed, "grade", "subs", "--out", "report", tmp_path=tmp_path)
     assert result.returncode == 1
     assert "answers folder (rubric, answer key) is not part of the installed package" in result.stderr
-    assert "--project DIR" in result.stderr
+    assert "--release DIR (the folder `labkit assign --out DIR` wrote)" in result.stderr
+    assert "--project DIR" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "report").exists()  # refused before anything ran
     result = _run(installed, "--project", str(tmp_path), "run", "--list", tmp_path=tmp_path)
     assert result.returncode == 1 and "not a labkit project folder" in result.stderr
     result = _run(installed, "--project", str(ROOT), "run", "--list", tmp_path=tmp_path)
     assert result.returncode == 0 and f"{ROOT}/notebooks" in result.stdout
+
+
+def test_installed_labkit_assigns_and_grades_the_example_class(installed, tmp_path):
+    """An instructor with only the wheel: `labkit assign` from the shipped notebooks, then
+    `labkit grade --release` on the example class (the rubric comes from the release, not the package)."""
+    import csv
+
+    result = _run(installed, "assign", "--out", "release", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "01_mnist_quickstart: " in result.stdout and "give students release/student/" in result.stdout
+    autograder = tmp_path / "release" / "autograder"
+    assert (autograder / "rubric.json").is_file() and (autograder / "manifest.json").is_file()
+    assert (tmp_path / "release" / "student" / "01_mnist_quickstart.ipynb").is_file()
+    shutil.copytree(ROOT / "examples" / "submissions", tmp_path / "submissions")
+    argv = ["grade", "submissions", "--out", "grades", "--release", "release", "--no-progress", "--timeout", "300"]
+    result = _run(installed, *argv, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    rows = {r["student"]: r for r in csv.DictReader((tmp_path / "grades" / "grades.csv").open())}
+    assert {s: r["total"] for s, r in rows.items()} == {
+        "alice": "6",
+        "bob": "3",
+        "carol": "0",
+        "dana": "0",
+        "dave": "4",
+    }
+    assert rows["bob"]["A1.structure.params"] == "0" and rows["bob"]["A1.accuracy.test"] == "1"
+    assert "5 graded, 0 resumed" in result.stdout
+    # dana's writeup goes to the review page; without a project the references are the notebooks' answer cells
+    review = (tmp_path / "grades" / "review.html").read_text()
+    assert "dana" in review and "notebooks/01_mnist_quickstart.ipynb, answer cell A1_W1" in review
 
 
 def test_installed_labkit_executes_a_shipped_notebook(installed, tmp_path):

@@ -168,25 +168,27 @@ def import_(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="labkit assets",
-        allow_abbrev=False,
-        description="Provision, verify and carry the lab's downloadable assets. Sources: LABKIT_MIRROR "
+    from labkit.console import parser, subparser
+
+    p = parser(
+        "labkit assets",
+        "Provision, verify and carry the lab's downloadable assets. Sources: LABKIT_MIRROR "
         "(a base URL or folder) if set, else the original URLs.",
     )
-    sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("status", help="every asset: source, cached or not, verified or not, size, stand-in")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{status,fetch,verify,export,import}")
+    s = subparser(sub, "status", "every asset: source, cached or not, verified or not, size, stand-in")
     s.add_argument("names", nargs="*", help="assets to show (default: the ones the lab uses)")
     s.add_argument("--all", action="store_true", help="show every known asset, not only the lab's")
-    f = sub.add_parser("fetch", help="download and verify assets (resumable)")
+    f = subparser(sub, "fetch", "download and verify assets (resumable)")
     f.add_argument("names", nargs="*", help="assets to fetch (names as `labkit assets status --all` lists)")
     f.add_argument("--all", action="store_true", help="every asset the lab's notebooks use")
     f.add_argument("--all-known", action="store_true", help="every asset labkit knows (large)")
-    v = sub.add_parser("verify", help="re-check checksums; damaged files are moved aside (exit 1 if any)")
+    provenance.add_switch(f, default_offline=False)
+    v = subparser(sub, "verify", "re-check checksums; damaged files are moved aside (exit 1 if any)")
     v.add_argument("names", nargs="*", help="assets to verify (default: all present)")
-    e = sub.add_parser("export", help="copy the fetched assets into DIR (a mirror folder, with labkit-assets.json)")
+    e = subparser(sub, "export", "copy the fetched assets into DIR (a mirror folder, with labkit-assets.json)")
     e.add_argument("dir", help="folder to write (e.g. a USB stick or a share)")
-    i = sub.add_parser("import", help="install the assets of an exported DIR into this machine's caches")
+    i = subparser(sub, "import", "install the assets of an exported DIR into this machine's caches")
     i.add_argument("dir", help="a folder written by `labkit assets export`")
     return p
 
@@ -194,5 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Entry point of ``labkit assets``."""
     args = build_parser().parse_args(argv)
+    if args.command == "fetch":
+        provenance.apply_switch(args.offline)
     handlers = {"status": status, "fetch": fetch, "verify": verify, "export": export, "import": import_}
     return handlers[args.command](args)

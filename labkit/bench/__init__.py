@@ -15,6 +15,7 @@ import platform
 import time
 from pathlib import Path
 
+from labkit import provenance
 from labkit.atomic import write_json
 
 SECTIONS: list[str] = [
@@ -65,7 +66,9 @@ def main(argv) -> int:
         "--out", default="bench/results.json", help="where the figures go (default: bench/results.json)"
     )
     add_no_progress(parser)
+    provenance.add_switch(parser, default_offline=False)
     args = parser.parse_args(argv)
+    provenance.apply_switch(args.offline)
     if args.no_progress:
         os.environ["LABKIT_NO_PROGRESS"] = "1"
     unknown = [o for o in args.only or [] if not any(o in name for name in short)]

@@ -22,7 +22,11 @@ def main(argv=None) -> int:
     if any(a in ("-h", "--help", "-help", "--helpfull", "--helpshort") for a in argv):
         print(flags.usage())
         return 0
+    from labkit import provenance
+
     progress = "--no-progress" not in argv  # labkit's one spelling, in every command
+    argv, offline = provenance.pop_switch(argv, "labkit make-image-classifier")  # labkit's, not absl flags
+    provenance.apply_switch(offline)
     values, positional = flags.parse([a for a in argv if a != "--no-progress"])
     if positional:
         print(f"labkit make-image-classifier: warning: ignoring positional arguments {positional}", file=sys.stderr)

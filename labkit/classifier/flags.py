@@ -233,4 +233,9 @@ def usage() -> str:
     lines.append(
         wrap("--no-progress: labkit: no progress bars (they are off anyway when stderr is not a terminal).", "  ")
     )
+    from labkit.provenance import switch_help
+
+    offline_help, online_help = switch_help(default_offline=False)
+    lines.append(wrap(f"--offline: labkit: {offline_help}.", "  "))
+    lines.append(wrap(f"--online: labkit: {online_help} (not with --offline).", "  "))
     return "\n".join(lines)

@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from labkit import provenance
 from labkit.course import markup
 from labkit.errors import LabkitError
 
@@ -243,7 +244,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--run", action="store_true", help="execute each notebook first (headless; errors do not stop it)")
     p.add_argument("--out", default="outputs/check", help="with --run: folder for executed copies and results")
     p.add_argument("--profile", default="quick", help="with --run: parameter profile (default: quick)")
-    p.add_argument("--offline", action="store_true", help="with --run: skip every network attempt")
+    provenance.add_switch(p, default_offline=False)  # with --run
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     return p
 
@@ -260,11 +261,10 @@ def main(argv) -> int:
     results_dir = args.results
     if args.run:
         from labkit import runner
-        from labkit.provenance import offline_mode
 
-        out = Path(args.out).resolve()
+        out, offline = Path(args.out).resolve(), provenance.chosen_offline(args.offline, False)
         for path in paths:
-            run = runner.execute(path.resolve(), out, args.profile, args.offline or offline_mode(), allow_errors=True)
+            run = runner.execute(path.resolve(), out, args.profile, offline, allow_errors=True)
             print(
                 f"ran {path}: {run.status} in {run.seconds:.0f}s"
                 + (f" ({runner.describe_error(run.error)})" if run.error else ""),

@@ -41,11 +41,18 @@ def notebook_references(folder=None) -> dict:
     return found
 
 
+def _answers_file(name: str) -> Path | None:
+    """``answers/<name>`` of the project, or ``None`` for an installed labkit without a project folder
+    (grading against a ``--release``: the review page then shows the notebooks' reference answers only)."""
+    root = project.root(required=False)
+    return None if root is None else root / "answers" / name
+
+
 def conceptual_references(path=None) -> dict:
     """K id -> (its section of answers/conceptual.md, where)."""
-    path = Path(path or project.answers_dir() / "conceptual.md")
+    path = path or _answers_file("conceptual.md")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8") if path else ""
     except OSError:
         return {}
     found = {}
@@ -59,9 +66,9 @@ def conceptual_references(path=None) -> dict:
 
 def answer_key_references(path=None) -> dict:
     """K id -> (its built section of answers/ANSWERS.md: the conceptual prose with the numbers filled in)."""
-    path = Path(path or project.answers_dir() / "ANSWERS.md")
+    path = path or _answers_file("ANSWERS.md")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8") if path else ""
     except OSError:
         return {}
     found = {}

@@ -230,8 +230,15 @@ def hidden_paths() -> list[str]:
     import labkit
 
     package = Path(labkit.__file__).resolve().parent
-    prefixes = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
+    prefixes = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), *site_dirs()}
     return [str(package)] if any(package.is_relative_to(prefix) for prefix in prefixes) else []
+
+
+def site_dirs() -> list[Path]:
+    """The ``site-packages`` / ``dist-packages`` folders on ``sys.path`` (a venv's own, or ones a ``.pth``
+    file adds, e.g. a shared environment's): the job imports its dependencies from them, read-only."""
+    found = [Path(p).resolve() for p in sys.path if p and Path(p).name in ("site-packages", "dist-packages")]
+    return [p for p in dict.fromkeys(found) if p.is_dir()]
 
 
 def bwrap_command(argv: list[str], scratch: Path, cwd: Path, read_only: list[Path], tmpfs_bytes: int) -> list[str]:
@@ -249,10 +256,13 @@ def bwrap_command(argv: list[str], scratch: Path, cwd: Path, read_only: list[Pat
     for path in dict.fromkeys(Path(p).resolve() for p in read_only):
         if path.exists():
             args += ["--ro-bind", str(path), str(path)]
+    hidden = hidden_paths()
+    for path in hidden:
+        args += ["--tmpfs", path]  # an empty folder over the real labkit package …
     jail = str(Path(__file__).with_name("jail.py"))
-    args += ["--ro-bind", jail, jail]  # the job starts through it (standard library only, no course data)
-    for path in hidden_paths():
-        args += ["--tmpfs", path, "--remount-ro", path]  # an empty folder over the real labkit package
+    args += ["--ro-bind", jail, jail]  # … except the jail the job starts through (standard library only)
+    for path in hidden:
+        args += ["--remount-ro", path]  # read-only once jail.py's mount point is in it
     args += ["--bind", str(scratch), str(scratch), "--chdir", str(cwd)]
     return args + list(argv)
 

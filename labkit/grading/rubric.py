@@ -38,9 +38,16 @@ class Rubric:
 
 
 def default_path() -> Path:
-    from labkit.project import rubric_path
+    """``answers/rubric.json`` of the project; an installed labkit without one is told what to pass."""
+    from labkit import project
 
-    return rubric_path()
+    if project.root(required=False) is None:
+        raise LabkitError(
+            "no rubric: the answers folder (rubric, answer key) is not part of the installed package; pass "
+            "--release DIR (the folder `labkit assign --out DIR` wrote), --rubric FILE, or --project DIR "
+            "(a labkit checkout)"
+        )
+    return project.rubric_path()
 
 
 def load(path=None) -> Rubric:

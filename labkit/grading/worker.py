@@ -15,7 +15,7 @@ import time
 import traceback
 from pathlib import Path
 
-from labkit.grading import attribution, locked, nbfiles, sandbox
+from labkit.grading import attribution, isolation, locked, nbfiles, sandbox
 from labkit.grading import rubric as rubric_mod
 from labkit.grading.jobs import GradingJob
 from labkit.grading.submissions import Student, materialize
@@ -145,7 +145,7 @@ def _execute(job: GradingJob, notebook: str, nb_path: Path, scratch: Path, labki
         env=env,
         limits=job.sandbox_limits(),
         isolation=job.level if job.level is not None else job.isolation,
-        read_only=[Path(sys.prefix), Path(sys.base_prefix), library, *map(Path, job.read_only)],
+        read_only=[Path(sys.prefix), Path(sys.base_prefix), *isolation.site_dirs(), library, *map(Path, job.read_only)],
         log=scratch / "child.log",
         watch_files=[labkit_out / nb_path.name],
     )

@@ -21,9 +21,11 @@ from labkit.retrain.flags import (  # noqa: F401 (re-exported: the CLI's schema)
 
 def main(argv=None) -> int:
     """Entry point of ``labkit retrain``."""
+    from labkit.provenance import apply_switch
     from labkit.retrain import architectures, images
 
     flags = parse_flags(sys.argv[1:] if argv is None else argv)
+    apply_switch(flags.offline)
     architectures.parse(flags.architecture)  # fail fast, before TensorFlow is imported
     image_lists = images.create_image_lists(flags.image_dir, flags.testing_percentage, flags.validation_percentage)
     from labkit.retrain.train import run

@@ -135,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             parser.add_argument(f"--{name}", type=kind, default=default, help=_with_default(help_, default))
     add_no_progress(parser, alias="--no_progress")
+    from labkit.provenance import add_switch
+
+    add_switch(parser, default_offline=False)  # labkit's --offline / --online, spelled as in every command
     return parser
 
 
