@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from labkit.event_files import read_scalars
 from labkit.retrain import architectures, images
 from labkit.retrain.quiet import summarised
 from labkit.retrain.train import RetrainResult, retrain, step_lines
@@ -123,20 +124,6 @@ def describe_graph(result: RetrainResult) -> str:
     return text.replace(str(result.output_graph), shown_path(result.output_graph), 1)
 
 
-def read_scalars(summaries_dir, sub: str, tag: str) -> tuple[list[int], list[float]]:
-    """``(steps, values)`` of scalar ``tag`` in ``summaries_dir/sub`` (what TensorBoard plots)."""
-    from labkit.tfsetup import tf
-
-    steps, values = [], []
-    for events in sorted(Path(summaries_dir, sub).glob("events.out.tfevents.*")):
-        for event in tf().compat.v1.train.summary_iterator(str(events)):
-            for value in event.summary.value:
-                if value.tag == tag:
-                    steps.append(event.step)
-                    values.append(value.simple_value)
-    return steps, values
-
-
 def plot_curves(runs: dict, tag: str = "accuracy_1"):
     """Train and validation ``tag`` of several runs on one figure, read from their summaries."""
     import matplotlib.pyplot as plt
@@ -146,7 +133,7 @@ def plot_curves(runs: dict, tag: str = "accuracy_1"):
     curves = []
     for i, (label, result) in enumerate(runs.items()):
         for sub, style in (("train", ":"), ("validation", "-")):
-            steps, values = read_scalars(result.summaries_dir, sub, tag)
+            steps, values = read_scalars(Path(result.summaries_dir, sub), tag)
             curves.append(plots.Curve(f"{label} {sub}", values, x=steps, group=i, linestyle=style, marker=None))
     ax = plots.plot_curves(
         curves,
