@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from labkit.data._locations import keras_datasets_dir, tfds_data_dir
 from labkit.data.arrays import ArrayDataset
-from labkit.data.idx import read_idx
+from labkit.data.mnist_files import check_arrays, read_idx_folder, read_npz
 from labkit.data.resolve import Candidate, resolve
 from labkit.errors import DataFileError, NotReachable, SourceNotFound
 from labkit.provenance import Source
@@ -28,52 +27,6 @@ FASHION_NAMES = [
     "Ankle boot",
 ]
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
-_IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
-
-
-def _check(arrays, path) -> tuple:
-    x_train, y_train, x_test, y_test = arrays
-    ok = (
-        x_train.ndim == 3
-        and x_train.shape[1:] == (28, 28)
-        and len(x_train) == len(y_train)
-        and x_test.shape[1:] == (28, 28)
-        and len(x_test) == len(y_test)
-    )
-    if not ok:
-        raise DataFileError(
-            f"{path} does not hold 28×28 images with matching labels "
-            f"(got {x_train.shape}, {y_train.shape}); use the original file."
-        )
-    return x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64)
-
-
-def read_npz(path) -> tuple:
-    """Read a Keras-format ``mnist.npz`` (x_train, y_train, x_test, y_test)."""
-    path = Path(path)
-    try:
-        with np.load(path) as npz:
-            arrays = tuple(npz[k] for k in ("x_train", "y_train", "x_test", "y_test"))
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError) as exc:
-        raise DataFileError(
-            f"{path} is not a readable MNIST .npz ({type(exc).__name__}: {exc}). It is probably "
-            "truncated or corrupt: delete it and run again (it is re-downloaded when online), "
-            "or pass path= pointing to a good copy."
-        ) from exc
-    return _check(arrays, path)
-
-
-def read_idx_folder(folder) -> tuple:
-    """Read the four (optionally gzipped) IDX files of MNIST/Fashion-MNIST from ``folder``."""
-    folder = Path(folder)
-    arrays = []
-    for stem in _IDX_FILES:
-        matches = [folder / stem, folder / f"{stem}.gz"]
-        found = next((p for p in matches if p.exists()), None)
-        if found is None:
-            raise SourceNotFound(f"{folder} lacks {stem}[.gz]; it needs all of {', '.join(_IDX_FILES)}")
-        arrays.append(read_idx(found))
-    return _check(arrays, folder)
 
 
 def _explicit(path) -> Candidate:
@@ -99,7 +52,7 @@ def _tfds(name: str) -> Candidate:
             )
         )
         (xtr, ytr), (xte, yte) = split
-        return _check((xtr[..., 0], ytr, xte[..., 0], yte), root / name), Source("real", f"tfds:{root / name}")
+        return check_arrays((xtr[..., 0], ytr, xte[..., 0], yte), root / name), Source("real", f"tfds:{root / name}")
 
     return Candidate(f"tfds {tfds_data_dir() / name}", load)
 
@@ -121,7 +74,7 @@ def _keras_download(name: str) -> Candidate:
             if "fetch failure" not in str(exc):
                 raise
             raise NotReachable(f"keras.datasets.{name}: {exc}") from exc
-        return _check((xtr, ytr, xte, yte), name), Source("real", f"download:keras.datasets.{name}")
+        return check_arrays((xtr, ytr, xte, yte), name), Source("real", f"download:keras.datasets.{name}")
 
     return Candidate(f"download keras.datasets.{name}", load, network=True)
 
