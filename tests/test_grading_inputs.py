@@ -61,8 +61,7 @@ def _big_notebook_bytes(stream, mb: int) -> None:
 
 def _build(root: Path) -> dict:
     subs = root / "submissions"
-    rubric = root / "rubric.json"
-    rubric.write_text(json.dumps(grading_class.RUBRIC))
+    rubric = grading_class.write_rubric(root / "rubric.json")
     for name in NAMES:
         grading_class.notebook(subs / name / "90_tiny.ipynb", *grading_class.GOOD)
     grading_class.notebook(subs / "flood" / "90_tiny.ipynb", FLOOD, *grading_class.GOOD)
@@ -262,8 +261,7 @@ def _grade_cli(subs: Path, out: Path, rubric: Path) -> int:
 
 
 def test_empty_folder_is_an_error_not_an_empty_report(tmp_path, capsys):
-    rubric = tmp_path / "rubric.json"
-    rubric.write_text(json.dumps(grading_class.RUBRIC))
+    rubric = grading_class.write_rubric(tmp_path / "rubric.json")
     (tmp_path / "subs").mkdir()
     assert _grade_cli(tmp_path / "subs", tmp_path / "out", rubric) == 1
     err = capsys.readouterr().err
@@ -272,8 +270,7 @@ def test_empty_folder_is_an_error_not_an_empty_report(tmp_path, capsys):
 
 
 def test_folder_where_nothing_matches_is_an_error(tmp_path, capsys):
-    rubric = tmp_path / "rubric.json"
-    rubric.write_text(json.dumps(grading_class.RUBRIC))
+    rubric = grading_class.write_rubric(tmp_path / "rubric.json")
     grading_class.notebook(tmp_path / "subs" / "amy" / "notes.ipynb", "print(1)", name="zz")
     (tmp_path / "subs" / "readme.txt").write_text("hi")
     assert _grade_cli(tmp_path / "subs", tmp_path / "out", rubric) == 1

@@ -84,9 +84,7 @@ def vandal_code(root: Path) -> str:
 
 def build(root: Path) -> dict:
     answers = root / "answers"
-    answers.mkdir(parents=True)
-    rubric = answers / "rubric.json"
-    rubric.write_text(json.dumps(grading_class.RUBRIC))
+    rubric = grading_class.write_rubric(answers / "rubric.json")
     (answers / "answers.json").write_text('{"secret": 42}')
     subs = root / "submissions"
     grading_class.notebook(subs / "good" / "90_tiny.ipynb", *grading_class.GOOD)
