@@ -311,12 +311,13 @@ def test_isolation_statement_is_data_driven():
 
 def test_report_escapes_what_students_control(graded, tmp_path):
     from labkit.grading import report, rubric
+    from labkit.grading.records import StudentRecord
 
     rub = rubric.load(graded["rubric"])
     record = json.loads(json.dumps(next(iter(graded["records"].values()))))
     record["name"] = "<script>alert(1)</script>"
     record["problems"] = ["<img src=x onerror=alert(2)>"]
-    html = report.html_text(graded["grades"]["run"], rub, {"x": record})
+    html = report.html_text(graded["grades"]["run"], rub, {"x": StudentRecord.from_dict(record)})
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img src=x" not in html
 
