@@ -18,7 +18,7 @@ from pathlib import Path
 from labkit import provenance
 from labkit.data.resolve import Candidate, resolve
 from labkit.errors import DataFileError, LabkitError, SourceNotFound
-from labkit.hub_registry import (  # noqa: F401  (re-exported: hub.cached_module_dir)
+from labkit.hub_registry import (  # noqa: F401  (re-exported: hub.cached_module_dir, hub.tfhub_cache_dir)
     OFFLINE,
     REGISTRY,
     ModuleSpec,
