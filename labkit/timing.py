@@ -3,7 +3,8 @@ inside the noise what it is.
 
 Used for every latency or speed figure the notebooks record: K4.table (CPU ms per image of each
 architecture), K6.timing (seconds per epoch, frozen layers vs cached bottlenecks), D.fast/D.slow
-ms_per_image (detectors) and A2.batch/B.batch throughput. The spread is the interquartile
+ms_per_image (detectors), A2.batch/B.batch throughput and C.cpu_vs_gpu.table (retrain's
+bottleneck pass and training per device). The spread is the interquartile
 range (25th to 75th percentile of the runs): unlike the full range it does not widen with more
 repeats, so more repeats sharpen the verdict, and a single preempted run cannot make two
 timings overlap. Two timings whose interquartile ranges overlap are "within noise".

@@ -95,7 +95,9 @@ def backbone_weights(model) -> list[np.ndarray]:
 
 
 @dataclass
-class TrainResult:
+class TransferRun:
+    """One frozen or fine-tuned training run of the tutorial's classifier: history, test accuracy, settings."""
+
     name: str
     history: dict
     test_accuracy: float
@@ -118,7 +120,7 @@ def train(
     seed: int = 0,
     name: str | None = None,
     log=print,
-) -> TrainResult:
+) -> TransferRun:
     """Compile, fit (with out-of-memory back-off) and evaluate on the test split."""
     compile_classifier(model, learning_rate)
     started = time.time()
@@ -132,7 +134,7 @@ def train(
     )
     _, accuracy = model.evaluate(dataset(data.x_test, data.y_test, fitted.batch_size), verbose=0)
     trainable = model.get_layer("feature_extractor").trainable
-    return TrainResult(
+    return TransferRun(
         name or model.name,
         fitted.history,
         float(accuracy),
@@ -156,7 +158,7 @@ def compare_frozen_finetuned(
     fine_tune_learning_rate: float = 1e-5,
     seed: int = 0,
     log=print,
-) -> dict[str, TrainResult]:
+) -> dict[str, TransferRun]:
     """Three runs on the same data, epochs and head initialisation: frozen at ``learning_rate``,
     fine-tuned at the same rate (the students' unstable case), fine-tuned at ``fine_tune_learning_rate``.
 
@@ -177,7 +179,7 @@ def compare_frozen_finetuned(
     return runs
 
 
-def comparison_table(runs: dict[str, TrainResult]):
+def comparison_table(runs: dict[str, TransferRun]):
     """One row per run: trainable, learning rate, final train/val accuracy, test accuracy, val-accuracy swing.
 
     Answers A2.finetune.table (notebook 02, Q7).
@@ -203,7 +205,7 @@ def comparison_table(runs: dict[str, TrainResult]):
     return pd.DataFrame(rows)
 
 
-def plot_histories(runs: dict[str, TrainResult], ax=None):
+def plot_histories(runs: dict[str, TransferRun], ax=None):
     """Training (dashed) and validation (solid) accuracy of every run on one plot."""
     from labkit import plots
 
@@ -300,7 +302,7 @@ def trainable_counts(model) -> dict:
     }
 
 
-def explain(runs: dict[str, TrainResult]) -> str:
+def explain(runs: dict[str, TransferRun]) -> str:
     """One paragraph answering "are the layers frozen, and does fine-tuning help?" from the numbers.
 
     Answers A2.finetune.explanation (notebook 02, Q7).

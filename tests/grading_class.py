@@ -108,11 +108,17 @@ def vandal_code(subs: Path, rubric: Path, outside: Path) -> str:
     return "\n".join(lines)
 
 
+def write_rubric(path: Path, rubric: dict = RUBRIC) -> Path:
+    """Write the class's rubric (:data:`RUBRIC`) as JSON to ``path`` (its folder made); return ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rubric))
+    return path
+
+
 def build(root: Path) -> dict:
     """Write the class into ``root/submissions`` and the rubric into ``root/rubric.json``."""
     subs = root / "submissions"
-    rubric = root / "rubric.json"
-    rubric.write_text(json.dumps(RUBRIC))
+    rubric = write_rubric(root / "rubric.json")
     notebook(subs / "good" / "90_tiny.ipynb", *GOOD)
     notebook(subs / "good" / "91.ipynb", 'results.record("T.extra", "yes")', name="91_extra")
     notebook(subs / "raiser" / "90_tiny.ipynb", GOOD[0], 'raise ValueError("student bug here")', *GOOD[1:])

@@ -73,14 +73,14 @@ def test_source_notebooks_earn_every_autograded_point(course):
     assert sorted(n for names in SOURCE_HALVES.values() for n in names) == sorted(rubric.load(None).notebooks)
     assert len(autograded()) >= 50
     for student, names in SOURCE_HALVES.items():
-        record = course["run"].records[student]
+        record = course["run"].records[student].to_dict()
         ids = [q for name in names for q in autograded(name)]
         assert missed(record, ids) == {}, student
         assert all(record["notebooks"][name]["status"] == "ok" for name in names), record["notebooks"]
 
 
 def test_untouched_student_version_earns_almost_nothing_and_answers_nothing(course):
-    record = course["run"].records["stub"]
+    record = course["run"].records["stub"].to_dict()
     ids = autograded()
     assert earned(record, ids) <= 0.10 * sum(record["questions"][q]["points"] for q in ids)
     assert record["problems"] == [] or not [p for p in record["problems"] if "tampered" in p], record["problems"]
@@ -147,7 +147,7 @@ FORGED = {
 
 @pytest.mark.parametrize("sid", sorted(FORGED))
 def test_real_notebook_forgers_are_flagged_and_earn_nothing_for_the_forgery(nb01_class, built, sid):
-    record = nb01_class["run"].records[sid]
+    record = nb01_class["run"].records[sid].to_dict()
     cell = _index(built.student_notebooks[NB01], "nb01_record_accuracy") + 2  # + papermill's parameters cell
     reason = FORGED[sid].format(cell=cell)
     assert record["questions"]["A1.accuracy.test"]["credit"] == 0
@@ -157,14 +157,14 @@ def test_real_notebook_forgers_are_flagged_and_earn_nothing_for_the_forgery(nb01
 
 
 def test_submitted_zip_of_the_solved_notebook_earns_full_credit(nb01_class):
-    record = nb01_class["run"].records["sam"]
+    record = nb01_class["run"].records["sam"].to_dict()
     ids = autograded(NB01)
     assert len(ids) == 6 and missed(record, ids) == {}
     assert not [p for p in record["problems"] if p.startswith(NB01)], record["problems"]
 
 
 def test_notebook_of_another_release_is_reported(nb01_class, built):
-    problems = nb01_class["run"].records["olga"]["problems"]
+    problems = nb01_class["run"].records["olga"].problems
     assert f"{NB01}: from another release (abababababab…, graded against {built.release_id[:12]}…)" in " ".join(
         problems
     ), problems

@@ -43,7 +43,14 @@ def graded(tmp_path_factory):
         )
     finally:
         os.environ.pop("LABKIT_TEST_SECRET")
-    return {**paths, "run": run, "root": root, "before": before, "out": root / "out", "records": run.records}
+    return {
+        **paths,
+        "run": run,
+        "root": root,
+        "before": before,
+        "out": root / "out",
+        "records": {sid: r.to_dict() for sid, r in run.records.items()},
+    }
 
 
 EXPECTED = {
@@ -220,8 +227,8 @@ def test_resume_skips_finished_students_and_regrades_changed_or_unfinished(grade
     )
     assert sorted(run.executed) == ["broken", "raiser"]
     assert len(run.skipped) == len(EXPECTED) - 2
-    assert run.records["broken"]["total"] == 3 and run.records["raiser"]["total"] == 1
-    assert run.records["good"] == graded["records"]["good"]
+    assert run.records["broken"].total == 3 and run.records["raiser"].total == 1
+    assert run.records["good"].to_dict() == graded["records"]["good"]
 
 
 def test_dask_backend_gives_the_same_grades_as_local(graded, tmp_path):
@@ -256,8 +263,8 @@ def test_dask_backend_gives_the_same_grades_as_local(graded, tmp_path):
     assert not imported.parent.parent.parent.exists()  # removed when grading ended
     for sid, record in run.records.items():
         local = graded["records"][sid]
-        assert record["questions"] == local["questions"] and record["total"] == local["total"]
-        assert {k: v["status"] for k, v in record["notebooks"].items()} == {
+        assert record.questions == local["questions"] and record.total == local["total"]
+        assert {k: v["status"] for k, v in record.notebooks.items()} == {
             k: v["status"] for k, v in local["notebooks"].items()
         }
 
@@ -279,8 +286,8 @@ def test_process_level_fallback_still_limits_and_says_so(graded, tmp_path, capsy
     said = capsys.readouterr()
     assert f"WARNING isolation: process level, {level.confinement} (requested)" in said.err
     assert "isolation" not in said.out  # warnings go to stderr, never into the summary on stdout
-    assert run.records["good"]["total"] == 4 and run.records["good"]["isolation"] == "process"
-    assert run.records["looper"]["notebooks"]["90_tiny"]["status"] == "timeout"
+    assert run.records["good"].total == 4 and run.records["good"].isolation == "process"
+    assert run.records["looper"].notebooks["90_tiny"]["status"] == "timeout"
     escaped = [p for p in psutil.process_iter(["cmdline"]) if grading_class.ESCAPEE in (p.info["cmdline"] or [])]
     assert escaped == []
     assert level.protects.split(":")[0] in (tmp_path / "out" / "report.html").read_text()

@@ -61,8 +61,7 @@ def _big_notebook_bytes(stream, mb: int) -> None:
 
 def _build(root: Path) -> dict:
     subs = root / "submissions"
-    rubric = root / "rubric.json"
-    rubric.write_text(json.dumps(grading_class.RUBRIC))
+    rubric = grading_class.write_rubric(root / "rubric.json")
     for name in NAMES:
         grading_class.notebook(subs / name / "90_tiny.ipynb", *grading_class.GOOD)
     grading_class.notebook(subs / "flood" / "90_tiny.ipynb", FLOOD, *grading_class.GOOD)
@@ -262,8 +261,7 @@ def _grade_cli(subs: Path, out: Path, rubric: Path) -> int:
 
 
 def test_empty_folder_is_an_error_not_an_empty_report(tmp_path, capsys):
-    rubric = tmp_path / "rubric.json"
-    rubric.write_text(json.dumps(grading_class.RUBRIC))
+    rubric = grading_class.write_rubric(tmp_path / "rubric.json")
     (tmp_path / "subs").mkdir()
     assert _grade_cli(tmp_path / "subs", tmp_path / "out", rubric) == 1
     err = capsys.readouterr().err
@@ -272,8 +270,7 @@ def test_empty_folder_is_an_error_not_an_empty_report(tmp_path, capsys):
 
 
 def test_folder_where_nothing_matches_is_an_error(tmp_path, capsys):
-    rubric = tmp_path / "rubric.json"
-    rubric.write_text(json.dumps(grading_class.RUBRIC))
+    rubric = grading_class.write_rubric(tmp_path / "rubric.json")
     grading_class.notebook(tmp_path / "subs" / "amy" / "notes.ipynb", "print(1)", name="zz")
     (tmp_path / "subs" / "readme.txt").write_text("hi")
     assert _grade_cli(tmp_path / "subs", tmp_path / "out", rubric) == 1
@@ -314,12 +311,13 @@ def test_isolation_statement_is_data_driven():
 
 def test_report_escapes_what_students_control(graded, tmp_path):
     from labkit.grading import report, rubric
+    from labkit.grading.records import StudentRecord
 
     rub = rubric.load(graded["rubric"])
     record = json.loads(json.dumps(next(iter(graded["records"].values()))))
     record["name"] = "<script>alert(1)</script>"
     record["problems"] = ["<img src=x onerror=alert(2)>"]
-    html = report.html_text(graded["grades"]["run"], rub, {"x": record})
+    html = report.html_text(graded["grades"]["run"], rub, {"x": StudentRecord.from_dict(record)})
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img src=x" not in html
 

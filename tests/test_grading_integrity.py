@@ -195,7 +195,7 @@ def graded(tmp_path_factory):
         warmup=False,
         progress=False,
     )
-    return {"run": run, "records": run.records, "out": root / "out"}
+    return {"run": run, "records": {sid: r.to_dict() for sid, r in run.records.items()}, "out": root / "out"}
 
 
 def _credit(graded, sid):
@@ -359,7 +359,7 @@ def test_flooding_around_the_record_call_keeps_the_answer(tmp_path):
     run = batch.grade(
         tmp_path / "subs", tmp_path / "out", rubric, release=the_manifest(nb), warmup=False, progress=False
     )
-    record = run.records["flo"]
+    record = run.records["flo"].to_dict()
     assert record["questions"]["T.answer"]["credit"] == 1, record["questions"]["T.answer"]
     assert record["notebooks"]["90_tiny"]["integrity"]["tampered"] == []
     executed = json.loads((tmp_path / "out" / record["notebooks"]["90_tiny"]["executed"]).read_text())

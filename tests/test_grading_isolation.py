@@ -84,9 +84,7 @@ def vandal_code(root: Path) -> str:
 
 def build(root: Path) -> dict:
     answers = root / "answers"
-    answers.mkdir(parents=True)
-    rubric = answers / "rubric.json"
-    rubric.write_text(json.dumps(grading_class.RUBRIC))
+    rubric = grading_class.write_rubric(answers / "rubric.json")
     (answers / "answers.json").write_text('{"secret": 42}')
     subs = root / "submissions"
     grading_class.notebook(subs / "good" / "90_tiny.ipynb", *grading_class.GOOD)
@@ -118,7 +116,14 @@ def graded(tmp_path_factory):
         leftover_tmp = Path(paths["shm"][1])
         tmp_left = leftover_tmp.exists()
         leftover_tmp.unlink(missing_ok=True)  # written straight to the machine's /tmp at the weakest level
-    return {**paths, "run": run, "root": root, "before": before, "tmp_left": tmp_left, "records": run.records}
+    return {
+        **paths,
+        "run": run,
+        "root": root,
+        "before": before,
+        "tmp_left": tmp_left,
+        "records": {sid: r.to_dict() for sid, r in run.records.items()},
+    }
 
 
 def nb(graded, student: str) -> dict:
@@ -208,7 +213,7 @@ def test_run_as_a_named_user(tmp_path):
         warmup=False,
         progress=False,
     )
-    assert run.records["who"]["notebooks"]["90_tiny"]["results"]["T.text"]["value"] == "65534"
+    assert run.records["who"].notebooks["90_tiny"]["results"]["T.text"]["value"] == "65534"
 
 
 def test_run_as_refuses_root_and_unknown_users():
@@ -333,12 +338,12 @@ def test_weakest_level_says_so_and_the_snapshot_check_reports_the_damage(tmp_pat
     )
     err = capsys.readouterr().err
     assert "WARNING isolation: process level, none (requested) — process level without root: NOT protected" in err
-    attempts = run.records["vandal"]["notebooks"]["90_tiny"]["results"]["T.attempts"]["value"]
+    attempts = run.records["vandal"].notebooks["90_tiny"]["results"]["T.attempts"]["value"]
     assert attempts["delete_other_original"] == "DONE" and attempts["delete_answers"] == "DONE"
     assert "WARNING original submission of good changed during grading" in err
-    assert run.records["good"]["original_changed"] == ["removed 90_tiny.ipynb"]
-    assert any("original submission of good changed" in p for p in run.records["good"]["problems"])
-    assert run.records["good"]["total"] == 3  # graded from its snapshot all the same
+    assert run.records["good"].original_changed == ["removed 90_tiny.ipynb"]
+    assert any("original submission of good changed" in p for p in run.records["good"].problems)
+    assert run.records["good"].total == 3  # graded from its snapshot all the same
     saved = json.loads((tmp_path / "out" / "students" / "good.json").read_text())
     assert saved["original_changed"] == ["removed 90_tiny.ipynb"]  # the written record says so too
 
@@ -362,13 +367,13 @@ def test_user_namespace_level_hides_everything_and_keeps_no_capability(tmp_path)
         warmup=False,
         progress=False,
     )
-    vandal = run.records["vandal"]["notebooks"]["90_tiny"]["results"]
+    vandal = run.records["vandal"].notebooks["90_tiny"]["results"]
     assert "DONE" not in vandal["T.attempts"]["value"].values(), vandal["T.attempts"]["value"]
     assert vandal["T.caps"]["value"] == "0000000000000000"  # root in its namespace, but powerless
     assert grading_class.hashes(paths["submissions"]) == before and paths["rubric"].exists()
-    assert run.records["daemon"]["notebooks"]["90_tiny"]["status"] == "ok"
+    assert run.records["daemon"].notebooks["90_tiny"]["status"] == "ok"
     assert [p.pid for p in psutil.process_iter(["cmdline"]) if DAEMON_ARG in (p.info["cmdline"] or [])] == []
-    assert run.records["shmfill"]["notebooks"]["90_tiny"]["status"] == "memory"
+    assert run.records["shmfill"].notebooks["90_tiny"]["status"] == "memory"
     assert not Path(paths["shm"][0]).exists() and not Path(paths["shm"][1]).exists()
 
 

@@ -20,7 +20,7 @@ def test_handed_in_notebook_earns_every_credit_on_the_warmed_read_only_cache(tmp
     run = batch.grade(tmp_path / "submissions", tmp_path / "out", workers=1, isolation="bwrap", progress=False)
     assert f"prepared notebook:{notebook} once for all students" in capsys.readouterr().out
     assert not [w for w in run.warnings if "warm-up" in w], run.warnings
-    record = run.records["dora"]
+    record = run.records["dora"].to_dict()
     assert record["notebooks"][notebook]["status"] == "ok", record["notebooks"][notebook].get("error")
     ids = [q["id"] for q in rubric.load(None).questions if q["notebook"] == notebook]
     assert len(ids) >= 7

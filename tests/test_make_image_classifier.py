@@ -14,8 +14,9 @@ import pytest
 from PIL import Image
 
 from labkit import cli, hub
-from labkit.classifier import flags, modules, split, summaries, train
+from labkit.classifier import flags, modules, split, train
 from labkit.errors import LabkitError
+from labkit.event_files import read_scalars
 
 CLASSES = {"Blue": (40, 60, 220), "green": (40, 200, 60), "red_things": (220, 40, 40)}
 
@@ -358,8 +359,9 @@ def test_cli_trains_checks_accuracy_and_exports(colours, backbone_module, tmp_pa
     ]:
         assert line in out
     assert (tmp_path / "sm" / "saved_model.pb").exists() and (tmp_path / "m.tflite").stat().st_size > 0
-    scalars = summaries.read_scalars(tmp_path / "logs")
-    assert len(scalars[("train", "epoch_loss")]) == 10 and len(scalars[("validation", "epoch_accuracy")]) == 10
+    steps, losses = read_scalars(tmp_path / "logs" / "train", "epoch_loss")
+    assert steps == list(range(10)) and len(losses) == 10
+    assert len(read_scalars(tmp_path / "logs" / "validation", "epoch_accuracy")[1]) == 10
 
 
 def test_failed_accuracy_assertion_exits_nonzero_and_exports_nothing(colours, backbone_module, tmp_path, capsys):

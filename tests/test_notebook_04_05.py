@@ -39,6 +39,9 @@ def test_notebook_05_measures_every_visible_device(runs):
     assert {r["architecture"] for r in rows} == {"mobilenet_0.25_128", "inception_v3"}
     assert "CPU:0" in {r["device"] for r in rows}
     assert all(r["images"] == 30 and r["bottleneck_s"] > 0 for r in rows)
+    # repeated warm runs as median and IQR (labkit.timing), the cold first run in its own columns
+    assert all(r["runs"] == 3 and r["bottleneck_s_p25"] <= r["bottleneck_s"] <= r["bottleneck_s_p75"] for r in rows)
+    assert all(r["train_s_p25"] <= r["train_s"] <= r["train_s_p75"] and r["cold_bottleneck_s"] > 0 for r in rows)
     devices = run.results["C.cpu_vs_gpu.table"]["devices"]
     assert res["C.cpu_vs_gpu.gpu"] == (
         "no GPU visible" if not any(d.startswith("GPU") for d in devices) else res["C.cpu_vs_gpu.gpu"]

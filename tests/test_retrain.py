@@ -18,6 +18,7 @@ from PIL import Image
 import labkit  # noqa: F401  (sets up TF)
 from labkit.data import synthetic_flowers
 from labkit.errors import DataFileError, LabkitError
+from labkit.event_files import read_scalars
 from labkit.retrain import architectures, base_graph, bottlenecks, images, label_image
 from labkit.retrain.train import retrain
 from labkit.tfsetup import tf
@@ -328,6 +329,15 @@ def test_training_beats_chance_and_writes_outputs(trained):
     assert (out / "labels.txt").read_text() == "blue sky\ngrass\nred\n"
     assert sorted(p.name for p in (out / "inter").iterdir()) == ["intermediate_100.pb", "intermediate_200.pb"]
     assert result.history["step"][-1] == 299
+
+
+def test_summaries_read_back_as_tensorboard_plots_them(trained):
+    result, out = trained
+    steps, values = read_scalars(out / "logs" / "validation", "accuracy_1")
+    assert steps[-1] == 299 and len(steps) == len(values) and all(0.0 <= v <= 1.0 for v in values)
+    train_steps, _ = read_scalars(out / "logs" / "train", "cross_entropy_1")
+    assert train_steps[:2] == [0, 1] and train_steps[-1] == 299
+    assert read_scalars(out / "logs" / "train", "final_training_ops/activations") == ([], [])  # a histogram
 
 
 def test_summaries_are_readable_event_files(trained):

@@ -113,3 +113,32 @@ def test_fast_calls_are_batched_until_a_run_lasts_long_enough():
     # calibration: 1, 2 and 4 calls (10, 20, 40 ms) find 4 calls per run; then 3 runs of 4 calls
     assert clock.calls == 1 + (1 + 2 + 4) + 3 * 4
     assert t.runs == pytest.approx((0.01, 0.01, 0.01)) and t.median == pytest.approx(0.01)
+
+
+def test_device_table_reads_medians_spread_cold_run_and_noise_verdicts():
+    """C.cpu_vs_gpu's reading of its table: a device beyond the noise, and one inside it."""
+    import pandas as pd
+
+    from labkit.retrain.lab import read_timings
+
+    def row(device, arch, median, low, high, cold):
+        spread = dict(bottleneck_s=median, bottleneck_s_p25=low, bottleneck_s_p75=high, cold_bottleneck_s=cold)
+        return dict(device=device, architecture=arch, images=30, images_per_s=10.0, **spread, train_s=1.0,
+                    train_s_p25=0.9, train_s_p75=1.1, cold_train_s=1.5, steps=100, runs=3)  # fmt: skip
+
+    table = pd.DataFrame(
+        [
+            row("CPU:0", "inception_v3", 3.0, 2.9, 3.1, 5.0),
+            row("GPU:0", "inception_v3", 0.3, 0.28, 0.32, 2.0),
+            row("CPU:0", "mobilenet_0.25_128", 0.5, 0.4, 0.6, 1.0),
+            row("GPU:0", "mobilenet_0.25_128", 0.45, 0.42, 0.55, 1.0),
+        ]
+    )
+    lines = read_timings(table).splitlines()
+    assert lines[0].startswith(
+        "inception_v3 on CPU:0: bottleneck pass 3.00 s (IQR 2.90–3.10 s, 3 warm runs; cold first run 5.00 s)"
+    )
+    assert lines[-2:] == [
+        "inception_v3: the bottleneck pass on GPU:0 is faster than on CPU:0, beyond the run-to-run noise",
+        "mobilenet_0.25_128: the bottleneck pass on GPU:0 is within the run-to-run noise of CPU:0",
+    ]

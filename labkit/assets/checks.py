@@ -11,13 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from labkit.assets.registry import FLOWER_CLASSES, FLOWER_COUNTS, Asset
+from labkit.data.mnist_files import read_npz
 from labkit.errors import LabkitError
+from labkit.hub_registry import is_saved_model_dir
+from labkit.retrain import architectures
+from labkit.retrain.graph_file import read_graph_def
+from labkit.tfsetup import tf
 
 
 def npz(asset: Asset, path: Path, strict: bool = False) -> str:
     """mnist.npz: Keras's four arrays of 28×28 images and labels (Q A1-*)."""
-    from labkit.data.mnist import read_npz
-
     try:
         read_npz(path)
     except LabkitError as exc:
@@ -72,9 +75,6 @@ def flowers(asset: Asset, path: Path, strict: bool = False) -> str:
 
 def frozen_graph(asset: Asset, path: Path, strict: bool = False) -> str:
     """A retrain archive: the original member (e.g. classify_image_graph_def.pb) with its tensor names."""
-    from labkit.retrain import architectures
-    from labkit.retrain.base_graph import read_graph_def
-
     arch = architectures.parse(asset.params["arch"])
     model = path / arch.model_file
     if not model.is_file():
@@ -89,9 +89,6 @@ def frozen_graph(asset: Asset, path: Path, strict: bool = False) -> str:
 
 
 def _load_saved_model(path: Path):
-    from labkit.hub import is_saved_model_dir
-    from labkit.tfsetup import tf
-
     if not is_saved_model_dir(path):
         return None, "holds no saved_model.pb"
     try:
@@ -102,8 +99,6 @@ def _load_saved_model(path: Path):
 
 def saved_model(asset: Asset, path: Path, strict: bool = False) -> str:
     """A TF Hub image module: a SavedModel that loads, with the registry's output size."""
-    from labkit.tfsetup import tf
-
     model, why = _load_saved_model(path)
     if why:
         return why

@@ -18,8 +18,8 @@ import os
 import shutil
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
-from labkit.assets.mirror import is_folder, local_path
 from labkit.console import progress_on
 from labkit.errors import DamagedDownload, NotAtSource, NotReachable
 
@@ -27,6 +27,16 @@ TIMEOUT_S = float(os.environ.get("LABKIT_DOWNLOAD_TIMEOUT", "30"))
 CONNECT_TIMEOUT_S = min(10.0, TIMEOUT_S)
 ATTEMPTS = 4
 CHUNK = 1 << 16
+
+
+def is_folder(where: str) -> bool:
+    """A mirror (or source) that is a local folder or ``file://`` URL rather than ``http(s)://``."""
+    return urlparse(where).scheme in ("", "file")
+
+
+def local_path(where: str) -> Path:
+    """The local path of a folder source (a plain path or a ``file://`` URL)."""
+    return Path(urlparse(where).path if where.startswith("file:") else where).expanduser()
 
 
 def part_path(target: Path) -> Path:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import urlparse
 
+from labkit.assets import download
+from labkit.assets.download import is_folder, local_path
 from labkit.assets.registry import Asset
 from labkit.errors import DataFileError, NotReachable
 
@@ -22,15 +22,6 @@ MANIFEST = "labkit-assets.json"
 def base() -> str:
     """The mirror named by ``LABKIT_MIRROR`` (``""`` = the original URLs)."""
     return os.environ.get("LABKIT_MIRROR", "").strip().rstrip("/")
-
-
-def is_folder(where: str) -> bool:
-    """A mirror (or source) that is a local folder or ``file://`` URL rather than ``http(s)://``."""
-    return urlparse(where).scheme in ("", "file")
-
-
-def local_path(where: str) -> Path:
-    return Path(urlparse(where).path if where.startswith("file:") else where).expanduser()
 
 
 def source(asset: Asset) -> str:
@@ -56,8 +47,6 @@ def _read_manifest(mirror: str) -> dict:
         text = file.read_text(encoding="utf-8")
     else:
         import requests
-
-        from labkit.assets import download
 
         url = f"{mirror}/{MANIFEST}"
         try:

@@ -13,10 +13,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from labkit.data._locations import keras_datasets_dir, labkit_cache_dir
-from labkit.data.image_folder import FLOWERS_URL
+from labkit.errors import LabkitError
+from labkit.hub_registry import OFFLINE, REGISTRY, cached_module_dir
+from labkit.retrain import architectures
 
 KERAS_MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+FLOWERS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
 IMAGENET_LABELS_URL = "https://storage.googleapis.com/download.tensorflow.org/data/ImageNetLabels.txt"
 KERAS_DATASETS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 # Fashion-MNIST's four IDX files as Keras downloads them: (part, file, size, sha256 as TensorFlow Datasets publishes)
@@ -94,8 +97,6 @@ def hub_asset(
     handle: str, *, name: str = "", output_dim: int = -1, image_size: int | None = None, lab=False, offline=HUB_STAND_IN
 ):
     """The asset for a TF Hub handle: its compressed tar.gz, extracted where ``tensorflow_hub`` looks."""
-    from labkit.hub import cached_module_dir
-
     return Asset(
         name=name or f"hub:{handle}",
         file=hub_file(handle),
@@ -190,12 +191,9 @@ DETECTORS = {
 
 def all_assets() -> dict[str, Asset]:
     """Every known asset by name (the lab's own, marked ``lab``, first)."""
-    from labkit import hub
-    from labkit.retrain import architectures
-
     found = {a.name: a for a in _fixed()}
-    for spec in hub.REGISTRY.values():
-        if spec.name != hub.OFFLINE:
+    for spec in REGISTRY.values():
+        if spec.name != OFFLINE:
             asset = hub_asset(
                 spec.handle,
                 name=f"hub:{spec.name}",
@@ -228,8 +226,6 @@ def group(name: str) -> list[Asset]:
 
 def get(name: str) -> Asset:
     """The asset called ``name`` (a :class:`~labkit.errors.LabkitError` listing the names if unknown)."""
-    from labkit.errors import LabkitError
-
     assets = all_assets()
     if name not in assets:
         raise LabkitError(f"unknown asset {name!r}; known assets: {', '.join(assets)} (see `labkit assets status`)")

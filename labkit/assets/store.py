@@ -24,6 +24,7 @@ from labkit.assets.registry import Asset, store_dir
 from labkit.atomic import make_temp_dir
 from labkit.data.resolve import Candidate
 from labkit.errors import DamagedDownload, MirrorMisconfigured, NotAtSource
+from labkit.hub_registry import is_saved_model_dir
 from labkit.provenance import Source
 
 AFTER = "`labkit assets verify` re-checks every asset"
@@ -100,8 +101,6 @@ def cached(asset: Asset) -> tuple[Path, Source] | None:
 
 def found_in_place(asset: Asset, dest: Path) -> str:
     """Check an asset that some other tool (Keras, tensorflow_hub, a person) put in place."""
-    from labkit.hub import is_saved_model_dir
-
     if asset.check in ("saved_model", "detector"):  # tensorflow_hub's own download is atomic
         return "" if is_saved_model_dir(dest) else "holds no saved_model.pb"
     if asset.sha256 and dest.is_file():

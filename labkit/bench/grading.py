@@ -52,7 +52,7 @@ def _grade(subs: Path, rubric: Path, out: Path, workers: int) -> float:
         subs, out, rubric, workers=workers, limits=sandbox.Limits(timeout=600), warmup=False, progress=False
     )
     seconds = time.perf_counter() - started
-    bad = [s for s, r in run.records.items() if r["total"] != 1]
+    bad = [s for s, r in run.records.items() if r.total != 1]
     if bad:
         raise RuntimeError(f"benchmark class not graded cleanly: {bad}")
     return seconds

@@ -13,8 +13,9 @@ from labkit.timing import WITHIN_NOISE, Timing
 from labkit.timing import compare as compare_timings
 
 
-def split_folder(folder, validation_split: float = 0.2) -> Split:
-    """The original's split of an :class:`~labkit.data.ImageFolder` (possibly a per-class subset)."""
+def keras_split(folder, validation_split: float = 0.2) -> Split:
+    """The original's split (Keras ``flow_from_directory`` order, as :func:`~labkit.classifier.split.split_image_dir`)
+    of an :class:`~labkit.data.ImageFolder` (possibly a per-class subset): paths, not loaded images."""
     train_items, val_items = [], []
     for index, name in enumerate(folder.class_names):
         kept = set(folder.files[name])

@@ -70,17 +70,3 @@ def summary_callback(log_dir):
                 writer.close()
 
     return Summaries()
-
-
-def read_scalars(log_dir) -> dict:
-    """``{(run, tag): [values by step]}`` read back from the event files (for tests and notebooks)."""
-    T = tf()
-    found: dict = {}
-    for run in ("train", "validation"):
-        folder = os.path.join(str(log_dir), run)
-        for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
-            for event in T.compat.v1.train.summary_iterator(os.path.join(folder, name)):
-                for value in event.summary.value:
-                    if value.metadata.plugin_data.plugin_name == "scalars":
-                        found.setdefault((run, value.tag), []).append(float(T.make_ndarray(value.tensor)))
-    return found

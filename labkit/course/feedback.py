@@ -12,6 +12,7 @@ from pathlib import Path
 from labkit.atomic import write_text
 from labkit.course import pages
 from labkit.grading import rubric as rubric_mod
+from labkit.grading.records import StudentRecord
 
 STUDENT_WORDS = {"scored": "scored by the grader", "unscored": "not scored yet", "unanswered": "not answered"}
 
@@ -24,7 +25,7 @@ def part_of(question: dict) -> str:
     return "K" if part == "concepts" else part.split(".")[0]
 
 
-def lms_text(rubric, records: dict, profile: str = "quick") -> str:
+def lms_text(rubric, records: dict[str, StudentRecord], profile: str = "quick") -> str:
     """``student,total,max,<part…>,written``: points per part, written answers in their own column."""
     columns = list(dict.fromkeys(part_of(q) for q in rubric.questions if part_of(q) != "written"))
     columns.append("written")
@@ -35,12 +36,12 @@ def lms_text(rubric, records: dict, profile: str = "quick") -> str:
     for sid, record in records.items():
         sums = dict.fromkeys(columns, 0.0)
         for q in rubric.questions:
-            sums[part_of(q)] += float(record["questions"].get(q["id"], {}).get("credit", 0.0))
-        writer.writerow([sid, f"{record['total']:g}", f"{maximum:g}", *(f"{sums[c]:g}" for c in columns)])
+            sums[part_of(q)] += float(record.questions.get(q["id"], {}).get("credit", 0.0))
+        writer.writerow([sid, f"{record.total:g}", f"{maximum:g}", *(f"{sums[c]:g}" for c in columns)])
     return buffer.getvalue()
 
 
-def write_lms(out_dir, rubric, records: dict, profile: str = "quick") -> Path:
+def write_lms(out_dir, rubric, records: dict[str, StudentRecord], profile: str = "quick") -> Path:
     """Write ``grades-lms.csv``."""
     path = Path(out_dir) / "grades-lms.csv"
     write_text(path, lms_text(rubric, records, profile))
@@ -53,11 +54,11 @@ def _shown(value) -> str:
     return value if isinstance(value, str) else json.dumps(value, default=str)[:2000]
 
 
-def rows(rubric, record: dict, collected: dict) -> list[dict]:
+def rows(rubric, record: StudentRecord, collected: dict) -> list[dict]:
     """One row per question for a student's feedback page."""
     out = []
     for q in rubric.questions:
-        verdict = record["questions"].get(q["id"], {})
+        verdict = record.questions.get(q["id"], {})
         written = q.get("kind") == "written"
         out.append(
             {
@@ -80,17 +81,17 @@ def max_points(rubric, profile: str) -> float:
     return sum(float(rubric_mod.rule_for(q, profile).get("points", 1.0)) for q in rubric.questions)
 
 
-def write_all(out_dir, rubric, records: dict, collected: dict, profile: str = "quick") -> None:
+def write_all(out_dir, rubric, records: dict[str, StudentRecord], collected: dict, profile: str = "quick") -> None:
     """Write ``feedback/<student>.html`` for every student."""
     maximum = max_points(rubric, profile)
     for sid, record in records.items():
         html = pages.render(
             "feedback.html.j2",
             student=sid,
-            total=record["total"],
+            total=record.total,
             maximum=maximum,
             rows=rows(rubric, record, collected.get(sid, {})),
-            problems=record.get("problems", []),
+            problems=record.problems,
             unmatched=collected.get(sid, {}).get("unmatched", []),
         )
         write_text(Path(out_dir) / "feedback" / f"{sid}.html", html)

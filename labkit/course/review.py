@@ -48,37 +48,35 @@ def _answers_file(name: str) -> Path | None:
     return None if root is None else root / "answers" / name
 
 
-def conceptual_references(path=None) -> dict:
-    """K id -> (its section of answers/conceptual.md, where)."""
-    path = path or _answers_file("conceptual.md")
+def _sections(path: Path, heading: str) -> list[tuple[str, str, str]]:
+    """``(question id, heading line, body)`` of every ``heading`` section of a markdown file whose heading
+    starts with a written question id (none when the file cannot be read)."""
     try:
         text = Path(path).read_text(encoding="utf-8") if path else ""
     except OSError:
-        return {}
-    found = {}
-    for section in re.split(r"^## ", text, flags=re.M)[1:]:
+        return []
+    found = []
+    for section in re.split(f"^{heading} ", text, flags=re.M)[1:]:
         head, _, body = section.partition("\n")
         qid = head.split()[0] if head.split() else ""
         if qid in IDS:
-            found[qid] = (body.strip(), f"answers/conceptual.md, {head.strip()}")
+            found.append((qid, head.strip(), body))
     return found
+
+
+def conceptual_references(path=None) -> dict:
+    """K id -> (its section of answers/conceptual.md, where)."""
+    path = path or _answers_file("conceptual.md")
+    return {qid: (body.strip(), f"answers/conceptual.md, {head}") for qid, head, body in _sections(path, "##")}
 
 
 def answer_key_references(path=None) -> dict:
     """K id -> (its built section of answers/ANSWERS.md: the conceptual prose with the numbers filled in)."""
     path = path or _answers_file("ANSWERS.md")
-    try:
-        text = Path(path).read_text(encoding="utf-8") if path else ""
-    except OSError:
-        return {}
-    found = {}
-    for section in re.split(r"^### ", text, flags=re.M)[1:]:
-        head, _, body = section.partition("\n")
-        qid = head.split()[0] if head.split() else ""
-        if qid in IDS:
-            prose = re.split(r"^## |^Evidence:", body, flags=re.M)[0].strip()
-            found[qid] = (prose, f"answers/ANSWERS.md, {head.strip()}")
-    return found
+    return {
+        qid: (re.split(r"^## |^Evidence:", body, flags=re.M)[0].strip(), f"answers/ANSWERS.md, {head}")
+        for qid, head, body in _sections(path, "###")
+    }
 
 
 def references() -> dict:

@@ -19,6 +19,7 @@ from labkit.atomic import write_json
 from labkit.course import manual as manual_mod
 from labkit.course import written as written_mod
 from labkit.errors import LabkitError
+from labkit.grading.records import StudentRecord
 from labkit.questions import WRITTEN
 
 BY_ID = {w.id: w for w in WRITTEN}
@@ -56,7 +57,7 @@ class Written:
     manual_path: str | None = None
     profile: str = "quick"
 
-    def finish(self, out_dir, rubric, records: dict) -> tuple:
+    def finish(self, out_dir, rubric, records: dict[str, StudentRecord]) -> tuple:
         """Write the written outputs; return (rubric, records) with a column per written question.
         ``grades-lms.csv`` and the feedback pages are written for every run, also one without written
         questions (its ``written`` column is 0); ``written/`` and ``review.html`` only with some."""
@@ -75,7 +76,7 @@ class Written:
         feedback.write_lms(out_dir, merged_rubric, merged, self.profile)
         return merged_rubric, merged
 
-    def merge(self, rubric, records: dict, collected: dict) -> tuple:
+    def merge(self, rubric, records: dict[str, StudentRecord], collected: dict) -> tuple:
         """Copies of ``rubric`` and ``records`` with the written questions' points in the totals."""
         entries = [
             {
@@ -94,8 +95,8 @@ class Written:
             record = copy.deepcopy(record)
             answers = collected.get(sid, {}).get("answers", {})
             for q in self.questions:
-                record["questions"][q.id] = self.verdict(sid, q, answers.get(q.id))
-                record["total"] = round(record["total"] + record["questions"][q.id]["credit"], 3)
+                record.questions[q.id] = self.verdict(sid, q, answers.get(q.id))
+                record.total = round(record.total + record.questions[q.id]["credit"], 3)
             merged[sid] = record
         return merged_rubric, merged
 

@@ -25,7 +25,6 @@ from labkit.errors import DataFileError, LabkitError, SourceNotFound
 from labkit.provenance import Source, brief
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
-FLOWERS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
 
 
 class ImageFolderWarning(UserWarning):

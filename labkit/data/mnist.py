@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +9,9 @@ import numpy as np
 from labkit.data._locations import tfds_data_dir
 from labkit.data.arrays import ArrayDataset
 from labkit.data.idx import read_idx
+from labkit.data.mnist_files import IDX_FILES, check_arrays, read_idx_folder, read_npz
 from labkit.data.resolve import Candidate, resolve
-from labkit.errors import DataFileError, SourceNotFound
+from labkit.errors import SourceNotFound
 from labkit.provenance import Source
 
 DIGIT_NAMES = [str(d) for d in range(10)]
@@ -28,52 +28,6 @@ FASHION_NAMES = [
     "Ankle boot",
 ]
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
-_IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
-
-
-def _check(arrays, path) -> tuple:
-    x_train, y_train, x_test, y_test = arrays
-    ok = (
-        x_train.ndim == 3
-        and x_train.shape[1:] == (28, 28)
-        and len(x_train) == len(y_train)
-        and x_test.shape[1:] == (28, 28)
-        and len(x_test) == len(y_test)
-    )
-    if not ok:
-        raise DataFileError(
-            f"{path} does not hold 28×28 images with matching labels "
-            f"(got {x_train.shape}, {y_train.shape}); use the original file."
-        )
-    return x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64)
-
-
-def read_npz(path) -> tuple:
-    """Read a Keras-format ``mnist.npz`` (x_train, y_train, x_test, y_test)."""
-    path = Path(path)
-    try:
-        with np.load(path) as npz:
-            arrays = tuple(npz[k] for k in ("x_train", "y_train", "x_test", "y_test"))
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError) as exc:
-        raise DataFileError(
-            f"{path} is not a readable MNIST .npz ({type(exc).__name__}: {exc}). It is probably "
-            "truncated or corrupt: delete it and run again (it is re-downloaded when online), "
-            "or pass path= pointing to a good copy."
-        ) from exc
-    return _check(arrays, path)
-
-
-def read_idx_folder(folder) -> tuple:
-    """Read the four (optionally gzipped) IDX files of MNIST/Fashion-MNIST from ``folder``."""
-    folder = Path(folder)
-    arrays = []
-    for stem in _IDX_FILES:
-        matches = [folder / stem, folder / f"{stem}.gz"]
-        found = next((p for p in matches if p.exists()), None)
-        if found is None:
-            raise SourceNotFound(f"{folder} lacks {stem}[.gz]; it needs all of {', '.join(_IDX_FILES)}")
-        arrays.append(read_idx(found))
-    return _check(arrays, folder)
 
 
 def _explicit(path) -> Candidate:
@@ -99,7 +53,7 @@ def _tfds(name: str) -> Candidate:
             )
         )
         (xtr, ytr), (xte, yte) = split
-        return _check((xtr[..., 0], ytr, xte[..., 0], yte), root / name), Source("real", f"tfds:{root / name}")
+        return check_arrays((xtr[..., 0], ytr, xte[..., 0], yte), root / name), Source("real", f"tfds:{root / name}")
 
     return Candidate(f"tfds {tfds_data_dir() / name}", load)
 
@@ -153,7 +107,7 @@ def _fashion_step(find, label: str, network: bool) -> Candidate:
             return None
         folder = assets[0].dest().parent
         by_stem = {path.name.removesuffix(".gz"): path for path, _ in found}  # the verified files themselves
-        arrays = _check([read_idx(by_stem[stem]) for stem in _IDX_FILES], folder)
+        arrays = check_arrays([read_idx(by_stem[stem]) for stem in IDX_FILES], folder)
         detail = found[0][1].detail.replace(str(assets[0].dest()), str(folder), 1)
         return arrays, Source("real", detail)
 

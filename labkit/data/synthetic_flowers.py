@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from labkit.atomic import atomic_path
+from labkit.data import synthetic_images
 
 CLASSES = ("daisy", "dandelion", "roses", "sunflowers", "tulips")
 GENERATOR = "labkit.synthetic_flowers/v1"
@@ -102,23 +102,11 @@ def draw_image(label: str, rng: np.random.Generator, base_size: int = 128) -> Im
 
 def write(root, images_per_class: int = 40, seed: int = 0, base_size: int = 128, classes=CLASSES) -> Path:
     """Write the dataset as ``root/<class>/<class>_NNNN.jpg`` (real JPEGs); returns ``root``."""
-    root = Path(root)
-    for ci, label in enumerate(classes):
-        rng = np.random.default_rng([seed, ci])
-        folder = root / label
-        folder.mkdir(parents=True, exist_ok=True)
-        for i in range(images_per_class):
-            img = draw_image(label, rng, base_size)
-            quality = int(rng.integers(70, 95))
-            target = folder / f"{label}_{i:04d}.jpg"
-            with atomic_path(target) as tmp:
-                img.save(tmp, format="JPEG", quality=quality)
-    (root / "PROVENANCE.txt").write_text(
-        f"{GENERATOR} seed={seed} images_per_class={images_per_class} base_size={base_size}\n"
+    return synthetic_images.write_dataset(
+        root, draw_image, classes, images_per_class, seed, base_size, GENERATOR, stream=0
     )
-    return root
 
 
 def describe(seed: int, images_per_class: int, base_size: int) -> str:
     """The provenance detail for a generated dataset."""
-    return f"{GENERATOR} seed={seed} n={images_per_class}/class size~{base_size}px"
+    return synthetic_images.describe(GENERATOR, seed, images_per_class, base_size)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from labkit.atomic import atomic_path
+from labkit.data import synthetic_images
 
 CLASSES = ("apples", "bananas", "grapes", "lemons")
 GENERATOR = "labkit.synthetic_fruits/v1"
@@ -79,19 +79,11 @@ def draw_image(label: str, rng: np.random.Generator, base_size: int = 96) -> Ima
 
 def write(root, images_per_class: int = 30, seed: int = 0, base_size: int = 96, classes=CLASSES) -> Path:
     """Write ``root/<class>/<class>_NNNN.jpg`` (real JPEGs); returns ``root``."""
-    root = Path(root)
-    for ci, label in enumerate(classes):
-        rng = np.random.default_rng([seed, 31 + ci])
-        (root / label).mkdir(parents=True, exist_ok=True)
-        for i in range(images_per_class):
-            with atomic_path(root / label / f"{label}_{i:04d}.jpg") as tmp:
-                draw_image(label, rng, base_size).save(tmp, format="JPEG", quality=int(rng.integers(70, 95)))
-    (root / "PROVENANCE.txt").write_text(
-        f"{GENERATOR} seed={seed} images_per_class={images_per_class} base_size={base_size}\n"
+    return synthetic_images.write_dataset(
+        root, draw_image, classes, images_per_class, seed, base_size, GENERATOR, stream=31
     )
-    return root
 
 
 def describe(seed: int, images_per_class: int, base_size: int) -> str:
     """The provenance detail for a generated dataset."""
-    return f"{GENERATOR} seed={seed} n={images_per_class}/class size~{base_size}px"
+    return synthetic_images.describe(GENERATOR, seed, images_per_class, base_size)

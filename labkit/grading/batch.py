@@ -20,6 +20,7 @@ from labkit.course import scoring
 from labkit.grading import backends, manifest, public, report, sandbox, shared, snapshot
 from labkit.grading import rubric as rubric_mod
 from labkit.grading.jobs import GradingJob
+from labkit.grading.records import StudentRecord
 from labkit.grading.submissions import MAX_NOTEBOOK_BYTES, discover
 
 DEFAULT_LIMITS = sandbox.Limits()
@@ -31,7 +32,7 @@ class GradeRun:
     """What a run did: records by student, which were executed vs resumed, warnings, files written."""
 
     out_dir: Path
-    records: dict = field(default_factory=dict)
+    records: dict[str, StudentRecord] = field(default_factory=dict)
     executed: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
@@ -56,10 +57,11 @@ def _release_warnings(released: dict | None, rub) -> list[str]:
     ]
 
 
-def _load_record(path: Path) -> dict | None:
+def _load_record(path: Path) -> StudentRecord | None:
+    """A stored record, or ``None`` when there is none or it cannot be read as one (then it is graded again)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return StudentRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, AttributeError):
         return None
 
 
@@ -181,8 +183,8 @@ def _build_jobs(students, run: GradeRun, rub, level, out_dir: Path, base: dict, 
     for student in students:
         key = _key(student.sha256, rub.sha256, profile, limits, offline, base["max_nb"], base["release_id"])
         old = _load_record(out_dir / "students" / f"{student.id}.json") if settings["resume"] or manual else None
-        same = old and (old.get("key") == key or (manual and old.get("sha256") == student.sha256))
-        if same and old.get("complete"):
+        same = old and (old.key == key or (manual and old.sha256 == student.sha256))
+        if same and old.complete:
             run.records[student.id] = old
             run.skipped.append(student.id)
             continue
@@ -234,11 +236,12 @@ def _run_jobs(jobs: list[GradingJob], run: GradeRun, rub, records_dir: Path, set
 
     bar = tqdm(total=len(jobs), desc="grading", unit="student", disable=not settings["progress"] or not jobs)
 
-    def done(record: dict) -> None:
-        write_json(records_dir / f"{record['student']}.json", record)
-        run.records[record["student"]] = record
-        run.executed.append(record["student"])
-        bar.set_postfix_str(f"{record['student']}: {record['total']:g}/{rub.max_points(settings['profile']):g}")
+    def done(data: dict) -> None:
+        record = StudentRecord.from_dict(data)
+        write_json(records_dir / f"{record.student}.json", record.to_dict())
+        run.records[record.student] = record
+        run.executed.append(record.student)
+        bar.set_postfix_str(f"{record.student}: {record.total:g}/{rub.max_points(settings['profile']):g}")
         bar.update(1)
 
     try:
@@ -317,9 +320,9 @@ def _verify_originals(originals: dict, run: GradeRun, records_dir: Path) -> None
         print(f"[labkit grade] WARNING {line}", file=sys.stderr)
         record = run.records.get(sid)
         if record is not None:
-            record["problems"].append(line)
-            record["original_changed"] = changes
-            write_json(records_dir / f"{sid}.json", record)
+            record.problems.append(line)
+            record.original_changed = changes
+            write_json(records_dir / f"{sid}.json", record.to_dict())
 
 
 def _library_dir(out_dir: Path, backend: str = "local", level=None) -> Path:

@@ -134,8 +134,8 @@ def main(argv) -> int:
     )
     print(f"\n{'student':<24} {'total':>6}  notebooks")
     for sid, record in sorted(run.records.items()):
-        states = ", ".join(f"{nb}: {r['status']}" for nb, r in record["notebooks"].items())
-        print(f"{record.get('name', sid):<24} {record['total']:>6g}  {states}")
+        states = ", ".join(f"{nb}: {r['status']}" for nb, r in record.notebooks.items())
+        print(f"{record.name or sid:<24} {record.total:>6g}  {states}")
     out = Path(args.out).resolve()
     print(f"\n{len(run.executed)} graded, {len(run.skipped)} resumed · isolation: {run.isolation}")
     for line in run.warnings:  # once more at the end, where nobody can miss them (stderr, not the summary)

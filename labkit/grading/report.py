@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 
 from labkit.atomic import write_json, write_text
+from labkit.grading.records import StudentRecord
 
 STATUS_WORDS = {
     "ok": "ran cleanly",
@@ -57,16 +58,16 @@ def _points(value) -> str:
         return str(value)
 
 
-def csv_text(rubric, records: dict) -> str:
+def csv_text(rubric, records: dict[str, StudentRecord]) -> str:
     """``student, name, <question ids…>, total, max`` — credit earned per question."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     ids = [q["id"] for q in rubric.questions]
     writer.writerow(["student", "name", *ids, "total", "max"])
     for sid, record in records.items():
-        got = [_points(record["questions"][q]["credit"]) for q in ids]
-        top = sum(record["questions"][q].get("points", 1.0) for q in ids)
-        writer.writerow([sid, record.get("name", sid), *got, _points(record["total"]), _points(top)])
+        got = [_points(record.questions[q]["credit"]) for q in ids]
+        top = sum(record.questions[q].get("points", 1.0) for q in ids)
+        writer.writerow([sid, record.name or sid, *got, _points(record.total), _points(top)])
     return buffer.getvalue()
 
 
@@ -74,12 +75,12 @@ def _excerpt(text, lines: int = 12) -> str:
     return "\n".join((text or "").strip().splitlines()[-lines:])
 
 
-def _student(sid: str, record: dict, groups: list[dict]) -> dict:
+def _student(sid: str, record: StudentRecord, groups: list[dict]) -> dict:
     """One student's row and section, ready for the template."""
     notebooks = []
     for group in groups:
-        nb = record["notebooks"].get(group["name"], {"status": "missing", "warnings": []})
-        verdicts = [record["questions"][q["id"]] for q in group["questions"]]
+        nb = record.notebooks.get(group["name"], {"status": "missing", "warnings": []})
+        verdicts = [record.questions[q["id"]] for q in group["questions"]]
         error = dict(nb["error"], excerpt=_excerpt(nb["error"].get("evalue"))) if nb.get("error") else None
         notebooks.append(
             {
@@ -92,12 +93,12 @@ def _student(sid: str, record: dict, groups: list[dict]) -> dict:
                 "error": error,
             }
         )
-    lost = [{"id": q, **v} for q, v in record["questions"].items() if not v["credit"]]
+    lost = [{"id": q, **v} for q, v in record.questions.items() if not v["credit"]]
     return {
         "id": sid,
-        "name": record.get("name", sid),
-        "total": record["total"],
-        "problems": record.get("problems", []),
+        "name": record.name or sid,
+        "total": record.total,
+        "problems": record.problems,
         "notebooks": notebooks,
         "lost": lost,
     }
@@ -116,7 +117,7 @@ def _groups(rubric, profile: str) -> list[dict]:
     return groups
 
 
-def html_text(meta: dict, rubric, records: dict) -> str:
+def html_text(meta: dict, rubric, records: dict[str, StudentRecord]) -> str:
     """The self-contained HTML report (Jinja2 template ``templates/report.html.j2``, autoescaped)."""
     import jinja2
 
@@ -140,10 +141,11 @@ def html_text(meta: dict, rubric, records: dict) -> str:
     return env.get_template("report.html.j2").render(**context)
 
 
-def write_all(out_dir: Path, meta: dict, rubric, records: dict) -> None:
+def write_all(out_dir: Path, meta: dict, rubric, records: dict[str, StudentRecord]) -> None:
     """Write grades.csv, grades.json and report.html into ``out_dir`` (atomically)."""
     out_dir = Path(out_dir)
     meta = {**meta, "protects": meta.get("protects") or isolation_statement(meta["isolation"])}
     write_text(out_dir / "grades.csv", csv_text(rubric, records))
-    write_json(out_dir / "grades.json", {"run": meta, "questions": rubric.questions, "students": records})
+    students = {sid: record.to_dict() for sid, record in records.items()}
+    write_json(out_dir / "grades.json", {"run": meta, "questions": rubric.questions, "students": students})
     write_text(out_dir / "report.html", html_text(meta, rubric, records))

@@ -18,6 +18,7 @@ from pathlib import Path
 from labkit.grading import attribution, isolation, locked, nbfiles, sandbox
 from labkit.grading import rubric as rubric_mod
 from labkit.grading.jobs import GradingJob
+from labkit.grading.records import StudentRecord
 from labkit.grading.submissions import Student, materialize
 
 MAX_RESULTS_BYTES = 8 * 2**20
@@ -295,12 +296,13 @@ def _keep_kernel_log(
     error["kernel_log"] = kept.relative_to(out_dir).as_posix()
 
 
-def _judge(job: GradingJob, record: dict) -> None:
+def _judge(job: GradingJob, record: StudentRecord) -> None:
+    """Every rubric question's verdict from the notebooks' records, and the total."""
     from labkit import profiles
 
-    record["questions"], total = {}, 0.0
+    record.questions, total = {}, 0.0
     for q in job.rubric["questions"]:
-        nb = record["notebooks"].get(q["notebook"], {"status": "missing", "results": {}})
+        nb = record.notebooks.get(q["notebook"], {"status": "missing", "results": {}})
         expected = profiles.get(q["notebook"], job.profile)
         verdict = rubric_mod.judge(
             q, nb.get("results", {}).get(q["id"]), job.profile, expected, nb.get("status", "missing")
@@ -308,9 +310,9 @@ def _judge(job: GradingJob, record: dict) -> None:
         forfeited = nb.get("integrity", {}).get("forfeited", {})
         if q["id"] in forfeited:
             verdict.update(credit=0.0, reason=forfeited[q["id"]], value=None)
-        record["questions"][q["id"]] = verdict
+        record.questions[q["id"]] = verdict
         total += verdict["credit"]
-    record["total"] = round(total, 3)
+    record.total = round(total, 3)
 
 
 def _skipped(rel: str, why: str) -> dict:
@@ -328,33 +330,33 @@ def _skipped(rel: str, why: str) -> dict:
 
 
 def grade_student(job: dict) -> dict:
-    """Execute and judge every notebook of ``job["student"]``; return the student's record.
+    """Execute and judge every notebook of ``job["student"]``; return the student's record as a
+    :meth:`StudentRecord.to_dict` dict (what crosses back to the caller).
 
     ``job`` is a :meth:`GradingJob.to_dict` dict (what the backends ship)."""
     job = job if isinstance(job, GradingJob) else GradingJob.from_dict(job)
     student = job.student_record()
     out_dir = Path(job.out_dir)
     started = time.time()
-    record = {
-        "student": student.id,
-        "name": student.name or student.id,
-        "source": job.original if job.original is not None else student.source,
-        "sha256": student.sha256,
-        "key": job.key,
-        "problems": list(student.problems),
-        "isolation": job.isolation,
-        "release_id": job.release_id,
-        "confinement": job.confinement,
-        "notebooks": {},
-    }
+    record = StudentRecord(
+        student=student.id,
+        name=student.name or student.id,
+        source=job.original if job.original is not None else student.source,
+        sha256=student.sha256,
+        key=job.key,
+        problems=list(student.problems),
+        isolation=job.isolation,
+        release_id=job.release_id,
+        confinement=job.confinement,
+    )
     try:
         for notebook in job.rubric["notebooks"]:
             rel = student.notebooks.get(notebook)
             if rel in student.too_large:
-                record["notebooks"][notebook] = _skipped(rel, student.too_large[rel])
+                record.notebooks[notebook] = _skipped(rel, student.too_large[rel])
                 continue
             if rel is None:
-                record["notebooks"][notebook] = {
+                record.notebooks[notebook] = {
                     "file": None,
                     "status": "missing",
                     "seconds": 0.0,
@@ -364,13 +366,13 @@ def grade_student(job: dict) -> dict:
                     "executed": None,
                 }
                 continue
-            record["notebooks"][notebook] = run_notebook(job, student, notebook, rel, out_dir)
-            record["problems"] += [f"{notebook}: {p}" for p in record["notebooks"][notebook].get("problems", [])]
-        record["complete"] = not sandbox.STOP.is_set()  # an interrupted student is graded again on --resume
+            record.notebooks[notebook] = run_notebook(job, student, notebook, rel, out_dir)
+            record.problems += [f"{notebook}: {p}" for p in record.notebooks[notebook].get("problems", [])]
+        record.complete = not sandbox.STOP.is_set()  # an interrupted student is graded again on --resume
     except Exception:  # a grader bug must not lose the other students; --resume retries this one
-        record["problems"].append("grader error:\n" + traceback.format_exc()[-2000:])
-        record["complete"] = False
+        record.problems.append("grader error:\n" + traceback.format_exc()[-2000:])
+        record.complete = False
     _judge(job, record)
-    record["seconds"] = round(time.time() - started, 2)
-    record["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    return record
+    record.seconds = round(time.time() - started, 2)
+    record.finished = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    return record.to_dict()

@@ -27,25 +27,12 @@ from labkit.data.resolve import Candidate, resolve
 from labkit.errors import DataFileError
 from labkit.provenance import Source
 from labkit.retrain.architectures import Architecture
+from labkit.retrain.graph_file import read_graph_def
 from labkit.tfsetup import keras, tf
 
 OFFLINE_VERSION = "v2"
 OFFLINE_SEED = 0
 OFFLINE_KINDS = ("pretrained", "random")
-
-
-def read_graph_def(path):
-    """Parse a frozen ``GraphDef`` file; a damaged file raises :class:`DataFileError`."""
-    graph_def = tf().compat.v1.GraphDef()
-    try:
-        graph_def.ParseFromString(Path(path).read_bytes())
-    except Exception as exc:  # protobuf DecodeError and friends
-        raise DataFileError(
-            f"{path} is not a readable frozen TensorFlow graph ({exc}); delete it and run again, or pass a good copy"
-        ) from exc
-    if not graph_def.node:
-        raise DataFileError(f"{path} holds an empty graph; delete it and run again")
-    return graph_def
 
 
 def _extract(arch: Architecture, archive: Path, model_dir: Path) -> None:
