@@ -255,7 +255,7 @@ def test_dask_backend_gives_the_same_grades_as_local(graded, tmp_path):
             progress=False,
         )
     assert sorted(run.executed) == ["good", "raiser", "where", "zed"]
-    imported = Path(run.records.pop("where")["notebooks"]["90_tiny"]["results"]["T.text"]["value"])
+    imported = Path(run.records.pop("where").notebooks["90_tiny"]["results"]["T.text"]["value"])
     # the public copy of labkit lives in the output folder, which every Dask worker shares, not in /tmp
     assert imported.parent.parent.parent.name.startswith(".labkit-sandbox-lib-")
     assert imported.parent.parent.parent.parent == (tmp_path / "out").resolve()

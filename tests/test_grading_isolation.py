@@ -428,7 +428,7 @@ def test_temp_files_at_level_none_count_against_the_disk_limit_and_are_removed(t
         warmup=False,
         progress=False,
     )
-    rec = run.records["tmpfill"]["notebooks"]["90_tiny"]
+    rec = run.records["tmpfill"].notebooks["90_tiny"]
     assert rec["status"] == "disk", rec
     assert "disk limit of 0.01 GB passed" in rec["error"]["evalue"]
     seen = rec["results"]["T.text"]["value"]
