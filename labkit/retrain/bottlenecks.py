@@ -3,10 +3,13 @@
 ``<bottleneck_dir>/<class folder>/<image file>_<architecture>.txt`` holds one line: the
 bottleneck floats joined by ``,`` (``str`` of each float32 value, as the original wrote them).
 labkit computes missing files in batches in one session and writes every file atomically, so a
-killed run resumes. When the network runs on a GPU, JPEG decoding runs in a ``tf.data`` pipeline on
-the CPU that overlaps it. On a CPU the two would compete for the same cores — the network's
-multi-threaded ops then wait for threads busy decoding — so each batch is decoded (in parallel)
-and then run, which measures faster there (``make bench``).
+killed run resumes. Formatting the floats (numpy's exact shortest ``str``, kept for identical
+files) costs about as much CPU as the tiny networks' forward pass, so a writer thread formats and
+writes batch *k* while the session (which releases the GIL) computes batch *k + 1*.
+When the network runs on a GPU, JPEG decoding runs in a ``tf.data`` pipeline on the CPU that
+overlaps it. On a CPU the two would compete for the same cores — the network's multi-threaded
+ops then wait for threads busy decoding — so each batch is decoded (in parallel) and then run,
+which measures faster there (``make bench``).
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from labkit.atomic import write_text
+from labkit.atomic import write_texts
 from labkit.errors import LabkitError, tf_reason
 from labkit.retrain.architectures import Architecture
 from labkit.retrain.images import CATEGORIES, entries, image_path, warn
@@ -33,8 +37,17 @@ def bottleneck_path(bottleneck_dir: str, sub_dir: str, base_name: str, architect
 
 
 def format_values(values) -> str:
-    """One cache line: float32 values as ``str`` joined by ``,`` (no newline)."""
-    return ",".join(str(v) for v in np.asarray(values, dtype=np.float32).ravel())
+    """One cache line: float32 values as ``str`` joined by ``,`` (no newline) — the original's text.
+
+    ``str`` of a numpy float32 is the exact shortest round-trip repr (numpy's Dragon4); no faster
+    formatter gives the same strings, so the cache pass hides this cost behind the network instead.
+    """
+    return ",".join(map(str, np.asarray(values, dtype=np.float32).ravel()))
+
+
+def write_batch(targets, values) -> None:
+    """Format the rows of ``values`` and write each to its cache file in ``targets`` (atomically)."""
+    write_texts((target, format_values(row)) for target, row in zip(targets, values, strict=True))
 
 
 def parse_values(text: str, size: int | None = None):
@@ -253,20 +266,33 @@ def cache_bottlenecks(
             stats.repaired += 1
         todo.append((image_path(image_lists, label, base_name, image_dir), target))
     if todo:
-        extractor = get_extractor()
-        targets = dict(todo)
-        bar = tqdm(total=len(todo), unit="img", desc="bottlenecks", disable=not progress)
-        for chunk, values in extractor.from_paths([src for src, _ in todo]):
-            for src, row in zip(chunk, values, strict=False):
-                write_text(targets[src], format_values(row))
-                stats.computed_paths.append(targets[src])
-            stats.computed += len(chunk)
-            bar.update(len(chunk))
-            if on_batch_written is not None:
-                on_batch_written(stats.computed)
-        bar.close()
+        with tqdm(total=len(todo), unit="img", desc="bottlenecks", disable=not progress) as bar:
+            _compute_and_write(get_extractor(), todo, stats, bar, on_batch_written)
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _compute_and_write(extractor, todo: list, stats: CacheStats, bar, on_batch_written) -> None:
+    """Run ``todo`` (``(image, cache file)`` pairs) through ``extractor``; a writer thread formats and
+    writes each batch while the next one is computed. A batch counts once its files are on disk."""
+    targets = dict(todo)
+
+    def written(future, chunk) -> None:
+        future.result()  # re-raises a write error here
+        stats.computed_paths.extend(targets[src] for src in chunk)
+        stats.computed += len(chunk)
+        bar.update(len(chunk))
+        if on_batch_written is not None:
+            on_batch_written(stats.computed)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bottleneck-writer") as writer:
+        pending = None
+        for chunk, values in extractor.from_paths([src for src, _ in todo]):
+            if pending is not None:
+                written(*pending)
+            pending = writer.submit(write_batch, [targets[src] for src in chunk], values), chunk
+        if pending is not None:
+            written(*pending)
 
 
 def load_category(image_lists: dict, image_dir: str, bottleneck_dir: str, architecture: str, size: int, category: str):
