@@ -139,3 +139,24 @@ def test_write_texts_is_atomic_keeps_modes_and_leaves_no_temp_files(tmp_path):
     assert (tmp_path / "a" / "fresh.txt").read_bytes() == b"1.5,-0.0"
     assert (tmp_path / "b" / "c.txt").read_text() == "x"
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["c.txt", "fresh.txt", "kept.txt"]
+
+
+def test_values_parsed_by_the_cache_pass_equal_a_fresh_read(mobilenet, few, tmp_path):
+    arch, graph_def = mobilenet
+    folder, lists = few
+    made = []
+
+    def get():
+        made.append(bottlenecks.Extractor(graph_def, arch, batch_size=8))
+        return made[-1]
+
+    first = bottlenecks.cache_bottlenecks(get, lists, folder, str(tmp_path), ARCH, 1001, progress=False)
+    again = bottlenecks.cache_bottlenecks(get, lists, folder, str(tmp_path), ARCH, 1001, progress=False)
+    made[0].close()
+    assert (first.computed, first.reused_values, again.reused, len(made)) == (15, {}, 15, 1)
+    assert sorted(again.reused_values) == sorted(first.computed_paths)
+    for category in images.CATEGORIES:
+        fresh = bottlenecks.load_category(lists, folder, str(tmp_path), ARCH, 1001, category)
+        known = bottlenecks.load_category(lists, folder, str(tmp_path), ARCH, 1001, category, again.reused_values)
+        np.testing.assert_array_equal(known[0], fresh[0])
+        assert known[2] == fresh[2] and list(known[1]) == list(fresh[1])

@@ -5,10 +5,13 @@ opposite directions: with a tiny network (mobilenet_0.25_128) JPEG decoding cost
 the network, so the win over the original's two session calls per image is large but decoding
 keeps extraction below a decode-free forward pass; with the homework's network
 (mobilenet_0.50_224, from its train.sh) the network dominates, so extraction runs near the raw
-forward speed and batching gains less. The contenders are timed in turn, round after round, and
-each keeps its best round, so a slow spell of the machine hits them alike. Offline the graphs are
-labkit's random-weight stand-ins with the real
-architectures (the same computation as the originals).
+forward speed and batching gains less. A third row per graph times the whole cold cache pass
+(extract, format, write) with the writer thread against formatting and writing each batch after
+it is computed. The contenders share one warmed session (each runs once before timing), are timed
+in turn, round after round, and each keeps its best round, so a slow spell of the machine hits
+them alike. Offline the graphs are labkit's random-weight stand-ins with the real architectures
+(the same computation as the originals). ``python -m labkit.bench.retrain_stages`` prints the
+cost of each stage.
 """
 
 from __future__ import annotations

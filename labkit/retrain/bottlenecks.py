@@ -222,13 +222,18 @@ class OnePerCallExtractor:
 
 @dataclass
 class CacheStats:
-    """What a cache pass did: files computed, reused, repaired (unparsable → recomputed), seconds."""
+    """What a cache pass did: files computed, reused, repaired (unparsable → recomputed), seconds.
+
+    ``reused_values`` maps each reused file to the values parsed while checking it, so
+    :func:`load_category` does not parse it a second time.
+    """
 
     computed: int = 0
     reused: int = 0
     repaired: int = 0
     seconds: float = 0.0
     computed_paths: list = field(default_factory=list, repr=False)
+    reused_values: dict = field(default_factory=dict, repr=False)
 
 
 def cache_bottlenecks(
@@ -259,8 +264,10 @@ def cache_bottlenecks(
         sub_dir = image_lists[label]["dir"]
         target = bottleneck_path(bottleneck_dir, sub_dir, base_name, architecture)
         if os.path.exists(target) and (stale_before is None or os.path.getmtime(target) >= stale_before):
-            if read_cache_file(target, size) is not None:
+            values = read_cache_file(target, size)
+            if values is not None:
                 stats.reused += 1
+                stats.reused_values[target] = values
                 continue
             warn(f"Invalid float found in {target}, recreating bottleneck")
             stats.repaired += 1
@@ -295,12 +302,26 @@ def _compute_and_write(extractor, todo: list, stats: CacheStats, bar, on_batch_w
             written(*pending)
 
 
-def load_category(image_lists: dict, image_dir: str, bottleneck_dir: str, architecture: str, size: int, category: str):
-    """All cached bottlenecks of ``category``: ``(values [n, K], label indices [n], image paths)``."""
+def load_category(
+    image_lists: dict,
+    image_dir: str,
+    bottleneck_dir: str,
+    architecture: str,
+    size: int,
+    category: str,
+    parsed: dict | None = None,
+):
+    """All cached bottlenecks of ``category``: ``(values [n, K], label indices [n], image paths)``.
+
+    ``parsed`` (optional): ``{cache file: values}`` already read from those files in this run.
+    """
     rows, labels, paths = [], [], []
+    parsed = parsed or {}
     for index, label, _, base_name in entries(image_lists, [category]):
         target = bottleneck_path(bottleneck_dir, image_lists[label]["dir"], base_name, architecture)
-        values = read_cache_file(target, size)
+        values = parsed.get(target)
+        if values is None:
+            values = read_cache_file(target, size)
         if values is None:
             raise LabkitError(f"bottleneck file {target} is missing or unreadable; run retrain again to rebuild it")
         rows.append(values)
