@@ -225,7 +225,7 @@ class CacheStats:
     """What a cache pass did: files computed, reused, repaired (unparsable → recomputed), seconds.
 
     ``reused_values`` maps each reused file to the values parsed while checking it, so
-    :func:`load_category` does not parse it a second time.
+    :func:`load_category` does not parse it a second time (``retrain`` empties it after use).
     """
 
     computed: int = 0

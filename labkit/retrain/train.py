@@ -355,6 +355,7 @@ def run(flags, image_lists=None) -> RetrainResult:
     inputs = _load_inputs(flags, image_lists)
     stats = _prepare_cache(inputs)
     _make_sets(inputs, stats.reused_values)
+    stats.reused_values.clear()  # the samplers hold the values now; the result need not keep a copy
     train_started = time.perf_counter()
     graph, layer, init = _build_graph(inputs)
     config = T.compat.v1.ConfigProto(allow_soft_placement=True)  # summaries have no GPU kernels
