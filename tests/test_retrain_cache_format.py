@@ -160,3 +160,16 @@ def test_values_parsed_by_the_cache_pass_equal_a_fresh_read(mobilenet, few, tmp_
         known = bottlenecks.load_category(lists, folder, str(tmp_path), ARCH, 1001, category, again.reused_values)
         np.testing.assert_array_equal(known[0], fresh[0])
         assert known[2] == fresh[2] and list(known[1]) == list(fresh[1])
+
+
+def test_overlapped_and_phased_decoding_give_the_same_values(mobilenet, few):
+    arch, graph_def = mobilenet
+    folder, lists = few
+    paths = [images.image_path(lists, lab, b, folder) for _, lab, _, b in images.entries(lists)]
+    results = []
+    for overlap in (True, False):
+        extractor = bottlenecks.Extractor(graph_def, arch, batch_size=4, overlap=overlap)
+        results.append(np.concatenate([values for _, values in extractor.from_paths(paths)]))
+        extractor.close()
+    assert results[0].shape == (15, 1001)
+    assert [bottlenecks.format_values(r) for r in results[0]] == [bottlenecks.format_values(r) for r in results[1]]

@@ -6,10 +6,10 @@ labkit computes missing files in batches in one session and writes every file at
 killed run resumes. Formatting the floats (numpy's exact shortest ``str``, kept for identical
 files) costs about as much CPU as the tiny networks' forward pass, so a writer thread formats and
 writes batch *k* while the session (which releases the GIL) computes batch *k + 1*.
-When the network runs on a GPU, JPEG decoding runs in a ``tf.data`` pipeline on the CPU that
-overlaps it. On a CPU the two would compete for the same cores — the network's multi-threaded
-ops then wait for threads busy decoding — so each batch is decoded (in parallel) and then run,
-which measures faster there (``make bench``).
+JPEG decoding runs in a ``tf.data`` pipeline that decodes the next images while the network
+runs: on a GPU it overlaps the device, and on a CPU it fills the cores the network's ops leave
+idle (decoding each batch and then running it measured slower on two shared cores, at the same
+CPU cost; ``make bench`` compares the two on every run, ``overlap=False`` selects it).
 """
 
 from __future__ import annotations
@@ -86,13 +86,6 @@ def _decode(path, arch: Architecture):
     return T.multiply(T.subtract(resized[0], arch.input_mean), 1.0 / arch.input_std)
 
 
-def network_on_gpu(device: str | None) -> bool:
-    """Whether the network will run on a GPU: ``device`` names one, or none is named and TF sees one."""
-    from labkit import devices
-
-    return devices.canonical(device).startswith("GPU") if device else bool(devices.gpus())
-
-
 def batched_bottleneck(graph_def, arch: Architecture, images):
     """Import ``graph_def`` into the current graph fed by ``images`` ``[N, S, S, 3]``; return ``[N, K]``.
 
@@ -127,8 +120,9 @@ class Extractor:
     ):
         T = tf()
         self.arch, self.batch_size = arch, batch_size
-        # overlap: decode on the CPU while a GPU runs the network (default: when the network is on a GPU)
-        self.overlap = network_on_gpu(device) if overlap is None else overlap
+        # overlap (default): a tf.data pipeline decodes ahead while the network runs; False: decode
+        # each batch (in parallel), then run it
+        self.overlap = True if overlap is None else overlap
         self.graph = T.Graph()
         placement = T.device(f"/{device}") if device else contextlib.nullcontext()  # the network only
         decode = T.autograph.experimental.do_not_convert(lambda p: _decode(p, arch))
