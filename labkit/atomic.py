@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 
@@ -69,3 +69,38 @@ def make_temp_dir(prefix: str, parent) -> Path:
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     os.chmod(folder, 0o777 & ~_umask())
     return folder
+
+
+def write_texts(items) -> None:
+    """Atomically write many ``(target, text)`` pairs (UTF-8), each exactly as :func:`write_text` would.
+
+    For many small files (retrain's bottleneck cache): the temporary file is created with mode
+    ``0666`` so the kernel applies the umask (no umask read and ``chmod`` per file), and a folder
+    is created once. A file being replaced keeps its mode. Each file is complete or absent.
+    """
+    import threading
+
+    folders: set = set()
+    suffix = f".{os.getpid()}-{threading.get_ident()}.tmp"
+    for target, text in items:
+        target = os.fspath(target)
+        folder = os.path.dirname(target) or "."
+        if folder not in folders:
+            os.makedirs(folder, exist_ok=True)
+            folders.add(folder)
+        tmp = os.path.join(folder, f".{os.path.basename(target)}{suffix}")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:  # left by a killed run of this very process id: the slow, safe way
+            write_text(target, text)
+            continue
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            with suppress(FileNotFoundError):  # a replaced file keeps its mode
+                os.chmod(tmp, os.stat(target).st_mode & 0o7777)
+            os.replace(tmp, target)
+        except BaseException:
+            with suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise

@@ -3,10 +3,13 @@
 ``<bottleneck_dir>/<class folder>/<image file>_<architecture>.txt`` holds one line: the
 bottleneck floats joined by ``,`` (``str`` of each float32 value, as the original wrote them).
 labkit computes missing files in batches in one session and writes every file atomically, so a
-killed run resumes. When the network runs on a GPU, JPEG decoding runs in a ``tf.data`` pipeline on
-the CPU that overlaps it. On a CPU the two would compete for the same cores — the network's
-multi-threaded ops then wait for threads busy decoding — so each batch is decoded (in parallel)
-and then run, which measures faster there (``make bench``).
+killed run resumes. Formatting the floats (numpy's exact shortest ``str``, kept for identical
+files) costs about as much CPU as the tiny networks' forward pass, so a writer thread formats and
+writes batch *k* while the session (which releases the GIL) computes batch *k + 1*.
+JPEG decoding runs in a ``tf.data`` pipeline that decodes the next images while the network
+runs: on a GPU it overlaps the device, and on a CPU it fills the cores the network's ops leave
+idle (decoding each batch and then running it measured slower on two shared cores, at the same
+CPU cost; ``make bench`` compares the two on every run, ``overlap=False`` selects it).
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from labkit.atomic import write_text
+from labkit.atomic import write_texts
 from labkit.errors import LabkitError, tf_reason
 from labkit.retrain.architectures import Architecture
 from labkit.retrain.images import CATEGORIES, entries, image_path, warn
@@ -33,8 +37,17 @@ def bottleneck_path(bottleneck_dir: str, sub_dir: str, base_name: str, architect
 
 
 def format_values(values) -> str:
-    """One cache line: float32 values as ``str`` joined by ``,`` (no newline)."""
-    return ",".join(str(v) for v in np.asarray(values, dtype=np.float32).ravel())
+    """One cache line: float32 values as ``str`` joined by ``,`` (no newline) — the original's text.
+
+    ``str`` of a numpy float32 is the exact shortest round-trip repr (numpy's Dragon4); no faster
+    formatter gives the same strings, so the cache pass hides this cost behind the network instead.
+    """
+    return ",".join(map(str, np.asarray(values, dtype=np.float32).ravel()))
+
+
+def write_batch(targets, values) -> None:
+    """Format the rows of ``values`` and write each to its cache file in ``targets`` (atomically)."""
+    write_texts((target, format_values(row)) for target, row in zip(targets, values, strict=True))
 
 
 def parse_values(text: str, size: int | None = None):
@@ -73,11 +86,13 @@ def _decode(path, arch: Architecture):
     return T.multiply(T.subtract(resized[0], arch.input_mean), 1.0 / arch.input_std)
 
 
-def network_on_gpu(device: str | None) -> bool:
-    """Whether the network will run on a GPU: ``device`` names one, or none is named and TF sees one."""
-    from labkit import devices
-
-    return devices.canonical(device).startswith("GPU") if device else bool(devices.gpus())
+def decode_threads() -> int:
+    """Images decoded at once: one per usable core (tf.data's autotuner cost more CPU and ran slower
+    beside the network on two cores)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 def batched_bottleneck(graph_def, arch: Architecture, images):
@@ -114,8 +129,9 @@ class Extractor:
     ):
         T = tf()
         self.arch, self.batch_size = arch, batch_size
-        # overlap: decode on the CPU while a GPU runs the network (default: when the network is on a GPU)
-        self.overlap = network_on_gpu(device) if overlap is None else overlap
+        # overlap (default): a tf.data pipeline decodes ahead while the network runs; False: decode
+        # each batch (in parallel), then run it
+        self.overlap = True if overlap is None else overlap
         self.graph = T.Graph()
         placement = T.device(f"/{device}") if device else contextlib.nullcontext()  # the network only
         decode = T.autograph.experimental.do_not_convert(lambda p: _decode(p, arch))
@@ -126,7 +142,7 @@ class Extractor:
                 if self.overlap:
                     data = (
                         T.data.Dataset.from_tensor_slices(self.paths)
-                        .map(decode, num_parallel_calls=T.data.AUTOTUNE)
+                        .map(decode, num_parallel_calls=decode_threads())
                         .batch(batch_size)
                         .prefetch(2)
                     )
@@ -209,13 +225,18 @@ class OnePerCallExtractor:
 
 @dataclass
 class CacheStats:
-    """What a cache pass did: files computed, reused, repaired (unparsable → recomputed), seconds."""
+    """What a cache pass did: files computed, reused, repaired (unparsable → recomputed), seconds.
+
+    ``reused_values`` maps each reused file to the values parsed while checking it, so
+    :func:`load_category` does not parse it a second time (``retrain`` empties it after use).
+    """
 
     computed: int = 0
     reused: int = 0
     repaired: int = 0
     seconds: float = 0.0
     computed_paths: list = field(default_factory=list, repr=False)
+    reused_values: dict = field(default_factory=dict, repr=False)
 
 
 def cache_bottlenecks(
@@ -246,35 +267,64 @@ def cache_bottlenecks(
         sub_dir = image_lists[label]["dir"]
         target = bottleneck_path(bottleneck_dir, sub_dir, base_name, architecture)
         if os.path.exists(target) and (stale_before is None or os.path.getmtime(target) >= stale_before):
-            if read_cache_file(target, size) is not None:
+            values = read_cache_file(target, size)
+            if values is not None:
                 stats.reused += 1
+                stats.reused_values[target] = values
                 continue
             warn(f"Invalid float found in {target}, recreating bottleneck")
             stats.repaired += 1
         todo.append((image_path(image_lists, label, base_name, image_dir), target))
     if todo:
-        extractor = get_extractor()
-        targets = dict(todo)
-        bar = tqdm(total=len(todo), unit="img", desc="bottlenecks", disable=not progress)
-        for chunk, values in extractor.from_paths([src for src, _ in todo]):
-            for src, row in zip(chunk, values, strict=False):
-                write_text(targets[src], format_values(row))
-                stats.computed_paths.append(targets[src])
-            stats.computed += len(chunk)
-            bar.update(len(chunk))
-            if on_batch_written is not None:
-                on_batch_written(stats.computed)
-        bar.close()
+        with tqdm(total=len(todo), unit="img", desc="bottlenecks", disable=not progress) as bar:
+            _compute_and_write(get_extractor(), todo, stats, bar, on_batch_written)
     stats.seconds = time.perf_counter() - started
     return stats
 
 
-def load_category(image_lists: dict, image_dir: str, bottleneck_dir: str, architecture: str, size: int, category: str):
-    """All cached bottlenecks of ``category``: ``(values [n, K], label indices [n], image paths)``."""
+def _compute_and_write(extractor, todo: list, stats: CacheStats, bar, on_batch_written) -> None:
+    """Run ``todo`` (``(image, cache file)`` pairs) through ``extractor``; a writer thread formats and
+    writes each batch while the next one is computed. A batch counts once its files are on disk."""
+    targets = dict(todo)
+
+    def written(future, chunk) -> None:
+        future.result()  # re-raises a write error here
+        stats.computed_paths.extend(targets[src] for src in chunk)
+        stats.computed += len(chunk)
+        bar.update(len(chunk))
+        if on_batch_written is not None:
+            on_batch_written(stats.computed)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bottleneck-writer") as writer:
+        pending = None
+        for chunk, values in extractor.from_paths([src for src, _ in todo]):
+            if pending is not None:
+                written(*pending)
+            pending = writer.submit(write_batch, [targets[src] for src in chunk], values), chunk
+        if pending is not None:
+            written(*pending)
+
+
+def load_category(
+    image_lists: dict,
+    image_dir: str,
+    bottleneck_dir: str,
+    architecture: str,
+    size: int,
+    category: str,
+    parsed: dict | None = None,
+):
+    """All cached bottlenecks of ``category``: ``(values [n, K], label indices [n], image paths)``.
+
+    ``parsed`` (optional): ``{cache file: values}`` already read from those files in this run.
+    """
     rows, labels, paths = [], [], []
+    parsed = parsed or {}
     for index, label, _, base_name in entries(image_lists, [category]):
         target = bottleneck_path(bottleneck_dir, image_lists[label]["dir"], base_name, architecture)
-        values = read_cache_file(target, size)
+        values = parsed.get(target)
+        if values is None:
+            values = read_cache_file(target, size)
         if values is None:
             raise LabkitError(f"bottleneck file {target} is missing or unreadable; run retrain again to rebuild it")
         rows.append(values)

@@ -205,13 +205,21 @@ def _prepare_cache(inputs: _Inputs) -> bottlenecks.CacheStats:
     return stats
 
 
-def _make_sets(inputs: _Inputs) -> None:
-    """The samplers of every category (cached bottlenecks, or training image paths to distort)."""
+def _make_sets(inputs: _Inputs, parsed: dict | None = None) -> None:
+    """The samplers of every category (cached bottlenecks, or training image paths to distort).
+
+    ``parsed``: cache files already parsed by the cache pass (not read again)."""
     flags, image_lists, class_count = inputs.flags, inputs.image_lists, inputs.class_count
     rng = np.random.default_rng(flags.random_seed)
     for cat in inputs.cached:
         values = bottlenecks.load_category(
-            image_lists, flags.image_dir, flags.bottleneck_dir, flags.architecture, inputs.arch.bottleneck_size, cat
+            image_lists,
+            flags.image_dir,
+            flags.bottleneck_dir,
+            flags.architecture,
+            inputs.arch.bottleneck_size,
+            cat,
+            parsed,
         )
         inputs.sets[cat] = Sampler(*values, class_count, cat, rng)
     if inputs.distort:
@@ -346,7 +354,8 @@ def run(flags, image_lists=None) -> RetrainResult:
     started = time.perf_counter()
     inputs = _load_inputs(flags, image_lists)
     stats = _prepare_cache(inputs)
-    _make_sets(inputs)
+    _make_sets(inputs, stats.reused_values)
+    stats.reused_values.clear()  # the samplers hold the values now; the result need not keep a copy
     train_started = time.perf_counter()
     graph, layer, init = _build_graph(inputs)
     config = T.compat.v1.ConfigProto(allow_soft_placement=True)  # summaries have no GPU kernels
