@@ -163,7 +163,14 @@ def _asset_steps(handle: str, spec: ModuleSpec) -> list[Candidate]:
 
 def _offline_default(size: str, wanted: str):
     def load():
-        from labkit import backbone
+        from labkit import backbone, realsize
+
+        if realsize.active():  # the real architecture with random weights, where labkit has one
+            from labkit.realsize import sources
+
+            found = sources.hub_module(wanted)
+            if found is not None:
+                return found
 
         path, source = backbone.ensure(size)
         if wanted != OFFLINE:

@@ -39,8 +39,9 @@ def _feature_model(name: str):
     return k.Model(inputs, net(scaled), name=f"{name}_random")
 
 
-def ensure(name: str = "mobilenet_v2_100_224"):
-    """The random-weight real-size module ``name`` as a resolved hub module (built on first use)."""
+def ensure(name: str = "mobilenet_v2_100_224", announce: bool = True):
+    """The random-weight real-size module ``name`` as a resolved hub module (built on first use);
+    ``announce=False`` leaves announcing to the caller (the real-size dry run's own source line)."""
     from labkit import hub, provenance
     from labkit.provenance import Source
     from labkit.tfsetup import tf
@@ -59,5 +60,6 @@ def ensure(name: str = "mobilenet_v2_100_224"):
     _, size, dim = ARCHITECTURES[name]
     spec = hub.ModuleSpec(f"{name}_random", str(target), "feature_vector", size, dim)
     source = Source("offline", f"random-weight {name} ({dim}-d features, {size} px): {target}")
-    provenance.announce(f"bench module {name}", source)
+    if announce:
+        provenance.announce(f"bench module {name}", source)
     return hub.ResolvedModule(str(target), source, spec)

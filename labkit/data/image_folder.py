@@ -223,21 +223,39 @@ def flowers(
     cache, download = store.candidates(asset, scan_image_folder, "Keras cache")
     chain = [_explicit(path)] if path else []
     chain += [cache, store.candidates(keras3, scan_image_folder, "Keras cache")[0], _tfds_candidate(), download]
-    offline = lambda: _generated(
-        "synthetic_flowers",
-        synthetic_flowers,
-        images_per_class or 120,  # noqa: E731
-        seed,
-        base_size or 128,
-    )
+
+    def offline():
+        real_size = _real_size_flowers(images_per_class, seed)
+        if real_size is not None:
+            return real_size
+        return _generated("synthetic_flowers", synthetic_flowers, images_per_class or 120, seed, base_size or 128)
+
     found, source = resolve("flowers", chain, offline)
     found.source = source
     return found.limit(images_per_class, seed) if found.source.is_real else found
 
 
+def _real_size_flowers(images_per_class: int | None, seed: int):
+    """In a real-size dry run (:mod:`labkit.realsize`), flower_photos' counts at photo size (capped
+    per class as real data is); else ``None``."""
+    from labkit import realsize
+
+    if not realsize.active():
+        return None
+    from labkit.realsize import sources
+
+    found, source = sources.flowers()
+    return found.limit(images_per_class, seed), source
+
+
 def second_dataset(images_per_class: int = 30, *, base_size: int = 96, seed: int = 0, path=None) -> ImageFolder:
     """A second image folder with other classes ("your own images"): ``path``, else generated fruit
-    (apples, bananas, grapes, lemons), written once to ``$LABKIT_CACHE/synthetic_fruits/…``."""
+    (apples, bananas, grapes, lemons), written once to ``$LABKIT_CACHE/synthetic_fruits/…`` (at
+    photo size in a real-size dry run)."""
+    from labkit import realsize
+
+    if realsize.active():
+        base_size = realsize.PHOTO_BASE_SIZE
     chain = [_explicit(path)] if path else []
     offline = lambda: _generated("synthetic_fruits", synthetic_fruits, images_per_class, seed, base_size)  # noqa: E731
     return resolve("own images", chain, offline)[0]

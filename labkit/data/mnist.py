@@ -151,6 +151,17 @@ def offline_digits(seed: int = 0) -> tuple:
     return (x_tr, y_tr, x_te, y_te), Source("offline", f"sklearn.datasets.load_digits→28x28 split seed={seed}")
 
 
+def _offline_default():
+    """The offline digits, or MNIST's counts of them in a real-size dry run (:mod:`labkit.realsize`)."""
+    from labkit import realsize
+
+    if realsize.active():
+        from labkit.realsize import sources
+
+        return sources.mnist()
+    return offline_digits()
+
+
 def mnist(path=None) -> ArrayDataset:
     """MNIST: ``path`` → Keras cache (checked against Keras's sha256 or labkit's manifest) → tfds data
     dir → download (``LABKIT_MIRROR`` or Keras's URL, sha256-verified) → offline 8×8 digits (announced)."""
@@ -159,7 +170,7 @@ def mnist(path=None) -> ArrayDataset:
     cache, download = store.candidates(registry.get("mnist"), read_npz, "Keras cache")
     chain = [_explicit(path)] if path else []
     chain += [cache, _tfds("mnist"), download]
-    found = resolve("mnist", chain, offline_digits)
+    found = resolve("mnist", chain, _offline_default)
     return _as_dataset(DIGIT_NAMES)(found)
 
 

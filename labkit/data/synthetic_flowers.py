@@ -100,22 +100,22 @@ def draw_image(label: str, rng: np.random.Generator, base_size: int = 128) -> Im
     return img
 
 
-def write(root, images_per_class: int = 40, seed: int = 0, base_size: int = 128, classes=CLASSES) -> Path:
-    """Write the dataset as ``root/<class>/<class>_NNNN.jpg`` (real JPEGs); returns ``root``."""
+def write(root, images_per_class: int = 40, seed: int = 0, base_size: int = 128, classes=CLASSES, counts=None) -> Path:
+    """Write the dataset as ``root/<class>/<class>_NNNN.jpg`` (real JPEGs); returns ``root``.
+    ``counts`` (``{class: n}``) replaces ``images_per_class`` and ``classes`` (the real-size dry run)."""
     root = Path(root)
-    for ci, label in enumerate(classes):
+    counts = counts or {label: images_per_class for label in classes}
+    for ci, (label, n) in enumerate(counts.items()):
         rng = np.random.default_rng([seed, ci])
         folder = root / label
         folder.mkdir(parents=True, exist_ok=True)
-        for i in range(images_per_class):
+        for i in range(n):
             img = draw_image(label, rng, base_size)
             quality = int(rng.integers(70, 95))
             target = folder / f"{label}_{i:04d}.jpg"
             with atomic_path(target) as tmp:
                 img.save(tmp, format="JPEG", quality=quality)
-    (root / "PROVENANCE.txt").write_text(
-        f"{GENERATOR} seed={seed} images_per_class={images_per_class} base_size={base_size}\n"
-    )
+    (root / "PROVENANCE.txt").write_text(f"{GENERATOR} seed={seed} counts={counts} base_size={base_size}\n")
     return root
 
 
