@@ -391,7 +391,8 @@ def main(argv) -> int:
     elif args.profile == "full":
         from labkit.realsize import estimate
 
-        print(estimate.estimate_line(selected=[p.stem for p in find_notebooks(args.notebooks)]), flush=True)
+        selected = [p.stem for p in find_notebooks(args.notebooks)] if args.notebooks else None
+        print(estimate.estimate_line(selected=selected), flush=True)
     runs = run_notebooks(
         args.notebooks,
         args.out,

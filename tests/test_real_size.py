@@ -102,8 +102,8 @@ def test_extrapolation_scales_capped_cells_and_fits_lines():
         {"index": 2, "seconds": 30.0, "source": "split = load()", "tags": []},
         {"index": 3, "seconds": 12.0, "source": "fit(EPOCHS)", "tags": []},
     ]
-    result = estimate.extrapolate(cells, caps)
-    assert result == {"estimated_full_s": 150.5, "scaled_cells": [{"cell": 3, "seconds": 12.0, "factor": 10.0}]}
+    result = estimate.extrapolate(45.0, cells, caps)  # 45 s wall: 42.5 s in cells, 2.5 s kernel start
+    assert result == {"estimated_full_s": 153.0, "scaled_cells": [{"cell": 3, "seconds": 12.0, "factor": 10.0}]}
     assert estimate.linear_fit([(1, 12.0), (2, 20.0)]) == (4.0, 8.0)
     assert estimate.linear_fit([(1, 2.0), (3, 1.0)]) == (2.5, 0.0)  # noise never makes work negative
     with pytest.raises(ValueError, match="two different unit counts"):
@@ -145,8 +145,13 @@ def _estimate_file(path):
 
 def test_estimate_line_is_printed_before_a_full_run(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(estimate, "PACKAGE_ESTIMATE", _estimate_file(tmp_path / "estimate.json"))
-    for sub in ("notebooks", "answers"):  # a project without notebooks: nothing runs
+    import nbformat
+
+    for sub in ("notebooks", "answers"):
         (tmp_path / "project" / sub).mkdir(parents=True)
+    probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('probe ran')")])
+    probe.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(probe, tmp_path / "project" / "notebooks" / "01_probe.ipynb")
     monkeypatch.setenv("LABKIT_PROJECT", str(tmp_path / "project"))
     assert runner.main(["--profile", "full", "--out", str(tmp_path / "out"), "--no-progress"]) == 0
     out = capsys.readouterr().out
@@ -155,8 +160,25 @@ def test_estimate_line_is_printed_before_a_full_run(tmp_path, monkeypatch, capsy
         "(extrapolated from capped runs by `labkit run --profile full --real-size`, docs/real-size.md); "
         "not measured: 04_retrain_tf1; a GPU is faster but was not measured; offline stand-ins run in minutes\n"
     )
+    assert "01_probe  OK" in out  # and then the run went on
     assert runner.main(["--profile", "quick", "--out", str(tmp_path / "out"), "--no-progress"]) == 0
     assert FULL_LINE not in capsys.readouterr().out
+
+
+def test_caching_vs_freezing_streams_the_images(tmp_path):
+    import numpy as np
+
+    from labkit import concepts, hub
+    from labkit.provenance import Source
+    from labkit.transfer import SplitData
+
+    spec = hub.ModuleSpec("toy", str(tmp_path / "toy"), "feature_vector", 16, 8)
+    module = hub.ResolvedModule(str(hub.write_toy_module(tmp_path / "toy", 16, 8)), Source("offline", "toy"), spec)
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 255, (12, 16, 16, 3), dtype=np.uint8)
+    data = SplitData(x[:8], np.arange(8) % 2, x[8:], np.arange(4) % 2, ["a", "b"], Source("offline", "t"), 16)
+    result = concepts.caching_vs_freezing(module, data, batch_size=4, repeats=2)
+    assert result["epochs_timed"] == 2 and result["frozen_epoch_s"] > 0 and result["cached_epoch_s"] > 0
 
 
 def test_missing_or_damaged_estimate_is_a_clear_line(tmp_path):

@@ -48,15 +48,26 @@ def linear_fit(points: list[tuple[float, float]]) -> tuple[float, float]:
     return fixed, max(per_unit, 0.0)
 
 
-def extrapolate(cells: list[dict], caps: dict) -> dict:
-    """The full-length seconds of a notebook from its capped cells (see the module docstring)."""
-    scaled, total = [], 0.0
+def scaled_cells(cells: list[dict], caps: dict) -> list[dict]:
+    """The cells a cap shortened: ``[{"cell", "seconds", "factor"}]`` (the injected parameters excluded)."""
+    scaled = []
     for cell in cells:
         factor = 1.0 if "injected-parameters" in cell.get("tags", []) else cell_factor(cell["source"], caps)
-        total += cell["seconds"] * factor
         if factor != 1.0:
             scaled.append({"cell": cell["index"], "seconds": cell["seconds"], "factor": round(factor, 2)})
-    return {"estimated_full_s": round(total, 1), "scaled_cells": scaled}
+    return scaled
+
+
+def full_seconds(wall_s: float, scaled: list[dict]) -> float:
+    """The measured wall time with every scaled cell's time multiplied by its factor (kernel start-up
+    and the other cells count once, as measured)."""
+    return round(wall_s + sum(c["seconds"] * (c["factor"] - 1) for c in scaled), 1)
+
+
+def extrapolate(wall_s: float, cells: list[dict], caps: dict) -> dict:
+    """The full-length seconds of a notebook from its measured run (see the module docstring)."""
+    scaled = scaled_cells(cells, caps)
+    return {"estimated_full_s": full_seconds(wall_s, scaled), "scaled_cells": scaled}
 
 
 def notebook_record(run, peak_bytes: int, caps: dict, cells: list[dict]) -> dict:
@@ -70,7 +81,7 @@ def notebook_record(run, peak_bytes: int, caps: dict, cells: list[dict]) -> dict
         "sources": run.sources,
     }
     if run.status == "ok":
-        record.update(extrapolate(cells, caps))
+        record.update(extrapolate(run.seconds, cells, caps))
         record["method"] = "measured" if not caps else "upper bound: capped cells scaled by full/capped"
     else:
         record["not_measured"] = f"failed: {run.error['ename']}: {run.error['evalue'][:300]}"
@@ -107,6 +118,8 @@ def record_estimate(record_file, target=PACKAGE_ESTIMATE, not_measured: dict | N
     for name, nb in data["notebooks"].items():
         keep = ("status", "wall_s", "peak_rss_bytes", "caps", "estimated_full_s", "method", "not_measured")
         notebooks[name] = {k: nb[k] for k in keep if k in nb}
+        if "scaled_cells" in nb:  # derived from the raw figures, so a record of any version reads alike
+            notebooks[name]["estimated_full_s"] = full_seconds(nb["wall_s"], nb["scaled_cells"])
     for name, reason in (not_measured or {}).items():
         notebooks.setdefault(name, {"status": "not measured", "not_measured": reason})
     write_json(
@@ -152,7 +165,9 @@ def estimate_line(path=None, selected: list[str] | None = None) -> str:
         return (
             f"full profile at real size: no estimate ({exc}); measure one with `labkit run --profile full --real-size`"
         )
-    notebooks = {k: v for k, v in data["notebooks"].items() if not selected or k in selected}
+    notebooks = data["notebooks"]
+    if selected:  # only the notebooks this run executes
+        notebooks = {k: notebooks.get(k, {"not_measured": "not in the estimate"}) for k in selected}
     done = {k: v for k, v in notebooks.items() if isinstance(v, dict) and "estimated_full_s" in v}
     missing = sorted(set(notebooks) - set(done))
     if not done:
