@@ -154,15 +154,11 @@ def execute(
     results_file.unlink(missing_ok=True)
     chosen = profiles.real_size(name) if real_size else profiles.get(name, profile)
     params = {"PROFILE": profile, **chosen, **(overrides or {})}
+    kernel_env = {"LABKIT_OFFLINE": int(offline), "LABKIT_PROFILE": profile, "LABKIT_REAL_SIZE": int(real_size)}
     started = time.perf_counter()
     try:
         with (
-            _environment(
-                LABKIT_RESULTS_DIR=out_dir / "results",
-                LABKIT_OFFLINE=int(offline),
-                LABKIT_PROFILE=profile,
-                LABKIT_REAL_SIZE=int(real_size),
-            ),
+            _environment(LABKIT_RESULTS_DIR=out_dir / "results", **kernel_env),
             _kernel_stderr_to(out_dir / "logs" / f"{name}.kernel.log"),
         ):
             papermill.execute_notebook(
@@ -227,17 +223,9 @@ def run_notebooks(
     bar = tqdm(paths, desc="notebooks", unit="nb", disable=not progress)
     for path in bar:
         bar.set_postfix_str(path.stem)
+        options = {"overrides": per_notebook.get(path), "real_size": real_size}
         with dry.watch() if dry else nullcontext():
-            run = execute(
-                path,
-                out_dir,
-                profile,
-                offline,
-                cell_timeout,
-                progress,
-                overrides=per_notebook.get(path),
-                real_size=real_size,
-            )
+            run = execute(path, out_dir, profile, offline, cell_timeout, progress, **options)
         runs.append(run)
         if dry:
             dry.add(run)

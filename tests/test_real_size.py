@@ -33,11 +33,10 @@ def test_real_size_parameters_are_full_ones_with_length_capped():
 
 
 def test_flowers_come_at_real_counts_and_photo_size_announced_as_dry_run(real_size, monkeypatch, capsys):
-    from labkit import data
+    from labkit import data, realsize
     from labkit.data.image_folder import load_image
-    from labkit.realsize import sources
 
-    monkeypatch.setattr(sources, "FLOWER_COUNTS", {"daisy": 3, "tulips": 2})  # the real 3,670 take a minute
+    monkeypatch.setattr(realsize, "FLOWER_COUNTS", {"daisy": 3, "tulips": 2})  # the real 3,670 take a minute
     folder = data.flowers(images_per_class=None, seed=123)
     assert folder.counts() == {"daisy": 3, "tulips": 2}
     assert str(folder.source).startswith("offline:real-size dry run: labkit.synthetic_flowers/v1 seed=0")

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from labkit import realsize
 from labkit.atomic import make_temp_dir
 from labkit.data import synthetic_flowers, synthetic_fruits
 from labkit.data._locations import keras_datasets_dir, labkit_cache_dir, tfds_data_dir
@@ -237,23 +238,32 @@ def flowers(
 
 def _real_size_flowers(images_per_class: int | None, seed: int):
     """In a real-size dry run (:mod:`labkit.realsize`), flower_photos' counts at photo size (capped
-    per class as real data is); else ``None``."""
-    from labkit import realsize
-
+    per class as real data is); else ``None``. Like the real download it is one folder whatever
+    the notebook's seed, written once to ``$LABKIT_CACHE/synthetic_flowers/real-size-…``."""
     if not realsize.active():
         return None
-    from labkit.realsize import sources
-
-    found, source = sources.flowers()
-    return found.limit(images_per_class, seed), source
+    base, counts = realsize.PHOTO_BASE_SIZE, realsize.FLOWER_COUNTS
+    target = labkit_cache_dir() / "synthetic_flowers" / f"real-size-{realsize.VERSION}-size{base}-seed0"
+    if not (target / "PROVENANCE.txt").exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        print(f"[labkit] {realsize.detail('writing the synthetic flower photos (once per cache)')} -> {target}")
+        tmp = make_temp_dir(f".{target.name}.", target.parent)
+        try:
+            synthetic_flowers.write(tmp, seed=0, base_size=base, counts=counts)
+            with contextlib.suppress(OSError):  # another process finished first: use theirs
+                tmp.rename(target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    per_class = ", ".join(f"{k} {v}" for k, v in counts.items())
+    text = f"{synthetic_flowers.GENERATOR} seed=0 flower_photos counts ({per_class}) size~{base}px"
+    source = Source("offline", realsize.detail(text))
+    return scan_image_folder(target, source).limit(images_per_class, seed), source
 
 
 def second_dataset(images_per_class: int = 30, *, base_size: int = 96, seed: int = 0, path=None) -> ImageFolder:
     """A second image folder with other classes ("your own images"): ``path``, else generated fruit
     (apples, bananas, grapes, lemons), written once to ``$LABKIT_CACHE/synthetic_fruits/…`` (at
     photo size in a real-size dry run)."""
-    from labkit import realsize
-
     if realsize.active():
         base_size = realsize.PHOTO_BASE_SIZE
     chain = [_explicit(path)] if path else []

@@ -7,7 +7,7 @@ an offline full run says little about what a student's online run costs. In a re
 - flower photos: 3,670 synthetic JPEGs in the real per-class counts, about 320×240 to 500×375 px;
 - MNIST: 60,000 + 10,000 28×28 digits (scikit-learn's digits, shifted copies);
 - TF Hub feature vectors: MobileNetV2 1.0 224 / Inception V3 with random weights
-  (:mod:`labkit.bench.random_modules`);
+  (:mod:`labkit.realsize.modules`);
 - retrain base graphs: the real architecture with random weights (``--offline_base random``).
 
 Every such source is announced and recorded as ``offline:real-size dry run: …``. Training length
@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 
 ENV = "LABKIT_REAL_SIZE"
+VERSION = "v1"  # of the generated real-size data
 DRY_RUN = "real-size dry run"
 # flower_photos.tgz: images per class
 FLOWER_COUNTS = {"daisy": 633, "dandelion": 898, "roses": 641, "sunflowers": 699, "tulips": 799}
