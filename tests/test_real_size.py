@@ -142,16 +142,39 @@ def _estimate_file(path):
     return path
 
 
-def test_estimate_line_is_printed_before_a_full_run(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(estimate, "PACKAGE_ESTIMATE", _estimate_file(tmp_path / "estimate.json"))
+def _project(tmp_path, monkeypatch, name: str, code: str):
+    """A project whose only notebook ``name`` runs ``code``."""
     import nbformat
 
     for sub in ("notebooks", "answers"):
         (tmp_path / "project" / sub).mkdir(parents=True)
-    probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('probe ran')")])
+    probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
     probe.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(probe, tmp_path / "project" / "notebooks" / "01_probe.ipynb")
+    nbformat.write(probe, tmp_path / "project" / "notebooks" / f"{name}.ipynb")
     monkeypatch.setenv("LABKIT_PROJECT", str(tmp_path / "project"))
+
+
+def test_a_real_size_run_injects_capped_full_parameters_and_records(tmp_path, monkeypatch, capsys):
+    code = "import os\nprint('got', EPOCHS, IMAGE_SIZE, IMAGES_PER_CLASS, os.environ['LABKIT_REAL_SIZE'])"
+    _project(tmp_path, monkeypatch, "02_transfer_learning_hub", code)
+    out = tmp_path / "out"
+    assert runner.main(["--profile", "full", "--real-size", "--out", str(out), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "[labkit] real-size dry run: real counts, image sizes and architectures" in printed
+    assert "real-size dry run (a 2-core CPU shared with other work (upper bounds)):" in printed
+    assert "EPOCHS 10→1" in printed
+    executed = (out / "02_transfer_learning_hub.ipynb").read_text()
+    assert "got 1 224 0 1" in executed
+    record = json.loads((out / "real-size.json").read_text())
+    nb = record["notebooks"]["02_transfer_learning_hub"]
+    assert nb["status"] == "ok" and nb["caps"] == {"EPOCHS": [10, 1]} and nb["peak_rss_bytes"] > 10**7
+    assert nb["method"].startswith("upper bound") and record["finished"]
+    assert json.loads((out / "results.json").read_text())["real_size"] is True
+
+
+def test_estimate_line_is_printed_before_a_full_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(estimate, "PACKAGE_ESTIMATE", _estimate_file(tmp_path / "estimate.json"))
+    _project(tmp_path, monkeypatch, "01_probe", "print('probe ran')")
     assert runner.main(["--profile", "full", "--out", str(tmp_path / "out"), "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(
