@@ -48,6 +48,14 @@ def test_flowers_come_at_real_counts_and_photo_size_announced_as_dry_run(real_si
     assert data.flowers(images_per_class=2, seed=0).counts() == {"daisy": 2, "tulips": 2}
 
 
+def test_own_images_come_at_photo_size_announced_as_dry_run(real_size):
+    from labkit import data
+
+    own = data.second_dataset(2, seed=0)
+    assert str(own.source).startswith("offline:real-size dry run: labkit.synthetic_fruits/v1 seed=0 n=2/class")
+    assert "size~400px" in str(own.source)
+
+
 def test_real_size_is_off_by_default(monkeypatch, tmp_path):
     from labkit import data
 

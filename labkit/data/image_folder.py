@@ -202,6 +202,8 @@ def _generated(kind: str, module, images_per_class: int, seed: int, base_size: i
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     detail = f"{module.describe(seed, images_per_class, base_size)} in {target}"
+    if realsize.active():
+        detail = realsize.detail(detail)
     return scan_image_folder(target, Source("offline", detail)), Source("offline", detail)
 
 
