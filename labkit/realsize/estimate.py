@@ -173,12 +173,15 @@ def estimate_line(path=None, selected: list[str] | None = None) -> str:
     if not done:
         return "full profile at real size: no notebook measured yet (docs/real-size.md)"
     seconds = sum(float(v["estimated_full_s"]) for v in done.values())
+    measured = sum(float(v.get("wall_s", 0)) for v in done.values())
     peak = max(int(v.get("peak_rss_bytes", 0)) for v in done.values()) / 1e9
-    capped = any(v.get("caps") for v in done.values())
-    how = "extrapolated from capped runs" if capped else "measured"
+    if any(v.get("caps") for v in done.values()):
+        how = f"at most about {duration(seconds)} (extrapolated from capped runs that took {duration(measured)})"
+    else:
+        how = f"about {duration(seconds)} (measured)"
     line = (
-        f"full profile at real size: about {duration(seconds)} and {peak:.1f} GB peak for {len(done)} notebook(s) "
-        f"on {data.get('machine', MACHINE_NOTE)} ({how} by `labkit run --profile full --real-size`, docs/real-size.md)"
+        f"full profile at real size: {how} and {peak:.1f} GB peak for {len(done)} notebook(s) on "
+        f"{data.get('machine', MACHINE_NOTE)} (`labkit run --profile full --real-size`, docs/real-size.md)"
     )
     if missing:
         line += f"; not measured: {', '.join(missing)}"
