@@ -247,6 +247,8 @@ def test_real_size_usage_errors(argv, message, capsys):
     assert exc.value.code == 2 and message in capsys.readouterr().err
 
 
-def test_the_shipped_estimate_reads():
-    line = estimate.estimate_line()
-    assert line.startswith("full profile at real size: at most about") or "not measured" in line
+def test_the_shipped_estimate_covers_every_notebook():
+    shipped = estimate.load(estimate.PACKAGE_ESTIMATE)["notebooks"]
+    assert set(shipped) == set(profiles.PROFILES)  # a new notebook needs a new measurement
+    assert all(nb["caps"] == profiles.real_size_caps(name) for name, nb in shipped.items())
+    assert estimate.estimate_line().startswith("full profile at real size: at most about")
