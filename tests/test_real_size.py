@@ -231,6 +231,10 @@ def test_record_estimate_keeps_the_figures_and_the_reasons(tmp_path):
     assert saved["02_transfer_learning_hub"]["estimated_full_s"] == 5400.0
     assert saved["05_cpu_vs_gpu"] == {"status": "not measured", "not_measured": "out of time"}
     assert "05_cpu_vs_gpu" in estimate.estimate_line(target)
+    (tmp_path / "one.json").write_text(json.dumps({"notebooks": {"07_concepts": {"wall_s": 1, "caps": {}}}}))
+    estimate.record_estimate(tmp_path / "one.json", target)  # a run of one notebook keeps the others
+    saved = json.loads(target.read_text())["notebooks"]
+    assert saved["07_concepts"] == {"wall_s": 1, "caps": {}} and saved["02_transfer_learning_hub"]["wall_s"] == 900
 
 
 @pytest.mark.parametrize(

@@ -114,7 +114,7 @@ def record_estimate(record_file, target=PACKAGE_ESTIMATE, not_measured: dict | N
     """Write the small estimate shipped with labkit from a run's ``real-size.json``;
     ``not_measured`` adds ``{notebook: reason}`` for notebooks the run did not finish."""
     data = load(record_file)
-    notebooks = {}
+    notebooks = _kept(target)  # notebooks this run did not execute keep their figures
     for name, nb in data["notebooks"].items():
         keep = ("status", "wall_s", "peak_rss_bytes", "caps", "estimated_full_s", "method", "not_measured")
         notebooks[name] = {k: nb[k] for k in keep if k in nb}
@@ -132,6 +132,14 @@ def record_estimate(record_file, target=PACKAGE_ESTIMATE, not_measured: dict | N
         },
     )
     return Path(target)
+
+
+def _kept(target) -> dict:
+    """The notebooks of an existing estimate at ``target`` (none if it is missing or damaged)."""
+    try:
+        return dict(load(target)["notebooks"])
+    except LabkitError:
+        return {}
 
 
 def load(path) -> dict:
