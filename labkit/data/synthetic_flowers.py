@@ -104,6 +104,7 @@ def write(root, images_per_class: int = 40, seed: int = 0, base_size: int = 128,
     """Write the dataset as ``root/<class>/<class>_NNNN.jpg`` (real JPEGs); returns ``root``.
     ``counts`` (``{class: n}``) replaces ``images_per_class`` and ``classes`` (the real-size dry run)."""
     root = Path(root)
+    sizes = f"counts={counts}" if counts else f"images_per_class={images_per_class}"
     counts = counts or {label: images_per_class for label in classes}
     for ci, (label, n) in enumerate(counts.items()):
         rng = np.random.default_rng([seed, ci])
@@ -115,7 +116,7 @@ def write(root, images_per_class: int = 40, seed: int = 0, base_size: int = 128,
             target = folder / f"{label}_{i:04d}.jpg"
             with atomic_path(target) as tmp:
                 img.save(tmp, format="JPEG", quality=quality)
-    (root / "PROVENANCE.txt").write_text(f"{GENERATOR} seed={seed} counts={counts} base_size={base_size}\n")
+    (root / "PROVENANCE.txt").write_text(f"{GENERATOR} seed={seed} {sizes} base_size={base_size}\n")
     return root
 
 
