@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from labkit import provenance
+from labkit import provenance, realsize
 from labkit.data.resolve import Candidate, resolve
 from labkit.errors import DataFileError, LabkitError, SourceNotFound
 from labkit.hub_registry import (  # noqa: F401  (re-exported: hub.cached_module_dir, hub.tfhub_cache_dir)
@@ -28,6 +28,7 @@ from labkit.hub_registry import (  # noqa: F401  (re-exported: hub.cached_module
     tfhub_cache_dir,
 )
 from labkit.provenance import Source
+from labkit.realsize import modules as realsize_modules
 from labkit.tfsetup import keras, tf
 
 
@@ -85,12 +86,26 @@ def _offline_default(size: str, wanted: str):
     def load():
         from labkit import backbone
 
+        if realsize.active() and wanted in realsize_modules.ARCHITECTURES:
+            return _random_real_architecture(wanted)  # the real-size dry run: the real cost
+
         path, source = backbone.ensure(size)
         if wanted != OFFLINE:
             source = Source("offline", f"{source.detail} (instead of {wanted})")
         return ResolvedModule(str(path), source, REGISTRY[OFFLINE]), source
 
     return load
+
+
+def _random_real_architecture(name: str):
+    """The real-size dry run's stand-in for ``name``: its real architecture with random weights."""
+    path = realsize_modules.build(name)
+    _, size, dim = realsize_modules.ARCHITECTURES[name]
+    text = f"random-weight {name} (real architecture and size; features meaningless) {path}"
+    source = Source("offline", realsize.detail(text))
+    return ResolvedModule(
+        str(path), source, ModuleSpec(f"{name}_random", str(path), "feature_vector", size, dim)
+    ), source
 
 
 def resolve_module(

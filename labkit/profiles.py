@@ -177,6 +177,18 @@ PROFILES: dict[str, dict[str, dict]] = {
     },
 }
 
+# The real-size dry run (``labkit run --profile full --real-size``): the ``full`` parameters with
+# training LENGTH capped (data counts, image sizes and architectures stay real, so memory and the
+# cost per step are real). The full-length time is extrapolated from these caps
+# (:mod:`labkit.realsize.estimate`); a notebook not listed runs uncapped.
+REAL_SIZE_CAPS: dict[str, dict[str, object]] = {
+    "02_transfer_learning_hub": {"EPOCHS": 1},
+    "03_make_image_classifier": {"EPOCHS": 5, "BATCH_EPOCHS": 1},
+    "04_retrain_tf1": {"STEPS": 500, "INCEPTION_STEPS": 500},
+    "05_cpu_vs_gpu": {"STEPS": 500},
+    "06_object_detection": {"EPOCHS": 10, "HEAD_EPOCHS": 5},
+}
+
 
 def notebook_key(name: str) -> str:
     """``notebooks/01_mnist_quickstart.ipynb`` -> ``01_mnist_quickstart``."""
@@ -189,3 +201,14 @@ def get(notebook: str, profile: str) -> dict:
     if profile not in PROFILE_NAMES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILE_NAMES)}")
     return dict(PROFILES.get(notebook_key(notebook), {}).get(profile, {}))
+
+
+def real_size(notebook: str) -> dict:
+    """The parameters of ``notebook`` in a real-size dry run: ``full`` with its caps applied."""
+    return {**get(notebook, "full"), **REAL_SIZE_CAPS.get(notebook_key(notebook), {})}
+
+
+def real_size_caps(notebook: str) -> dict:
+    """``{name: [full value, capped value]}`` for the caps of ``notebook`` (empty when uncapped)."""
+    full = get(notebook, "full")
+    return {k: [full[k], v] for k, v in REAL_SIZE_CAPS.get(notebook_key(notebook), {}).items()}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,6 +132,7 @@ def execute(
     overrides: dict | None = None,
     papermill_options: dict | None = None,
     allow_errors: bool = False,
+    real_size: bool = False,
 ) -> NotebookRun:
     """Execute one notebook into ``out_dir`` and collect what it recorded.
 
@@ -141,6 +142,7 @@ def execute(
     ``papermill_options`` are extra ``papermill.execute_notebook`` keywords (the grader's engine
     with output caps and ``language="python"``: :func:`labkit.grading.engine.papermill_options`).
     ``allow_errors`` keeps executing after a failing cell (``labkit check --run`` on unfinished work).
+    ``real_size`` runs the real-size dry run's parameters and stand-ins (:mod:`labkit.realsize`).
     """
     import papermill
 
@@ -150,11 +152,13 @@ def execute(
     run = NotebookRun(name, str(path), str(out_dir / path.name))
     results_file = out_dir / "results" / f"{name}.json"
     results_file.unlink(missing_ok=True)
-    params = {"PROFILE": profile, **profiles.get(name, profile), **(overrides or {})}
+    chosen = profiles.real_size(name) if real_size else profiles.get(name, profile)
+    params = {"PROFILE": profile, **chosen, **(overrides or {})}
+    kernel_env = {"LABKIT_OFFLINE": int(offline), "LABKIT_PROFILE": profile, "LABKIT_REAL_SIZE": int(real_size)}
     started = time.perf_counter()
     try:
         with (
-            _environment(LABKIT_RESULTS_DIR=out_dir / "results", LABKIT_OFFLINE=int(offline), LABKIT_PROFILE=profile),
+            _environment(LABKIT_RESULTS_DIR=out_dir / "results", **kernel_env),
             _kernel_stderr_to(out_dir / "logs" / f"{name}.kernel.log"),
         ):
             papermill.execute_notebook(
@@ -197,10 +201,14 @@ def run_notebooks(
     cell_timeout=None,
     progress=True,
     overrides: dict | None = None,
+    real_size: bool = False,
+    record_estimate=None,
 ) -> list[NotebookRun]:
     """Execute the selected notebooks; write ``<out_dir>/results.json``; return the runs.
 
-    ``progress`` bars are drawn only when stderr is a terminal; ``overrides`` as in :func:`execute`."""
+    ``progress`` bars are drawn only when stderr is a terminal; ``overrides`` as in :func:`execute`.
+    ``real_size`` measures a real-size dry run into ``<out_dir>/real-size.json`` (and, with
+    ``record_estimate``, the estimate file shipped with labkit); see :mod:`labkit.realsize`."""
     from tqdm.auto import tqdm
 
     from labkit.console import progress_on
@@ -211,11 +219,16 @@ def run_notebooks(
     paths = find_notebooks(selection)
     per_notebook = _overrides_per_notebook(paths, profile, overrides)
     runs = []
+    dry = _dry_run(real_size, out_dir, record_estimate)
     bar = tqdm(paths, desc="notebooks", unit="nb", disable=not progress)
     for path in bar:
         bar.set_postfix_str(path.stem)
-        run = execute(path, out_dir, profile, offline, cell_timeout, progress, overrides=per_notebook.get(path))
+        options = {"overrides": per_notebook.get(path), "real_size": real_size}
+        with dry.watch() if dry else nullcontext():
+            run = execute(path, out_dir, profile, offline, cell_timeout, progress, **options)
         runs.append(run)
+        if dry:
+            dry.add(run)
         if run.error:
             print(
                 f"\nFAILED {run.name}: {describe_error(run.error)}\n  executed copy: {run.output}"
@@ -226,12 +239,28 @@ def run_notebooks(
         {
             "profile": profile,
             "offline": offline,
+            **({"real_size": True} if real_size else {}),
             **({"overrides": overrides} if overrides else {}),
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "notebooks": {r.name: {**asdict(r), "sources": r.sources} for r in runs},
         },
     )
+    if dry:
+        print(f"\n{dry.table()}\nrecorded in {dry.finish()}")
     return runs
+
+
+def _dry_run(real_size: bool, out_dir: Path, record_estimate):
+    """The real-size dry run's recorder, or ``None`` for an ordinary run."""
+    if not real_size:
+        return None
+    from labkit.realsize.dryrun import DryRun
+
+    print(
+        "[labkit] real-size dry run: real counts, image sizes and architectures (random weights), "
+        "training length capped (labkit.profiles.REAL_SIZE_CAPS)"
+    )
+    return DryRun(out_dir, record_estimate)
 
 
 def describe_error(error: dict) -> str:
@@ -296,6 +325,19 @@ def build_parser():
         metavar="FILE",
         help="YAML file of NAME: VALUE overrides (applied before -p)",
     )
+    p.add_argument(
+        "--real-size",
+        action="store_true",
+        help="with --profile full: a dry run at the homework's real data counts, image sizes and architectures "
+        "(random weights, offline, training length capped); records wall time and peak memory per notebook "
+        "in OUT/real-size.json (docs/real-size.md)",
+    )
+    p.add_argument(
+        "--record-estimate",
+        action="store_true",
+        help="with --real-size: also write the estimate that full runs print first "
+        "(labkit/realsize/estimate.json, shipped with labkit; commit it)",
+    )
     p.add_argument("--list", action="store_true", help="list the notebooks that would run and where from, then exit")
     add_no_progress(p)
     p.add_argument(
@@ -330,16 +372,45 @@ def main(argv) -> int:
     if args.baseline and not args.update_baseline and not Path(args.baseline).is_file():
         parser.error(f"--baseline {args.baseline}: file not found (create it with --update-baseline)")
     overrides = params.overrides(args.parameters_file, args.parameter)
+    offline = provenance.chosen_offline(args.offline, default_offline=False)
+    _check_real_size(parser, args)
+    if args.real_size:
+        offline = True
+    elif args.profile == "full":
+        from labkit.realsize import estimate
+
+        selected = [p.stem for p in find_notebooks(args.notebooks)] if args.notebooks else None
+        print(estimate.estimate_line(selected=selected), flush=True)
     runs = run_notebooks(
         args.notebooks,
         args.out,
         args.profile,
-        provenance.chosen_offline(args.offline, default_offline=False),
+        offline,
         args.cell_timeout,
         not args.no_progress,
         overrides=overrides,
+        real_size=args.real_size,
+        record_estimate=_estimate_target(args.record_estimate),
     )
     return _report(runs, args)
+
+
+def _check_real_size(parser, args) -> None:
+    """``--real-size`` needs ``--profile full`` and offline stand-ins; ``--record-estimate`` needs ``--real-size``."""
+    if args.record_estimate and not args.real_size:
+        parser.error("--record-estimate needs --real-size")
+    if args.real_size and args.profile != "full":
+        parser.error("--real-size measures the full profile: add --profile full")
+    if args.real_size and args.offline is False:
+        parser.error("--real-size runs labkit's real-size stand-ins offline: drop --online")
+
+
+def _estimate_target(wanted: bool):
+    if not wanted:
+        return None
+    from labkit.realsize import estimate
+
+    return estimate.PACKAGE_ESTIMATE
 
 
 def _report(runs, args) -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from labkit import realsize
 from labkit.atomic import make_temp_dir
 from labkit.data import synthetic_flowers, synthetic_fruits
 from labkit.data._locations import keras_datasets_dir, labkit_cache_dir, tfds_data_dir
@@ -200,6 +201,8 @@ def _generated(kind: str, module, images_per_class: int, seed: int, base_size: i
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     detail = f"{module.describe(seed, images_per_class, base_size)} in {target}"
+    if realsize.active():
+        detail = realsize.detail(detail)
     return scan_image_folder(target, Source("offline", detail)), Source("offline", detail)
 
 
@@ -222,21 +225,48 @@ def flowers(
     cache, download = store.candidates(asset, scan_image_folder, "Keras cache")
     chain = [_explicit(path)] if path else []
     chain += [cache, store.candidates(keras3, scan_image_folder, "Keras cache")[0], _tfds_candidate(), download]
-    offline = lambda: _generated(
-        "synthetic_flowers",
-        synthetic_flowers,
-        images_per_class or 120,  # noqa: E731
-        seed,
-        base_size or 128,
-    )
+
+    def offline():
+        real_size = _real_size_flowers(images_per_class, seed)
+        if real_size is not None:
+            return real_size
+        return _generated("synthetic_flowers", synthetic_flowers, images_per_class or 120, seed, base_size or 128)
+
     found, source = resolve("flowers", chain, offline)
     found.source = source
     return found.limit(images_per_class, seed) if found.source.is_real else found
 
 
+def _real_size_flowers(images_per_class: int | None, seed: int):
+    """In a real-size dry run (:mod:`labkit.realsize`), flower_photos' counts at photo size (capped
+    per class as real data is); else ``None``. Like the real download it is one folder whatever
+    the notebook's seed, written once to ``$LABKIT_CACHE/synthetic_flowers/real-size-…``."""
+    if not realsize.active():
+        return None
+    base, counts = realsize.PHOTO_BASE_SIZE, realsize.FLOWER_COUNTS
+    target = labkit_cache_dir() / "synthetic_flowers" / f"real-size-{realsize.VERSION}-size{base}-seed0"
+    if not (target / "PROVENANCE.txt").exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        print(f"[labkit] {realsize.detail('writing the synthetic flower photos (once per cache)')} -> {target}")
+        tmp = make_temp_dir(f".{target.name}.", target.parent)
+        try:
+            synthetic_flowers.write(tmp, seed=0, base_size=base, counts=counts)
+            with contextlib.suppress(OSError):  # another process finished first: use theirs
+                tmp.rename(target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    per_class = ", ".join(f"{k} {v}" for k, v in counts.items())
+    text = f"{synthetic_flowers.GENERATOR} seed=0 flower_photos counts ({per_class}) size~{base}px"
+    source = Source("offline", realsize.detail(text))
+    return scan_image_folder(target, source).limit(images_per_class, seed), source
+
+
 def second_dataset(images_per_class: int = 30, *, base_size: int = 96, seed: int = 0, path=None) -> ImageFolder:
     """A second image folder with other classes ("your own images"): ``path``, else generated fruit
-    (apples, bananas, grapes, lemons), written once to ``$LABKIT_CACHE/synthetic_fruits/…``."""
+    (apples, bananas, grapes, lemons), written once to ``$LABKIT_CACHE/synthetic_fruits/…`` (at
+    photo size in a real-size dry run)."""
+    if realsize.active():
+        base_size = realsize.PHOTO_BASE_SIZE
     chain = [_explicit(path)] if path else []
     offline = lambda: _generated("synthetic_fruits", synthetic_fruits, images_per_class, seed, base_size)  # noqa: E731
     return resolve("own images", chain, offline)[0]

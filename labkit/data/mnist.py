@@ -83,6 +83,33 @@ def offline_digits(seed: int = 0) -> tuple:
     return (x_tr, y_tr, x_te, y_te), Source("offline", f"sklearn.datasets.load_digits→28x28 split seed={seed}")
 
 
+def real_size_digits(seed: int = 0) -> tuple:
+    """MNIST's counts (60,000 train, 10,000 test) of the offline digits: shifted copies (±2 px),
+    uint8 28×28 — the real-size dry run's stand-in (:mod:`labkit.realsize`)."""
+    from labkit import realsize
+
+    (x_tr, y_tr, x_te, y_te), _ = offline_digits(seed)
+    rng = np.random.default_rng(seed)
+
+    def grow(x, y, n):
+        pick = rng.integers(0, len(x), n)
+        shifts = rng.integers(-2, 3, (n, 2))
+        out = np.stack([np.roll(x[i], tuple(s), axis=(0, 1)) for i, s in zip(pick, shifts, strict=True)])
+        return out, y[pick]
+
+    (n_train, n_test) = realsize.MNIST_COUNTS
+    train, test = grow(x_tr, y_tr, n_train), grow(x_te, y_te, n_test)
+    text = f"sklearn digits→28x28, shifted copies to {n_train}+{n_test} seed={seed}"
+    return (*train, *test), Source("offline", realsize.detail(text))
+
+
+def _offline_default():
+    """The offline digits, or MNIST's counts of them in a real-size dry run."""
+    from labkit import realsize
+
+    return real_size_digits() if realsize.active() else offline_digits()
+
+
 def mnist(path=None) -> ArrayDataset:
     """MNIST: ``path`` → Keras cache (checked against Keras's sha256 or labkit's manifest) → tfds data
     dir → download (``LABKIT_MIRROR`` or Keras's URL, sha256-verified) → offline 8×8 digits (announced)."""
@@ -91,7 +118,7 @@ def mnist(path=None) -> ArrayDataset:
     cache, download = store.candidates(registry.get("mnist"), read_npz, "Keras cache")
     chain = [_explicit(path)] if path else []
     chain += [cache, _tfds("mnist"), download]
-    found = resolve("mnist", chain, offline_digits)
+    found = resolve("mnist", chain, _offline_default)
     return _as_dataset(DIGIT_NAMES)(found)
 
 

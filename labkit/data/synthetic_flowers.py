@@ -100,10 +100,11 @@ def draw_image(label: str, rng: np.random.Generator, base_size: int = 128) -> Im
     return img
 
 
-def write(root, images_per_class: int = 40, seed: int = 0, base_size: int = 128, classes=CLASSES) -> Path:
-    """Write the dataset as ``root/<class>/<class>_NNNN.jpg`` (real JPEGs); returns ``root``."""
+def write(root, images_per_class: int = 40, seed: int = 0, base_size: int = 128, classes=CLASSES, counts=None) -> Path:
+    """Write the dataset as ``root/<class>/<class>_NNNN.jpg`` (real JPEGs); returns ``root``.
+    ``counts`` (``{class: n}``) replaces ``images_per_class`` and ``classes`` (the real-size dry run)."""
     return synthetic_images.write_dataset(
-        root, draw_image, classes, images_per_class, seed, base_size, GENERATOR, stream=0
+        root, draw_image, classes, images_per_class, seed, base_size, GENERATOR, stream=0, counts=counts
     )
 
 

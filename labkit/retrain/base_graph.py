@@ -21,6 +21,7 @@ import tarfile
 import zlib
 from pathlib import Path
 
+from labkit import realsize
 from labkit.atomic import make_temp_dir, write_bytes
 from labkit.data._locations import labkit_cache_dir
 from labkit.data.resolve import Candidate, resolve
@@ -212,6 +213,8 @@ def _offline(arch: Architecture, kind: str):
                 f"random-weights {arch.base_key} seed={OFFLINE_SEED} (labkit-built, same tensor names, "
                 f"BatchNorm statistics and output scale calibrated on 32 synthetic images) {path}"
             )
+        if kind == "random" and realsize.active():
+            detail = realsize.detail(detail)
         return read_graph_def(path), Source("offline", detail)
 
     return build
@@ -225,6 +228,8 @@ def load_base_graph(arch: Architecture, model_dir="/tmp/imagenet", offline_kind:
     """
     if offline_kind not in OFFLINE_KINDS:
         raise ValueError(f"offline_kind must be one of {OFFLINE_KINDS}, not {offline_kind!r}")
+    if realsize.active():  # a real-size dry run times the real architecture
+        offline_kind = "random"
     model_dir = Path(os.path.expanduser(str(model_dir)))
     chain = [_local(arch, model_dir), *_asset_steps(arch)]
     return resolve(f"retrain base graph {arch.name}", chain, _offline(arch, offline_kind))
