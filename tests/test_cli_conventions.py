@@ -174,7 +174,7 @@ def test_assets_fetch_offline_makes_no_attempt_and_online_tries(monkeypatch, cap
     monkeypatch.delenv("LABKIT_MIRROR", raising=False)
     assert cli.main(["assets", "fetch", "mnist", "--offline"]) == 1
     out, err = capsys.readouterr()
-    assert "offline mode: fetching needs the network (drop --offline)" in err and no_network == []
+    assert "FAILED  mnist: offline mode: fetching needs the network (drop --offline)" in out and no_network == []
     monkeypatch.setenv("LABKIT_OFFLINE", "1")
     assert cli.main(["assets", "fetch", "mnist", "--online"]) == 1  # the network is refused in tests
     out, err = capsys.readouterr()

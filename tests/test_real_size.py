@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from labkit import profiles, provenance, runner
+from labkit import profiles, provenance, realsize, runner
 from labkit.realsize import estimate, measure
 
 FULL_LINE = "full profile at real size:"
@@ -256,3 +256,10 @@ def test_the_shipped_estimate_covers_every_notebook():
     assert set(shipped) == set(profiles.PROFILES)  # a new notebook needs a new measurement
     assert all(nb["caps"] == profiles.real_size_caps(name) for name, nb in shipped.items())
     assert estimate.estimate_line().startswith("full profile at real size: at most about")
+
+
+def test_real_size_flower_counts_are_flower_photos_counts():
+    """The dry run's per-class counts are the ones the asset check holds the real archive to."""
+    from labkit.assets.registry import FLOWER_COUNTS
+
+    assert realsize.FLOWER_COUNTS == FLOWER_COUNTS and sum(FLOWER_COUNTS.values()) == 3670
