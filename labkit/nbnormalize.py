@@ -24,6 +24,24 @@ CELL_METADATA = ("tags", "nbgrader", "labkit")  # every other cell metadata key 
 NBFORMAT_MINOR = 5
 
 
+def _literals(tokens):
+    """``(row, start, end)`` of every top-level string literal on one line. Python 3.12+ tokenizes an
+    f-string as FSTRING_START … FSTRING_END (PEP 701); those pieces are joined, and strings inside an
+    f-string's expressions are skipped, so every Python version sees the same literals as 3.11."""
+    fstring_start = getattr(tokenize, "FSTRING_START", None)
+    fstring_end = getattr(tokenize, "FSTRING_END", None)
+    depth, opened = 0, None
+    for token in tokens:
+        if fstring_start is not None and token.type == fstring_start:
+            depth, opened = depth + 1, opened if depth else token
+        elif fstring_end is not None and token.type == fstring_end:
+            depth -= 1
+            if depth == 0 and opened.start[0] == token.end[0]:
+                yield opened.start[0] - 1, opened.start[1], token.end[1]
+        elif token.type == tokenize.STRING and depth == 0 and token.start[0] == token.end[0]:
+            yield token.start[0] - 1, token.start[1], token.end[1]
+
+
 def double_quoted(source: str) -> str:
     """``source`` with each plain single-quoted string literal (no quote or backslash inside) in double
     quotes; anything tokenize cannot read is returned unchanged."""
@@ -32,16 +50,15 @@ def double_quoted(source: str) -> str:
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return source
     lines = source.splitlines(keepends=True)
-    for token in reversed(tokens):
-        text = token.string
+    for row, start, end in reversed(list(_literals(tokens))):
+        text = lines[row][start:end]
         prefix = text[: len(text) - len(text.lstrip("rbufRBUF"))]
         body = text[len(prefix) :]
-        if token.type != tokenize.STRING or len(body) < 2 or body[0] != "'" or body.startswith("'''"):
+        if len(body) < 2 or body[0] != "'" or body.startswith("'''"):
             continue
         inner = body[1:-1]
-        if '"' in inner or "'" in inner or "\\" in inner or token.start[0] != token.end[0]:
+        if '"' in inner or "'" in inner or "\\" in inner:
             continue
-        row, (start, end) = token.start[0] - 1, (token.start[1], token.end[1])
         lines[row] = lines[row][:start] + f'{prefix}"{inner}"' + lines[row][end:]
     return "".join(lines)
 

@@ -67,3 +67,19 @@ def test_recorded_ids_are_literal(path):
     for cell in nbformat.read(path, as_version=4).cells:
         for qid in markup.records(cell):
             assert f'"{qid}"' in cell.source, f"{path.name} {cell.id}: {qid} not literal"
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("f'{x}' + rf'{y}'", 'f"{x}" + rf"{y}"'),
+        ("f\"{d['k']}\"", "f\"{d['k']}\""),  # a string inside an f-string's expression stays as it is
+        ("f'{d[\"k\"]}'", "f'{d[\"k\"]}'"),
+        ("f'{f\"{x}\"}'", "f'{f\"{x}\"}'"),
+        ("f'a{x:>{w}}b'", 'f"a{x:>{w}}b"'),
+        ("f'''{x}'''", "f'''{x}'''"),
+    ],
+)
+def test_double_quoting_treats_f_strings_alike_on_every_python(source, expected):
+    """Python 3.12+ tokenizes f-strings in pieces (PEP 701); the normaliser gives 3.11's result on all."""
+    assert nbnormalize.double_quoted(source) == expected
