@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -47,7 +48,9 @@ RUBRIC = {
         },
     ],
 }
-ESCAPEE = "4242.5"  # `sleep 4242.5`: a process the looping notebook starts in a session of its own
+# `sleep 4242.<pid>`: a process the looping notebook starts in a session of its own; the test session's
+# pid in it keeps two test runs on one machine from seeing each other's escapee
+ESCAPEE = f"4242.{os.getpid()}"
 GOOD = [
     'results.record("T.answer", 42)',
     'results.record("T.text", "hello")',
