@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from labkit import profiles, provenance, realsize, runner
+from labkit import profiles, provenance, runner
+from labkit.assets import registry
 from labkit.realsize import estimate, measure
 
 FULL_LINE = "full profile at real size:"
@@ -33,10 +34,10 @@ def test_real_size_parameters_are_full_ones_with_length_capped():
 
 
 def test_flowers_come_at_real_counts_and_photo_size_announced_as_dry_run(real_size, monkeypatch, capsys):
-    from labkit import data, realsize
+    from labkit import data
     from labkit.data.image_folder import load_image
 
-    monkeypatch.setattr(realsize, "FLOWER_COUNTS", {"daisy": 3, "tulips": 2})  # the real 3,670 take a minute
+    monkeypatch.setattr(registry, "FLOWER_COUNTS", {"daisy": 3, "tulips": 2})  # the real 3,670 take a minute
     folder = data.flowers(images_per_class=None, seed=123)
     assert folder.counts() == {"daisy": 3, "tulips": 2}
     assert str(folder.source).startswith("offline:real-size dry run: labkit.synthetic_flowers/v1 seed=0")
@@ -258,8 +259,6 @@ def test_the_shipped_estimate_covers_every_notebook():
     assert estimate.estimate_line().startswith("full profile at real size: at most about")
 
 
-def test_real_size_flower_counts_are_flower_photos_counts():
-    """The dry run's per-class counts are the ones the asset check holds the real archive to."""
-    from labkit.assets.registry import FLOWER_COUNTS
-
-    assert realsize.FLOWER_COUNTS == FLOWER_COUNTS and sum(FLOWER_COUNTS.values()) == 3670
+def test_real_size_flowers_take_flower_photos_counts():
+    """The dry run writes as many photos per class as the asset check holds the real archive to."""
+    assert sum(registry.FLOWER_COUNTS.values()) == 3670 and len(registry.FLOWER_COUNTS) == 5

@@ -243,7 +243,9 @@ def _real_size_flowers(images_per_class: int | None, seed: int):
     the notebook's seed, written once to ``$LABKIT_CACHE/synthetic_flowers/real-size-…``."""
     if not realsize.active():
         return None
-    base, counts = realsize.PHOTO_BASE_SIZE, realsize.FLOWER_COUNTS
+    from labkit.assets import registry  # not at the top: labkit.assets imports this package's readers
+
+    base, counts = realsize.PHOTO_BASE_SIZE, registry.FLOWER_COUNTS
     target = labkit_cache_dir() / "synthetic_flowers" / f"real-size-{realsize.VERSION}-size{base}-seed0"
     if not (target / "PROVENANCE.txt").exists():
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -22,8 +22,6 @@ import os
 ENV = "LABKIT_REAL_SIZE"
 VERSION = "v1"  # of the generated real-size data
 DRY_RUN = "real-size dry run"
-# flower_photos.tgz: images per class
-FLOWER_COUNTS = {"daisy": 633, "dandelion": 898, "roses": 641, "sunflowers": 699, "tulips": 799}
 PHOTO_BASE_SIZE = 400  # synthetic widths 320–500 px, aspect 0.7–1.45 (flower_photos: mostly 320×240–500×375)
 MNIST_COUNTS = (60000, 10000)
 
