@@ -6,6 +6,7 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -140,6 +141,29 @@ def test_split_matches_the_formula_computed_independently(tmp_path):
     assert len({c for n in names[300:] for c in images.CATEGORIES if n in lists["a"][c]}) == 1
     counts = {c: len(lists["a"][c]) for c in images.CATEGORIES}
     assert counts["validation"] > 40 and counts["testing"] > 20 and counts["training"] > 150
+
+
+def test_split_name_makes_the_split_independent_of_where_the_folder_lives(tmp_path, monkeypatch):
+    """``--split_name`` hashes ``name/<class>/<file>``: two copies of a folder at different paths split the
+    same, and exactly as the original splits ``--image_dir name`` run from the folder's parent."""
+    for root in (tmp_path / "x" / "photos", tmp_path / "deeper" / "y" / "photos"):
+        for cls in ("a", "b"):
+            (root / cls).mkdir(parents=True)
+            for i in range(150):
+                (root / cls / f"{cls}{i}.jpg").write_bytes(b"x")
+    here, there = (
+        images.create_image_lists(str(r), 10, 10)
+        for r in (tmp_path / "x" / "photos", tmp_path / "deeper" / "y" / "photos")
+    )
+    assert here != there  # the original rule: the full path is hashed
+    named = [
+        images.create_image_lists(str(r), 10, 10, split_name="photos")
+        for r in (tmp_path / "x" / "photos", tmp_path / "deeper" / "y" / "photos")
+    ]
+    assert named[0] == named[1]
+    monkeypatch.chdir(tmp_path / "x")
+    assert named[0] == images.create_image_lists("photos", 10, 10)  # what `--image_dir photos` gives
+    assert {c: len(named[0]["a"][c]) for c in images.CATEGORIES} != {"training": 150, "testing": 0, "validation": 0}
 
 
 def test_folder_errors(tmp_path):
@@ -663,3 +687,17 @@ def test_label_with_runs_the_students_flags(trained, capsys):
     assert "$ labkit label-image --graph=" in capsys.readouterr().out
     with pytest.raises(LabkitError, match="--input_layer=Mul: no such op"):
         lab.label_with(run, image, flags="--input_layer=Mul --input_height=299 --input_width=299")
+
+
+def test_notebook_runs_split_and_score_the_same_wherever_the_photos_live(colours, tmp_path, capsys):
+    """lab.run (notebook 04's C.default/C.lr/C.own runs) hashes ``<folder name>/<class>/<file>``: the same
+    photos in two places give the same test set and accuracy, and the printed command line says how."""
+    from labkit.retrain import lab
+
+    got = []
+    for where in (tmp_path / "a", tmp_path / "b" / "deeper"):
+        photos = shutil.copytree(colours, where / "photos")
+        r = lab.run(photos, where / "work", "default", ARCH, steps=5, seed=0, train_batch_size=8)
+        got.append((sorted(Path(p).name for p in r.test_paths), r.test_accuracy, r.n_test))
+        assert "--split_name=photos" in lab.command_line(r, photos)
+    assert got[0] == got[1] and got[0][2] > 0

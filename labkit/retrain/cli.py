@@ -27,7 +27,9 @@ def main(argv=None) -> int:
     flags = parse_flags(sys.argv[1:] if argv is None else argv)
     apply_switch(flags.offline)
     architectures.parse(flags.architecture)  # fail fast, before TensorFlow is imported
-    image_lists = images.create_image_lists(flags.image_dir, flags.testing_percentage, flags.validation_percentage)
+    image_lists = images.create_image_lists(
+        flags.image_dir, flags.testing_percentage, flags.validation_percentage, flags.split_name
+    )
     from labkit.retrain.train import run
 
     run(flags, image_lists)

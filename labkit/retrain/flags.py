@@ -85,6 +85,14 @@ EXTRA_FLAGS = [
         None,
         "labkit: seed for weight init and batch sampling (default: unseeded, like the original).",
     ),
+    (
+        "split_name",
+        str,
+        None,
+        "labkit: hash each image's path for the train/validation/test split as if --image_dir were this "
+        "path (e.g. flower_photos), so the split does not depend on where the folder lives (default: "
+        "--image_dir itself, like the original).",
+    ),
     ("device", str, None, "labkit: place the work on this device, e.g. CPU:0 or GPU:0 (default: TensorFlow's choice)."),
     (
         "strict_images",

@@ -56,9 +56,13 @@ def _images_in(image_dir: str, dir_name: str) -> list[str]:
 
 
 def create_image_lists(
-    image_dir: str, testing_percentage: float = 10, validation_percentage: float = 10
+    image_dir: str, testing_percentage: float = 10, validation_percentage: float = 10, split_name: str | None = None
 ) -> OrderedDict[str, dict]:
-    """Scan ``image_dir``'s class subfolders and split every image by the original hash rule."""
+    """Scan ``image_dir``'s class subfolders and split every image by the original hash rule.
+
+    The hashed name is the path as built from ``image_dir``, like the original; with ``split_name`` it is
+    built from ``split_name`` instead (``split_name/<class>/<file>``), so the split does not depend on
+    where the folder lives (what notebook 04's runs use: C.default.*, C.lr.*, C.own.*, C.inception.*)."""
     image_dir = str(image_dir)
     if not image_dir:
         raise LabkitError("--image_dir is required: a folder with one subfolder of JPEG images per class")
@@ -80,7 +84,8 @@ def create_image_lists(
             )
         lists = {"dir": dir_name, "training": [], "testing": [], "validation": []}
         for path in files:
-            lists[category_of(path, testing_percentage, validation_percentage)].append(os.path.basename(path))
+            hashed = os.path.join(split_name, dir_name, os.path.basename(path)) if split_name else path
+            lists[category_of(hashed, testing_percentage, validation_percentage)].append(os.path.basename(path))
         result[label] = lists
     if not result:
         raise LabkitError(

@@ -56,8 +56,12 @@ def run(
 
     In the notebook the original tool's log lines are summarised (:mod:`labkit.retrain.quiet`): one
     ``[labkit]`` line per run, warnings merged; the per-step lines are left out (the notebooks plot the
-    curves). ``labkit retrain`` itself prints them all."""
+    curves). ``labkit retrain`` itself prints them all.
+
+    The split hashes ``<folder name>/<class>/<file>`` (``--split_name``), not the folder's full path, so
+    the same photos split the same wherever the data cache or work folder lives."""
     out = Path(work) / name
+    options.setdefault("split_name", Path(image_dir).name)
     with step_lines(False), summarised():
         result = retrain(
             str(image_dir),
@@ -101,7 +105,7 @@ def command_line(result: RetrainResult, image_dir) -> str:
         f"--how_many_training_steps={int(result.history['step'][-1]) + 1} "
         f"--summaries_dir={shown(result.summaries_dir)} --output_graph={shown(result.output_graph)} "
         f"--output_labels={shown(result.output_labels)} --architecture={result.architecture} "
-        f"--image_dir={shown(image_dir)}"
+        f"--image_dir={shown(image_dir)} --split_name={Path(image_dir).name}"
     )
 
 
@@ -327,6 +331,7 @@ def _timed_run(image_dir, work: Path, arch: str, device: str, steps: int, seed: 
             no_progress=True,
             device=device,
             offline_base="random",
+            split_name=Path(image_dir).name,
         )  # offline: the real architecture, so timings are representative
     return r.cache.computed, r.bottleneck_seconds, r.train_seconds
 

@@ -165,7 +165,9 @@ def _load_inputs(flags, image_lists) -> _Inputs:
         raise LabkitError(f"--offline_base={flags.offline_base!r}: use one of {', '.join(base_graph.OFFLINE_KINDS)}")
     graph_def, source = base_graph.load_base_graph(arch, flags.model_dir, flags.offline_base)
     if image_lists is None:
-        image_lists = images.create_image_lists(flags.image_dir, flags.testing_percentage, flags.validation_percentage)
+        image_lists = images.create_image_lists(
+            flags.image_dir, flags.testing_percentage, flags.validation_percentage, flags.split_name
+        )
     if not flags.strict_images:
         from labkit.retrain import unreadable
 
