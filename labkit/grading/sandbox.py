@@ -7,12 +7,14 @@ against the disk limit at every level and go with the scratch dir), wrapped by t
 supervisor loop watches the job and kills all of it when the wall time, the memory limit, the
 disk limit or the output limit is passed.
 
-Memory is the job's resident memory (RSS of its whole process tree, summed, polled every 0.1 s
-with psutil) **plus** its files in tmpfs (``/tmp`` and ``/dev/shm`` of the sandbox, or its files
+Memory is the job's resident memory (its whole process tree's proportional set size, summed, polled
+every 0.1 s with psutil: pages a forked child shares with its parent count once; :mod:`labkit.proctree`)
+**plus** its files in tmpfs (``/tmp`` and ``/dev/shm`` of the sandbox, or its files
 in the machine's ``/dev/shm``), which are RAM no RSS shows. Not ``RLIMIT_AS``: TensorFlow reserves
 far more *virtual* memory than it uses. Disk is the allocated size of the scratch folder (and, at
 the ``uid`` level, the job user's files in ``/tmp``), polled every 0.5 s; ``RLIMIT_FSIZE`` caps any
-single file at the disk limit, and tmpfs mounts are created with the memory limit as their size.
+single file at the disk limit (a job whose scratch folder reached the limit when it ended was stopped by
+it: status ``disk``, not a failed cell), and tmpfs mounts are created with the memory limit as their size.
 
 Nothing the job starts survives it: a PID namespace (bwrap, jail) dies with the job; at process
 level the jail is a child subreaper (double-forked, ``setsid`` daemons stay its descendants), and
@@ -37,6 +39,7 @@ from pathlib import Path
 
 import psutil
 
+from labkit import proctree
 from labkit.grading import isolation, jobuser, usage
 from labkit.grading.isolation import Level, bwrap_problem  # noqa: F401  (re-exported for callers and tests)
 
@@ -77,13 +80,6 @@ class Outcome:
     disk_entries: int = 0
 
 
-def _tree(proc: psutil.Process) -> list[psutil.Process]:
-    try:
-        return [proc, *proc.children(recursive=True)]
-    except psutil.Error:
-        return []
-
-
 def _marked(marker: str) -> list[psutil.Process]:
     found = []
     for proc in psutil.process_iter():
@@ -93,16 +89,6 @@ def _marked(marker: str) -> list[psutil.Process]:
         except psutil.Error:
             continue
     return found
-
-
-def _rss(procs) -> int:
-    total = 0
-    for proc in procs:
-        try:
-            total += proc.memory_info().rss
-        except psutil.Error:
-            continue
-    return total
 
 
 class Watch:
@@ -121,9 +107,9 @@ class Watch:
 
     def sample(self) -> int:
         """Poll; return memory in use now (RSS + tmpfs files)."""
-        procs = _tree(self.root)
+        procs = proctree.tree(self.root)
         self.seen.update((p.pid, p) for p in procs)
-        rss = _rss(procs)
+        rss = proctree.used_bytes(procs)  # PSS: pages shared after a fork count once
         if time.monotonic() >= self._next_usage:
             self._next_usage = time.monotonic() + USAGE_SECONDS
             self.tmpfs, self.disk = self._tmpfs(procs), self._disk()
@@ -155,7 +141,7 @@ class Watch:
     def kill(self) -> None:
         """SIGKILL the process group, every process seen in the tree, the session, the marked processes
         and, with a job uid, every process of that uid; then remove its files from shared folders."""
-        victims = {p.pid: p for p in _tree(self.root)} if self.popen.poll() is None else {}
+        victims = {p.pid: p for p in proctree.tree(self.root)} if self.popen.poll() is None else {}
         victims.update((p.pid, p) for p in self.seen.values() if p.is_running())
         victims.update((p.pid, p) for p in _marked(self.marker) + _session(self.popen.pid))
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -190,11 +176,21 @@ def _verdict(watch: Watch, memory: int, limits: Limits, started: float, files: l
         return "timeout"
     if memory > limits.memory_bytes:
         return "memory"
-    if watch.disk > limits.disk_bytes or watch.entries > usage.MAX_ENTRIES:
-        return "disk"
+    if watch.disk >= limits.disk_bytes or watch.entries > usage.MAX_ENTRIES:
+        return "disk"  # at the limit: RLIMIT_FSIZE stops a file there, so reaching it means the job was stopped
     if any(_size(f) > limits.output_bytes for f in files):
         return "output"
     return None
+
+
+def _final_verdict(watch: Watch, limits: Limits, returncode: int) -> str:
+    """The status of a job that ended by itself: its scratch folder is measured once more, since a file
+    stopped at the size cap (``File too large``) ends the notebook faster than the disk poll sees it."""
+    watch.disk = watch._disk()
+    watch.peak_disk = max(watch.peak_disk, watch.disk)
+    if watch.disk >= limits.disk_bytes or watch.entries > usage.MAX_ENTRIES:
+        return "disk"
+    return "ok" if returncode == 0 else "exit"
 
 
 def _size(path) -> int:
@@ -278,10 +274,10 @@ def _supervise(command, env, marker, level, scratch, cwd, user, limits, sink, wa
                 break
             with contextlib.suppress(subprocess.TimeoutExpired):
                 popen.wait(POLL_SECONDS)
+        if status is None:  # before the sweep removes the job user's files in /tmp
+            status = _final_verdict(watch, limits, popen.returncode)
     finally:
         watch.kill()  # also sweeps leftovers of a job that exited by itself
-    if status is None:
-        status = "ok" if popen.returncode == 0 else "exit"
     return Outcome(
         status,
         popen.returncode,

@@ -55,7 +55,8 @@ KILLED = {
     "timeout": "wall-time limit of {t:g} s passed; the whole process group was killed",
     "memory": "memory limit of {m:.2f} GB passed (peak resident memory {p:.2f} GB + {f:.2f} GB of files in "
     "/tmp and /dev/shm); killed",
-    "disk": "disk limit of {d:.2f} GB passed (scratch folder {u:.2f} GB in {n} files); killed",
+    "disk": "disk limit of {d:.2f} GB reached (scratch folder {u:.2f} GB in {n} files; a single file stops at "
+    "the limit); stopped",
     "output": "output limit of {o:.0f} MB passed (log or notebook too large); killed",
 }
 

@@ -1,31 +1,20 @@
-"""What the real-size dry run measures per notebook: peak memory (RSS of the runner and every
-process it started — the kernel and its children — summed, sampled with psutil) and the seconds
-each cell took (papermill's per-cell ``duration`` in the executed copy)."""
+"""What the real-size dry run measures per notebook: peak memory (the runner and every process it
+started — the kernel and its children — summed as PSS, sampled with psutil; :mod:`labkit.proctree`) and
+the seconds each cell took (papermill's per-cell ``duration`` in the executed copy)."""
 
 from __future__ import annotations
 
-import os
 import threading
 
 SAMPLE_SECONDS = 0.25
 
 
 def tree_rss(pid: int | None = None) -> int:
-    """Bytes resident in process ``pid`` (default: this one) and all its descendants, summed."""
-    import psutil
+    """Bytes process ``pid`` (default: this one) and all its descendants hold (:func:`labkit.proctree.tree_bytes`:
+    PSS, so pages a forked child shares with its parent count once)."""
+    from labkit import proctree
 
-    try:
-        root = psutil.Process(pid or os.getpid())
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0
-    total = 0
-    for proc in procs:
-        try:
-            total += proc.memory_info().rss
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue  # ended between listing and reading
-    return total
+    return proctree.tree_bytes(pid)
 
 
 class PeakRSS:
