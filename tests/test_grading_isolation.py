@@ -370,7 +370,9 @@ def test_user_namespace_level_hides_everything_and_keeps_no_capability(tmp_path)
         warmup=False,
         progress=False,
     )
-    vandal = run.records["vandal"].notebooks["90_tiny"]["results"]
+    record = run.records["vandal"].notebooks["90_tiny"]
+    assert record["status"] == "ok", {k: record.get(k) for k in ("status", "error", "peak_rss_mb", "tmpfs_mb")}
+    vandal = record["results"]
     assert "DONE" not in vandal["T.attempts"]["value"].values(), vandal["T.attempts"]["value"]
     assert vandal["T.caps"]["value"] == "0000000000000000"  # root in its namespace, but powerless
     assert grading_class.hashes(paths["submissions"]) == before and paths["rubric"].exists()
