@@ -10,6 +10,7 @@ naming the file, what was expected and what to do — it is never used, and neve
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tarfile
@@ -123,16 +124,26 @@ def _check_download(asset: Asset, part: Path, want: mirror.Expected, where: str)
     return "no published checksum: verified complete and well-formed"
 
 
+@contextlib.contextmanager
+def extracted(asset: Asset, archive: Path, parent: Path, kind: str, **damaged_options):
+    """``archive`` extracted (``filter="data"``) into a fresh temp folder in ``parent``, removed afterwards;
+    one that does not extract raises :func:`damaged` saying it is not a complete ``kind`` archive."""
+    tmp = make_temp_dir(f".{archive.name}.extract-", parent)
+    try:
+        try:
+            with tarfile.open(archive, "r:*") as tar:
+                tar.extractall(tmp, filter="data")
+        except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+            raise damaged(asset, archive, f"it is not a complete {kind} archive ({exc})", **damaged_options) from exc
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _extract(asset: Asset, part: Path, dest: Path, where: str) -> None:
     """Extract ``part`` into a temp folder beside ``dest``, check it, rename it into place."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = make_temp_dir(f".{dest.name}.extract-", dest.parent)
-    try:
-        try:
-            with tarfile.open(part, "r:*") as tar:
-                tar.extractall(tmp, filter="data")
-        except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
-            raise damaged(asset, part, f"it is not a complete .tar.gz archive ({exc})", source=where) from exc
+    with extracted(asset, part, dest.parent, ".tar.gz", source=where) as tmp:
         root = checks.content_root(asset, tmp)
         why = checks.run(asset, root) if root.is_dir() else f"the archive lacks {root.name}/"
         if why:
@@ -140,8 +151,6 @@ def _extract(asset: Asset, part: Path, dest: Path, where: str) -> None:
         if dest.exists():
             move_aside(dest)
         os.replace(root, dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def kept_archive(asset: Asset) -> dict | None:

@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import tarfile
-import zlib
 from pathlib import Path
 
 from labkit import realsize
-from labkit.atomic import make_temp_dir, write_bytes
+from labkit.atomic import write_bytes
 from labkit.data._locations import labkit_cache_dir
 from labkit.data.resolve import Candidate, resolve
 from labkit.errors import DataFileError
@@ -42,13 +40,7 @@ def _extract(arch: Architecture, archive: Path, model_dir: Path) -> None:
     from labkit.assets import checks, registry, store
 
     asset = registry.retrain_asset(arch)
-    tmp = make_temp_dir(f".{arch.archive_name}.extract-", model_dir)
-    try:
-        try:
-            with tarfile.open(archive, "r:gz") as tar:
-                tar.extractall(tmp, filter="data")
-        except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
-            raise store.damaged(asset, archive, f"it is not a complete .tgz archive ({exc})", forget=False) from exc
+    with store.extracted(asset, archive, model_dir, ".tgz", forget=False) as tmp:
         why = checks.frozen_graph(asset, tmp)
         if why:
             raise store.damaged(asset, archive, f"its content {why}", forget=False)
@@ -57,8 +49,6 @@ def _extract(arch: Architecture, archive: Path, model_dir: Path) -> None:
             if target.is_dir() and entry.is_dir():
                 shutil.rmtree(target)
             os.replace(entry, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _read_or_aside(arch: Architecture, model: Path):
