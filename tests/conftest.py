@@ -117,6 +117,14 @@ def _isolated_caches(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("LABKIT_RESULTS_DIR", str(home / "results"))
 
 
+@pytest.fixture(scope="session")
+def offline_module():
+    """The offline backbone, built once per $LABKIT_CACHE (test_hub, test_transfer)."""
+    from labkit import hub
+
+    return hub.resolve_module(hub.OFFLINE)
+
+
 @pytest.fixture
 def no_network(monkeypatch):
     """Record (and refuse) every attempt to open a network connection."""

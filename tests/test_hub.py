@@ -16,12 +16,6 @@ from labkit.tfsetup import tf
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.fixture(scope="session")
-def offline_module():
-    """The offline backbone, built once per $LABKIT_CACHE (shared with the other test files)."""
-    return hub.resolve_module(hub.OFFLINE)
-
-
 def test_registry_facts():
     reg = hub.REGISTRY
     assert (reg["mobilenet_v2_100_224"].image_size, reg["mobilenet_v2_100_224"].output_dim) == (224, 1280)

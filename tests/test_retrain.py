@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from offline_fixtures import offline  # noqa: F401  (a shared fixture)
 from PIL import Image
 
 import labkit  # noqa: F401  (sets up TF)
@@ -25,13 +26,6 @@ from labkit.retrain.train import retrain
 from labkit.tfsetup import tf
 
 ARCH = "mobilenet_0.25_128"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def offline():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LABKIT_OFFLINE", "1")
-        yield
 
 
 @pytest.fixture(scope="module")

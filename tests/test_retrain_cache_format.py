@@ -8,6 +8,7 @@ import stat
 
 import numpy as np
 import pytest
+from offline_fixtures import offline  # noqa: F401  (a shared fixture)
 
 import labkit  # noqa: F401  (sets up TF)
 from labkit.atomic import write_text, write_texts
@@ -20,13 +21,6 @@ ARCH = "mobilenet_0.25_128"
 def original_line(values) -> str:
     """The original retrain.py's cache line."""
     return ",".join(str(x) for x in values)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def offline():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LABKIT_OFFLINE", "1")
-        yield
 
 
 @pytest.fixture(scope="module")

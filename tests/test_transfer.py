@@ -16,12 +16,6 @@ from labkit.provenance import Source
 from labkit.tfsetup import tf
 
 
-@pytest.fixture(scope="session")
-def offline_module():
-    """The offline backbone, built once per $LABKIT_CACHE (shared with the other test files)."""
-    return hub.resolve_module(hub.OFFLINE)
-
-
 @pytest.fixture(scope="module")
 def flowers64(tmp_path_factory):
     root = synthetic_flowers.write(tmp_path_factory.mktemp("flowers"), images_per_class=40, seed=11, base_size=80)
