@@ -695,3 +695,18 @@ def test_notebook_runs_split_and_score_the_same_wherever_the_photos_live(colours
         got.append((sorted(Path(p).name for p in r.test_paths), r.test_accuracy, r.n_test))
         assert "--split_name=photos" in lab.command_line(r, photos)
     assert got[0] == got[1] and got[0][2] > 0
+
+
+def test_learning_curve_subsets_split_each_photo_as_in_the_full_folder(colours, tmp_path):
+    """C.own.learning_curve: a photo is a test image at every subset size or at none (the subsets hash
+    ``<full folder name>/<class>/<file>``), so the curve compares like with like."""
+    from labkit.retrain import lab
+
+    _, runs = lab.learning_curve(colours, tmp_path / "own", [8, 20], ARCH, steps=3, seed=0)
+    tests = {k: {Path(p).parent.name + "/" + Path(p).name for p in r.test_paths} for k, r in runs.items()}
+    full = images.create_image_lists(colours, 30, 10, split_name=Path(colours).name)
+    expected = {f"{full[label]['dir']}/{f}" for label in full for f in full[label]["testing"]}
+    for n, key in ((8, "8/class"), (20, "20/class")):
+        first = {f"{d}/img_{i:03d}.jpg" for d in ("Blue_Sky", "grass", "red") for i in range(n)}
+        assert tests[key] == expected & first, key
+    assert tests["8/class"] < tests["20/class"]

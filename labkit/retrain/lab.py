@@ -236,7 +236,9 @@ def learning_curve(
 ):
     """Test accuracy for few → many images per class; returns ``(DataFrame, runs)``.
 
-    Every subset uses the same 30 % test share so the accuracies are comparable.
+    Every subset uses the same 30 % test share and splits each photo by its name in the full folder
+    (``--split_name`` = that folder's name), so a photo is a test image at every size or at none and the
+    accuracies are comparable.
 
     Answers C.own.learning_curve, C.own.test_accuracy, K10 (notebook 04, Q17).
     """
@@ -254,6 +256,7 @@ def learning_curve(
             testing_percentage=30,
             validation_percentage=10,
             validation_batch_size=-1,
+            split_name=Path(image_dir).name,
         )
     frame = table(runs)
     frame.insert(1, "images_per_class", list(counts))
