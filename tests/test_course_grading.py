@@ -6,19 +6,18 @@ import csv
 import json
 from pathlib import Path
 
+import grading_class
 import pytest
 import written_class
 
 from labkit.errors import LabkitError
-from labkit.grading import batch, sandbox
+from labkit.grading import sandbox
 
 LIMITS = sandbox.Limits(timeout=60, memory_bytes=int(0.8 * 2**30))
 
 
 def grade(paths, out, limits=LIMITS, **kwargs):
-    return batch.grade(
-        paths["submissions"], out, paths["rubric"], workers=2, limits=limits, warmup=False, progress=False, **kwargs
-    )
+    return grading_class.grade(paths["submissions"], out, paths["rubric"], workers=2, limits=limits, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -177,14 +176,12 @@ def test_a_class_of_writeups_only_is_graded(tmp_path):
     """Students may hand in only a markdown writeup: that is something to grade, not an empty class."""
     import shutil
 
-    from labkit.grading import batch
-
     (tmp_path / "subs" / "dana").mkdir(parents=True)
     shutil.copy(
         Path(__file__).resolve().parent.parent / "examples" / "submissions" / "dana" / "writeup.md",
         tmp_path / "subs" / "dana",
     )
-    run = batch.grade(tmp_path / "subs", tmp_path / "out", workers=1, warmup=False, progress=False)
+    run = grading_class.grade(tmp_path / "subs", tmp_path / "out", workers=1)
     assert list(run.records) == ["dana"]
     written = json.loads((tmp_path / "out" / "written" / "dana.json").read_text())
     assert any(text for text in written["answers"].values())

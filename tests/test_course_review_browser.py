@@ -6,19 +6,18 @@ import csv
 import io
 
 import cdp
+import grading_class
 import pytest
 import written_class
 
-from labkit.grading import batch, sandbox
+from labkit.grading import sandbox
 
 pytestmark = pytest.mark.skipif(cdp.problem() is not None, reason=str(cdp.problem()))
 LIMITS = sandbox.Limits(timeout=60, memory_bytes=int(0.8 * 2**30))
 
 
 def grade(paths, out, **kwargs):
-    return batch.grade(
-        paths["submissions"], out, paths["rubric"], workers=2, limits=LIMITS, warmup=False, progress=False, **kwargs
-    )
+    return grading_class.grade(paths["submissions"], out, paths["rubric"], workers=2, limits=LIMITS, **kwargs)
 
 
 def test_review_page_round_trips_points_to_manual_csv(tmp_path):

@@ -13,7 +13,7 @@ import grading_class
 import psutil
 import pytest
 
-from labkit.grading import batch, sandbox
+from labkit.grading import sandbox
 
 LIMITS = sandbox.Limits(timeout=30, memory_bytes=int(0.6 * 2**30))
 ISOLATION = os.environ.get("LABKIT_TEST_ISOLATION", "auto")
@@ -31,15 +31,8 @@ def graded(tmp_path_factory):
     before = grading_class.hashes(paths["submissions"])
     os.environ["LABKIT_TEST_SECRET"] = "s3cret"
     try:
-        run = batch.grade(
-            paths["submissions"],
-            root / "out",
-            paths["rubric"],
-            workers=2,
-            limits=LIMITS,
-            isolation=ISOLATION,
-            warmup=False,
-            progress=False,
+        run = grading_class.grade(
+            paths["submissions"], root / "out", paths["rubric"], workers=2, limits=LIMITS, isolation=ISOLATION
         )
     finally:
         os.environ.pop("LABKIT_TEST_SECRET")
@@ -214,17 +207,7 @@ def test_resume_skips_finished_students_and_regrades_changed_or_unfinished(grade
     shutil.copytree(graded["out"], out)
     (out / "students" / "raiser.json").unlink()  # as if the run had been killed while grading raiser
     grading_class.notebook(subs / "broken" / "90_tiny.ipynb", *grading_class.GOOD)  # broken resubmits
-    run = batch.grade(
-        subs,
-        out,
-        graded["rubric"],
-        workers=2,
-        limits=LIMITS,
-        resume=True,
-        isolation=ISOLATION,
-        warmup=False,
-        progress=False,
-    )
+    run = grading_class.grade(subs, out, graded["rubric"], workers=2, limits=LIMITS, resume=True, isolation=ISOLATION)
     assert sorted(run.executed) == ["broken", "raiser"]
     assert len(run.skipped) == len(EXPECTED) - 2
     assert run.records["broken"].total == 3 and run.records["raiser"].total == 1
@@ -243,7 +226,7 @@ def test_dask_backend_gives_the_same_grades_as_local(graded, tmp_path):
     with LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, memory_limit=0
     ) as cluster:
-        run = batch.grade(
+        run = grading_class.grade(
             subs,
             tmp_path / "out",
             graded["rubric"],
@@ -251,8 +234,6 @@ def test_dask_backend_gives_the_same_grades_as_local(graded, tmp_path):
             isolation=ISOLATION,
             backend="dask",
             scheduler=cluster.scheduler_address,
-            warmup=False,
-            progress=False,
         )
     assert sorted(run.executed) == ["good", "raiser", "where", "zed"]
     imported = Path(run.records.pop("where").notebooks["90_tiny"]["results"]["T.text"]["value"])
@@ -273,14 +254,8 @@ def test_process_level_fallback_still_limits_and_says_so(graded, tmp_path, capsy
     subs = tmp_path / "subs"
     for name in ("good", "looper"):
         shutil.copytree(graded["submissions"] / name, subs / name)
-    run = batch.grade(
-        subs,
-        tmp_path / "out",
-        graded["rubric"],
-        limits=sandbox.Limits(timeout=20),
-        isolation="process",
-        warmup=False,
-        progress=False,
+    run = grading_class.grade(
+        subs, tmp_path / "out", graded["rubric"], limits=sandbox.Limits(timeout=20), isolation="process"
     )
     level = sandbox.choose_isolation("process")[0]
     said = capsys.readouterr()

@@ -15,7 +15,7 @@ import pytest
 from nbgrader.utils import compute_checksum
 
 from labkit.errors import LabkitError
-from labkit.grading import batch, locked, manifest, public, sandbox
+from labkit.grading import locked, manifest, public, sandbox
 
 RELEASE_ID = "ab" * 32
 RUBRIC = {
@@ -186,14 +186,8 @@ def graded(tmp_path_factory):
     (root / "subs" / "shadow" / "labkit" / "__init__.py").write_text("")
     (root / "subs" / "shadow" / "labkit" / "results.py").write_text(FAKE_RESULTS)
     grading_class.notebook(root / "subs" / "solved" / "91.ipynb", 'results.record("T.extra", "yes")', name="91_extra")
-    run = batch.grade(
-        root / "subs",
-        root / "out",
-        release=release,
-        workers=2,
-        limits=sandbox.Limits(timeout=60),
-        warmup=False,
-        progress=False,
+    run = grading_class.grade(
+        root / "subs", root / "out", release=release, workers=2, limits=sandbox.Limits(timeout=60)
     )
     return {"run": run, "records": {sid: r.to_dict() for sid, r in run.records.items()}, "out": root / "out"}
 
@@ -356,9 +350,7 @@ def test_flooding_around_the_record_call_keeps_the_answer(tmp_path):
     nbformat.write(student, str(tmp_path / "subs" / "flo" / "90_tiny.ipynb"))
     rubric = tmp_path / "rubric.json"
     rubric.write_text(json.dumps({**RUBRIC, "notebooks": ["90_tiny"], "questions": RUBRIC["questions"][:2]}))
-    run = batch.grade(
-        tmp_path / "subs", tmp_path / "out", rubric, release=the_manifest(nb), warmup=False, progress=False
-    )
+    run = grading_class.grade(tmp_path / "subs", tmp_path / "out", rubric, release=the_manifest(nb))
     record = run.records["flo"].to_dict()
     assert record["questions"]["T.answer"]["credit"] == 1, record["questions"]["T.answer"]
     assert record["notebooks"]["90_tiny"]["integrity"]["tampered"] == []

@@ -17,7 +17,7 @@ import grading_class
 import psutil
 import pytest
 
-from labkit.grading import batch, isolation, sandbox
+from labkit.grading import isolation, sandbox
 from labkit.grading.isolation import Level
 
 MB = 2**20
@@ -105,15 +105,8 @@ def graded(tmp_path_factory):
     paths = build(root)
     before = {p: grading_class.hashes(p) for p in (paths["submissions"], paths["answers"])}
     try:
-        run = batch.grade(
-            paths["submissions"],
-            root / "out",
-            paths["rubric"],
-            workers=2,
-            limits=LIMITS,
-            isolation=ISOLATION,
-            warmup=False,
-            progress=False,
+        run = grading_class.grade(
+            paths["submissions"], root / "out", paths["rubric"], workers=2, limits=LIMITS, isolation=ISOLATION
         )
     finally:
         leftover_tmp = Path(paths["shm"][1])
@@ -206,15 +199,8 @@ def test_run_states_its_isolation_level_and_what_it_protects(graded):
 def test_run_as_a_named_user(tmp_path):
     subs = tmp_path / "submissions"
     grading_class.notebook(subs / "who" / "90_tiny.ipynb", 'import os\nresults.record("T.text", str(os.getuid()))')
-    run = batch.grade(
-        subs,
-        tmp_path / "out",
-        build(tmp_path / "p")["rubric"],
-        limits=LIMITS,
-        isolation=ISOLATION,
-        run_as="nobody",
-        warmup=False,
-        progress=False,
+    run = grading_class.grade(
+        subs, tmp_path / "out", build(tmp_path / "p")["rubric"], limits=LIMITS, isolation=ISOLATION, run_as="nobody"
     )
     assert run.records["who"].notebooks["90_tiny"]["results"]["T.text"]["value"] == "65534"
 
@@ -330,14 +316,8 @@ def test_weakest_level_says_so_and_the_snapshot_check_reports_the_damage(tmp_pat
     paths = build(tmp_path)
     for name in ("daemon", "shmfill", "diskfill"):
         shutil.rmtree(paths["submissions"] / name)
-    run = batch.grade(
-        paths["submissions"],
-        tmp_path / "out",
-        paths["rubric"],
-        limits=LIMITS,
-        isolation=Level("process", "none"),
-        warmup=False,
-        progress=False,
+    run = grading_class.grade(
+        paths["submissions"], tmp_path / "out", paths["rubric"], limits=LIMITS, isolation=Level("process", "none")
     )
     err = capsys.readouterr().err
     assert "WARNING isolation: process level, none (requested) — process level without root: NOT protected" in err
@@ -361,14 +341,8 @@ def test_user_namespace_level_hides_everything_and_keeps_no_capability(tmp_path)
     for name in ("diskfill", "good"):
         shutil.rmtree(paths["submissions"] / name)
     before = grading_class.hashes(paths["submissions"])
-    run = batch.grade(
-        paths["submissions"],
-        tmp_path / "out",
-        paths["rubric"],
-        limits=LIMITS,
-        isolation=Level("process", "userns"),
-        warmup=False,
-        progress=False,
+    run = grading_class.grade(
+        paths["submissions"], tmp_path / "out", paths["rubric"], limits=LIMITS, isolation=Level("process", "userns")
     )
     record = run.records["vandal"].notebooks["90_tiny"]
     assert record["status"] == "ok", {k: record.get(k) for k in ("status", "error", "peak_rss_mb", "tmpfs_mb")}
@@ -424,14 +398,12 @@ def test_temp_files_at_level_none_count_against_the_disk_limit_and_are_removed(t
     subs = tmp_path / "subs"
     grading_class.notebook(subs / "tmpfill" / "90_tiny.ipynb", code)
     (tmp_path / "rubric.json").write_text(json.dumps(grading_class.RUBRIC))
-    run = batch.grade(
+    run = grading_class.grade(
         subs,
         tmp_path / "out",
         tmp_path / "rubric.json",
         limits=sandbox.Limits(timeout=60, memory_bytes=512 * MB, disk_bytes=10 * MB),
         isolation=Level("process", "none"),
-        warmup=False,
-        progress=False,
     )
     rec = run.records["tmpfill"].notebooks["90_tiny"]
     assert rec["status"] == "disk", rec
