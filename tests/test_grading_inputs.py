@@ -190,6 +190,9 @@ def test_output_flood_cut_in_the_kernel_and_grader_memory_bounded(graded):
     # first (message timing decides), by the client ("a cell keeps at most"): cut either way
     assert "characters of output dropped here; a cell " in text
     assert "THE END" in text  # the end of a flooded stream is kept
+    (flooded,) = [c for c in json.loads(text)["cells"] if "THE END" in "".join(c["source"])]
+    markers = [o for o in flooded["outputs"] if "characters of output dropped here" in "".join(o.get("text", ""))]
+    assert markers and all(o["name"] == "stderr" and len("".join(o["text"])) < 500 for o in markers), markers
     growth_mb = (graded["rss"]["after_kb"] - graded["rss"]["before_kb"]) / 1024
     assert growth_mb < RSS_BOUND_MB, f"grader peak memory grew by {growth_mb:.0f} MB"
 

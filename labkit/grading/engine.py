@@ -6,11 +6,11 @@ Two things differ from papermill's default nbclient engine:
   during the run instead of to the finished notebook), twice: *in the kernel*, a silent set-up
   cell wraps ``sys.stdout``/``sys.stderr`` so one cell prints at most ``KERNEL_CELL_CHARS``
   characters; the rest is dropped as it is written (only its last ``TAIL_CHARS`` are kept, and
-  printed after a marker when the cell ends) — so huge messages never reach this process. *In
-  the client*, every output message is counted: a cell keeps at most ``cell_chars`` characters,
-  a notebook ``notebook_chars`` (rich outputs, ``display()`` loops, a student who undid the
-  wrapper); past that, stream text keeps its last ``TAIL_CHARS`` and a marker says how much was
-  dropped. Error outputs are always kept, and so are recorded answers (display outputs carrying
+  printed after a marker when the cell ends; the marker is an output of its own, on stderr) — so
+  huge messages never reach this process. *In the client*, every output message is counted: a cell
+  keeps at most ``cell_chars`` characters, a notebook ``notebook_chars`` (rich outputs, ``display()``
+  loops, a student who undid the wrapper); past that, stream text keeps its last ``TAIL_CHARS`` and a
+  marker says how much was dropped. Error outputs are always kept, and so are recorded answers (display outputs carrying
   :data:`labkit.results.RECORD_MIME`, which the grader credits): those count against a budget of
   their own, ``record_chars`` per notebook, so no amount of printing around a ``results.record``
   call loses the answer. A cell printing hundreds of MB thus costs a few MB.
@@ -81,10 +81,12 @@ def _labkit_cap_output(limit, tail_chars):
     def finish(*_):
         if state["over"]:
             dropped = state["over"] - len(state["tail"])
-            writes["stdout"](
+            sys.stdout.flush()  # the kept text first; the marker is an output of its own (stderr), so
+            writes["stderr"](  # the graded copy's cut of a long output never takes it away
                 f"\\n… [labkit grade: {dropped:,} characters of output dropped here; "
                 f"a cell prints at most {limit:,}] …\\n"
             )
+            sys.stderr.flush()
             writes["stdout"](state["tail"])
             state.update(over=0, tail="")
 
