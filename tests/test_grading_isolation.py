@@ -247,7 +247,7 @@ def shell_job(parent: Path, level: Level, script: str, limits=LIMITS) -> sandbox
 
 
 DAEMON_SH = "setsid sh -c 'env -i sleep {arg} & exit' ; sleep 0.5; echo started"
-SHM_SH = "dd if=/dev/zero of=/dev/shm/labkit-test-{tag}  bs=1M count=200 2>/dev/null; sleep 60"
+SHM_SH = "dd if=/dev/zero of=/dev/shm/labkit-test-{tag} bs=1M count=200 2>/dev/null; sleep 60"
 
 
 @pytest.mark.parametrize("confinement", ["uid", "none"])

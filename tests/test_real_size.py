@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from labkit import profiles, provenance, runner
+from labkit import proctree, profiles, provenance, runner
 from labkit.assets import registry
 from labkit.realsize import estimate, measure
 
@@ -119,11 +119,11 @@ def test_extrapolation_scales_capped_cells_and_fits_lines():
     assert [estimate.duration(s) for s in (40, 720, 6000)] == ["40 s", "12 min", "1 h 40 min"]
 
 
-def test_peak_rss_and_cell_seconds(tmp_path):
+def test_peak_memory_and_cell_seconds(tmp_path):
     import nbformat
 
-    with measure.PeakRSS(interval=10) as peak:
-        before = measure.tree_rss()
+    with measure.PeakMemory(interval=10) as peak:
+        before = proctree.tree_bytes()
         block = bytearray(64 * 2**20)
         block[::4096] = b"x" * len(block[::4096])  # touch every page
     assert peak.bytes >= before + 60 * 2**20

@@ -140,20 +140,15 @@ def test_split_matches_the_formula_computed_independently(tmp_path):
 def test_split_name_makes_the_split_independent_of_where_the_folder_lives(tmp_path, monkeypatch):
     """``--split_name`` hashes ``name/<class>/<file>``: two copies of a folder at different paths split the
     same, and exactly as the original splits ``--image_dir name`` run from the folder's parent."""
-    for root in (tmp_path / "x" / "photos", tmp_path / "deeper" / "y" / "photos"):
+    roots = (tmp_path / "x" / "photos", tmp_path / "deeper" / "y" / "photos")
+    for root in roots:
         for cls in ("a", "b"):
             (root / cls).mkdir(parents=True)
             for i in range(150):
                 (root / cls / f"{cls}{i}.jpg").write_bytes(b"x")
-    here, there = (
-        images.create_image_lists(str(r), 10, 10)
-        for r in (tmp_path / "x" / "photos", tmp_path / "deeper" / "y" / "photos")
-    )
+    here, there = (images.create_image_lists(str(r), 10, 10) for r in roots)
     assert here != there  # the original rule: the full path is hashed
-    named = [
-        images.create_image_lists(str(r), 10, 10, split_name="photos")
-        for r in (tmp_path / "x" / "photos", tmp_path / "deeper" / "y" / "photos")
-    ]
+    named = [images.create_image_lists(str(r), 10, 10, split_name="photos") for r in roots]
     assert named[0] == named[1]
     monkeypatch.chdir(tmp_path / "x")
     assert named[0] == images.create_image_lists("photos", 10, 10)  # what `--image_dir photos` gives
@@ -683,7 +678,7 @@ def test_label_with_runs_the_students_flags(trained, capsys):
         lab.label_with(run, image, flags="--input_layer=Mul --input_height=299 --input_width=299")
 
 
-def test_notebook_runs_split_and_score_the_same_wherever_the_photos_live(colours, tmp_path, capsys):
+def test_notebook_runs_split_and_score_the_same_wherever_the_photos_live(colours, tmp_path):
     """lab.run (notebook 04's C.default/C.lr/C.own runs) hashes ``<folder name>/<class>/<file>``: the same
     photos in two places give the same test set and accuracy, and the printed command line says how."""
     from labkit.retrain import lab

@@ -10,10 +10,10 @@ Two things differ from papermill's default nbclient engine:
   huge messages never reach this process. *In the client*, every output message is counted: a cell
   keeps at most ``cell_chars`` characters, a notebook ``notebook_chars`` (rich outputs, ``display()``
   loops, a student who undid the wrapper); past that, stream text keeps its last ``TAIL_CHARS`` and a
-  marker says how much was dropped. Error outputs are always kept, and so are recorded answers (display outputs carrying
-  :data:`labkit.results.RECORD_MIME`, which the grader credits): those count against a budget of
-  their own, ``record_chars`` per notebook, so no amount of printing around a ``results.record``
-  call loses the answer. A cell printing hundreds of MB thus costs a few MB.
+  marker says how much was dropped. Error outputs are always kept, and so are recorded answers
+  (display outputs carrying :data:`labkit.results.RECORD_MIME`, which the grader credits): those
+  count against a budget of their own, ``record_chars`` per notebook, so no amount of printing around
+  a ``results.record`` call loses the answer. A cell printing hundreds of MB thus costs a few MB.
 - **The executed notebook stays readable by the grader**: :func:`papermill_options` derives the
   budgets from the sandbox's output limit (``Limits.output_bytes``, the size
   :func:`labkit.grading.attribution.read_notebook` accepts), leaving room for JSON escaping and

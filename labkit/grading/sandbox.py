@@ -106,7 +106,7 @@ class Watch:
         self._next_usage = 0.0
 
     def sample(self) -> int:
-        """Poll; return memory in use now (RSS + tmpfs files)."""
+        """Poll; return memory in use now (PSS + tmpfs files)."""
         procs = proctree.tree(self.root)
         self.seen.update((p.pid, p) for p in procs)
         rss = proctree.used_bytes(procs)  # PSS: pages shared after a fork count once
@@ -176,11 +176,17 @@ def _verdict(watch: Watch, memory: int, limits: Limits, started: float, files: l
         return "timeout"
     if memory > limits.memory_bytes:
         return "memory"
-    if watch.disk >= limits.disk_bytes or watch.entries > usage.MAX_ENTRIES:
-        return "disk"  # at the limit: RLIMIT_FSIZE stops a file there, so reaching it means the job was stopped
+    if _disk_full(watch, limits):
+        return "disk"
     if any(_size(f) > limits.output_bytes for f in files):
         return "output"
     return None
+
+
+def _disk_full(watch: Watch, limits: Limits) -> bool:
+    """At the disk limit (``RLIMIT_FSIZE`` stops a file exactly there, so reaching it means the job was
+    stopped) or over the entry count."""
+    return watch.disk >= limits.disk_bytes or watch.entries > usage.MAX_ENTRIES
 
 
 def _final_verdict(watch: Watch, limits: Limits, returncode: int) -> str:
@@ -188,9 +194,7 @@ def _final_verdict(watch: Watch, limits: Limits, returncode: int) -> str:
     stopped at the size cap (``File too large``) ends the notebook faster than the disk poll sees it."""
     watch.disk = watch._disk()
     watch.peak_disk = max(watch.peak_disk, watch.disk)
-    if watch.disk >= limits.disk_bytes or watch.entries > usage.MAX_ENTRIES:
-        return "disk"
-    return "ok" if returncode == 0 else "exit"
+    return "disk" if _disk_full(watch, limits) else ("ok" if returncode == 0 else "exit")
 
 
 def _size(path) -> int:

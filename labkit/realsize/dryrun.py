@@ -22,7 +22,7 @@ class DryRun:
     @contextmanager
     def watch(self):
         """Sample the peak RSS of the runner and its kernel tree while the block runs."""
-        with measure.PeakRSS() as peak:
+        with measure.PeakMemory() as peak:
             yield
         self._peak = peak.bytes
 

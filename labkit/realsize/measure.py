@@ -6,40 +6,35 @@ from __future__ import annotations
 
 import threading
 
+from labkit import proctree
+
 SAMPLE_SECONDS = 0.25
 
 
-def tree_rss(pid: int | None = None) -> int:
-    """Bytes process ``pid`` (default: this one) and all its descendants hold (:func:`labkit.proctree.tree_bytes`:
-    PSS, so pages a forked child shares with its parent count once)."""
-    from labkit import proctree
-
-    return proctree.tree_bytes(pid)
-
-
-class PeakRSS:
-    """``with PeakRSS() as peak: …`` samples :func:`tree_rss` in a thread; ``peak.bytes`` is the maximum."""
+class PeakMemory:
+    """``with PeakMemory() as peak: …`` samples :func:`labkit.proctree.tree_bytes` (this process and its
+    descendants) in a thread; ``peak.bytes`` is the maximum."""
 
     def __init__(self, interval: float = SAMPLE_SECONDS):
         self.interval = interval
         self.bytes = 0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, name="labkit-peak-rss", daemon=True)
+        self._thread = threading.Thread(target=self._sample, name="labkit-peak-memory", daemon=True)
 
     def _sample(self) -> None:
         while True:
-            self.bytes = max(self.bytes, tree_rss())
+            self.bytes = max(self.bytes, proctree.tree_bytes())
             if self._stop.wait(self.interval):
                 return
 
-    def __enter__(self) -> PeakRSS:
+    def __enter__(self) -> PeakMemory:
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
-        self.bytes = max(self.bytes, tree_rss())
+        self.bytes = max(self.bytes, proctree.tree_bytes())
 
 
 def cell_seconds(executed_notebook) -> list[dict]:
