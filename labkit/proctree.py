@@ -34,6 +34,17 @@ def process_bytes(proc: psutil.Process) -> int:
         return 0
 
 
+def resident_bytes(procs) -> int:
+    """The RSS of ``procs``, summed: cheap (no walk of the mappings) and never below :func:`used_bytes`."""
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
 def used_bytes(procs) -> int:
     """Memory held by ``procs`` together (:func:`process_bytes` summed)."""
     return sum(process_bytes(p) for p in procs)

@@ -7,8 +7,10 @@ against the disk limit at every level and go with the scratch dir), wrapped by t
 supervisor loop watches the job and kills all of it when the wall time, the memory limit, the
 disk limit or the output limit is passed.
 
-Memory is the job's resident memory (its whole process tree's proportional set size, summed, polled
-every 0.1 s with psutil: pages a forked child shares with its parent count once; :mod:`labkit.proctree`)
+Memory is the job's resident memory (its whole process tree's proportional set size, summed, with
+psutil: pages a forked child shares with its parent count once; :mod:`labkit.proctree`. Polled every
+0.1 s as the cheap RSS sum, which is never below it; PSS itself is read twice a second and whenever
+that sum would pass the limit)
 **plus** its files in tmpfs (``/tmp`` and ``/dev/shm`` of the sandbox, or its files
 in the machine's ``/dev/shm``), which are RAM no RSS shows. Not ``RLIMIT_AS``: TensorFlow reserves
 far more *virtual* memory than it uses. Disk is the allocated size of the scratch folder (and, at
@@ -105,17 +107,23 @@ class Watch:
         self.tmpfs = self.disk = 0
         self._next_usage = 0.0
 
-    def sample(self) -> int:
-        """Poll; return memory in use now (PSS + tmpfs files)."""
+    def sample(self, memory_limit: int) -> int:
+        """Poll; return memory in use now (PSS + tmpfs files) as far as the limit needs it. PSS costs a few
+        ms per TensorFlow process (the kernel walks every mapping), so it is read with the disk and tmpfs
+        figures twice a second, and whenever the cheap RSS sum (never below PSS) would pass
+        ``memory_limit``; the peak is of the PSS readings."""
         procs = proctree.tree(self.root)
         self.seen.update((p.pid, p) for p in procs)
-        rss = proctree.used_bytes(procs)  # PSS: pages shared after a fork count once
-        if time.monotonic() >= self._next_usage:
+        due = time.monotonic() >= self._next_usage
+        if due:
             self._next_usage = time.monotonic() + USAGE_SECONDS
             self.tmpfs, self.disk = self._tmpfs(procs), self._disk()
-        self.peak_rss, self.peak_tmpfs = max(self.peak_rss, rss), max(self.peak_tmpfs, self.tmpfs)
-        self.peak_disk = max(self.peak_disk, self.disk)
-        return rss + self.tmpfs
+        held = proctree.resident_bytes(procs)
+        if due or held + self.tmpfs > memory_limit:
+            held = proctree.used_bytes(procs)  # PSS: pages shared after a fork count once
+            self.peak_rss = max(self.peak_rss, held)
+        self.peak_tmpfs, self.peak_disk = max(self.peak_tmpfs, self.tmpfs), max(self.peak_disk, self.disk)
+        return held + self.tmpfs
 
     def _tmpfs(self, procs) -> int:
         if self.level.confinement in ("bwrap", "jail", "userns"):
@@ -273,7 +281,7 @@ def _supervise(command, env, marker, level, scratch, cwd, user, limits, sink, wa
     watch, status = Watch(popen, marker, level, scratch, user[0] if user else None), None
     try:
         while popen.poll() is None:
-            status = _verdict(watch, watch.sample(), limits, started, [sink.fileno(), *watch_files])
+            status = _verdict(watch, watch.sample(limits.memory_bytes), limits, started, [sink.fileno(), *watch_files])
             if status:
                 break
             with contextlib.suppress(subprocess.TimeoutExpired):
