@@ -21,7 +21,7 @@ from labkit.grading import isolation, sandbox
 from labkit.grading.isolation import Level
 
 MB = 2**20
-# 512 MB: a Python 3.13 kernel alone is over 200 MB resident, more on a machine with many cores
+# 512 MB: a Python 3.13 kernel alone is over 200 MB resident (256 MB left too little room)
 LIMITS = sandbox.Limits(timeout=60, memory_bytes=512 * MB, disk_bytes=256 * MB)
 SMALL = sandbox.Limits(timeout=60, memory_bytes=128 * MB, disk_bytes=256 * MB)  # for shell jobs (no kernel)
 ISOLATION = os.environ.get("LABKIT_TEST_ISOLATION", "auto")
