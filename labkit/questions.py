@@ -8,8 +8,15 @@ within ``equals ± tolerance`` / at least ``min`` / at most ``max``, non-empty f
 or at least ``min_items`` rows. ``field`` picks one key out of a dict answer first. A rule may
 differ per profile (``profiles={"full": Credit(min=0.97)}``).
 
+Points are earned by **exercises** only: ids like ``E01_model``, each the grade_id of the solution
+cell where the student writes TensorFlow, recorded by the locked check cell after it with what
+:mod:`labkit.exercises` measured of the student's work (``all`` adds further checks, ``bands`` gives
+partial credit). The other recorded values (``A1.accuracy.test`` …) are worth 0 points: they feed the
+written answers, the answer key and the regression baseline, and the reports show them.
+
 To add your notebook's questions, append a block to ``QUESTIONS`` (keep homework order), then run
-``python -m labkit.questions`` to rewrite ``answers/rubric.json`` (a test checks it is current).
+``python -m labkit.questions`` to rewrite ``answers/rubric.json`` (a test checks it is current) and
+``python -m labkit.course.markup`` to rewrite the check cells' hidden tests.
 """
 
 from __future__ import annotations
@@ -36,11 +43,20 @@ class Credit:
     min_items: int | None = None
     field: str | None = None  # dotted key into a dict answer, e.g. "test_accuracy"
     points: float = 1.0
+    all: tuple = ()  # further rules (each with its own ``field``) that must all hold too
+    bands: tuple = ()  # partial credit: ((at_least, share), …) on the (field) value, best band first
 
     def to_dict(self) -> dict:
-        """The rule as JSON, without unset fields."""
+        """The rule as JSON, without unset fields (a sub-rule of ``all`` carries no points)."""
         defaults = asdict(Credit())
-        return {k: v for k, v in asdict(self).items() if v != defaults[k] or k == "points"}
+        rule = {
+            k: v for k, v in asdict(self).items() if k not in ("all", "bands") and (v != defaults[k] or k == "points")
+        }
+        if self.all:
+            rule["all"] = [{k: v for k, v in sub.to_dict().items() if k != "points"} for sub in self.all]
+        if self.bands:
+            rule["bands"] = [[float(at_least), float(share)] for at_least, share in self.bands]
+        return rule
 
 
 @dataclass(frozen=True)
@@ -90,7 +106,7 @@ QUESTIONS += [
         "01_mnist_quickstart",
         "What is the network's structure? (its layers, in order)",
         "list",
-        Credit(min_items=4),
+        Credit(points=0, min_items=4),
     ),
     Question(
         "A1.structure.params",
@@ -98,7 +114,7 @@ QUESTIONS += [
         "01_mnist_quickstart",
         "How many trainable parameters does the quickstart network have?",
         "number",
-        Credit(equals=101770),
+        Credit(points=0, equals=101770),
     ),
     Question(
         "A1.accuracy.test",
@@ -106,8 +122,8 @@ QUESTIONS += [
         "01_mnist_quickstart",
         "How good is it? (test accuracy after training)",
         "number",
-        Credit(min=0.85),
-        profiles={"full": Credit(min=0.97)},
+        Credit(points=0, min=0.85),
+        profiles={"full": Credit(points=0, min=0.97)},
         baseline_tolerance=0.05,
     ),
     Question(
@@ -116,7 +132,7 @@ QUESTIONS += [
         "01_mnist_quickstart",
         "How long did training take (seconds)?",
         "number",
-        Credit(),
+        Credit(points=0),
         timing=True,
     ),
     Question(
@@ -125,7 +141,7 @@ QUESTIONS += [
         "01_mnist_quickstart",
         "Can you beat it? (the comparison table of candidate models)",
         "table",
-        Credit(min_items=2),
+        Credit(points=0, min_items=2),
     ),
     Question(
         "A1.beat_it.best",
@@ -133,10 +149,14 @@ QUESTIONS += [
         "01_mnist_quickstart",
         "Does your own model beat the quickstart? (its test accuracy and the margin, same data and budget)",
         "dict",
-        Credit(field="margin", min=0.001),
+        Credit(points=0, field="margin", min=0.001),
         baseline_tolerance=0.05,
     ),
 ]
+
+
+# --- 01 · exercises (check cells; measured by labkit.exercises) ---------------------------------------
+QUESTIONS += []
 
 
 # --- 02 · Part A.2: transfer learning with TF Hub --------------------------------------------
@@ -148,7 +168,7 @@ QUESTIONS += [
         _A2,
         "The ImageNet classifier on one image: its top-5 labels (or why it was skipped)",
         "text",
-        Credit(non_empty=True),
+        Credit(points=0, non_empty=True),
     ),
     Question(
         "A2.backbone.linear_probe",
@@ -156,11 +176,16 @@ QUESTIONS += [
         _A2,
         "Is the feature extractor really pretrained? Linear-probe accuracy of its features vs random weights",
         "dict",
-        Credit(field="margin", min=0.1),
+        Credit(points=0, field="margin", min=0.1),
         baseline_tolerance=0.15,
     ),
     Question(
-        "A2.backbone.pretrained_beats_random", "A.2", _A2, "Do pretrained features beat random ones?", "any", Credit()
+        "A2.backbone.pretrained_beats_random",
+        "A.2",
+        _A2,
+        "Do pretrained features beat random ones?",
+        "any",
+        Credit(points=0),
     ),
     Question(
         "A2.batch.table",
@@ -168,7 +193,7 @@ QUESTIONS += [
         _A2,
         "Throughput and peak memory per batch size",
         "table",
-        Credit(min_items=2),
+        Credit(points=0, min_items=2),
         timing=True,
     ),
     Question(
@@ -177,7 +202,7 @@ QUESTIONS += [
         _A2,
         "Out of memory on a small device: the largest batch size that fits the memory budget",
         "dict",
-        Credit(field="largest_batch", min=1),
+        Credit(points=0, field="largest_batch", min=1),
     ),
     Question(
         "A2.frozen.trainable_params",
@@ -185,7 +210,7 @@ QUESTIONS += [
         _A2,
         "Are the feature-extractor layers frozen? (trainable parameter counts)",
         "dict",
-        Credit(field="feature_extractor_trainable", equals=0),
+        Credit(points=0, field="feature_extractor_trainable", equals=0),
     ),
     Question(
         "A2.frozen.test_accuracy",
@@ -193,7 +218,7 @@ QUESTIONS += [
         _A2,
         "Test accuracy with the feature extractor frozen",
         "number",
-        Credit(min=0.4),
+        Credit(points=0, min=0.4),
         baseline_tolerance=0.15,
     ),
     Question(
@@ -202,7 +227,7 @@ QUESTIONS += [
         _A2,
         "Test accuracy fine-tuned at a low learning rate",
         "number",
-        Credit(min=0.3),
+        Credit(points=0, min=0.3),
         baseline_tolerance=0.2,
     ),
     Question(
@@ -211,16 +236,18 @@ QUESTIONS += [
         _A2,
         "Test accuracy fine-tuned at the frozen run's learning rate (often unstable)",
         "number",
-        Credit(min=0.0),
+        Credit(points=0, min=0.0),
     ),
-    Question("A2.finetune.table", "A.2", _A2, "Frozen vs fine-tuned comparison", "table", Credit(min_items=3)),
+    Question(
+        "A2.finetune.table", "A.2", _A2, "Frozen vs fine-tuned comparison", "table", Credit(points=0, min_items=3)
+    ),
     Question(
         "A2.finetune.explanation",
         "A.2",
         _A2,
         "Can you improve accuracy — frozen vs fine-tuning, and why is fine-tuning unstable?",
         "text",
-        Credit(non_empty=True),
+        Credit(points=0, non_empty=True),
     ),
     Question(
         "A2.export.max_abs_diff",
@@ -228,9 +255,13 @@ QUESTIONS += [
         _A2,
         "Exported and reloaded model: largest prediction difference",
         "number",
-        Credit(max=1e-5),
+        Credit(points=0, max=1e-5),
     ),
 ]
+
+# --- 02 · exercises (check cells; measured by labkit.exercises) ---------------------------------------
+QUESTIONS += []
+
 
 # --- 03 · Part B: make_image_classifier ----------------------------------------------------------
 _B3 = "03_make_image_classifier"
@@ -241,7 +272,7 @@ QUESTIONS += [
         _B3,
         "The homework's make_image_classifier command: validation accuracy",
         "number",
-        Credit(min=0.4),
+        Credit(points=0, min=0.4),
         baseline_tolerance=0.15,
     ),
     Question(
@@ -250,7 +281,7 @@ QUESTIONS += [
         _B3,
         "Your inference script: top-3 classes with probabilities, checked on held-out images against labkit's",
         "dict",
-        Credit(field="agreement", min=1.0),
+        Credit(points=0, field="agreement", min=1.0),
     ),
     Question(
         "B.batch.table",
@@ -258,7 +289,7 @@ QUESTIONS += [
         _B3,
         "Batch size 32 vs 4: time per epoch, accuracy, peak memory",
         "table",
-        Credit(min_items=2),
+        Credit(points=0, min_items=2),
         timing=True,
     ),
     Question(
@@ -267,7 +298,7 @@ QUESTIONS += [
         _B3,
         "Why does batch size matter; what happens at 32 and at 4?",
         "text",
-        Credit(non_empty=True),
+        Credit(points=0, non_empty=True),
     ),
     Question(
         "B.other_module",
@@ -275,13 +306,24 @@ QUESTIONS += [
         _B3,
         "Another feature vector (Inception V3): what had to change?",
         "dict",
-        Credit(field="changes", min_items=2),
+        Credit(points=0, field="changes", min_items=2),
     ),
     Question(
-        "B.time", "B", _B3, "How long did training take?", "dict", Credit(field="total_seconds", min=0), timing=True
+        "B.time",
+        "B",
+        _B3,
+        "How long did training take?",
+        "dict",
+        Credit(points=0, field="total_seconds", min=0),
+        timing=True,
     ),
     Question(
-        "B.lr.table", "B", _B3, "Learning rate 0.001 vs default vs 1.0: accuracy and time", "table", Credit(min_items=3)
+        "B.lr.table",
+        "B",
+        _B3,
+        "Learning rate 0.001 vs default vs 1.0: accuracy and time",
+        "table",
+        Credit(points=0, min_items=3),
     ),
     Question(
         "B.own.learning_curve",
@@ -289,7 +331,7 @@ QUESTIONS += [
         _B3,
         "Your own images: accuracy for few vs many images per class",
         "table",
-        Credit(min_items=2),
+        Credit(points=0, min_items=2),
     ),
     Question(
         "B.own.val_accuracy",
@@ -297,10 +339,14 @@ QUESTIONS += [
         _B3,
         "Your own images: validation accuracy with the most images",
         "number",
-        Credit(min=0.3),
+        Credit(points=0, min=0.3),
         baseline_tolerance=0.2,
     ),
 ]
+
+# --- 03 · exercises (check cells; measured by labkit.exercises) ---------------------------------------
+QUESTIONS += []
+
 
 # --- 04 · Part C: TF1 retrain ------------------------------------------------------------------
 _C4 = "04_retrain_tf1"
@@ -311,17 +357,19 @@ QUESTIONS += [
         _C4,
         "Final test accuracy of the default retrain",
         "number",
-        Credit(min=0.5),
+        Credit(points=0, min=0.5),
         baseline_tolerance=0.15,
     ),
-    Question("C.default.base_graph", "C", _C4, "Which base graph was retrained", "text", Credit(non_empty=True)),
+    Question(
+        "C.default.base_graph", "C", _C4, "Which base graph was retrained", "text", Credit(points=0, non_empty=True)
+    ),
     Question(
         "C.lr.0_005.test_accuracy",
         "C",
         _C4,
         "Learning rate 0.005: test accuracy",
         "number",
-        Credit(min=0.3),
+        Credit(points=0, min=0.3),
         baseline_tolerance=0.2,
     ),
     Question(
@@ -330,7 +378,7 @@ QUESTIONS += [
         _C4,
         "Learning rate 0.01 (default): test accuracy",
         "number",
-        Credit(min=0.3),
+        Credit(points=0, min=0.3),
         baseline_tolerance=0.2,
     ),
     Question(
@@ -339,12 +387,19 @@ QUESTIONS += [
         _C4,
         "Learning rate 1.0: test accuracy — still usable?",
         "number",
-        Credit(min=0.0),
+        Credit(points=0, min=0.0),
         baseline_tolerance=0.3,
     ),
-    Question("C.lr.table", "C", _C4, "Learning rates compared: accuracy and time", "table", Credit(min_items=3)),
     Question(
-        "C.lr.best", "C", _C4, "Which learning rate did best at the same step count?", "text", Credit(non_empty=True)
+        "C.lr.table", "C", _C4, "Learning rates compared: accuracy and time", "table", Credit(points=0, min_items=3)
+    ),
+    Question(
+        "C.lr.best",
+        "C",
+        _C4,
+        "Which learning rate did best at the same step count?",
+        "text",
+        Credit(points=0, non_empty=True),
     ),
     Question(
         "C.own.learning_curve",
@@ -352,7 +407,7 @@ QUESTIONS += [
         _C4,
         "Your own images: accuracy for few vs many images per class",
         "table",
-        Credit(min_items=2),
+        Credit(points=0, min_items=2),
     ),
     Question(
         "C.own.test_accuracy",
@@ -360,18 +415,25 @@ QUESTIONS += [
         _C4,
         "Your own images: test accuracy with the most images",
         "number",
-        Credit(min=0.4),
+        Credit(points=0, min=0.4),
         baseline_tolerance=0.2,
     ),
     # quick profile: a handful of test images (one image = 0.33), so only its presence is compared
-    Question("C.inception.test_accuracy", "C", _C4, "inception_v3 retrain: test accuracy", "number", Credit(min=0.0)),
+    Question(
+        "C.inception.test_accuracy",
+        "C",
+        _C4,
+        "inception_v3 retrain: test accuracy",
+        "number",
+        Credit(points=0, min=0.0),
+    ),
     Question(
         "C.inception.label_image_flags",
         "C",
         _C4,
         "What to pass to label_image for inception_v3",
         "text",
-        Credit(equals="--input_layer=Mul --input_height=299 --input_width=299"),
+        Credit(points=0, equals="--input_layer=Mul --input_height=299 --input_width=299"),
     ),
     Question(
         "C.inception.label_image_top1",
@@ -379,7 +441,7 @@ QUESTIONS += [
         _C4,
         "label_image on an inception_v3 graph: top-1 label",
         "dict",
-        Credit(field="top1", non_empty=True),
+        Credit(points=0, field="top1", non_empty=True),
     ),
     Question(
         "C.inception.tensorboard_answer",
@@ -387,9 +449,13 @@ QUESTIONS += [
         _C4,
         "Can TensorBoard's graph view tell you the input layer?",
         "text",
-        Credit(non_empty=True),
+        Credit(points=0, non_empty=True),
     ),
 ]
+
+# --- 04 · exercises (check cells; measured by labkit.exercises) ---------------------------------------
+QUESTIONS += []
+
 
 # --- 05 · Part C: CPU vs GPU ------------------------------------------------------------------
 _C5 = "05_cpu_vs_gpu"
@@ -400,32 +466,60 @@ QUESTIONS += [
         _C5,
         "Bottleneck and training time on every visible device",
         "table",
-        Credit(min_items=2),
+        Credit(points=0, min_items=2),
         timing=True,
     ),
     Question(
-        "C.cpu_vs_gpu.gpu", "C", _C5, "Which GPU was used (or that none is visible)", "text", Credit(non_empty=True)
+        "C.cpu_vs_gpu.gpu",
+        "C",
+        _C5,
+        "Which GPU was used (or that none is visible)",
+        "text",
+        Credit(points=0, non_empty=True),
     ),
-    Question("C.cpu_vs_gpu.explanation", "C", _C5, "CPU vs GPU — why the difference?", "text", Credit(non_empty=True)),
+    Question(
+        "C.cpu_vs_gpu.explanation",
+        "C",
+        _C5,
+        "CPU vs GPU — why the difference?",
+        "text",
+        Credit(points=0, non_empty=True),
+    ),
     Question(
         "C.cpu_vs_gpu.mobilenet_vs_inception_speed",
         "C",
         _C5,
         "How many times faster is MobileNet than inception_v3 (images/s)?",
         "number",
-        Credit(min=1.0),
+        Credit(points=0, min=1.0),
         timing=True,
     ),
 ]
+
+# --- 05 · exercises (check cells; measured by labkit.exercises) ---------------------------------------
+QUESTIONS += []
+
 
 # --- 06 · optional: object detection -----------------------------------------------------------
 _D6 = "06_object_detection"
 QUESTIONS += [
     Question(
-        "D.fast.ms_per_image", "D", _D6, "Single-shot detector: time per image (ms)", "number", Credit(), timing=True
+        "D.fast.ms_per_image",
+        "D",
+        _D6,
+        "Single-shot detector: time per image (ms)",
+        "number",
+        Credit(points=0),
+        timing=True,
     ),
     Question(
-        "D.slow.ms_per_image", "D", _D6, "Two-stage detector: time per image (ms)", "number", Credit(), timing=True
+        "D.slow.ms_per_image",
+        "D",
+        _D6,
+        "Two-stage detector: time per image (ms)",
+        "number",
+        Credit(points=0),
+        timing=True,
     ),
     Question(
         "D.slow_over_fast_time",
@@ -433,11 +527,16 @@ QUESTIONS += [
         _D6,
         "How many times slower is the two-stage detector?",
         "number",
-        Credit(min=1.0),
+        Credit(points=0, min=1.0),
         timing=True,
     ),
     Question(
-        "D.table", "D", _D6, "Detections, precision/recall and IoU of both detectors", "table", Credit(min_items=2)
+        "D.table",
+        "D",
+        _D6,
+        "Detections, precision/recall and IoU of both detectors",
+        "table",
+        Credit(points=0, min_items=2),
     ),
     Question(
         "D.agreement",
@@ -445,10 +544,14 @@ QUESTIONS += [
         _D6,
         "How often do the two detectors agree?",
         "number",
-        Credit(min=0.0, max=1.0),
+        Credit(points=0, min=0.0, max=1.0),
         baseline_tolerance=0.25,
     ),
 ]
+
+# --- 06 · exercises (check cells; measured by labkit.exercises) ---------------------------------------
+QUESTIONS += []
+
 
 # --- 07 · conceptual questions with computed evidence -----------------------------------------
 _K7 = "07_concepts"
@@ -459,7 +562,7 @@ QUESTIONS += [
         _K7,
         "MobileNet vs Inception: parameters, multiply-adds and CPU latency",
         "table",
-        Credit(min_items=6),
+        Credit(points=0, min_items=6),
     ),
     Question(
         "K4.inception_over_mobilenet_v2_macs",
@@ -467,7 +570,7 @@ QUESTIONS += [
         _K7,
         "Inception V3's multiply-adds as a multiple of MobileNetV2's",
         "number",
-        Credit(min=10),
+        Credit(points=0, min=10),
         baseline_tolerance=0.5,
     ),
     Question(
@@ -476,7 +579,7 @@ QUESTIONS += [
         _K7,
         "What is a bottleneck? Linear-probe accuracy of pretrained vs random bottlenecks",
         "dict",
-        Credit(field="margin", min=0.1),
+        Credit(points=0, field="margin", min=0.1),
         baseline_tolerance=0.15,
     ),
     Question(
@@ -485,7 +588,7 @@ QUESTIONS += [
         _K7,
         "Bottleneck caching vs layer freezing: seconds per epoch",
         "dict",
-        Credit(field="speedup_per_epoch", min=1.0),
+        Credit(points=0, field="speedup_per_epoch", min=1.0),
         timing=True,
     ),
     Question(
@@ -494,9 +597,12 @@ QUESTIONS += [
         _K7,
         "How the lab used the previous layers: frozen vs trainable parameters",
         "dict",
-        Credit(field="feature_extractor_trainable", equals=0),
+        Credit(points=0, field="feature_extractor_trainable", equals=0),
     ),
 ]
+
+# --- 07 · exercises (check cells; measured by labkit.exercises) ---------------------------------------
+QUESTIONS += []
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
-from labkit import profiles, provenance, results, tables
+from labkit import cell_timer, profiles, provenance, results, tables
+
+
+def _shell_environment() -> None:
+    """Let ``!labkit …`` and ``subprocess.run(["labkit", …])`` run this same labkit: the kernel's scripts
+    folder (the venv's ``bin``) first on ``PATH``; the offline switch and caches are already in
+    ``os.environ``, which child processes inherit."""
+    scripts = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "").split(os.pathsep)
+    if path[:1] != [scripts]:
+        os.environ["PATH"] = os.pathsep.join([scripts, *[p for p in path if p and p != scripts]])
 
 
 def start(notebook: str, namespace: dict) -> dict:
@@ -30,6 +42,8 @@ def start(notebook: str, namespace: dict) -> dict:
         params["OFFLINE"] = bool(namespace["OFFLINE"])
         provenance.set_offline(params["OFFLINE"])
     results.begin(key, params)
+    _shell_environment()
+    cell_timer.install()
     print(
         f"[labkit] {key} · profile={profile} · offline={provenance.offline_mode()} · "
         f"TensorFlow {tf().__version__} · devices {devices.visible()} · python {sys.version.split()[0]}"

@@ -36,8 +36,10 @@ def test_assign_writes_byte_identical_files_twice(tmp_path, capsys):
     assert sorted(first) == [
         "autograder/manifest.json",
         "autograder/rubric.json",
+        "nbgrader_config.py",
         *(f"student/{name}.ipynb" for name in sorted(release.read_sources())),
     ]
+    assert "c.Execute.timeout = " in first["nbgrader_config.py"].decode()
     assert first["autograder/rubric.json"].decode() == rubric_text()
     out = capsys.readouterr().out
     assert "01_mnist_quickstart: 3 code to write, 3 written answers, 7 locked cells" in out

@@ -8,7 +8,11 @@ Roles, read from ``cell.metadata.nbgrader``:
   :data:`labkit.questions.WRITTEN` id, the source holds the reference answer;
 - **locked** cell (``locked: true`` + nbgrader ``checksum``): setup cells and every cell calling
   ``results.record``; a recording cell lists the autograded ids it owns in
-  ``cell.metadata.labkit.records``.
+  ``cell.metadata.labkit.records``;
+- **check** cell: a locked cell that is also an nbgrader autograder test (``grade: true``, ``points``):
+  it records exactly one exercise's measurement (an id with points in :mod:`labkit.questions`) and
+  ends in that exercise's hidden test (:mod:`labkit.exercises.hidden`). Points are earned only there:
+  a recording cell that is not a check cell owns only questions worth 0 points.
 
 Each written answer cell follows a plain markdown *prompt* cell (``metadata.labkit.question``) whose
 text comes from :data:`labkit.questions.WRITTEN`. The conceptual answers (K1–K13) are
@@ -74,6 +78,42 @@ def locked_meta(gid: str) -> dict:
     return {"grade": False, "grade_id": gid, "locked": True, "schema_version": SCHEMA_VERSION, "solution": False}
 
 
+def check_meta(gid: str, points: float) -> dict:
+    return {**locked_meta(gid), "grade": True, "points": points}
+
+
+def is_check(cell) -> bool:
+    """Whether ``cell`` is a check cell (a locked nbgrader autograder-test cell)."""
+    meta = nbgrader(cell)
+    return (
+        cell.get("cell_type") == "code" and bool(meta.get("locked") and meta.get("grade")) and not meta.get("solution")
+    )
+
+
+def _graded_questions() -> dict:
+    """``{id: Question}`` of the autograded questions worth points (the exercises)."""
+    from labkit.questions import QUESTIONS
+
+    return {q.id: q for q in QUESTIONS if q.credit.points > 0}
+
+
+def _check_problems(cell, where: str, graded: dict) -> list[str]:
+    from labkit.exercises import hidden
+
+    owned = [q for q in records(cell) if q in graded]
+    if not is_check(cell):
+        return [f"{where}: records {owned}, worth points, outside a check cell"] if owned else []
+    if len(owned) != 1 or len(records(cell)) != 1:
+        return [f"{where}: a check cell records exactly one exercise worth points, not {records(cell)}"]
+    question = graded[owned[0]]
+    found = []
+    if float(cell.metadata.nbgrader.get("points", -1)) != float(question.credit.points):
+        found.append(f"{where}: check cell points differ from {question.id}'s {question.credit.points:g}")
+    if cell.source != hidden.with_block(cell.source, question):
+        found.append(f"{where}: the hidden test of {question.id} is stale (run `python -m labkit.course.markup`)")
+    return found
+
+
 def checksum(cell) -> str:
     """nbgrader's checksum of a cell (source, type, flags, grade_id, points)."""
     import nbformat
@@ -103,7 +143,7 @@ def problems(nb, notebook: str | None = None) -> list[str]:
     from labkit.questions import WRITTEN
 
     notebook = notebook or (nb.metadata.get("labkit") or {}).get("notebook")
-    found, seen = [], set()
+    found, seen, graded = [], set(), _graded_questions()
     for index, cell in enumerate(nb.cells):
         kind, gid, where = role(cell), grade_id(cell), f"cell {index}"
         if kind and (not gid or not GRADE_ID.match(gid) or gid in seen):
@@ -118,6 +158,13 @@ def problems(nb, notebook: str | None = None) -> list[str]:
             found.append(f"{where}: calls results.record but is not a locked cell listing {recorded_ids(cell.source)}")
         if kind == "locked" and cell.metadata.nbgrader.get("checksum") != checksum(cell):
             found.append(f"{where} ({gid}): checksum is stale (run `python -m labkit.course.markup`)")
+        found += _check_problems(cell, where, graded)
+    owned = {q for cell in nb.cells if is_check(cell) for q in records(cell)}
+    found += [
+        f"exercise {q} has points but no check cell records it"
+        for q, question in graded.items()
+        if question.notebook == notebook and q not in owned
+    ]
     answers = [grade_id(c) for c in nb.cells if role(c) == "written"]
     expected = [w.id for w in WRITTEN if w.notebook == notebook]
     if notebook and sorted(answers) != sorted(expected):
@@ -148,7 +195,7 @@ def sync(nb, concepts: dict[str, str] | None = None) -> list[str]:
 
     concepts = concept_answers() if concepts is None else concepts
     texts = {w.id: w for w in WRITTEN}
-    changed = []
+    changed = _sync_checks(nb)
     for index, cell in enumerate(nb.cells):
         question = (cell.metadata.get("labkit") or {}).get("question")
         if question in texts and cell.source != prompt_text(texts[question]):
@@ -160,6 +207,25 @@ def sync(nb, concepts: dict[str, str] | None = None) -> list[str]:
         if role(cell) == "locked" and cell.metadata.nbgrader.get("checksum") != checksum(cell):
             cell.metadata.nbgrader["checksum"] = checksum(cell)
             changed.append(f"cell {index}: checksum of {grade_id(cell)}")
+    return changed
+
+
+def _sync_checks(nb) -> list[str]:
+    """Check cells' hidden tests and points from :mod:`labkit.questions` (in place); what changed."""
+    from labkit.exercises import hidden
+
+    graded, changed = _graded_questions(), []
+    for index, cell in enumerate(nb.cells):
+        owned = [q for q in records(cell) if q in graded]
+        if not is_check(cell) or len(owned) != 1:
+            continue
+        question = graded[owned[0]]
+        if cell.source != hidden.with_block(cell.source, question):
+            cell.source = hidden.with_block(cell.source, question)
+            changed.append(f"cell {index}: hidden test of {question.id}")
+        if float(cell.metadata.nbgrader.get("points", -1)) != float(question.credit.points):
+            cell.metadata.nbgrader["points"] = float(question.credit.points)
+            changed.append(f"cell {index}: points of {question.id}")
     return changed
 
 

@@ -2,7 +2,8 @@
 
 :func:`build` runs nbgrader's own preprocessors as a library on each ``notebooks/NN_*.ipynb`` —
 ``ClearSolutions`` (solution regions → ``# YOUR CODE HERE`` + ``raise NotImplementedError()``,
-reference answers → ``YOUR ANSWER HERE``), ``ClearOutput``, ``LockCells`` (locked cells read-only,
+reference answers → ``YOUR ANSWER HERE``), ``ClearHiddenTests`` (the check cells' expected values and
+thresholds), ``ClearOutput``, ``LockCells`` (locked cells read-only,
 answer cells undeletable) and ``ComputeChecksums`` (nbgrader's checksum of every solution, answer and
 locked cell) — then stamps ``metadata.labkit = {"notebook", "release_id"}``. It needs no nbgrader
 course folder or database: only the preprocessors are used.
@@ -17,6 +18,7 @@ Layout written by :meth:`Release.write`::
     <out>/autograder/manifest.json      release id, labkit version, per notebook its locked cells
                                         (checksum, source, records), solution and written grade_ids
     <out>/autograder/rubric.json        the grading rubric with its expected values (never for students)
+    <out>/nbgrader_config.py            the lines an nbgrader course needs to autograde these notebooks
 """
 
 from __future__ import annotations
@@ -29,6 +31,17 @@ from pathlib import Path
 
 from labkit.course import markup
 from labkit.errors import LabkitError
+
+# nbgrader stops a cell after 30 s by default; a check cell that retrains a fresh copy of the student's
+# model (01's E01_beat) or a whole notebook on a slow CPU needs longer.
+NBGRADER_TIMEOUT_S = 900
+NBGRADER_CONFIG = f"""# Written by `labkit assign`: copy these lines into your nbgrader course's nbgrader_config.py.
+c = get_config()  # noqa: F821
+# labkit's check cells measure what the student's code produced (training fresh models, reading
+# SavedModels and graphs): in the quick profile a cell takes seconds to a few minutes on a laptop CPU,
+# beyond nbgrader's default of 30 s per cell. Raise it further for PROFILE = "full".
+c.Execute.timeout = {NBGRADER_TIMEOUT_S}
+"""
 
 
 def default_source_dir() -> Path:
@@ -76,15 +89,18 @@ class Release:
             written.append(target)
         write_text(out / "autograder" / "manifest.json", json.dumps(self.manifest, indent=2) + "\n")
         write_text(out / "autograder" / "rubric.json", self.rubric)
-        return [*written, out / "autograder" / "manifest.json", out / "autograder" / "rubric.json"]
+        write_text(out / "nbgrader_config.py", NBGRADER_CONFIG)
+        extra = ["autograder/manifest.json", "autograder/rubric.json", "nbgrader_config.py"]
+        return [*written, *(out / name for name in extra)]
 
 
 def student_version(source_nb):
     """The student notebook of one source notebook, via nbgrader's preprocessors (no release id yet)."""
-    from nbgrader.preprocessors import ClearOutput, ClearSolutions, ComputeChecksums, LockCells
+    from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions, ComputeChecksums, LockCells
 
     nb = copy.deepcopy(source_nb)
-    for preprocessor in (ClearSolutions(), ClearOutput(), LockCells(), ComputeChecksums()):
+    steps = (ClearSolutions(), ClearHiddenTests(), ClearOutput(), LockCells(), ComputeChecksums())
+    for preprocessor in steps:
         nb, _ = preprocessor.preprocess(nb, {})
     return nb
 

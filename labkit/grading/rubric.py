@@ -18,7 +18,7 @@ from pathlib import Path
 
 from labkit.errors import LabkitError
 
-RULE_KEYS = {"equals", "tolerance", "min", "max", "non_empty", "min_items", "field", "points"}
+RULE_KEYS = {"equals", "tolerance", "min", "max", "non_empty", "min_items", "field", "points", "all", "bands"}
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,11 @@ def _number(value):
 
 
 def _check(rule: dict, value) -> str | None:
-    """``None`` if ``value`` satisfies ``rule``, else the reason it does not."""
+    """``None`` if ``value`` satisfies ``rule`` (and each rule of its ``all``), else the reason it does not."""
+    for sub in rule.get("all", ()):
+        reason = _check(sub, value)
+        if reason:
+            return reason
     if rule.get("field"):
         try:
             value = _pick(value, rule["field"])
@@ -139,6 +143,32 @@ def _check(rule: dict, value) -> str | None:
     return None
 
 
+def _share(rule: dict, value) -> tuple[float, str | None]:
+    """The share of the points ``value`` earns under ``rule``'s ``bands`` (``[[at_least, share], …]``,
+    best first; no bands: all of them) and, below full credit, why."""
+    bands = rule.get("bands")
+    if not bands:
+        return 1.0, None
+    try:
+        number = _number(_pick(value, rule["field"]) if rule.get("field") else value)
+    except (KeyError, TypeError):
+        return 0.0, f"expected a number, got {json.dumps(value, default=str)[:60]}"
+    for at_least, share in bands:
+        if number >= at_least:
+            return float(share), None if share >= 1 else f"{number:g} earns {share:g} of the points"
+    return 0.0, f"{number:g} is below the lowest band {bands[-1][0]:g}"
+
+
+def score(rule: dict, value) -> tuple[float, str | None]:
+    """``(points earned, reason or None)`` of ``value`` under ``rule``: its checks, then its bands."""
+    points = float(rule.get("points", 1.0))
+    reason = _check(rule, value)
+    if reason:
+        return 0.0, reason
+    share, why = _share(rule, value)
+    return round(points * share, 6), why
+
+
 def judge(question: dict, entry: dict | None, profile: str, expected_params: dict, notebook_status: str = "ok") -> dict:
     """Credit for one question: ``{"credit": points or 0, "points", "reason", "value"}``."""
     rule = rule_for(question, profile)
@@ -153,9 +183,9 @@ def judge(question: dict, entry: dict | None, profile: str, expected_params: dic
         for k, v in {"PROFILE": profile, **expected_params}.items()
         if params and k in params and params[k] != v
     ]
-    reason = f"recorded with other parameters: {', '.join(wrong)}" if wrong else _check(rule, value)
+    credit, reason = (0.0, f"recorded with other parameters: {', '.join(wrong)}") if wrong else score(rule, value)
     return {
-        "credit": 0.0 if reason else points,
+        "credit": credit,
         "points": points,
         "reason": reason or "ok",
         "value": value if len(json.dumps(value, default=str)) <= 2000 else "(long value, see notebook)",
