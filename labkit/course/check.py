@@ -25,8 +25,11 @@ HIDDEN_RULE_KEYS = ("equals", "tolerance")
 
 
 def public_rule(rule: dict) -> dict:
-    """The part of a credit rule students may see (no expected values)."""
-    return {k: v for k, v in rule.items() if k not in HIDDEN_RULE_KEYS}
+    """The part of a credit rule students may see (no expected values, also in its ``all`` rules)."""
+    public = {k: v for k, v in rule.items() if k not in HIDDEN_RULE_KEYS}
+    if "all" in public:
+        public["all"] = [public_rule(sub) for sub in public["all"]]
+    return public
 
 
 def describe_rule(rule: dict) -> str:
@@ -135,10 +138,10 @@ def _autograded(name: str, entries: dict, owners: dict) -> list:
         verdict = rubric.judge(
             {**q.to_dict(), "credit": public, "profiles": {}}, entry, profile, profiles.get(name, profile)
         )
-        if verdict["credit"] == 0:
+        if verdict["feedback"] != "ok":
             items.append(Item(q.id, "autograded", True, "no", verdict["reason"], _brief(entry.get("value"))))
         else:
-            hidden = bool(set(HIDDEN_RULE_KEYS) & set(rule))
+            hidden = bool(set(HIDDEN_RULE_KEYS) & {k for r in [rule, *rule.get("all", ())] for k in r})
             why = "checked against a hidden expected value when graded" if hidden else describe_rule(public)
             items.append(Item(q.id, "autograded", True, "hidden" if hidden else "yes", why, _brief(entry.get("value"))))
     return items

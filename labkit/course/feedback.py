@@ -54,6 +54,16 @@ def _shown(value) -> str:
     return value if isinstance(value, str) else json.dumps(value, default=str)[:2000]
 
 
+def _student_reason(verdict: dict) -> str:
+    """Why, as the student may read it: the verdict's ``feedback`` (no expected value, threshold or tolerance
+    from the rubric); a verdict stored before labkit wrote one says only whether it earned the points."""
+    if "feedback" in verdict:
+        return verdict["feedback"]
+    if not verdict:
+        return ""
+    return "ok" if verdict.get("credit", 0) >= verdict.get("points", 1) else "no credit: ask your instructor why"
+
+
 def rows(rubric, record: StudentRecord, collected: dict) -> list[dict]:
     """One row per question for a student's feedback page."""
     out = []
@@ -67,7 +77,7 @@ def rows(rubric, record: StudentRecord, collected: dict) -> list[dict]:
                 "written": written,
                 "credit": verdict.get("credit", 0.0),
                 "points": verdict.get("points", q.get("credit", {}).get("points", 1.0)),
-                "reason": STUDENT_WORDS.get(verdict.get("written"), verdict.get("reason", "")),
+                "reason": STUDENT_WORDS.get(verdict.get("written")) or _student_reason(verdict),
                 "comment": verdict.get("comment", ""),
                 "answer": _shown(verdict.get("value")),
                 "source": (collected.get("sources") or {}).get(q["id"]) if written else None,

@@ -23,9 +23,9 @@ def check(question_id: str, profile: str, question: dict) -> float | None:
     entry = results.recorded().get(question_id)
     assert entry is not None, f"{question_id} was not recorded: run the exercise and the cells before it"
     rule = rubric.rule_for(question, profile)
-    earned, reason = rubric.score(rule, entry.get("value"))
-    assert earned > 0, f"{question_id}: {reason}"
-    return None if reason is None else earned
+    earned, why = rubric.assess(rule, entry.get("value"))
+    assert earned > 0, f"{question_id}: {why.public}"  # nbgrader shows this to the student: no expected value
+    return None if why is None else earned
 
 
 def rule_literal(question) -> dict:

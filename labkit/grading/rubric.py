@@ -104,46 +104,66 @@ def _number(value):
     return float(value)
 
 
-def _check(rule: dict, value) -> str | None:
-    """``None`` if ``value`` satisfies ``rule`` (and each rule of its ``all``), else the reason it does not."""
+@dataclass(frozen=True)
+class Why:
+    """Why an answer falls short: ``full`` for the instructor (with the rule's expected value or threshold),
+    ``public`` for the student (the same without anything taken from the rule: the key stays secret)."""
+
+    full: str
+    public: str
+
+
+def _why(full: str, public: str | None = None) -> Why:
+    return Why(full, full if public is None else public)
+
+
+def _numeric(rule: dict, value) -> Why | None:
+    try:
+        number = _number(value)
+    except TypeError:
+        return _why(f"expected a number, got {json.dumps(value)[:60]}")
+    if "equals" in rule and abs(number - float(rule["equals"])) > float(rule.get("tolerance", 0)):
+        tolerance = f" ± {rule['tolerance']}" if rule.get("tolerance") else ""
+        return _why(f"{number:g} is not {rule['equals']}{tolerance}", f"{number:g} is not the expected value")
+    if "min" in rule and number < float(rule["min"]):
+        return _why(f"{number:g} is below the threshold {rule['min']}", f"{number:g} is below the required threshold")
+    if "max" in rule and number > float(rule["max"]):
+        return _why(f"{number:g} is above the limit {rule['max']}", f"{number:g} is above the allowed limit")
+    return None
+
+
+def _check(rule: dict, value) -> Why | None:
+    """``None`` if ``value`` satisfies ``rule`` (and each rule of its ``all``), else why it does not."""
     for sub in rule.get("all", ()):
-        reason = _check(sub, value)
-        if reason:
-            return reason
+        why = _check(sub, value)
+        if why:
+            return why
     if rule.get("field"):
         try:
             value = _pick(value, rule["field"])
         except KeyError:
-            return f"answer has no field {rule['field']!r}"
-    numeric = {"equals", "min", "max"} & set(rule)
-    if numeric and not (isinstance(rule.get("equals"), str)):
-        try:
-            number = _number(value)
-        except TypeError:
-            return f"expected a number, got {json.dumps(value)[:60]}"
-        if "equals" in rule and abs(number - float(rule["equals"])) > float(rule.get("tolerance", 0)):
-            return f"{number:g} is not {rule['equals']}" + (f" ± {rule['tolerance']}" if rule.get("tolerance") else "")
-        if "min" in rule and number < float(rule["min"]):
-            return f"{number:g} is below the threshold {rule['min']}"
-        if "max" in rule and number > float(rule["max"]):
-            return f"{number:g} is above the limit {rule['max']}"
+            return _why(f"answer has no field {rule['field']!r}")
+    if {"equals", "min", "max"} & set(rule) and not isinstance(rule.get("equals"), str):
+        why = _numeric(rule, value)
+        if why:
+            return why
     elif "equals" in rule and str(value).strip() != rule["equals"]:
-        return f"{str(value)[:60]!r} is not {rule['equals']!r}"
+        return _why(f"{str(value)[:60]!r} is not {rule['equals']!r}", f"{str(value)[:60]!r} is not the expected answer")
     if rule.get("non_empty") and (
         value is None
         or (isinstance(value, (str, list, dict)) and not (value.strip() if isinstance(value, str) else value))
     ):
-        return "answer is empty"
+        return _why("answer is empty")
     too_few = rule.get("min_items") is not None and (
         not isinstance(value, (list, dict)) or len(value) < rule["min_items"]
     )
     if too_few:
         size = len(value) if isinstance(value, (list, dict)) else "not a list"
-        return f"expected at least {rule['min_items']} items, got {size}"
+        return _why(f"expected at least {rule['min_items']} items, got {size}", f"too few items ({size})")
     return None
 
 
-def _share(rule: dict, value) -> tuple[float, str | None]:
+def _share(rule: dict, value) -> tuple[float, Why | None]:
     """The share of the points ``value`` earns under ``rule``'s ``bands`` (``[[at_least, share], …]``,
     best first; no bands: all of them) and, below full credit, why."""
     bands = rule.get("bands")
@@ -152,30 +172,37 @@ def _share(rule: dict, value) -> tuple[float, str | None]:
     try:
         number = _number(_pick(value, rule["field"]) if rule.get("field") else value)
     except (KeyError, TypeError):
-        return 0.0, f"expected a number, got {json.dumps(value, default=str)[:60]}"
+        return 0.0, _why(f"expected a number, got {json.dumps(value, default=str)[:60]}")
     for at_least, share in bands:
         if number >= at_least:
-            return float(share), None if share >= 1 else f"{number:g} earns {share:g} of the points"
-    return 0.0, f"{number:g} is below the lowest band {bands[-1][0]:g}"
+            return float(share), None if share >= 1 else _why(f"{number:g} earns {share:g} of the points")
+    return 0.0, _why(f"{number:g} is below the lowest band {bands[-1][0]:g}", f"{number:g} is too low for credit")
 
 
-def score(rule: dict, value) -> tuple[float, str | None]:
-    """``(points earned, reason or None)`` of ``value`` under ``rule``: its checks, then its bands."""
+def assess(rule: dict, value) -> tuple[float, Why | None]:
+    """``(points earned, why or None)`` of ``value`` under ``rule``: its checks, then its bands."""
     points = float(rule.get("points", 1.0))
-    reason = _check(rule, value)
-    if reason:
-        return 0.0, reason
+    why = _check(rule, value)
+    if why:
+        return 0.0, why
     share, why = _share(rule, value)
     return round(points * share, 6), why
 
 
+def score(rule: dict, value) -> tuple[float, str | None]:
+    """``(points earned, the instructor's reason or None)``; see :func:`assess`."""
+    earned, why = assess(rule, value)
+    return earned, why.full if why else None
+
+
 def judge(question: dict, entry: dict | None, profile: str, expected_params: dict, notebook_status: str = "ok") -> dict:
-    """Credit for one question: ``{"credit": points or 0, "points", "reason", "value"}``."""
+    """Credit for one question: ``{"credit": points or 0, "points", "reason", "feedback", "value"}`` —
+    ``reason`` for the instructor, ``feedback`` (the same without the rule's values) for the student."""
     rule = rule_for(question, profile)
     points = float(rule.get("points", 1.0))
     if entry is None:
         why = "not recorded" + ("" if notebook_status == "ok" else f" (notebook {notebook_status})")
-        return {"credit": 0.0, "points": points, "reason": why, "value": None}
+        return {"credit": 0.0, "points": points, "reason": why, "feedback": why, "value": None}
     value = entry.get("value")
     params = entry.get("params") or {}
     wrong = [
@@ -183,10 +210,14 @@ def judge(question: dict, entry: dict | None, profile: str, expected_params: dic
         for k, v in {"PROFILE": profile, **expected_params}.items()
         if params and k in params and params[k] != v
     ]
-    credit, reason = (0.0, f"recorded with other parameters: {', '.join(wrong)}") if wrong else score(rule, value)
+    if wrong:
+        credit, why = 0.0, _why(f"recorded with other parameters: {', '.join(wrong)}")
+    else:
+        credit, why = assess(rule, value)
     return {
         "credit": credit,
         "points": points,
-        "reason": reason or "ok",
+        "reason": why.full if why else "ok",
+        "feedback": why.public if why else "ok",
         "value": value if len(json.dumps(value, default=str)) <= 2000 else "(long value, see notebook)",
     }

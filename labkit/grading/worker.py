@@ -310,7 +310,7 @@ def _judge(job: GradingJob, record: StudentRecord) -> None:
         )
         forfeited = nb.get("integrity", {}).get("forfeited", {})
         if q["id"] in forfeited:
-            verdict.update(credit=0.0, reason=forfeited[q["id"]], value=None)
+            verdict.update(credit=0.0, reason=forfeited[q["id"]], feedback=forfeited[q["id"]], value=None)
         record.questions[q["id"]] = verdict
         total += verdict["credit"]
     record.total = round(total, 3)
