@@ -289,3 +289,39 @@ def test_kernel_log_replaced_by_a_link_is_not_copied_out(tmp_path):
     _keep_kernel_log(record, honest, out / "notebooks" / "s" / "nb.ipynb", out, scratch)
     assert record["error"]["kernel_log"] == "notebooks/s/nb.kernel.log"
     assert (out / "notebooks" / "s" / "nb.kernel.log").read_text() == "E0000 some native error\n"
+
+
+def _changed_rubric(path: Path) -> Path:
+    """The class's rubric with one tolerance and one threshold changed and T.answer worth 4 points."""
+    rubric = json.loads(json.dumps(grading_class.RUBRIC))
+    rules = {q["id"]: q["credit"] for q in rubric["questions"]}
+    rules["T.answer"].update(equals=41, tolerance=1.5, points=4)  # 42 still within it
+    rules["T.ratio"].update(min=0.8)  # good's 0.75 no longer enough
+    return grading_class.write_rubric(path, rubric)
+
+
+@pytest.mark.parametrize("how", ["rescore", "resume"])
+def test_a_rubric_fix_is_rescored_from_stored_results_without_executing(graded, tmp_path, how):
+    out = tmp_path / "out"
+    shutil.copytree(graded["out"], out)
+    notebooks_before = grading_class.hashes(out / "notebooks")
+    rubric = _changed_rubric(tmp_path / "rubric.json")
+    run = grading_class.grade(graded["submissions"], out, rubric, limits=LIMITS, isolation=ISOLATION, **{how: True})
+    assert run.executed == [] and sorted(run.skipped) == sorted(EXPECTED)  # no kernel started for anyone
+    assert run.records["good"].total == 4 + 1 + 0 + 1  # T.answer 4 points, T.ratio now fails
+    assert run.records["good"].questions["T.ratio"]["reason"] == "0.75 is below the threshold 0.8"
+    assert run.records["raiser"].total == 4  # its T.answer, now worth 4
+    stored = json.loads((out / "students" / "good.json").read_text())
+    assert stored["total"] == 6 and grading_class.hashes(out / "notebooks") == notebooks_before
+    csv_rows = (out / "grades.csv").read_text().splitlines()
+    assert any(row.startswith("good,") and ",6," in row for row in csv_rows)
+
+
+def test_rescore_leaves_out_students_it_has_no_stored_results_for(graded, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(graded["out"], out)
+    (out / "students" / "chatty.json").unlink()
+    run = grading_class.grade(graded["submissions"], out, graded["rubric"], limits=LIMITS, rescore=True)
+    assert run.executed == [] and "chatty" not in run.records
+    assert any("--rescore: no stored record of chatty" in w for w in run.warnings)
+    assert run.records["good"].to_dict()["total"] == graded["records"]["good"]["total"]

@@ -47,7 +47,7 @@ def test_readme_example_grades_the_example_class(tmp_path):
         timeout=600,
     )
     assert manual.returncode == 0, manual.stderr[-3000:]
-    assert "0 graded, 5 resumed" in manual.stdout, manual.stdout[-2000:]
+    assert "0 executed, 5 re-scored from stored results" in manual.stdout, manual.stdout[-2000:]
     rows = {r["student"]: r for r in csv.DictReader((tmp_path / "grades" / "grades.csv").open())}
     assert {s: r["total"] for s, r in rows.items()} == example_class.TOTALS_WITH_MANUAL
     assert (rows["dana"]["K2"], rows["dana"]["K3"]) == ("0", "1")

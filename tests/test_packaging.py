@@ -129,7 +129,7 @@ def test_installed_labkit_assigns_and_grades_the_example_class(installed, tmp_pa
     rows = {r["student"]: r for r in csv.DictReader((tmp_path / "grades" / "grades.csv").open())}
     assert {s: r["total"] for s, r in rows.items()} == example_class.TOTALS
     assert rows["bob"]["A1.structure.params"] == "0" and rows["bob"]["A1.accuracy.test"] == "1"
-    assert "5 graded, 0 resumed" in result.stdout
+    assert "5 executed, 0 re-scored from stored results" in result.stdout
     # dana's writeup goes to the review page; without a project the references are the notebooks' answer cells
     review = (tmp_path / "grades" / "review.html").read_text()
     assert "dana" in review and "notebooks/01_mnist_quickstart.ipynb, answer cell A1_W1" in review

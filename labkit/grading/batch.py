@@ -1,8 +1,11 @@
 """One grading run: discover submissions, prepare shared data once, grade (resumably), report.
 
-Each finished student is written atomically to ``<out>/students/<id>.json`` right away, keyed
-by a hash of their submission, the rubric, the profile and the limits; ``resume=True`` skips
-students whose record has the same key, so a killed run loses at most the students in flight.
+Each finished student is written atomically to ``<out>/students/<id>.json`` right away, keyed by
+what changes execution: their submission, the profile and its parameters, the limits, the release and
+the labkit and TensorFlow versions — not the rubric. ``resume=True`` (and ``--manual``) reuse a stored
+record with the same key and ``rescore=True`` every stored record: nothing is executed for them, and
+they are re-scored under the current rubric and manual scores (:func:`labkit.grading.worker.judge_record`),
+so a rubric fix takes seconds, and a killed run loses at most the students in flight.
 """
 
 from __future__ import annotations
@@ -40,10 +43,18 @@ class GradeRun:
 
 
 def _key(
-    student_hash: str, rubric_hash: str, profile: str, limits: sandbox.Limits, offline: bool, max_nb: int, release_id
-) -> str:
-    text = json.dumps([student_hash, rubric_hash, profile, asdict(limits), offline, max_nb, release_id])
-    return hashlib.sha256(text.encode()).hexdigest()
+    student_hash: str, notebooks: list, profile: str, limits: sandbox.Limits, offline: bool, max_nb: int, release_id
+):
+    """The execution key: everything that changes what executing the submission records (not the rubric)."""
+    from importlib.metadata import version
+
+    import labkit
+    from labkit import profiles
+
+    params = {nb: profiles.get(nb, profile) for nb in notebooks}
+    versions = [labkit.__version__, version("tensorflow")]
+    text = json.dumps([student_hash, params, profile, asdict(limits), offline, max_nb, release_id, versions])
+    return hashlib.sha256(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def _release_warnings(released: dict | None, rub) -> list[str]:
@@ -113,6 +124,7 @@ def grade(
     release=None,
     manual=None,
     max_notebook_mb: float = MAX_NOTEBOOK_MB,
+    rescore: bool = False,
 ) -> GradeRun:
     """Grade every student in ``submissions`` into ``out_dir``; return what happened.
 
@@ -120,11 +132,13 @@ def grade(
     (see :func:`labkit.grading.manifest.resolve`); notebooks the release does not list are graded
     rubric-only. ``manual``: a manual.csv of written-answer scores; stored records of unchanged
     submissions are reused whatever the settings (nothing is executed again), see
-    :mod:`labkit.course.scoring`. Raises :class:`LabkitError` (nothing written) when there is nothing
+    :mod:`labkit.course.scoring`. ``rescore``: execute nothing; every student's stored record is
+    re-scored with the current rubric (a student without one is left out, with a warning). Raises
+    :class:`LabkitError` (nothing written) when there is nothing
     to grade: no student folder or zip, or no submitted notebook matches any rubric notebook."""
     settings = dict(workers=workers, limits=limits, profile=profile, offline=offline, resume=resume)
     settings.update(backend=backend, scheduler=scheduler, isolation=isolation, run_as=run_as, warmup=warmup)
-    settings.update(progress=progress, manual=manual, max_notebook_mb=max_notebook_mb)
+    settings.update(progress=progress, manual=manual, max_notebook_mb=max_notebook_mb, rescore=rescore)
     out_dir = Path(out_dir).resolve()
     released, rub, level, warnings = _resolve(submissions, rubric_path, release, settings)
     max_nb = int(max_notebook_mb * 2**20)
@@ -179,14 +193,16 @@ def _build_jobs(students, run: GradeRun, rub, level, out_dir: Path, base: dict, 
     copy: ``(jobs, originals)`` with ``originals[id] = (source, digest)`` to verify afterwards."""
     jobs, originals = [], {}
     limits, profile, offline = settings["limits"], settings["profile"], settings["offline"]
-    manual = settings["manual"]
     for student in students:
-        key = _key(student.sha256, rub.sha256, profile, limits, offline, base["max_nb"], base["release_id"])
-        old = _load_record(out_dir / "students" / f"{student.id}.json") if settings["resume"] or manual else None
-        same = old and (old.key == key or (manual and old.sha256 == student.sha256))
-        if same and old.complete:
-            run.records[student.id] = old
+        key = _key(student.sha256, rub.notebooks, profile, limits, offline, base["max_nb"], base["release_id"])
+        stored = _reusable(student, key, out_dir, settings)
+        if stored is not None:
+            _rescore(stored, student, rub, out_dir, settings)
+            run.records[student.id] = stored
             run.skipped.append(student.id)
+            continue
+        if settings["rescore"]:
+            run.warnings.append(f"--rescore: no stored record of {student.id} in {out_dir / 'students'}; not graded")
             continue
         copy, digest = snapshot.take(student, out_dir)
         originals[student.id] = (student.source, digest)
@@ -212,6 +228,29 @@ def _build_jobs(students, run: GradeRun, rub, level, out_dir: Path, base: dict, 
     return jobs, originals
 
 
+def _reusable(student, key: str, out_dir: Path, settings: dict) -> StudentRecord | None:
+    """The student's stored record when it may stand in for executing again: same execution key (with
+    ``--resume`` or ``--manual``), same submission (``--manual``), or any complete record (``--rescore``)."""
+    if not (settings["resume"] or settings["manual"] or settings["rescore"]):
+        return None
+    old = _load_record(out_dir / "students" / f"{student.id}.json")
+    if old is None or not old.complete:
+        return None
+    same = old.key == key or (settings["manual"] and old.sha256 == student.sha256)
+    return old if same or settings["rescore"] else None
+
+
+def _rescore(record: StudentRecord, student, rub, out_dir: Path, settings: dict) -> None:
+    """Re-judge a stored record under the current rubric (nothing executed) and store it again."""
+    from labkit.grading.worker import judge_record
+
+    changed = "submission changed since it was executed: these scores are of the earlier submission"
+    if record.sha256 != student.sha256 and changed not in record.problems:
+        record.problems.append(changed + " (grade without --rescore to execute it)")
+    judge_record(record, rub.questions, settings["profile"])
+    write_json(out_dir / "students" / f"{record.student}.json", record.to_dict())
+
+
 def _warm_up(jobs: list[GradingJob], run: GradeRun, rub, settings: dict) -> None:
     """Prepare the shared data once (for notebooks somebody submitted) and point every job at the caches."""
     if jobs and settings["warmup"]:  # only for notebooks somebody submitted, in the rubric's order
@@ -225,8 +264,8 @@ def _warm_up(jobs: list[GradingJob], run: GradeRun, rub, settings: dict) -> None
         job.read_only = [str(path) for path in caches.values() if path.exists()]
     if settings["resume"] and run.skipped:
         print(
-            f"[labkit grade] resuming: {len(run.skipped)} student(s) already graded with the same "
-            f"submission, rubric and settings; {len(jobs)} to go"
+            f"[labkit grade] resuming: {len(run.skipped)} student(s) already executed with the same "
+            f"submission and settings (re-scored under the current rubric); {len(jobs)} to go"
         )
 
 

@@ -65,7 +65,18 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     from labkit.console import add_no_progress
 
     p.add_argument("--profile", default="quick", choices=profiles.PROFILE_NAMES, help="parameter set (default: quick)")
-    p.add_argument("--resume", action="store_true", help="skip students already graded with the same submission")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse students already executed with the same submission and settings (re-scored under the current "
+        "rubric, not executed again)",
+    )
+    p.add_argument(
+        "--rescore",
+        action="store_true",
+        help="execute nothing: re-score every student's stored results in --out with the current rubric and "
+        "--manual scores (seconds for a class; after fixing a rubric rule)",
+    )
     p.add_argument(
         "--backend",
         default="local",
@@ -122,6 +133,7 @@ def main(argv) -> int:
         profile=args.profile,
         offline=provenance.chosen_offline(args.offline, True),
         resume=args.resume,
+        rescore=args.rescore,
         backend=args.backend,
         scheduler=args.scheduler,
         isolation=args.isolation,
@@ -137,7 +149,9 @@ def main(argv) -> int:
         states = ", ".join(f"{nb}: {r['status']}" for nb, r in record.notebooks.items())
         print(f"{record.name or sid:<24} {record.total:>6g}  {states}")
     out = Path(args.out).resolve()
-    print(f"\n{len(run.executed)} graded, {len(run.skipped)} resumed · isolation: {run.isolation}")
+    print(
+        f"\n{len(run.executed)} executed, {len(run.skipped)} re-scored from stored results · isolation: {run.isolation}"
+    )
     for line in run.warnings:  # once more at the end, where nobody can miss them (stderr, not the summary)
         if line.startswith(("isolation:", "original submission of")):
             print(f"[labkit grade] WARNING {line}", file=sys.stderr)

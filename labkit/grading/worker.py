@@ -297,16 +297,19 @@ def _keep_kernel_log(
     error["kernel_log"] = kept.relative_to(out_dir).as_posix()
 
 
-def _judge(job: GradingJob, record: StudentRecord) -> None:
-    """Every rubric question's verdict from the notebooks' records, and the total."""
+def judge_record(record: StudentRecord, questions: list, profile: str) -> None:
+    """Every rubric question's verdict from the notebooks' stored records, and the total (in place).
+
+    Reads only what the record holds (each notebook's attributed results, status and integrity), so a
+    stored record is re-scored under a changed rubric without executing anything (``--rescore``)."""
     from labkit import profiles
 
     record.questions, total = {}, 0.0
-    for q in job.rubric["questions"]:
+    for q in questions:
         nb = record.notebooks.get(q["notebook"], {"status": "missing", "results": {}})
-        expected = profiles.get(q["notebook"], job.profile)
+        expected = profiles.get(q["notebook"], profile)
         verdict = rubric_mod.judge(
-            q, nb.get("results", {}).get(q["id"]), job.profile, expected, nb.get("status", "missing")
+            q, nb.get("results", {}).get(q["id"]), profile, expected, nb.get("status", "missing")
         )
         forfeited = nb.get("integrity", {}).get("forfeited", {})
         if q["id"] in forfeited:
@@ -373,7 +376,7 @@ def grade_student(job: dict) -> dict:
     except Exception:  # a grader bug must not lose the other students; --resume retries this one
         record.problems.append("grader error:\n" + traceback.format_exc()[-2000:])
         record.complete = False
-    _judge(job, record)
+    judge_record(record, job.rubric["questions"], job.profile)
     record.seconds = round(time.time() - started, 2)
     record.finished = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     return record.to_dict()
