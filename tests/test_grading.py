@@ -325,3 +325,23 @@ def test_rescore_leaves_out_students_it_has_no_stored_results_for(graded, tmp_pa
     assert run.executed == [] and "chatty" not in run.records
     assert any("--rescore: no stored record of chatty" in w for w in run.warnings)
     assert run.records["good"].to_dict()["total"] == graded["records"]["good"]["total"]
+
+
+def test_one_student_regraded_leaves_everyone_elses_records_byte_identical(graded, tmp_path):
+    from labkit.errors import LabkitError
+
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    shutil.copytree(graded["submissions"], subs)
+    shutil.copytree(graded["out"], out)
+    before = {p.name: p.read_bytes() for p in (out / "students").glob("*.json")}
+    grading_class.notebook(subs / "broken" / "90_tiny.ipynb", *grading_class.GOOD)  # broken hands in again
+    run = grading_class.grade(subs, out, graded["rubric"], limits=LIMITS, isolation=ISOLATION, only=["broken"])
+    assert run.executed == ["broken"] and run.records["broken"].total == 3
+    after = {p.name: p.read_bytes() for p in (out / "students").glob("*.json")}
+    assert {k: v for k, v in after.items() if k != "broken.json"} == {
+        k: v for k, v in before.items() if k != "broken.json"
+    }
+    totals = {row["student"]: row["total"] for row in csv.DictReader((out / "grades.csv").open())}
+    assert set(totals) == set(EXPECTED) and totals["broken"] == "3" and totals["good"] == "4"
+    with pytest.raises(LabkitError, match="--student nobody: no such student"):
+        grading_class.grade(subs, out, graded["rubric"], limits=LIMITS, only=["nobody"])

@@ -38,6 +38,7 @@ class GradeRun:
     records: dict[str, StudentRecord] = field(default_factory=dict)
     executed: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
+    kept: list = field(default_factory=list)  # with --student: the others, their stored records as they are
     warnings: list = field(default_factory=list)
     isolation: str = ""
 
@@ -125,6 +126,7 @@ def grade(
     manual=None,
     max_notebook_mb: float = MAX_NOTEBOOK_MB,
     rescore: bool = False,
+    only=None,
 ) -> GradeRun:
     """Grade every student in ``submissions`` into ``out_dir``; return what happened.
 
@@ -133,7 +135,8 @@ def grade(
     rubric-only. ``manual``: a manual.csv of written-answer scores; stored records of unchanged
     submissions are reused whatever the settings (nothing is executed again), see
     :mod:`labkit.course.scoring`. ``rescore``: execute nothing; every student's stored record is
-    re-scored with the current rubric (a student without one is left out, with a warning). Raises
+    re-scored with the current rubric (a student without one is left out, with a warning). ``only``: ids of
+    the students to grade (``--student``); everyone else's stored record is kept as it is. Raises
     :class:`LabkitError` (nothing written) when there is nothing
     to grade: no student folder or zip, or no submitted notebook matches any rubric notebook."""
     settings = dict(workers=workers, limits=limits, profile=profile, offline=offline, resume=resume)
@@ -144,16 +147,18 @@ def grade(
     max_nb = int(max_notebook_mb * 2**20)
     students, class_problems = discover(submissions, rub.notebooks, max_nb)
     _check_something_to_grade(submissions, students, class_problems, rub.notebooks)
+    chosen = _chosen(students, only, submissions)
     written = scoring.prepare(rub, students, manual, profile)  # a bad manual.csv fails before any grading
     run = GradeRun(out_dir, warnings=list(warnings), isolation=level.name)
+    _keep_the_others(students, chosen, run, out_dir)
     _private(out_dir, level)
     release_id = released["release_id"] if released else None
     by_notebook = {
         nb: entry for nb, entry in (released or {"notebooks": {}})["notebooks"].items() if nb in rub.notebooks
     }
-    library = public.build(_library_dir(out_dir, backend, level)) if students else None
+    library = public.build(_library_dir(out_dir, backend, level)) if chosen else None
     base = {"release": by_notebook, "release_id": release_id, "library": str(library), "max_nb": max_nb}
-    jobs, originals = _build_jobs(students, run, rub, level, out_dir, base, settings)
+    jobs, originals = _build_jobs(chosen, run, rub, level, out_dir, base, settings)
     _warm_up(jobs, run, rub, settings)
     started = time.time()
     try:
@@ -165,6 +170,33 @@ def grade(
         meta = _meta(submissions, rub, release_id, by_notebook, level, run, class_problems, started, settings)
         _finish_reports(out_dir, meta, rub, students, run, written)
     return run
+
+
+def _chosen(students: list, only, submissions) -> list:
+    """The students to grade: all, or those named by ``--student`` (an unknown id is an error naming the ids)."""
+    if not only:
+        return students
+    from labkit.errors import LabkitError
+
+    ids = {s.id for s in students}
+    unknown = sorted(set(only) - ids)
+    if unknown:
+        raise LabkitError(
+            f"--student {', '.join(unknown)}: no such student in {submissions} (students: {', '.join(sorted(ids))})"
+        )
+    return [s for s in students if s.id in set(only)]
+
+
+def _keep_the_others(students: list, chosen: list, run: GradeRun, out_dir: Path) -> None:
+    """With ``--student``: everyone else's stored record goes into the reports as it is (its file untouched)."""
+    graded = {s.id for s in chosen}
+    for student in students:
+        if student.id in graded:
+            continue
+        record = _load_record(out_dir / "students" / f"{student.id}.json")
+        if record is not None:
+            run.records[student.id] = record
+            run.kept.append(student.id)
 
 
 def _resolve(submissions, rubric_path, release, settings: dict):
@@ -313,6 +345,7 @@ def _meta(submissions, rub, release_id, by_notebook, level, run, class_problems,
         "class_problems": class_problems,
         "executed": sorted(run.executed),
         "resumed": sorted(run.skipped),
+        "kept": sorted(run.kept),
         "seconds": round(time.time() - started, 1),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }

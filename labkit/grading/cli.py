@@ -72,6 +72,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         "rubric, not executed again)",
     )
     p.add_argument(
+        "--student",
+        action="append",
+        metavar="ID",
+        help="grade only this student (repeatable); everyone else's stored record in --out stays as it is",
+    )
+    p.add_argument(
         "--rescore",
         action="store_true",
         help="execute nothing: re-score every student's stored results in --out with the current rubric and "
@@ -134,6 +140,7 @@ def main(argv) -> int:
         offline=provenance.chosen_offline(args.offline, True),
         resume=args.resume,
         rescore=args.rescore,
+        only=args.student,
         backend=args.backend,
         scheduler=args.scheduler,
         isolation=args.isolation,
