@@ -11,6 +11,7 @@ from pathlib import Path
 
 from labkit.atomic import write_text
 from labkit.course import pages
+from labkit.grading import deadlines
 from labkit.grading import rubric as rubric_mod
 from labkit.grading.records import StudentRecord
 
@@ -30,14 +31,16 @@ def lms_text(rubric, records: dict[str, StudentRecord], profile: str = "quick") 
     columns = list(dict.fromkeys(part_of(q) for q in rubric.questions if part_of(q) != "written"))
     columns.append("written")
     maximum = max_points(rubric, profile)
+    late = ["raw_total", "late", "penalty"] if any(r.late for r in records.values()) else []
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "total", "max", *columns])
+    writer.writerow(["student", "total", "max", *columns, *late])
     for sid, record in records.items():
         sums = dict.fromkeys(columns, 0.0)
         for q in rubric.questions:
             sums[part_of(q)] += float(record.questions.get(q["id"], {}).get("credit", 0.0))
-        writer.writerow([sid, f"{record.total:g}", f"{maximum:g}", *(f"{sums[c]:g}" for c in columns)])
+        lateness = [deadlines.columns(record.late)[c] for c in late]
+        writer.writerow([sid, f"{record.total:g}", f"{maximum:g}", *(f"{sums[c]:g}" for c in columns), *lateness])
     return buffer.getvalue()
 
 
@@ -102,6 +105,7 @@ def write_all(out_dir, rubric, records: dict[str, StudentRecord], collected: dic
             maximum=maximum,
             rows=rows(rubric, record, collected.get(sid, {})),
             problems=record.problems,
+            late=deadlines.described(record.late),
             unmatched=collected.get(sid, {}).get("unmatched", []),
         )
         write_text(Path(out_dir) / "feedback" / f"{sid}.html", html)

@@ -57,11 +57,13 @@ class Written:
     manual_path: str | None = None
     profile: str = "quick"
 
-    def finish(self, out_dir, rubric, records: dict[str, StudentRecord]) -> tuple:
+    def finish(self, out_dir, rubric, records: dict[str, StudentRecord], late: dict | None = None) -> tuple:
         """Write the written outputs; return (rubric, records) with a column per written question.
         ``grades-lms.csv`` and the feedback pages are written for every run, also one without written
-        questions (its ``written`` column is 0); ``written/`` and ``review.html`` only with some."""
+        questions (its ``written`` column is 0); ``written/`` and ``review.html`` only with some.
+        ``late``: ``{student: lateness}`` (``--due``), its penalty taken off the total with written answers."""
         from labkit.course import feedback, review
+        from labkit.grading import deadlines
 
         out_dir = Path(out_dir)
         collected = {}
@@ -70,6 +72,9 @@ class Written:
             for sid, data in collected.items():
                 write_json(out_dir / "written" / f"{sid}.json", data)
         merged_rubric, merged = self.merge(rubric, records, collected)
+        for sid, lateness in (late or {}).items():
+            if sid in merged:
+                deadlines.apply(merged[sid], lateness)
         if self.questions:
             review.write(out_dir, self, collected)
         feedback.write_all(out_dir, merged_rubric, merged, collected, self.profile)

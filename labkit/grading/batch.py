@@ -127,6 +127,7 @@ def grade(
     max_notebook_mb: float = MAX_NOTEBOOK_MB,
     rescore: bool = False,
     only=None,
+    deadline=None,
 ) -> GradeRun:
     """Grade every student in ``submissions`` into ``out_dir``; return what happened.
 
@@ -136,7 +137,8 @@ def grade(
     submissions are reused whatever the settings (nothing is executed again), see
     :mod:`labkit.course.scoring`. ``rescore``: execute nothing; every student's stored record is
     re-scored with the current rubric (a student without one is left out, with a warning). ``only``: ids of
-    the students to grade (``--student``); everyone else's stored record is kept as it is. Raises
+    the students to grade (``--student``); everyone else's stored record is kept as it is. ``deadline``: a
+    :class:`labkit.grading.deadlines.Deadline` (``--due``): late penalties on the totals. Raises
     :class:`LabkitError` (nothing written) when there is nothing
     to grade: no student folder or zip, or no submitted notebook matches any rubric notebook."""
     settings = dict(workers=workers, limits=limits, profile=profile, offline=offline, resume=resume)
@@ -168,7 +170,8 @@ def grade(
             shutil.rmtree(library.parent, ignore_errors=True)
         _verify_originals(originals, run, out_dir / "students")
         meta = _meta(submissions, rub, release_id, by_notebook, level, run, class_problems, started, settings)
-        _finish_reports(out_dir, meta, rub, students, run, written)
+        late = {s.id: deadline.assess(s.id, s.source, s.kind) for s in students} if deadline else None
+        _finish_reports(out_dir, meta, rub, students, run, written, late)
     return run
 
 
@@ -351,12 +354,12 @@ def _meta(submissions, rub, release_id, by_notebook, level, run, class_problems,
     }
 
 
-def _finish_reports(out_dir: Path, meta: dict, rub, students, run: GradeRun, written) -> None:
+def _finish_reports(out_dir: Path, meta: dict, rub, students, run: GradeRun, written, late=None) -> None:
     """Written answers merged in (columns, pages, manual scores), then grades.csv/json and the HTML report."""
     current = {s.id for s in students}
     ordered = {sid: run.records[sid] for sid in sorted(run.records) if sid in current}
     meta["manual"] = written.manual_path
-    reported, ordered = written.finish(out_dir, rub, ordered)  # written answers: columns, pages, manual scores
+    reported, ordered = written.finish(out_dir, rub, ordered, late)  # written answers, manual scores, late penalty
     run.records.update(ordered)
     report.write_all(out_dir, meta, reported, ordered)
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from labkit import profiles, provenance
-from labkit.grading import backends, sandbox
+from labkit.grading import backends, deadlines, sandbox
 
 
 def parser() -> argparse.ArgumentParser:
@@ -70,6 +70,19 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="reuse students already executed with the same submission and settings (re-scored under the current "
         "rubric, not executed again)",
+    )
+    p.add_argument("--due", default=None, help="due date and time, ISO 8601 (2026-12-01T17:00+01:00; no zone: UTC)")
+    p.add_argument(
+        "--late-policy",
+        default=None,
+        help="penalty per started unit late: none (default), 10%%/day, 5%%/hour, zero-after:3d, or a mix "
+        "(10%%/day,zero-after:3d); a share of the total, written answers included",
+    )
+    p.add_argument(
+        "--extensions",
+        default=None,
+        metavar="CSV",
+        help="per-student due dates: a CSV with columns student,due,reason",
     )
     p.add_argument(
         "--student",
@@ -141,6 +154,7 @@ def main(argv) -> int:
         resume=args.resume,
         rescore=args.rescore,
         only=args.student,
+        deadline=deadlines.from_options(args.due, args.late_policy, args.extensions),
         backend=args.backend,
         scheduler=args.scheduler,
         isolation=args.isolation,

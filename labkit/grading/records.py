@@ -33,12 +33,14 @@ class StudentRecord:
     seconds: float = 0.0
     finished: str = ""
     original_changed: list | None = None  # changes to the original made during grading (absent when none)
+    late: dict | None = None  # with --due: submitted_at, time_source, due, late_units, penalty, raw_total (absent)
 
     def to_dict(self) -> dict:
-        """The record as a JSON-able dict (``original_changed`` only when set)."""
+        """The record as a JSON-able dict (``original_changed`` and ``late`` only when set)."""
         data = asdict(self)
-        if self.original_changed is None:
-            del data["original_changed"]
+        for optional in ("original_changed", "late"):
+            if data[optional] is None:
+                del data[optional]
         return data
 
     @classmethod

@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 
 from labkit.atomic import write_json, write_text
+from labkit.grading import deadlines
 from labkit.grading.records import StudentRecord
 
 STATUS_WORDS = {
@@ -63,11 +64,13 @@ def csv_text(rubric, records: dict[str, StudentRecord]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     ids = [q["id"] for q in rubric.questions]
-    writer.writerow(["student", "name", *ids, "total", "max"])
+    late = list(deadlines.LATE_COLUMNS) if any(r.late for r in records.values()) else []
+    writer.writerow(["student", "name", *ids, *late, "total", "max"])
     for sid, record in records.items():
         got = [_points(record.questions[q]["credit"]) for q in ids]
         top = sum(record.questions[q].get("points", 1.0) for q in ids)
-        writer.writerow([sid, record.name or sid, *got, _points(record.total), _points(top)])
+        lateness = [deadlines.columns(record.late)[c] for c in late]
+        writer.writerow([sid, record.name or sid, *got, *lateness, _points(record.total), _points(top)])
     return buffer.getvalue()
 
 
@@ -98,6 +101,7 @@ def _student(sid: str, record: StudentRecord, groups: list[dict]) -> dict:
         "id": sid,
         "name": record.name or sid,
         "total": record.total,
+        "late": deadlines.described(record.late),
         "problems": record.problems,
         "notebooks": notebooks,
         "lost": lost,
