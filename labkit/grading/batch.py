@@ -20,7 +20,7 @@ from pathlib import Path
 
 from labkit.atomic import write_json
 from labkit.course import scoring
-from labkit.grading import backends, manifest, public, report, sandbox, shared, snapshot
+from labkit.grading import backends, lms, manifest, public, report, sandbox, shared, snapshot
 from labkit.grading import rubric as rubric_mod
 from labkit.grading.jobs import GradingJob
 from labkit.grading.records import StudentRecord
@@ -128,6 +128,7 @@ def grade(
     rescore: bool = False,
     only=None,
     deadline=None,
+    roster=None,
 ) -> GradeRun:
     """Grade every student in ``submissions`` into ``out_dir``; return what happened.
 
@@ -138,7 +139,8 @@ def grade(
     :mod:`labkit.course.scoring`. ``rescore``: execute nothing; every student's stored record is
     re-scored with the current rubric (a student without one is left out, with a warning). ``only``: ids of
     the students to grade (``--student``); everyone else's stored record is kept as it is. ``deadline``: a
-    :class:`labkit.grading.deadlines.Deadline` (``--due``): late penalties on the totals. Raises
+    :class:`labkit.grading.deadlines.Deadline` (``--due``): late penalties on the totals. ``roster``: a
+    :class:`labkit.grading.lms.Roster` (``--roster``): the Canvas or Moodle import file. Raises
     :class:`LabkitError` (nothing written) when there is nothing
     to grade: no student folder or zip, or no submitted notebook matches any rubric notebook."""
     settings = dict(workers=workers, limits=limits, profile=profile, offline=offline, resume=resume)
@@ -171,7 +173,7 @@ def grade(
         _verify_originals(originals, run, out_dir / "students")
         meta = _meta(submissions, rub, release_id, by_notebook, level, run, class_problems, started, settings)
         late = {s.id: deadline.assess(s.id, s.source, s.kind) for s in students} if deadline else None
-        _finish_reports(out_dir, meta, rub, students, run, written, late)
+        _finish_reports(out_dir, meta, rub, students, run, written, late, roster)
     return run
 
 
@@ -354,13 +356,20 @@ def _meta(submissions, rub, release_id, by_notebook, level, run, class_problems,
     }
 
 
-def _finish_reports(out_dir: Path, meta: dict, rub, students, run: GradeRun, written, late=None) -> None:
+def _finish_reports(out_dir: Path, meta: dict, rub, students, run, written, late=None, roster=None) -> None:
     """Written answers merged in (columns, pages, manual scores), then grades.csv/json and the HTML report."""
     current = {s.id for s in students}
     ordered = {sid: run.records[sid] for sid in sorted(run.records) if sid in current}
     meta["manual"] = written.manual_path
     reported, ordered = written.finish(out_dir, rub, ordered, late)  # written answers, manual scores, late penalty
     run.records.update(ordered)
+    if roster is not None:
+        path, problems = lms.write(out_dir, roster, {sid: record.total for sid, record in ordered.items()})
+        meta["lms_file"] = path.name
+        for line in problems:
+            run.warnings.append(f"roster: {line}")
+            print(f"[labkit grade] WARNING roster: {line}", file=sys.stderr)
+        meta["warnings"] = run.warnings
     report.write_all(out_dir, meta, reported, ordered)
 
 

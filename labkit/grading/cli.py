@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from labkit import profiles, provenance
-from labkit.grading import backends, deadlines, sandbox
+from labkit.grading import backends, deadlines, lms, sandbox
 
 
 def parser() -> argparse.ArgumentParser:
@@ -85,6 +85,25 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         help="per-student due dates: a CSV with columns student,due,reason",
     )
     p.add_argument(
+        "--roster",
+        default=None,
+        metavar="CSV",
+        help="the gradebook exported from Canvas or Moodle: writes grades-canvas.csv or grades-moodle.csv for its "
+        "importer, joined on --roster-column; students on one side only are listed",
+    )
+    p.add_argument(
+        "--roster-column",
+        default=None,
+        help="the roster column labkit's student ids match (default: Canvas 'SIS Login ID', Moodle 'Username' "
+        "or 'Email address')",
+    )
+    p.add_argument(
+        "--lms-assignment",
+        default="labkit",
+        help="the assignment's column in the LMS file (the roster's own column name is used when it starts with "
+        "this, e.g. 'HW5 (12345)'; default: labkit)",
+    )
+    p.add_argument(
         "--student",
         action="append",
         metavar="ID",
@@ -155,6 +174,7 @@ def main(argv) -> int:
         rescore=args.rescore,
         only=args.student,
         deadline=deadlines.from_options(args.due, args.late_policy, args.extensions),
+        roster=lms.read_roster(args.roster, args.roster_column, args.lms_assignment) if args.roster else None,
         backend=args.backend,
         scheduler=args.scheduler,
         isolation=args.isolation,
