@@ -20,6 +20,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("labkit.course.check", "students: which questions are answered, and do they earn credit (public rules)"),
     "submit": ("labkit.course.submit", "students: zip your notebooks and writeups for hand-in (NAME.zip)"),
     "grade": ("labkit.grading.cli", "execute and grade a class's submitted notebooks (sandboxed, resumable)"),
+    "feedback": (
+        "labkit.grading.feedback_cli",
+        "hand feedback back: one folder or zip per student from a grades folder",
+    ),
     "retrain": ("labkit.retrain.cli", "TF1 retrain.py (TensorFlow for Poets): bottlenecks + new final layer"),
     "label-image": (
         "labkit.retrain.label_image",
