@@ -10,6 +10,7 @@ only when it appears in the output of the locked cell that owns it (see docs/gra
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -23,9 +24,22 @@ RECORD_MIME = "application/vnd.labkit.record+json"  # the answer, in the output 
 _STATE = {"notebook": "interactive", "params": {}, "started": time.time(), "results": {}}
 
 
+def interactive_dir(notebook_folder) -> Path:
+    """Where an interactive run of the notebooks in ``notebook_folder`` records: a folder of its own in the
+    user's labkit cache — never beside the notebooks, where ``nbgrader generate_assignment`` (which copies the
+    whole source folder) would hand a solved run's values to the students."""
+    from labkit.data._locations import labkit_cache_dir
+
+    folder = Path(notebook_folder).resolve()
+    tag = hashlib.sha256(str(folder).encode(), usedforsecurity=False).hexdigest()[:12]
+    return labkit_cache_dir() / "interactive" / f"{folder.name or 'root'}-{tag}"
+
+
 def results_dir() -> Path:
-    """``LABKIT_RESULTS_DIR`` if set (the runner sets it), else ``./outputs/interactive``."""
-    return Path(os.environ.get("LABKIT_RESULTS_DIR") or Path.cwd() / "outputs" / "interactive")
+    """``LABKIT_RESULTS_DIR`` if set (``labkit run`` and ``labkit grade`` set it), else the interactive folder
+    of the current folder (:func:`interactive_dir`: in Jupyter, the notebook's folder)."""
+    explicit = os.environ.get("LABKIT_RESULTS_DIR")
+    return Path(explicit) if explicit else interactive_dir(Path.cwd())
 
 
 def begin(notebook: str, params: dict) -> None:

@@ -1,5 +1,6 @@
 """`labkit assign`: the student release made from notebooks/ with nbgrader's preprocessors (issue 13)."""
 
+import json
 import os
 import re
 import shutil
@@ -159,3 +160,27 @@ def test_nbgrader_validate_reports_the_unanswered_code(built, tmp_path):
     assert [s.splitlines()[0][:9] for s in stubs] == ["# Q1: bui", "# Q2: tra", "k = keras"]
     records = [s for s in sources if s.startswith("results.record(") or "mnist.beat_quickstart(own_model" in s]
     assert len(records) == 3, "each recording cell fails: an untouched notebook records nothing"
+
+
+def test_assign_refuses_a_source_folder_holding_recorded_values(tmp_path, capsys):
+    """nbgrader generate_assignment copies the whole source folder: a solved run's results must not be there."""
+    import shutil
+
+    source = tmp_path / "source"
+    shutil.copytree(release.default_source_dir(), source)
+    stale = source / "outputs" / "interactive" / "01_mnist_quickstart.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text(json.dumps({"notebook": "01_mnist_quickstart", "results": {"A1.accuracy.test": {"value": 0.9}}}))
+    assert cli.main(["assign", "--source", str(source), "--out", str(tmp_path / "rel")]) == 1
+    assert "hold(s) the recorded values of a solved run" in capsys.readouterr().err
+    assert not (tmp_path / "rel").exists()
+
+
+def test_interactive_runs_record_outside_the_notebook_folder(tmp_path, monkeypatch):
+    from labkit import results
+
+    monkeypatch.delenv("LABKIT_RESULTS_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    where = results.results_dir()
+    assert not where.resolve().is_relative_to(tmp_path.resolve())
+    assert where == results.interactive_dir(tmp_path) and where != results.interactive_dir(tmp_path / "other")

@@ -40,7 +40,7 @@ def _fake_results(folder, values):
 def test_check_reports_answered_missing_credit_and_why_not(built, tmp_path, capsys):
     path = _student(built, tmp_path / "work", answer="Flatten, Dense 128 relu, dropout, Dense 10.")
     _fake_results(
-        tmp_path / "work" / "outputs" / "interactive",
+        results.interactive_dir(tmp_path / "work"),
         {"A1.structure.layers": ["a", "b", "c", "d"], "A1.structure.params": 5, "A1.accuracy.test": 0.5},
     )
     items = {i.id: i for i in check.check_notebook(path).items}

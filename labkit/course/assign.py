@@ -27,6 +27,7 @@ def main(argv) -> int:
     from labkit.course import release
 
     args = parser().parse_args(argv)
+    release.refuse_recorded_values(Path(args.source) if args.source else release.default_source_dir())
     built = release.build(args.source)
     out = Path(args.out)
     written = built.write(out)

@@ -5,8 +5,9 @@ credit under the *public* rules, and if not, why. The public rules are the rubri
 secret expected values: thresholds (``min``, ``max``), ``non_empty``, ``min_items``, ``field`` and
 ``points`` are shown and checked; ``equals`` and ``tolerance`` are not (such answers say "checked
 against a hidden expected value when graded"). Results come from the last run's
-``labkit.results`` files (default: ``outputs/interactive/`` beside the notebook, what a JupyterLab
-session writes), or from executing the notebook first (``--run``).
+``labkit.results`` files (default: the notebook folder's interactive folder in the labkit cache, what a
+JupyterLab session writes: :func:`labkit.results.interactive_dir`), or from executing the notebook first
+(``--run``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from labkit import provenance
 from labkit.course import markup
 from labkit.errors import LabkitError
+from labkit.results import interactive_dir as recorded_dir
 
 HIDDEN_RULE_KEYS = ("equals", "tolerance")
 
@@ -180,7 +182,7 @@ def check_notebook(path, results_dir=None, entries: dict | None = None) -> Noteb
     path = Path(path)
     nb = _read_notebook(path)
     name = (nb.get("metadata", {}).get("labkit") or {}).get("notebook") or profiles.notebook_key(path.name)
-    results_dir = Path(results_dir) if results_dir else path.parent / "outputs" / "interactive"
+    results_dir = Path(results_dir) if results_dir else recorded_dir(path.parent)
     source = "this kernel"
     if entries is None:
         file = results_dir / f"{name}.json"
@@ -242,7 +244,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--results",
         default=None,
-        help="folder of recorded results (default: outputs/interactive/ beside each notebook)",
+        help="folder of recorded results (default: where the notebook's interactive runs record, in the user's "
+        "labkit cache)",
     )
     p.add_argument("--run", action="store_true", help="execute each notebook first (headless; errors do not stop it)")
     p.add_argument("--out", default="outputs/check", help="with --run: folder for executed copies and results")

@@ -159,6 +159,28 @@ def read_sources(source_dir=None) -> dict:
     return sources
 
 
+def _holds_recorded_values(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+    found = data.get("results") if isinstance(data, dict) else None
+    return isinstance(found, dict) and any(isinstance(e, dict) and "value" in e for e in found.values())
+
+
+def refuse_recorded_values(folder: Path) -> None:
+    """Fail when files under the source folder hold recorded values of a run: ``nbgrader generate_assignment``
+    copies everything beside the source notebooks into the student release."""
+    found = [p for p in sorted(Path(folder).rglob("*.json")) if _holds_recorded_values(p)]
+    if found:
+        shown = ", ".join(str(p) for p in found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+        raise LabkitError(
+            f"--source {folder}: {shown} hold(s) the recorded values of a solved run; delete them before releasing "
+            "(nbgrader generate_assignment would copy them to students; interactive runs now record in the labkit "
+            "cache, not beside the notebooks)"
+        )
+
+
 def build(source_dir=None) -> Release:
     """The release of ``source_dir`` (default: the project's ``notebooks/``), in memory."""
     from nbgrader.nbgraderformat import MetadataValidator
