@@ -85,8 +85,9 @@ def references() -> dict:
     return {**conceptual_references(), **answer_key_references(), **notebook_references()}
 
 
-def context(out_dir, written, collected: dict) -> dict:
-    """What the template shows: per question, the reference and every student's answer."""
+def context(out_dir, written, collected: dict, similar: dict | None = None) -> dict:
+    """What the template shows: per question, the reference and every student's answer (with the students
+    whose answer is unusually alike, from :mod:`labkit.grading.copies`)."""
     refs = references()
     sections = []
     for q in written.questions:
@@ -103,6 +104,7 @@ def context(out_dir, written, collected: dict) -> dict:
                     "hints": (data.get("hints") or {}).get(q.id, {"facts": [], "wrong_claims": []}),
                     "points": "" if score.get("points") is None else f"{score['points']:g}",
                     "comment": score.get("comment", ""),
+                    "similar": (similar or {}).get((student.id, q.id), []),
                 }
             )
         reference, where = refs.get(q.id, (None, None))
@@ -112,8 +114,8 @@ def context(out_dir, written, collected: dict) -> dict:
     return {"sections": sections, "unmatched": unmatched, "page_key": key, "manual": written.manual_path}
 
 
-def write(out_dir, written, collected: dict) -> Path:
+def write(out_dir, written, collected: dict, similar: dict | None = None) -> Path:
     """Write ``review.html`` into ``out_dir``."""
     path = Path(out_dir) / "review.html"
-    write_text(path, pages.render("review.html.j2", **context(out_dir, written, collected)))
+    write_text(path, pages.render("review.html.j2", **context(out_dir, written, collected, similar)))
     return path

@@ -56,27 +56,36 @@ class Written:
     scores: dict = field(default_factory=dict)  # (student, question) -> {"points", "comment", "line"}
     manual_path: str | None = None
     profile: str = "quick"
+    collected: dict | None = None  # student -> written/<student>.json's content, read once (:meth:`collect`)
 
-    def finish(self, out_dir, rubric, records: dict[str, StudentRecord], late: dict | None = None) -> tuple:
+    def collect(self) -> dict:
+        """Every student's written answers (read once; an empty dict when no written question counts)."""
+        if self.collected is None:
+            ids = [q.id for q in self.questions]
+            self.collected = {s.id: written_mod.collect(s, ids) for s in self.students} if self.questions else {}
+        return self.collected
+
+    def finish(
+        self, out_dir, rubric, records: dict[str, StudentRecord], late: dict | None = None, similar: dict | None = None
+    ) -> tuple:
         """Write the written outputs; return (rubric, records) with a column per written question.
         ``grades-lms.csv`` and the feedback pages are written for every run, also one without written
         questions (its ``written`` column is 0); ``written/`` and ``review.html`` only with some.
-        ``late``: ``{student: lateness}`` (``--due``), its penalty taken off the total with written answers."""
+        ``late``: ``{student: lateness}`` (``--due``), its penalty taken off the total with written answers;
+        ``similar``: ``{(student, question): [(other, score), …]}`` for the review page's column."""
         from labkit.course import feedback, review
         from labkit.grading import deadlines
 
         out_dir = Path(out_dir)
-        collected = {}
-        if self.questions:
-            collected = {s.id: written_mod.collect(s, [q.id for q in self.questions]) for s in self.students}
-            for sid, data in collected.items():
-                write_json(out_dir / "written" / f"{sid}.json", data)
+        collected = self.collect()
+        for sid, data in collected.items():
+            write_json(out_dir / "written" / f"{sid}.json", data)
         merged_rubric, merged = self.merge(rubric, records, collected)
         for sid, lateness in (late or {}).items():
             if sid in merged:
                 deadlines.apply(merged[sid], lateness)
         if self.questions:
-            review.write(out_dir, self, collected)
+            review.write(out_dir, self, collected, similar or {})
         feedback.write_all(out_dir, merged_rubric, merged, collected, self.profile)
         feedback.write_lms(out_dir, merged_rubric, merged, self.profile)
         return merged_rubric, merged

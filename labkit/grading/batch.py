@@ -20,7 +20,7 @@ from pathlib import Path
 
 from labkit.atomic import write_json
 from labkit.course import scoring
-from labkit.grading import backends, lms, manifest, public, report, sandbox, shared, snapshot
+from labkit.grading import backends, copies, lms, manifest, public, report, sandbox, shared, snapshot
 from labkit.grading import rubric as rubric_mod
 from labkit.grading.jobs import GradingJob
 from labkit.grading.records import StudentRecord
@@ -361,7 +361,11 @@ def _finish_reports(out_dir: Path, meta: dict, rub, students, run, written, late
     current = {s.id for s in students}
     ordered = {sid: run.records[sid] for sid in sorted(run.records) if sid in current}
     meta["manual"] = written.manual_path
-    reported, ordered = written.finish(out_dir, rub, ordered, late)  # written answers, manual scores, late penalty
+    pairs = copies.class_pairs(out_dir, ordered, written.questions, written.collect(), _shared_work())
+    copies.write(out_dir, pairs)
+    meta["similar_pairs"] = len(pairs)
+    similar = copies.by_student(pairs)
+    reported, ordered = written.finish(out_dir, rub, ordered, late, similar)  # written, manual scores, late
     run.records.update(ordered)
     if roster is not None:
         path, problems = lms.write(out_dir, roster, {sid: record.total for sid, record in ordered.items()})
@@ -371,6 +375,25 @@ def _finish_reports(out_dir: Path, meta: dict, rub, students, run, written, late
             print(f"[labkit grade] WARNING roster: {line}", file=sys.stderr)
         meta["warnings"] = run.warnings
     report.write_all(out_dir, meta, reported, ordered)
+
+
+def _shared_work() -> dict:
+    """What everybody may share, per written question or solution cell: the reference answers, the source
+    notebooks' reference solutions and their stubs (left out when looking for copies); ``{}`` without a
+    project folder (an installed labkit grading against ``--release``)."""
+    from labkit.course import fill, markup, release, review
+    from labkit.errors import LabkitError
+
+    try:
+        shared = {qid: text for qid, (text, _) in review.references().items()}
+        for nb in release.read_sources().values():
+            for cell in nb.cells:
+                if markup.role(cell) == "solution" and cell.cell_type == "code":
+                    code = "\n".join("\n".join(block) for block in fill.regions(cell.source))
+                    shared[markup.grade_id(cell)] = f"{cell.source}\n{code}\n{markup.CODE_STUB}"
+    except (LabkitError, OSError):
+        return {}
+    return shared
 
 
 def _check_shared_user(level, backend: str, workers: int) -> None:
