@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from labkit.course import markup
 from labkit.exercises import hidden
@@ -58,9 +59,10 @@ def tiny_source():
     return nb
 
 
-def nbgrader(course: Path, *args: str) -> None:
+def nbgrader(course: Path, *args: str, env: dict | None = None) -> None:
     """``nbgrader ARGS`` in ``course`` (its ``alembic`` step needs the venv's scripts on PATH)."""
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    env = {**os.environ, "PATH": path, **(env or {})}
     done = subprocess.run(
         [sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, capture_output=True, text=True
     )
@@ -143,3 +145,38 @@ def _renamed(nb, name: str):
             cell.source = cell.source.replace("90_tiny", name)
             cell.metadata.nbgrader["checksum"] = markup.checksum(cell)
     return nb
+
+
+@pytest.mark.slow
+def test_nbgrader_and_labkit_grade_award_the_same_points_on_the_homework(tmp_path):
+    """The real notebook 01 in an nbgrader course: generate_assignment, a correct and a blank student,
+    autograde — and labkit grade on the same submissions awards the same autograded points."""
+    from labkit.course import fill, release
+    from labkit.grading import batch
+
+    name = "01_mnist_quickstart"
+    source = release.read_sources()[name]
+    course = course_with(
+        tmp_path, {name: source}, release.NBGRADER_CONFIG.replace("c = get_config()  # noqa: F821\n", "")
+    )
+    released = nbformat.read(course / "release" / "hw" / f"{name}.ipynb", as_version=4)
+    built = release.build()
+    students = {"solved": fill.filled(released, source), "blank": released}
+    for student, nb in students.items():
+        submit(course, "hw", student, {name: nb})
+    nbgrader(course, "autograde", "hw", "--force", env={"LABKIT_OFFLINE": "1"})
+    by_nbgrader = scores(course, "hw", students)
+    rubric_path = tmp_path / "rubric.json"
+    rubric_path.write_text(built.rubric)
+    rub = json.loads(built.rubric)
+    rub["notebooks"] = [name]
+    rub["questions"] = [q for q in rub["questions"] if q["notebook"] == name]
+    rubric_path.write_text(json.dumps(rub))
+    run = batch.grade(course / "submitted", tmp_path / "graded", rubric_path, warmup=False, progress=False)
+    by_labkit = {sid: record.total for sid, record in run.records.items()}
+    assert (
+        by_nbgrader == by_labkit
+        and by_labkit["solved"] == sum(q["credit"]["points"] for q in rub["questions"])
+        and by_labkit["blank"] == 0
+    )
+    assert not [p for p in run.records["solved"].problems if "not a release notebook" in p]
