@@ -45,19 +45,33 @@ own_model = tf.keras.Sequential(
 )
 """
 DENSE_64 = """
-model = tf.keras.Sequential(
-    [tf.keras.layers.Flatten(input_shape=(28, 28)), tf.keras.layers.Dense(64, activation="relu"), tf.keras.layers.Dense(10)]
-)
+layers = tf.keras.layers
+model = tf.keras.Sequential([layers.Flatten(input_shape=(28, 28)), layers.Dense(64, "relu"), layers.Dense(10)])
 """
 NOT_TRAINED = """
 model.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
 history = model.fit(x_train, y_train, epochs=0, batch_size=BATCH_SIZE)
 """
 ONE_DENSE_8 = """
-own_model = tf.keras.Sequential(
-    [tf.keras.layers.Flatten(input_shape=(28, 28)), tf.keras.layers.Dense(8, activation="relu"), tf.keras.layers.Dense(10)]
-)
+layers = tf.keras.layers
+own_model = tf.keras.Sequential([layers.Flatten(input_shape=(28, 28)), layers.Dense(8, "relu"), layers.Dense(10)])
 """
+
+
+def _noisy_checks(run) -> dict:
+    """{check cell id: its stderr} — nbgrader gives no credit to a test cell that wrote to stderr."""
+    import nbformat
+
+    from labkit.course import markup
+
+    nb = nbformat.read(run.output, as_version=4)
+    return {
+        cell.id: out.text
+        for cell in nb.cells
+        if markup.is_check(cell)
+        for out in cell.get("outputs", [])
+        if out.get("name") == "stderr"
+    }
 
 
 @pytest.mark.slow
@@ -67,6 +81,7 @@ def test_the_source_notebook_earns_every_exercise_point(notebook_runs):
     assert credit(run) == full(NB) == {"E01_model": 1.0, "E01_train": 1.0, "E01_beat": 1.0}
     assert run.results["E01_model"]["value"]["params"] == 101770
     assert run.results["E01_train"]["value"]["output_kind"] == "logits"
+    assert _noisy_checks(run) == {}
 
 
 @pytest.mark.slow
@@ -79,7 +94,10 @@ def test_other_correct_styles_earn_full_credit(tmp_path):
     assert res["E01_train"]["value"]["output_kind"] == "probabilities"
     assert res["E01_beat"]["value"]["output_kind"] == "probabilities"
     assert [x.split(":")[1] for x in res["A1.structure.layers"]["value"]] == ["Flatten", "Dense", "Dropout", "Dense"]
-    assert res["A1.structure.params"]["value"] == 101770 and res["A1.beat_it.best"]["value"]["model"] == "own: small_cnn"
+    assert (
+        res["A1.structure.params"]["value"] == 101770 and res["A1.beat_it.best"]["value"]["model"] == "own: small_cnn"
+    )
+    assert _noisy_checks(run) == {}
 
 
 @pytest.mark.slow
@@ -113,18 +131,25 @@ def _tiny_digits(n_train=300, n_test=100, seed=0) -> ArrayDataset:
     for i, label in enumerate(labels):  # one bright bar per class, some noise: learnable in an epoch
         x[i, 2 + 2 * label : 4 + 2 * label, 4:24] = 255
     x = np.clip(x + rng.integers(0, 60, x.shape), 0, 255).astype(np.uint8)
-    return ArrayDataset(x[:n_train], labels[:n_train], x[n_train:], labels[n_train:], list("0123456789"), Source("offline", "bars"))
+    return ArrayDataset(
+        x[:n_train], labels[:n_train], x[n_train:], labels[n_train:], list("0123456789"), Source("offline", "bars")
+    )
 
 
 def test_structure_measures_what_the_model_takes_and_gives():
     k = keras()
-    quick = check01.structure(check01_quickstart())
-    assert quick == {"input": "28x28", "outputs": 10, "params": 101770, "layers": ["Flatten", "Dense", "Dropout", "Dense"]}
+    quick = check01.structure(_quickstart())
+    assert quick == {
+        "input": "28x28",
+        "outputs": 10,
+        "params": 101770,
+        "layers": ["Flatten", "Dense", "Dropout", "Dense"],
+    }
     other_size = k.Sequential([k.layers.Flatten(input_shape=(32, 32)), k.layers.Dense(10)])
     assert check01.structure(other_size)["input"].startswith("not 28x28")
 
 
-def check01_quickstart():
+def _quickstart():
     from labkit.mnist import quickstart_model
 
     return quickstart_model(0)
@@ -132,7 +157,7 @@ def check01_quickstart():
 
 def test_an_untrained_model_earns_no_training_credit():
     question = next(q for q in rubric.load().of_notebook(NB) if q["id"] == "E01_train")
-    measured = check01.trained_accuracy(check01_quickstart(), _tiny_digits())
+    measured = check01.trained_accuracy(_quickstart(), _tiny_digits())
     assert measured["output_kind"] == "logits" and measured["n_test"] == 100
     assert rubric.score(rubric.rule_for(question, "quick"), measured)[0] == 0
 
@@ -140,7 +165,11 @@ def test_an_untrained_model_earns_no_training_credit():
 def test_beat_trains_fresh_copies_and_leaves_the_students_model_untouched():
     k = keras()
     own = k.Sequential(
-        [k.layers.Flatten(input_shape=(28, 28)), k.layers.Dense(32, activation="relu"), k.layers.Dense(10, activation="softmax")],
+        [
+            k.layers.Flatten(input_shape=(28, 28)),
+            k.layers.Dense(32, activation="relu"),
+            k.layers.Dense(10, activation="softmax"),
+        ],
         name="mine",
     )
     before = [w.copy() for w in own.get_weights()]
