@@ -85,6 +85,7 @@ def train_and_test(model, ds, epochs: int, batch_size: int, seed: int) -> dict:
     return {
         "params": int(model.count_params()),
         "test accuracy": common.accuracy(_outputs(model, x_test), y_test),
+        "n_test": int(len(y_test)),
         "output_kind": "logits" if from_logits else "probabilities",
         "seconds": round(seconds, 1),
     }
@@ -135,4 +136,5 @@ def beat_it_answer(beat: dict) -> dict:
         "quickstart_accuracy": beat["quickstart_accuracy"],
         "margin": beat["margin"],
         "beats_quickstart": beat["margin"] > 0,
+        "n_test": beat["n_test"],
     }
