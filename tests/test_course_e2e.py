@@ -107,8 +107,9 @@ def forgers(built) -> dict:
     extra = fill.solved(NB01, built)
     at = _index(extra, "nb01_record_accuracy") + 1
     extra.cells.insert(at, nbformat.v4.new_code_cell('results.record("A1.accuracy.test", 0.99)'))
-    file_ = fill.solved(NB01, built, code={"E01_train": "del model"})
-    file_.cells.insert(_index(file_, "nb01_record_accuracy"), nbformat.v4.new_code_cell(FILE_FORGE))
+    file_ = fill.solved(NB01, built)
+    forge = FILE_FORGE + "\ndel trained  # the check's measurement: the locked cell cannot record the real value"
+    file_.cells.insert(_index(file_, "nb01_record_accuracy"), nbformat.v4.new_code_cell(forge))
     return {"forger_const": const, "forger_extra": extra, "forger_file": file_}
 
 
@@ -139,7 +140,7 @@ FORGED = {
     "forger_const": "tampered: locked cell nb01_record_accuracy modified (its source differs from the release)",
     "forger_extra": "tampered: A1.accuracy.test recorded by cell {cell} of the executed notebook, "
     "not by its locked cell nb01_record_accuracy",
-    # forger_file deletes its model instead of training it, so the check and the locked cell fail and record nothing
+    # forger_file deletes the check's measurement, so the locked cell fails and records nothing
     "forger_file": "tampered: A1.accuracy.test is in the results files but its locked cell nb01_record_accuracy "
     "did not record it",
 }
