@@ -184,3 +184,26 @@ def test_beat_trains_fresh_copies_and_leaves_the_students_model_untouched():
     assert beat["output_kind"] == "probabilities" and beat["spread"] >= 2 / 100
     assert beat["margin"] == pytest.approx(beat["own_accuracy"] - beat["quickstart_accuracy"], abs=1e-3)
     assert check01.beat_it_answer(beat)["model"] == "own: mine"
+
+
+def test_beat_trains_a_model_clone_model_cannot_copy_from_its_own_initial_weights_each_time():
+    k = keras()
+
+    class Subclassed(k.Model):  # its constructor takes a layer its config cannot hold: clone_model refuses it
+        def __init__(self, head):
+            super().__init__(name="subclassed")
+            self.flat, self.head = k.layers.Flatten(), head
+
+        def call(self, x, training=False):
+            return self.head(self.flat(x))
+
+    own = Subclassed(k.layers.Dense(10))
+    own(np.zeros((1, 28, 28), "float32"))
+    before = [w.copy() for w in own.get_weights()]
+    beat = check01.beat_quickstart(own, _tiny_digits(), epochs=1, batch_size=32, seed=0, seeds=2)
+    rows = [row for row in beat["table"] if row["model"] == "own: subclassed"]
+    assert [row["fresh copy"] for row in rows] == [False, False]
+    again = check01.beat_quickstart(own, _tiny_digits(), epochs=1, batch_size=32, seed=1, seeds=1)
+    assert again["table"][0]["test accuracy"] == rows[1]["test accuracy"]  # seed 1 started afresh, not trained on
+    assert (beat["input"], beat["outputs"], beat["output_kind"]) == ("28x28", 10, "logits")
+    assert all(np.array_equal(a, b) for a, b in zip(before, own.get_weights(), strict=True))  # as handed in

@@ -101,10 +101,14 @@ def beat_quickstart(own_model, ds, epochs: int, batch_size: int, seed: int, seed
     from labkit.mnist import quickstart_model
 
     shape, rows = structure(own_model), []
+    initial = own_model.get_weights()  # a model clone_model cannot copy trains itself, from these each time
     for s in range(seed, seed + seeds):
         copy = fresh_copy(own_model, s)
+        if copy is None:
+            own_model.set_weights(initial)
         own = train_and_test(copy if copy is not None else own_model, ds, epochs, batch_size, s)
         rows.append({"model": f"own: {own_model.name}", "seed": s, **own, "fresh copy": copy is not None})
+    own_model.set_weights(initial)
     for s in range(seed, seed + seeds):
         quick = train_and_test(quickstart_model(s), ds, epochs, batch_size, s)
         rows.append({"model": "quickstart", "seed": s, **quick, "fresh copy": True})
