@@ -1,4 +1,9 @@
-"""Homework Part A.1: the TF2 beginner-quickstart model on MNIST and models that try to beat it."""
+"""Homework Part A.1: the TF2 beginner-quickstart model on MNIST and models that try to beat it.
+
+Notebook 01's students write these in Keras themselves (exercises E01_model, E01_train, E01_beat); the
+checks (:mod:`labkit.exercises.mnist`) train :func:`quickstart_model` as E01_beat's reference. The other
+helpers stay importable for scripts and students who want them.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from labkit.tfsetup import keras, tf
 def quickstart_model(seed: int = 0, input_shape=(28, 28)):
     """The quickstart: Flatten → Dense(128, relu) → Dropout(0.2) → Dense(10) (logits).
 
-    Answers A1.structure.layers, A1.structure.params, A1_W1 (notebook 01, Q1).
+    The reference that the E01_beat check trains under several seeds (:mod:`labkit.exercises.mnist`).
     """
     k = keras()
     k.utils.set_random_seed(seed)
@@ -69,10 +74,7 @@ CANDIDATES = {"quickstart": quickstart_model, "deeper_mlp": deeper_mlp, "small_c
 
 
 def describe(model):
-    """A table of the model's layers: name, type, output shape, parameter count (from the model).
-
-    Answers A1.structure.layers (notebook 01, Q1).
-    """
+    """A table of the model's layers: name, type, output shape, parameter count (from the model)."""
     import pandas as pd
 
     rows = [
@@ -103,10 +105,7 @@ def compile_model(model, learning_rate: float = 1e-3):
 
 
 def train(model, ds: ArrayDataset, epochs: int = 5, batch_size: int = 32, verbose: int = 2) -> dict:
-    """Compile (if needed) and fit; returns the per-epoch history plus wall time and device.
-
-    Answers A1.train.seconds (notebook 01, Q2).
-    """
+    """Compile (if needed) and fit; returns the per-epoch history plus wall time and device."""
     from labkit import devices
 
     if model.optimizer is None:
@@ -128,10 +127,7 @@ def train(model, ds: ArrayDataset, epochs: int = 5, batch_size: int = 32, verbos
 
 
 def evaluate(model, ds: ArrayDataset) -> float:
-    """Test-set accuracy.
-
-    Answers A1.accuracy.test, A1_W2 (notebook 01, Q2).
-    """
+    """Test-set accuracy (of a compiled model)."""
     _, acc = model.evaluate(_scaled(ds.x_test), ds.y_test, verbose=0)
     return float(acc)
 
@@ -174,8 +170,8 @@ def compare(ds: ArrayDataset, epochs: int, batch_size: int = 32, seed: int = 0, 
 
 
 def beat_quickstart(own_model, ds: ArrayDataset, epochs: int, batch_size: int = 32, seed: int = 0):
-    """Q3 (A1.beat_it.*): train the quickstart and the student's ``own_model`` with the same data,
-    epochs and batch size; returns ``(table, histories)``, best first."""
+    """Train the quickstart and ``own_model`` with the same data, epochs and batch size; returns
+    ``(table, histories)``, best first (notebook 01's check uses :mod:`labkit.exercises.mnist` instead)."""
     import pandas as pd
 
     if not hasattr(own_model, "fit") or not hasattr(own_model, "count_params"):
@@ -197,7 +193,7 @@ def beat_quickstart(own_model, ds: ArrayDataset, epochs: int, batch_size: int = 
 
 
 def beat_it_answer(table) -> dict:
-    """The student's model against the quickstart (A1.beat_it.best): its accuracy and the margin."""
+    """``own_model`` against the quickstart from :func:`beat_quickstart`'s table: its accuracy and the margin."""
     own = table[table["model"].str.startswith("own: ")].iloc[0]
     quick = table[table["model"] == "quickstart"].iloc[0]
     margin = float(own["test accuracy"]) - float(quick["test accuracy"])

@@ -156,7 +156,44 @@ QUESTIONS += [
 
 
 # --- 01 · exercises (check cells; measured by labkit.exercises) ---------------------------------------
-QUESTIONS += []
+QUESTIONS += [
+    Question(
+        "E01_model",
+        "A.1",
+        "01_mnist_quickstart",
+        "Build the quickstart network as `model` (untrained): 28×28 in, 10 out, 101,770 parameters",
+        "dict",
+        Credit(
+            field="params",
+            equals=101770,
+            points=1.0,
+            all=(Credit(field="input", equals="28x28"), Credit(field="outputs", equals=10)),
+        ),
+    ),
+    Question(
+        "E01_train",
+        "A.1",
+        "01_mnist_quickstart",
+        "Compile and fit `model` (Adam, sparse categorical cross-entropy): its accuracy on the test images",
+        "dict",
+        Credit(field="test_accuracy", points=1.0, bands=((0.85, 1.0), (0.6, 0.5))),
+        profiles={"full": Credit(field="test_accuracy", points=1.0, bands=((0.97, 1.0), (0.9, 0.5)))},
+    ),
+    Question(
+        "E01_beat",
+        "A.1",
+        "01_mnist_quickstart",
+        "Your own `own_model`, trained afresh like the quickstart: at least as good, within the quickstart's "
+        "seed-to-seed spread",
+        "dict",
+        Credit(
+            field="margin_in_spreads",
+            min=-1.0,
+            points=1.0,
+            all=(Credit(field="input", equals="28x28"), Credit(field="outputs", equals=10)),
+        ),
+    ),
+]
 
 
 # --- 02 · Part A.2: transfer learning with TF Hub --------------------------------------------

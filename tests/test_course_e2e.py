@@ -107,8 +107,9 @@ def forgers(built) -> dict:
     extra = fill.solved(NB01, built)
     at = _index(extra, "nb01_record_accuracy") + 1
     extra.cells.insert(at, nbformat.v4.new_code_cell('results.record("A1.accuracy.test", 0.99)'))
-    file_ = fill.solved(NB01, built, code={"nb01_train": "history = {'seconds': 0.0, 'device': 'cpu'}"})
-    file_.cells.insert(_index(file_, "nb01_record_accuracy"), nbformat.v4.new_code_cell(FILE_FORGE))
+    file_ = fill.solved(NB01, built)
+    forge = FILE_FORGE + "\ndel trained  # the check's measurement: the locked cell cannot record the real value"
+    file_.cells.insert(_index(file_, "nb01_record_accuracy"), nbformat.v4.new_code_cell(forge))
     return {"forger_const": const, "forger_extra": extra, "forger_file": file_}
 
 
@@ -139,7 +140,7 @@ FORGED = {
     "forger_const": "tampered: locked cell nb01_record_accuracy modified (its source differs from the release)",
     "forger_extra": "tampered: A1.accuracy.test recorded by cell {cell} of the executed notebook, "
     "not by its locked cell nb01_record_accuracy",
-    # forger_file skips training, so the locked cell fails on the untrained model and records nothing
+    # forger_file deletes the check's measurement, so the locked cell fails and records nothing
     "forger_file": "tampered: A1.accuracy.test is in the results files but its locked cell nb01_record_accuracy "
     "did not record it",
 }
@@ -153,13 +154,13 @@ def test_real_notebook_forgers_are_flagged_and_earn_nothing_for_the_forgery(nb01
     assert record["questions"]["A1.accuracy.test"]["credit"] == 0
     assert record["questions"]["A1.accuracy.test"]["reason"] == reason
     assert f"{NB01}: {reason}" in record["problems"], record["problems"]
-    assert record["questions"]["A1.structure.params"]["credit"] == 1  # the honest answers still count
+    assert record["questions"]["E01_model"]["credit"] == 1  # the honest answers still count
 
 
 def test_submitted_zip_of_the_solved_notebook_earns_full_credit(nb01_class):
     record = nb01_class["run"].records["sam"].to_dict()
     ids = autograded(NB01)
-    assert len(ids) == 6 and missed(record, ids) == {}
+    assert len(ids) == 9 and missed(record, ids) == {}
     assert not [p for p in record["problems"] if p.startswith(NB01)], record["problems"]
 
 

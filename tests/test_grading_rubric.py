@@ -27,13 +27,29 @@ def test_notebook_01_questions_and_rules():
         "A1.train.seconds",
         "A1.beat_it.table",
         "A1.beat_it.best",
+        "E01_model",
+        "E01_train",
+        "E01_beat",
     ]
-    params = next(q for q in rub.questions if q["id"] == "A1.structure.params")
-    assert rubric.judge(params, {"value": 101770}, "quick", {})["credit"] == 1
+    by_id = {q["id"]: q for q in rub.questions}
+    assert all(rubric.rule_for(by_id[i], p)["points"] == 0 for i in ids[:6] for p in ("quick", "full"))
+    params = by_id["A1.structure.params"]  # informational now: the reason is still given, no points
     assert rubric.judge(params, {"value": 101771}, "quick", {})["reason"] == "101771 is not 101770"
-    acc = next(q for q in rub.questions if q["id"] == "A1.accuracy.test")
-    assert rubric.judge(acc, {"value": 0.9}, "quick", {})["credit"] == 1
-    assert rubric.judge(acc, {"value": 0.9}, "full", {})["credit"] == 0  # full profile asks for 0.97
+
+    def earned(qid, value, profile="quick"):
+        return rubric.judge(by_id[qid], {"value": value}, profile, {})["credit"]
+
+    built = {"input": "28x28", "outputs": 10, "params": 101770}
+    assert earned("E01_model", built) == 1
+    assert earned("E01_model", {**built, "params": 50890}) == 0  # Dense(64)
+    assert earned("E01_model", {**built, "outputs": 8}) == 0
+    assert earned("E01_model", {**built, "input": "not 28x28 (ValueError)"}) == 0
+    assert [earned("E01_train", {"test_accuracy": a}) for a in (0.9, 0.85, 0.7, 0.6, 0.12)] == [1, 1, 0.5, 0.5, 0]
+    assert [earned("E01_train", {"test_accuracy": a}, "full") for a in (0.975, 0.95, 0.85)] == [1, 0.5, 0]
+    beat = {"input": "28x28", "outputs": 10, "margin_in_spreads": -1.0}
+    assert earned("E01_beat", beat) == 1 and earned("E01_beat", {**beat, "margin_in_spreads": 3}) == 1
+    assert earned("E01_beat", {**beat, "margin_in_spreads": -1.01}) == 0
+    assert earned("E01_beat", {**beat, "outputs": 12, "margin_in_spreads": 3}) == 0
 
 
 def _q(**credit):
