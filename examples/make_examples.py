@@ -5,10 +5,10 @@ are stale):
 
     .venv/bin/python examples/make_examples.py
 
-alice  the student version filled in: her own deeper model for Q3, her written answers
-bob    a bigger model for Q1 (wrong parameter count) and a typo in Q3 (NameError: quickstart_modle)
-carol  a .zip of a folder whose notebook fails in Q1 (AttributeError: mnist.quickstart_modle)
-dave   a `labkit submit` zip with Q1-Q2 done and Q3 left as the stub
+alice  the student version filled in: her own deeper model for E01_beat, her written answers
+bob    a bigger model for E01_model (wrong parameter count) and a typo in E01_beat (NameError: quickstart_modle)
+carol  a .zip of a folder whose notebook fails in E01_model (AttributeError: tf.keras.layers.Dense128)
+dave   a `labkit submit` zip with E01_model and E01_train done and E01_beat left as the stub
 dana   a markdown writeup only (kept as it is; not generated here)
 """
 
@@ -32,14 +32,14 @@ NB = "01_mnist_quickstart"
 OUT = ROOT / "examples" / "submissions"
 SUBMITTED_AT = "2026-12-01T08:42:27+00:00"  # fixed, so a second run writes identical files
 
-ALICE_MODEL = """own_model = k.Sequential(
+ALICE_MODEL = """own_model = tf.keras.Sequential(
     [
-        k.layers.Flatten(input_shape=(28, 28)),
-        k.layers.Dense(256, activation="relu"),
-        k.layers.Dropout(0.2),
-        k.layers.Dense(128, activation="relu"),
-        k.layers.Dropout(0.2),
-        k.layers.Dense(10),
+        tf.keras.layers.Flatten(input_shape=(28, 28)),
+        tf.keras.layers.Dense(256, activation="relu"),
+        tf.keras.layers.Dropout(0.2),
+        tf.keras.layers.Dense(128, activation="relu"),
+        tf.keras.layers.Dropout(0.2),
+        tf.keras.layers.Dense(10),
     ],
     name="my_deeper_mlp",
 )"""
@@ -48,12 +48,25 @@ ALICE_WRITTEN = {
     "A1_W2": "About 0.95 test accuracy on the offline digits after 5 epochs (0.97-0.98 on real MNIST).",
     "A1_W3": "Yes: two hidden layers (256, 128) with dropout beat the quickstart by about 0.02.",
 }
-BOB_Q1 = "model = mnist.deeper_mlp(SEED)  # bob tried a bigger model here\nmnist.describe(model)"
-BOB_Q3 = (
-    "own_model = mnist.small_cnn(SEED)\n"
+BOB_MODEL = """model = tf.keras.Sequential(  # bob tried a bigger model here
+    [
+        tf.keras.layers.Flatten(input_shape=(28, 28)),
+        tf.keras.layers.Dense(256, activation="relu"),
+        tf.keras.layers.Dropout(0.2),
+        tf.keras.layers.Dense(10),
+    ]
+)"""
+BOB_BEAT = (
+    "own_model = tf.keras.Sequential([tf.keras.layers.Flatten(input_shape=(28, 28)), tf.keras.layers.Dense(10)])\n"
     'print(own_model.count_params() - quickstart_modle.count_params(), "more parameters than the quickstart")'
 )
-CAROL_Q1 = "model = mnist.quickstart_modle(SEED)\nmnist.describe(model)"
+CAROL_MODEL = """model = tf.keras.Sequential(
+    [
+        tf.keras.layers.Flatten(input_shape=(28, 28)),
+        tf.keras.layers.Dense128(activation="relu"),
+        tf.keras.layers.Dense(10),
+    ]
+)"""
 DAVE_WRITTEN = {
     "A1_W1": "A Flatten layer, a dense layer of 128 relu units, dropout and 10 outputs.",
     "A1_W2": "It gets about 95% on the test set.",
@@ -63,8 +76,8 @@ DAVE_WRITTEN = {
 def _dave(built) -> bytes:
     """dave's `labkit submit` zip: the solved notebook with Q3's stub left in."""
     student = built.student_notebooks[NB]
-    own = next(c for c in student.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "nb01_own_model")
-    nb = fill.solved(NB, built, code={"nb01_own_model": own.source}, written=DAVE_WRITTEN)
+    own = next(c for c in student.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "E01_beat")
+    nb = fill.solved(NB, built, code={"E01_beat": own.source}, written=DAVE_WRITTEN)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{NB}.ipynb"
         nbformat.write(nb, str(path))
@@ -73,7 +86,7 @@ def _dave(built) -> bytes:
 
 def _carol(built) -> bytes:
     """carol's zip: a folder with her notebook under another name (fixed timestamps)."""
-    text = nbformat.writes(fill.solved(NB, built, code={"nb01_quickstart_model": CAROL_Q1})) + "\n"
+    text = nbformat.writes(fill.solved(NB, built, code={"E01_model": CAROL_MODEL})) + "\n"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(zipfile.ZipInfo("carol/my homework.ipynb", (2026, 11, 24, 19, 24, 0)), text)
@@ -82,8 +95,8 @@ def _carol(built) -> bytes:
 
 def main() -> int:
     built = release.build()
-    alice = fill.solved(NB, built, code={"nb01_own_model": ALICE_MODEL}, written=ALICE_WRITTEN)
-    bob = fill.solved(NB, built, code={"nb01_quickstart_model": BOB_Q1, "nb01_own_model": BOB_Q3})
+    alice = fill.solved(NB, built, code={"E01_beat": ALICE_MODEL}, written=ALICE_WRITTEN)
+    bob = fill.solved(NB, built, code={"E01_model": BOB_MODEL, "E01_beat": BOB_BEAT})
     write_text(OUT / "alice" / f"{NB}.ipynb", nbformat.writes(alice) + "\n")
     write_text(OUT / "bob" / "01-mnist.ipynb", nbformat.writes(bob) + "\n")
     write_bytes(OUT / "carol.zip", _carol(built))
