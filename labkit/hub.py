@@ -46,9 +46,14 @@ class ResolvedModule:
 
 
 def hub():
-    """``tensorflow_hub``, imported after legacy Keras is arranged."""
+    """``tensorflow_hub``, imported after legacy Keras is arranged (without its ``pkg_resources``
+    deprecation warning, which is about tensorflow_hub's own import and would land on stderr)."""
+    import warnings
+
     tf()
-    import tensorflow_hub
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+        import tensorflow_hub
 
     return tensorflow_hub
 

@@ -528,13 +528,22 @@ QUESTIONS += [
         _C5,
         "How many times faster is MobileNet than inception_v3 (images/s)?",
         "number",
-        Credit(points=0, min=1.0),
+        Credit(points=0),
         timing=True,
     ),
 ]
 
 # --- 05 · exercises (check cells; measured by labkit.exercises) ---------------------------------------
-QUESTIONS += []
+QUESTIONS += [
+    Question(
+        "E05_speed",
+        "C",
+        _C5,
+        "speed_ratio: MobileNet's images per second ÷ inception_v3's, read from the measured table",
+        "dict",
+        Credit(field="relative_error", max=0.01, points=1.0),
+    ),
+]
 
 
 # --- 06 · optional: object detection -----------------------------------------------------------
@@ -564,7 +573,7 @@ QUESTIONS += [
         _D6,
         "How many times slower is the two-stage detector?",
         "number",
-        Credit(points=0, min=1.0),
+        Credit(points=0),
         timing=True,
     ),
     Question(
@@ -587,7 +596,16 @@ QUESTIONS += [
 ]
 
 # --- 06 · exercises (check cells; measured by labkit.exercises) ---------------------------------------
-QUESTIONS += []
+QUESTIONS += [
+    Question(
+        "E06_iou",
+        "D",
+        _D6,
+        "iou(box_a, box_b): the intersection over union of two (ymin, xmin, ymax, xmax) boxes",
+        "dict",
+        Credit(field="share_correct", min=1.0, points=1.0),
+    ),
+]
 
 
 # --- 07 · conceptual questions with computed evidence -----------------------------------------
@@ -623,9 +641,9 @@ QUESTIONS += [
         "K6.timing",
         "concepts",
         _K7,
-        "Bottleneck caching vs layer freezing: seconds per epoch",
+        "Bottleneck caching vs layer freezing: images through the backbone and seconds per epoch",
         "dict",
-        Credit(points=0, field="speedup_per_epoch", min=1.0),
+        Credit(points=0, field="cached_epoch_backbone_images", equals=0),
         timing=True,
     ),
     Question(
@@ -639,7 +657,38 @@ QUESTIONS += [
 ]
 
 # --- 07 · exercises (check cells; measured by labkit.exercises) ---------------------------------------
-QUESTIONS += []
+QUESTIONS += [
+    Question(
+        "E07_params",
+        "concepts",
+        _K7,
+        "param_counts: parameters of MobileNet V2 and Inception V3 (tf.keras.applications, weights=None, with top)",
+        "dict",
+        Credit(
+            field="MobileNet V2",
+            equals=3538984,
+            points=1.0,
+            all=(Credit(field="Inception V3", equals=23851784), Credit(field="mismatches", equals=0)),
+        ),
+    ),
+    Question(
+        "E07_classifier",
+        "concepts",
+        _K7,
+        "model: a classifier on the frozen TF Hub feature extractor with a trainable head, one output per class",
+        "dict",
+        Credit(
+            field="feature_extractor_trainable",
+            equals=0,
+            points=1.0,
+            all=(
+                Credit(field="feature_extractor_frozen", min=1),
+                Credit(field="head_trainable", min=1),
+                Credit(field="extra_outputs", equals=0),
+            ),
+        ),
+    ),
+]
 
 
 @dataclass(frozen=True)

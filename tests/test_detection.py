@@ -43,7 +43,8 @@ def run06(notebook_runs):
 def test_notebook_06_compares_two_real_detectors_offline(run06):
     assert run06.status == "ok", run06.error
     res = run06.results
-    assert res["D.slow.ms_per_image"]["value"] > res["D.fast.ms_per_image"]["value"], "two-stage must be slower"
+    # both timed and shown; which is faster is the machine's business, never a test's
+    assert res["D.slow.ms_per_image"]["value"] > 0 and res["D.fast.ms_per_image"]["value"] > 0
     rows = {r["detector"]: r for r in res["D.table"]["value"]}
     # chance level: a random box of this size overlaps a true one with IoU ≈ 0.05
     assert rows["two-stage (slow)"]["mean_best_iou"] >= 0.4
@@ -51,3 +52,22 @@ def test_notebook_06_compares_two_real_detectors_offline(run06):
     assert rows["two-stage (slow)"]["recall"] >= 0.5
     assert 0.0 < res["D.agreement"]["value"] <= 1.0
     assert res["D.table"]["sources"]["detectors"].startswith("offline:labkit single-shot + two-stage")
+
+
+def test_the_two_stage_detector_runs_a_second_network_on_every_proposal():
+    """Why it is the slow one, counted rather than timed: after the proposal network's pass over the
+    image, the second network runs once per proposed region."""
+    from labkit.detection.two_stage import TwoStageDetector
+
+    detector, crops_seen = TwoStageDetector(64, 3, seed=0), []
+    head = detector.head
+
+    def counted_head(crops, training=False):
+        crops_seen.append(len(crops))
+        return head(crops, training=training)
+
+    detector.head = counted_head
+    image = make_scenes(1, 64, seed=0).images[0]
+    proposals = detector.rpn.detect(image, threshold=0.05)
+    detector.detect(image, threshold=0.0)
+    assert crops_seen == [len(proposals)] and len(proposals) >= 1
