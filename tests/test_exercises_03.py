@@ -155,13 +155,32 @@ def test_untouched_student_version_earns_at_most_a_tenth(tmp_path):
 def test_top3_agreement_rule():
     from labkit.exercises.classifier import agrees
 
-    grader = {"daisy": 0.6, "roses": 0.25, "tulips": 0.1, "dandelion": 0.05}
+    grader = {"daisy": 0.6, "roses": 0.25, "tulips": 0.12, "dandelion": 0.03}
     assert agrees([("daisy", 0.6), ("roses", 0.25), ("tulips", 0.1)], grader)
     assert agrees((("daisy", np.float32(0.63)), ("roses", 0.22), ("tulips", 0.11)), grader)  # resizing differs
     assert not agrees([("tulips", 0.1), ("roses", 0.25), ("daisy", 0.6)], grader)  # worst first
     assert not agrees([("roses", 0.6), ("daisy", 0.25), ("tulips", 0.1)], grader)  # labels shifted
     assert not agrees([("daisy", 0.6), ("roses", 0.25)], grader)  # two, not three
-    assert not agrees([("daisy", 0.6), ("roses", 0.25), ("dandelion", 0.05)], grader)  # not in the top 3
+    assert not agrees([("daisy", 0.6), ("roses", 0.25), ("dandelion", 0.03)], grader)  # not in the top 3
     near_tie = {"daisy": 0.6, "roses": 0.2, "tulips": 0.1, "dandelion": 0.09}
     assert agrees([("daisy", 0.6), ("roses", 0.2), ("dandelion", 0.1)], near_tie)
     assert not agrees("daisy", grader) and not agrees(None, grader)
+
+
+def test_shell_escapes_run_through_pipes_where_no_pty_can_be_opened(monkeypatch, capsys):
+    """The grading sandbox has no /dev/pts: `!labkit …` (pexpect) would fail with "out of pty devices"."""
+    import os
+
+    import ipykernel.zmqshell
+    from IPython.core import interactiveshell
+
+    from labkit import session
+
+    monkeypatch.setattr(ipykernel.zmqshell, "system", ipykernel.zmqshell.system)
+    monkeypatch.setattr(interactiveshell, "getoutput", interactiveshell.getoutput)
+    assert session._shell_escapes_without_pty() is False  # a pty here: IPython's own way stays
+    monkeypatch.setattr(os, "openpty", lambda: (_ for _ in ()).throw(OSError("out of pty devices")))
+    assert session._shell_escapes_without_pty() is True
+    assert ipykernel.zmqshell.system("echo out; echo err >&2; exit 3") == 3
+    assert capsys.readouterr().out == "out\nerr\n"
+    assert interactiveshell.getoutput("echo a; echo b >&2") == "a\nb\n"
