@@ -3,7 +3,8 @@
 ImageNet weights cannot be downloaded everywhere, so labkit trains a small CNN itself on
 :mod:`labkit.data.synthetic_shapes` (12 shapes × 8 colours — never a flower) and saves its
 feature extractor as a TF Hub–style TF2 SavedModel: float images in [0, 1] of any size →
-a ``FEATURE_DIM``-d vector (images are resized to ``NATIVE_SIZE`` inside the module). It is
+a ``FEATURE_DIM``-d vector (images are resized to ``NATIVE_SIZE`` inside the module);
+:func:`ensure_fixed` wraps it behind a fixed input size (a stand-in keeps its real module's size). It is
 built once per cache (``$LABKIT_CACHE/backbones/…``), atomically, and is safe to build from two
 processes at once (file lock + temp dir + rename).
 """
@@ -133,6 +134,46 @@ def ensure(size: str = "quick", seed: int = 0) -> tuple[Path, Source]:
                     shutil.rmtree(target)
                 build(target, size, seed)
     return target, Source("offline", describe(size, seed))
+
+
+def fixed_size_dir(image_size: int, size: str = "quick", seed: int = 0) -> Path:
+    """Where the backbone behind a fixed ``image_size``×``image_size`` input lives (beside the backbone)."""
+    base = backbone_dir(size, seed)
+    return base.parent / f"{base.name}-fixed{int(image_size)}"
+
+
+def ensure_fixed(image_size: int, size: str = "quick", seed: int = 0) -> tuple[Path, Source]:
+    """The backbone behind a fixed square input of ``image_size`` (built once per cache): the stand-in
+    for a module that takes only that size (Inception V3: 299), so a wrong ``--image_size`` fails and an
+    omitted one is read from the module's signature, as with the real module. Same weights and features."""
+    base, source = ensure(size, seed)
+    target = fixed_size_dir(image_size, size, seed)
+    if not is_built(target):
+        from filelock import FileLock
+
+        with FileLock(target.parent / f"{target.name}.lock"):
+            if not is_built(target):
+                _build_fixed(base, target, int(image_size))
+    return target, Source("offline", f"{source.detail}, fixed {image_size}×{image_size} input")
+
+
+def _build_fixed(base: Path, target: Path, image_size: int) -> None:
+    from labkit.hub import hub
+
+    k = keras()
+    inputs = k.Input((image_size, image_size, 3), name="images")
+    model = k.Model(inputs, hub().KerasLayer(str(base))(inputs), name=f"labkit_backbone_{image_size}")
+    tmp = make_temp_dir(f".{target.name}.", target.parent)
+    try:
+        tf().saved_model.save(model, str(tmp))
+        meta = {**metadata(base), "input": f"float32 images in [0, 1], shape [batch, {image_size}, {image_size}, 3]"}
+        (tmp / _META).write_text(json.dumps(meta, indent=2) + "\n")
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def metadata(path) -> dict:

@@ -382,7 +382,47 @@ QUESTIONS += [
 ]
 
 # --- 03 · exercises (check cells; measured by labkit.exercises) ---------------------------------------
-QUESTIONS += []
+_MADE = Credit(field="made_in_this_run", equals=1)  # OUT's files were written in this run
+_LABELS = Credit(field="labels_match", equals=1)  # labels.txt = the class folders, in output order
+QUESTIONS += [
+    Question(
+        "E03_train",
+        "B",
+        _B3,
+        "Train with `labkit make-image-classifier` (the tool's flags) → OUT/model + OUT/labels.txt; held-out accuracy",
+        "dict",
+        Credit(field="held_out_accuracy", min=0.3, points=2.0, all=(_MADE, _LABELS), bands=((0.45, 1.0), (0.3, 0.5))),
+        profiles={
+            "full": Credit(
+                field="held_out_accuracy", min=0.6, points=2.0, all=(_MADE, _LABELS), bands=((0.8, 1.0), (0.6, 0.5))
+            )
+        },
+    ),
+    Question(
+        "E03_top3",
+        "B",
+        _B3,
+        "Your inference script top3(): same top-3 labels as the grader's on held-out images, probabilities ± 0.05",
+        "dict",
+        Credit(field="agreement", min=0.6, points=2.0, bands=((1.0, 1.0), (0.6, 0.5))),
+    ),
+    Question(
+        "E03_other_module",
+        "B",
+        _B3,
+        "Train with OTHER_MODULE at its own input size → OUT/other; input size and held-out evaluation",
+        "dict",
+        Credit(field="input_size", equals=299, points=1.0, all=(_MADE, Credit(field="evaluated", equals=1))),
+    ),
+    Question(
+        "E03_learning_rates",
+        "B",
+        _B3,
+        "The same training at --learning_rate 0.001 and 1.0 → OUT/lr_0.001, OUT/lr_1.0; both evaluated",
+        "dict",
+        Credit(field="evaluated", min=2, points=1.0),
+    ),
+]
 
 
 # --- 04 · Part C: TF1 retrain ------------------------------------------------------------------

@@ -217,6 +217,18 @@ def test_offline_switch_substitutes_the_backbone_loudly(backbone_module, capsys)
     assert modules.image_size(resolved, None, "inception_v3") == 299  # the real module's size
 
 
+def test_offline_stand_in_keeps_the_modules_fixed_input_size(backbone_module, colours, capsys):
+    resolved = modules.resolve(hub.REGISTRY["inception_v3"].handle)
+    assert resolved.is_offline_default and hub.input_image_size(resolved) == 299  # not any size, not 64
+    assert modules.image_size(resolved, None, "inception_v3") == 299  # omitted: read from the module
+    with pytest.raises(LabkitError, match=r"--image_size=224 conflicts with the module's fixed input size 299"):
+        modules.image_size(resolved, 224, "inception_v3")
+    assert hub.output_dim(resolved, 299) == 256  # the backbone's features behind the fixed input
+    code, out, err = run_cli([f"--image_dir={colours}", "--tfhub_module=inception_v3", "--image_size=224"], capsys)
+    assert code == 1 and "conflicts with the module's fixed input size 299" in err and "Traceback" not in err
+    assert hub.input_image_size(modules.resolve("offline")) is None  # the bare backbone still takes any size
+
+
 # --- training paths ------------------------------------------------------------------------------
 
 

@@ -74,8 +74,12 @@ class FeatureCache:
             return None
 
     def put(self, key: str, vector: np.ndarray) -> None:
-        with atomic_path(self.path_for(key)) as tmp, open(tmp, "wb") as handle:
-            np.save(handle, vector.astype(np.float32))
+        """Store one vector; a cache that cannot be written (read-only, as in the grading sandbox) is skipped."""
+        try:
+            with atomic_path(self.path_for(key)) as tmp, open(tmp, "wb") as handle:
+                np.save(handle, vector.astype(np.float32))
+        except OSError:
+            pass
 
 
 def compute_features(

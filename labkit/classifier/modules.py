@@ -5,9 +5,15 @@ Policy for a handle (or registry name) that is in no cache and cannot be downloa
   used instead, announced loudly (``OFFLINE DEFAULT … instead of <handle>``);
 - otherwise it is an error saying how to provide the module. labkit never trains on a different
   model than the one named without being told to.
+
+The backbone standing in for a known module with a fixed input size (Inception V3: 299,
+MobileNetV2: 224) takes only that size too (:func:`labkit.backbone.ensure_fixed`): a wrong
+``--image_size`` fails and an omitted one is inferred from the module, exactly as online.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from labkit import hub, provenance
 from labkit.errors import SourceNotFound
@@ -57,7 +63,29 @@ def resolve(text: str, *, backbone_size: str = "quick") -> hub.ResolvedModule:
         why = _try_download(handle)
         if why is not None:
             raise unreachable(text, handle, why)
-    return hub.resolve_module(text, backbone_size=backbone_size, what=f"hub module {text}")
+    return fixed_size_stand_in(hub.resolve_module(text, backbone_size=backbone_size, what=f"hub module {text}"), spec)
+
+
+def fixed_size_stand_in(resolved: hub.ResolvedModule, spec) -> hub.ResolvedModule:
+    """For labkit's backbone standing in for ``spec`` (a registry module with a fixed input size), the
+    backbone behind that fixed size; anything else unchanged."""
+    if not resolved.is_offline_default or spec is None or not spec.image_size:
+        return resolved
+    from labkit import backbone
+
+    path, source = backbone.ensure_fixed(spec.image_size, backbone_size_of(resolved))
+    detail = f"{source.detail} (instead of {spec.name}, keeping its {spec.image_size}×{spec.image_size} input)"
+    return replace(
+        resolved,
+        path_or_handle=str(path),
+        source=replace(resolved.source, detail=detail),
+        spec=replace(resolved.spec, image_size=spec.image_size),
+    )
+
+
+def backbone_size_of(resolved: hub.ResolvedModule) -> str:
+    """``"quick"`` or ``"full"``: which build of the backbone ``resolved`` is."""
+    return "full" if "-full-" in str(resolved.path_or_handle) else "quick"
 
 
 def image_size(resolved: hub.ResolvedModule, requested: int | None, wanted: str = "") -> int:
@@ -67,7 +95,7 @@ def image_size(resolved: hub.ResolvedModule, requested: int | None, wanted: str 
     refuse it); for the backbone itself its native size."""
     from labkit import backbone
 
-    if resolved.spec.name == hub.OFFLINE:
+    if resolved.spec.name == hub.OFFLINE and resolved.spec.image_size is None:  # the any-size backbone
         stand_in = hub.spec_for(wanted) if wanted else None
         fixed = stand_in.image_size if stand_in else None
         if requested is None:

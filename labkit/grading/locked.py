@@ -39,7 +39,8 @@ def _difference(cell, spec: dict) -> str | None:
     from nbgrader.utils import compute_checksum
 
     meta = cell.metadata["nbgrader"]
-    if meta.get("locked") is not True or meta.get("solution") or meta.get("grade"):
+    graded = spec.get("points") is not None  # a check cell (nbgrader autograder test) is locked AND graded
+    if meta.get("locked") is not True or meta.get("solution") or bool(meta.get("grade")) != graded:
         return "modified (unlocked in its metadata)"
     try:
         checksum = compute_checksum(cell)

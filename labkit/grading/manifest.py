@@ -5,6 +5,7 @@ The manifest format is the one ``labkit assign`` writes to ``release/autograder/
 
     {"release_id": "<hex>", "notebooks": {"01_mnist_quickstart": {"file": "…", "locked": {
         "<grade_id>": {"checksum": "<32 hex>", "source": "…", "records": ["A1.accuracy.test", …]}},
+        …                                # a check cell's entry adds "points" (nbgrader checksums them)
         "solutions": […], "written": […]}}}
 
 ``labkit grade`` uses, in this order: ``--release DIR`` (``DIR/autograder/manifest.json`` and, unless
@@ -39,6 +40,8 @@ def locked_cell(grade_id: str, spec: dict):
         "schema_version": 3,
         "checksum": spec["checksum"],
     }
+    if spec.get("points") is not None:  # a check cell (nbgrader autograder test): graded, with its points
+        cell.metadata["nbgrader"].update(grade=True, points=spec["points"])
     if spec.get("records"):
         cell.metadata["labkit"] = {"records": list(spec["records"])}
     return cell
@@ -58,6 +61,8 @@ def _checked_cell(where: str, grade_id: str, spec) -> dict:
     types = [spec["cell_type"]] if spec.get("cell_type") else ["code", "markdown"]
     for cell_type in types:
         entry = {"checksum": spec["checksum"], "source": spec["source"], "records": records, "cell_type": cell_type}
+        if isinstance(spec.get("points"), (int, float)) and not isinstance(spec.get("points"), bool):
+            entry["points"] = float(spec["points"])
         if compute_checksum(locked_cell(grade_id, entry)) == spec["checksum"]:
             return entry
     raise LabkitError(
