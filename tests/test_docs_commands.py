@@ -140,7 +140,7 @@ def test_runnable_block(block, scratch):
         "TMPDIR": str(scratch / "tmp"),
     }
     script = "set -eu\n" + "\n".join(commands(block.body))
-    done = subprocess.run(["sh", "-c", script], cwd=scratch, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(["sh", "-c", script], cwd=scratch, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, f"{block.page}:{block.line} exited {done.returncode}\n{done.stderr[-3000:]}"
     assert done.stdout.strip(), f"{block.page}:{block.line} printed nothing"
 
