@@ -227,3 +227,82 @@ def plot_batch_sizes(table, budget: dict | None = None):
         plots.power_of_two_ticks(ax, [x for c in ax.lines for x in c.get_xdata()])
     fig.tight_layout()
     return fig
+
+
+# --- one training step's peak (notebook 02, E02_batch) ---------------------------------------------
+
+
+def _current_rss() -> int:
+    """The process's resident memory now, in bytes (Linux ``VmRSS``; elsewhere psutil)."""
+    if _STATUS.exists():
+        for line in _STATUS.read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    import psutil
+
+    return int(psutil.Process().memory_info().rss)
+
+
+def _input_shape(model, image_shape) -> list:
+    if image_shape is not None:
+        return [*[int(n) for n in tuple(image_shape)[:2]], 3]
+    shape = getattr(model, "input_shape", None)
+    if not shape or None in tuple(shape)[1:]:
+        raise LabkitError("the model has no fixed input shape: pass image_shape=(height, width)")
+    return [int(n) for n in tuple(shape)[1:]]
+
+
+def _allocator_bytes(device: str) -> int | None:
+    """TensorFlow's allocator: memory in use now on ``device`` (``None`` if it keeps no statistics)."""
+    try:
+        return int(tf().config.experimental.get_memory_info(device)["current"])
+    except (ValueError, RuntimeError, tf().errors.OpError):
+        return None
+
+
+def _rise(step, device: str) -> int:
+    """How far memory rose above its level before ``step()``: TensorFlow's allocator peak where it keeps
+    statistics (GPU; CPU with its oneDNN allocator), else the process's peak resident memory."""
+    import gc
+
+    gc.collect()
+    before = _allocator_bytes(device)
+    if before is not None:
+        tf().config.experimental.reset_memory_stats(device)
+        step()
+        return max(int(tf().config.experimental.get_memory_info(device)["peak"]) - before, 0)
+    _reset_peak(device)
+    before = _current_rss()
+    step()
+    return max(peak_bytes(device) - before, 0)
+
+
+def training_step_peak_gb(model, batch_size: int, image_shape=None, *, repeats: int = 2) -> float:
+    """Peak memory of one training step of ``model`` at ``batch_size``, in GB (2**30 bytes).
+
+    A step: a batch of random images at ``image_shape`` (height, width; default the model's input shape)
+    and integer labels, the forward pass in training mode and the gradients of the trainable weights
+    (the weights are not changed). "Peak" is the rise of memory over its level just before the step:
+    of TensorFlow's allocator where it keeps statistics (a GPU; a CPU with TensorFlow's oneDNN
+    allocator, which keeps freed memory resident, so the process's RSS would show no rise), else of the
+    process's peak resident memory. One warm-up step (tracing), then the largest of ``repeats`` steps.
+    Used by notebook 02's E02_batch: the student may call it; its check does.
+    """
+    from labkit import devices
+
+    device, tfm = devices.default(), tf()
+    shape = _input_shape(model, image_shape)
+    loss = tfm.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    @tfm.function
+    def train_step():
+        images = tfm.random.uniform([int(batch_size), *shape])
+        with tfm.GradientTape() as tape:
+            value = loss(tfm.zeros([int(batch_size)], tfm.int32), model(images, training=True))
+        grads = [g for g in tape.gradient(value, model.trainable_variables) if g is not None]
+        return tfm.add_n([value] + [tfm.reduce_sum(g) for g in grads])
+
+    with tfm.device(f"/{device}"):
+        train_step()  # warm-up: tracing, one-off allocations
+        rises = [_rise(lambda: train_step().numpy(), device) for _ in range(max(1, repeats))]
+    return round(max(rises) / 2**30, 4)
