@@ -4,6 +4,10 @@ Peak memory is the device's own counter on a GPU (``tf.config.experimental.get_m
 and the process's peak resident memory on a CPU (Linux ``VmHWM``, reset before each
 measurement through ``/proc/self/clear_refs``; elsewhere the process's lifetime peak, which never goes
 down: ``ru_maxrss`` on macOS/BSD, psutil's peak working set on Windows).
+
+:func:`training_step_peak_gb` (notebook 02's E02_batch) measures one batch size's training step as the
+rise over the level just before it, with TensorFlow's allocator statistics where it keeps them (a GPU;
+a CPU with the oneDNN allocator, which keeps freed memory resident), so it repeats exactly.
 """
 
 from __future__ import annotations
@@ -58,7 +62,7 @@ def measure_batch_sizes(
     model, images: np.ndarray, labels: np.ndarray, batch_sizes, *, steps: int = 3, device: str | None = None
 ):
     """Train ``steps`` steps per batch size (smallest first, after one untimed warm-up step) and
-    return a table (A2.batch.table): batch_size, images_per_s (from the median step), step_s
+    return a table: batch_size, images_per_s (from the median step), step_s
     (median) with step_s_p25/step_s_p75 (IQR of the timed steps), peak_mb, device, oom."""
     import pandas as pd
 
@@ -102,7 +106,7 @@ def largest_batch_within(table, budget_gb: float = DEFAULT_BUDGET_GB, *, candida
     """Fit ``peak ≈ fixed + per_image × batch`` to the measurements and return the largest batch
     (a power of two unless ``candidates`` are given) whose predicted peak stays within the budget.
 
-    Answers A2.batch.largest_within_budget, A2_W4 (notebook 02, Q6).
+    A library helper (notebook 02's E02_batch measures each choice with :func:`training_step_peak_gb`).
     """
     ok = table[~table["oom"]].dropna(subset=["peak_mb"])
     if len(ok) < 2:
@@ -305,4 +309,4 @@ def training_step_peak_gb(model, batch_size: int, image_shape=None, *, repeats: 
     with tfm.device(f"/{device}"):
         train_step()  # warm-up: tracing, one-off allocations
         rises = [_rise(lambda: train_step().numpy(), device) for _ in range(max(1, repeats))]
-    return round(max(rises) / 2**30, 4)
+    return round(max(rises) / 2**30, 6)
