@@ -298,8 +298,8 @@ QUESTIONS += [
         _A2,
         "model trained on train_ds for EPOCHS: accuracy on the grader's held-out images",
         "dict",
-        Credit(field="held_out_accuracy", min=0.4, points=1.0, bands=((0.6, 1.0), (0.4, 0.5))),
-        profiles={"full": Credit(field="held_out_accuracy", min=0.6, points=1.0, bands=((0.8, 1.0), (0.6, 0.5)))},
+        Credit(field="held_out_accuracy", min=0.35, points=1.0, bands=((0.5, 1.0), (0.35, 0.5))),
+        profiles={"full": Credit(field="held_out_accuracy", min=0.5, points=1.0, bands=((0.7, 1.0), (0.5, 0.5)))},
     ),
     Question(
         "E02_finetune",
