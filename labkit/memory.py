@@ -275,10 +275,32 @@ def _rise(step, device: str) -> int:
         tf().config.experimental.reset_memory_stats(device)
         step()
         return max(int(tf().config.experimental.get_memory_info(device)["peak"]) - before, 0)
-    _reset_peak(device)
     before = _current_rss()
-    step()
-    return max(peak_bytes(device) - before, 0)
+    if _CLEAR.exists():  # Linux: the kernel's own peak, reset to the current level
+        _reset_peak(device)
+        step()
+        return max(peak_bytes(device) - before, 0)
+    return max(_sampled_peak(step) - before, 0)  # elsewhere the lifetime peak never resets: sample
+
+
+def _sampled_peak(step) -> int:
+    """The highest resident memory seen every millisecond while ``step()`` runs."""
+    import threading
+
+    peak, done = [_current_rss()], threading.Event()
+
+    def sample():
+        while not done.wait(0.001):
+            peak.append(max(peak[-1], _current_rss()))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        step()
+    finally:
+        done.set()
+        sampler.join()
+    return max(max(peak), _current_rss())
 
 
 def training_step_peak_gb(model, batch_size: int, image_shape=None, *, repeats: int = 2) -> float:

@@ -288,3 +288,32 @@ def test_finetune_check_sees_a_frozen_extractor_and_a_changed_model(toy):
     assert found["extractor_trainable_params"] > 0
     model.layers[-1].kernel.assign_add(tf().ones_like(model.layers[-1].kernel))
     assert hub_transfer.check_finetune(model, model, (16, 16))["model_unchanged"] == 0
+
+
+def test_tf_keras_is_legacy_keras_and_hub_layers_fit_in_sequential(toy):
+    import tensorflow as tensorflow_module
+    import tf_keras
+
+    assert tensorflow_module.keras.Sequential is tf_keras.Sequential
+    layer = labkit_hub.hub().KerasLayer(toy["module"], trainable=False, input_shape=(16, 16, 3))
+    model = tensorflow_module.keras.Sequential([layer, tensorflow_module.keras.layers.Dense(5)])
+    assert model(np.zeros((2, 16, 16, 3), np.float32)).shape == (2, 5)
+
+
+def test_feature_extractor_is_the_handle_online_and_the_folder_offline(tmp_path):
+    from labkit.hub_registry import REGISTRY
+
+    spec = REGISTRY["mobilenet_v2_100_224"]
+    online = labkit_hub.ResolvedModule(str(tmp_path), Source("real", str(tmp_path)), spec)
+    offline = labkit_hub.ResolvedModule(str(tmp_path), Source("offline", "labkit-backbone"), spec)
+    assert hub_transfer.feature_extractor_handle(online) == spec.handle
+    assert hub_transfer.feature_extractor_handle(offline) == str(tmp_path)
+
+
+def test_the_rss_fallback_sees_a_step_allocate(monkeypatch):
+    grown = []
+    monkeypatch.setattr(memory, "_allocator_bytes", lambda device: None)
+    assert memory._rise(lambda: grown.append(np.ones(64 * 2**20, np.uint8)), "CPU:0") >= 60 * 2**20
+    monkeypatch.setattr(memory, "_CLEAR", memory.Path("/nonexistent/clear_refs"))
+    grown.clear()
+    assert memory._rise(lambda: grown.append(np.ones(64 * 2**20, np.uint8)), "CPU:0") >= 60 * 2**20
