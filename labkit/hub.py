@@ -46,9 +46,14 @@ class ResolvedModule:
 
 
 def hub():
-    """``tensorflow_hub``, imported after legacy Keras is arranged."""
+    """``tensorflow_hub``, imported after legacy Keras is arranged (its pkg_resources deprecation notice
+    on import, about tensorflow_hub's own packaging, is not shown)."""
+    import warnings
+
     tf()
-    import tensorflow_hub
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+        import tensorflow_hub
 
     return tensorflow_hub
 
