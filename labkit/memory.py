@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -275,12 +276,22 @@ def _rise(step, device: str) -> int:
         tf().config.experimental.reset_memory_stats(device)
         step()
         return max(int(tf().config.experimental.get_memory_info(device)["peak"]) - before, 0)
+    _release_free_memory()
     before = _current_rss()
     if _CLEAR.exists():  # Linux: the kernel's own peak, reset to the current level
         _reset_peak(device)
         step()
         return max(peak_bytes(device) - before, 0)
     return max(_sampled_peak(step) - before, 0)  # elsewhere the lifetime peak never resets: sample
+
+
+def _release_free_memory() -> None:
+    """Hand freed heap memory back to the system (glibc ``malloc_trim``), so memory an earlier step
+    freed but kept does not hide this step's rise. A no-op without glibc."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _sampled_peak(step) -> int:
@@ -303,6 +314,29 @@ def _sampled_peak(step) -> int:
     return max(max(peak), _current_rss())
 
 
+_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {input shape: its step}
+
+
+def _train_step(model, shape: tuple):
+    """One compiled training step of ``model`` on ``size`` random images of ``shape`` (traced once per
+    model and shape, so measuring several batch sizes does not retrace)."""
+    steps = _STEPS.setdefault(model, {})
+    if shape not in steps:
+        tfm = tf()
+        loss = tfm.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+        @tfm.function(input_signature=[tfm.TensorSpec([], tfm.int32)])
+        def step(size):
+            images = tfm.random.uniform(tfm.concat([[size], shape], 0))
+            with tfm.GradientTape() as tape:
+                value = loss(tfm.zeros([size], tfm.int32), model(images, training=True))
+            grads = [g for g in tape.gradient(value, model.trainable_variables) if g is not None]
+            return tfm.add_n([value] + [tfm.reduce_sum(g) for g in grads])
+
+        steps[shape] = step
+    return steps[shape]
+
+
 def training_step_peak_gb(model, batch_size: int, image_shape=None, *, repeats: int = 2) -> float:
     """Peak memory of one training step of ``model`` at ``batch_size``, in GB (2**30 bytes).
 
@@ -317,18 +351,9 @@ def training_step_peak_gb(model, batch_size: int, image_shape=None, *, repeats: 
     from labkit import devices
 
     device, tfm = devices.default(), tf()
-    shape = _input_shape(model, image_shape)
-    loss = tfm.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-
-    @tfm.function
-    def train_step():
-        images = tfm.random.uniform([int(batch_size), *shape])
-        with tfm.GradientTape() as tape:
-            value = loss(tfm.zeros([int(batch_size)], tfm.int32), model(images, training=True))
-        grads = [g for g in tape.gradient(value, model.trainable_variables) if g is not None]
-        return tfm.add_n([value] + [tfm.reduce_sum(g) for g in grads])
-
+    train_step = _train_step(model, tuple(_input_shape(model, image_shape)))
+    size = tfm.constant(int(batch_size), tfm.int32)
     with tfm.device(f"/{device}"):
-        train_step()  # warm-up: tracing, one-off allocations
-        rises = [_rise(lambda: train_step().numpy(), device) for _ in range(max(1, repeats))]
+        train_step(size)  # warm-up: tracing, one-off allocations
+        rises = [_rise(lambda: train_step(size).numpy(), device) for _ in range(max(1, repeats))]
     return round(max(rises) / 2**30, 6)
