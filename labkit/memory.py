@@ -4,12 +4,17 @@ Peak memory is the device's own counter on a GPU (``tf.config.experimental.get_m
 and the process's peak resident memory on a CPU (Linux ``VmHWM``, reset before each
 measurement through ``/proc/self/clear_refs``; elsewhere the process's lifetime peak, which never goes
 down: ``ru_maxrss`` on macOS/BSD, psutil's peak working set on Windows).
+
+:func:`training_step_peak_gb` (notebook 02's E02_batch) measures one batch size's training step as the
+rise over the level just before it, with TensorFlow's allocator statistics where it keeps them (a GPU;
+a CPU with the oneDNN allocator, which keeps freed memory resident), so it repeats exactly.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,7 +63,7 @@ def measure_batch_sizes(
     model, images: np.ndarray, labels: np.ndarray, batch_sizes, *, steps: int = 3, device: str | None = None
 ):
     """Train ``steps`` steps per batch size (smallest first, after one untimed warm-up step) and
-    return a table (A2.batch.table): batch_size, images_per_s (from the median step), step_s
+    return a table: batch_size, images_per_s (from the median step), step_s
     (median) with step_s_p25/step_s_p75 (IQR of the timed steps), peak_mb, device, oom."""
     import pandas as pd
 
@@ -102,7 +107,7 @@ def largest_batch_within(table, budget_gb: float = DEFAULT_BUDGET_GB, *, candida
     """Fit ``peak ≈ fixed + per_image × batch`` to the measurements and return the largest batch
     (a power of two unless ``candidates`` are given) whose predicted peak stays within the budget.
 
-    Answers A2.batch.largest_within_budget, A2_W4 (notebook 02, Q6).
+    A library helper (notebook 02's E02_batch measures each choice with :func:`training_step_peak_gb`).
     """
     ok = table[~table["oom"]].dropna(subset=["peak_mb"])
     if len(ok) < 2:
@@ -227,3 +232,128 @@ def plot_batch_sizes(table, budget: dict | None = None):
         plots.power_of_two_ticks(ax, [x for c in ax.lines for x in c.get_xdata()])
     fig.tight_layout()
     return fig
+
+
+# --- one training step's peak (notebook 02, E02_batch) ---------------------------------------------
+
+
+def _current_rss() -> int:
+    """The process's resident memory now, in bytes (Linux ``VmRSS``; elsewhere psutil)."""
+    if _STATUS.exists():
+        for line in _STATUS.read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    import psutil
+
+    return int(psutil.Process().memory_info().rss)
+
+
+def _input_shape(model, image_shape) -> list:
+    if image_shape is not None:
+        return [*[int(n) for n in tuple(image_shape)[:2]], 3]
+    shape = getattr(model, "input_shape", None)
+    if not shape or None in tuple(shape)[1:]:
+        raise LabkitError("the model has no fixed input shape: pass image_shape=(height, width)")
+    return [int(n) for n in tuple(shape)[1:]]
+
+
+def _allocator_bytes(device: str) -> int | None:
+    """TensorFlow's allocator: memory in use now on ``device`` (``None`` if it keeps no statistics)."""
+    try:
+        return int(tf().config.experimental.get_memory_info(device)["current"])
+    except (ValueError, RuntimeError, tf().errors.OpError):
+        return None
+
+
+def _rise(step, device: str) -> int:
+    """How far memory rose above its level before ``step()``: TensorFlow's allocator peak where it keeps
+    statistics (GPU; CPU with its oneDNN allocator), else the process's peak resident memory."""
+    import gc
+
+    gc.collect()
+    before = _allocator_bytes(device)
+    if before is not None:
+        tf().config.experimental.reset_memory_stats(device)
+        step()
+        return max(int(tf().config.experimental.get_memory_info(device)["peak"]) - before, 0)
+    _release_free_memory()
+    before = _current_rss()
+    if _CLEAR.exists():  # Linux: the kernel's own peak, reset to the current level
+        _reset_peak(device)
+        step()
+        return max(peak_bytes(device) - before, 0)
+    return max(_sampled_peak(step) - before, 0)  # elsewhere the lifetime peak never resets: sample
+
+
+def _release_free_memory() -> None:
+    """Hand freed heap memory back to the system (glibc ``malloc_trim``), so memory an earlier step
+    freed but kept does not hide this step's rise. A no-op without glibc."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _sampled_peak(step) -> int:
+    """The highest resident memory seen every millisecond while ``step()`` runs."""
+    import threading
+
+    peak, done = [_current_rss()], threading.Event()
+
+    def sample():
+        while not done.wait(0.001):
+            peak.append(max(peak[-1], _current_rss()))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        step()
+    finally:
+        done.set()
+        sampler.join()
+    return max(max(peak), _current_rss())
+
+
+_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {input shape: its step}
+
+
+def _train_step(model, shape: tuple):
+    """One compiled training step of ``model`` on ``size`` random images of ``shape`` (traced once per
+    model and shape, so measuring several batch sizes does not retrace)."""
+    steps = _STEPS.setdefault(model, {})
+    if shape not in steps:
+        tfm = tf()
+        loss = tfm.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+        @tfm.function(input_signature=[tfm.TensorSpec([], tfm.int32)])
+        def step(size):
+            images = tfm.random.uniform(tfm.concat([[size], shape], 0))
+            with tfm.GradientTape() as tape:
+                value = loss(tfm.zeros([size], tfm.int32), model(images, training=True))
+            grads = [g for g in tape.gradient(value, model.trainable_variables) if g is not None]
+            return tfm.add_n([value] + [tfm.reduce_sum(g) for g in grads])
+
+        steps[shape] = step
+    return steps[shape]
+
+
+def training_step_peak_gb(model, batch_size: int, image_shape=None, *, repeats: int = 2) -> float:
+    """Peak memory of one training step of ``model`` at ``batch_size``, in GB (2**30 bytes).
+
+    A step: a batch of random images at ``image_shape`` (height, width; default the model's input shape)
+    and integer labels, the forward pass in training mode and the gradients of the trainable weights
+    (the weights are not changed). "Peak" is the rise of memory over its level just before the step:
+    of TensorFlow's allocator where it keeps statistics (a GPU; a CPU with TensorFlow's oneDNN
+    allocator, which keeps freed memory resident, so the process's RSS would show no rise), else of the
+    process's peak resident memory. One warm-up step (tracing), then the largest of ``repeats`` steps.
+    Used by notebook 02's E02_batch: the student may call it; its check does.
+    """
+    from labkit import devices
+
+    device, tfm = devices.default(), tf()
+    train_step = _train_step(model, tuple(_input_shape(model, image_shape)))
+    size = tfm.constant(int(batch_size), tfm.int32)
+    with tfm.device(f"/{device}"):
+        train_step(size)  # warm-up: tracing, one-off allocations
+        rises = [_rise(lambda: train_step(size).numpy(), device) for _ in range(max(1, repeats))]
+    return round(max(rises) / 2**30, 6)

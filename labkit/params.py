@@ -1,7 +1,7 @@
 """``labkit run -p NAME VALUE`` / ``-f params.yaml``: override single notebook parameters, as papermill does.
 
 Values are YAML scalars or collections (``-p EPOCHS 2`` is the integer 2, ``-p SEED null`` is None,
-``-p BATCH_SIZES '[4, 8]'`` a list, anything else text); ``-f`` files hold a YAML mapping. Later
+``-p BATCH_CHOICES '[4, 8]'`` a list, anything else text); ``-f`` files hold a YAML mapping. Later
 values win (files first, then ``-p`` in order). A name no selected notebook has is an error.
 """
 

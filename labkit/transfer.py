@@ -162,8 +162,7 @@ def compare_frozen_finetuned(
     """Three runs on the same data, epochs and head initialisation: frozen at ``learning_rate``,
     fine-tuned at the same rate (the students' unstable case), fine-tuned at ``fine_tune_learning_rate``.
 
-    Answers A2.frozen.test_accuracy, A2.finetune.test_accuracy, A2.finetune_same_lr.test_accuracy, A2_W5 (notebook
-    02, Q7).
+    A library helper (notebook 02's E02_train/E02_finetune have the student write this in Keras).
     """
     runs = {}
     for name, trainable, lr in [
@@ -182,7 +181,7 @@ def compare_frozen_finetuned(
 def comparison_table(runs: dict[str, TransferRun]):
     """One row per run: trainable, learning rate, final train/val accuracy, test accuracy, val-accuracy swing.
 
-    Answers A2.finetune.table (notebook 02, Q7).
+    For :func:`compare_frozen_finetuned`'s runs.
     """
     import pandas as pd
 
@@ -218,7 +217,7 @@ def plot_histories(runs: dict[str, TransferRun], ax=None):
 def export(model, path) -> str:
     """Save the trained classifier as a SavedModel folder (``model.save``, Keras SavedModel format).
 
-    Answers A2.export.max_abs_diff (notebook 02, Q8).
+    A library helper (notebook 02's E02_export has the student save the model; its check reloads it).
     """
     model.save(str(path), include_optimizer=False)
     return str(path)
@@ -227,7 +226,7 @@ def export(model, path) -> str:
 def reload(path):
     """Load an exported classifier back (no need for the original hub module's files).
 
-    Answers A2.export.max_abs_diff (notebook 02, Q8).
+    A library helper (notebook 02's E02_export has the student save the model; its check reloads it).
     """
     return keras().models.load_model(str(path), compile=False)
 
@@ -236,7 +235,7 @@ def max_prediction_difference(model, reloaded, x: np.ndarray, batch_size: int = 
     """Largest absolute difference between the two models' logits on ``x`` (uint8 images), in batches
     (all 734 held-out flower photos at 224 px in one call need several GB of activations).
 
-    Answers A2.export.max_abs_diff (notebook 02, Q8).
+    A library helper (notebook 02's E02_export has the student save the model; its check reloads it).
     """
     worst = 0.0
     for i in range(0, len(x), batch_size):
@@ -296,7 +295,7 @@ def pretrained_vs_random(resolved: hub.ResolvedModule, data: SplitData, seed: in
 def trainable_counts(model) -> dict:
     """Trainable and frozen parameter counts of the feature extractor and the head.
 
-    Answers A2.frozen.trainable_params (notebook 02, Q7) and K7.trainable_counts (notebook 07, Q27).
+    Answers K7.trainable_counts (notebook 07, Q27).
     """
     layer = model.get_layer("feature_extractor")
     count = lambda ws: int(sum(np.prod(w.shape) for w in ws))  # noqa: E731
@@ -310,7 +309,7 @@ def trainable_counts(model) -> dict:
 def explain(runs: dict[str, TransferRun]) -> str:
     """One paragraph answering "are the layers frozen, and does fine-tuning help?" from the numbers.
 
-    Answers A2.finetune.explanation (notebook 02, Q7).
+    For :func:`compare_frozen_finetuned`'s runs.
     """
     frozen, same, low = runs["frozen"], runs["fine-tuned, same LR"], runs["fine-tuned, low LR"]
     jump = lambda r: float(np.max(np.abs(np.diff(r.history["val_acc"])))) if len(r.history["val_acc"]) > 1 else 0.0  # noqa: E731
