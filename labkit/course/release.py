@@ -112,6 +112,8 @@ def _notebook_manifest(name: str, nb) -> dict:
         if kind == "locked":
             locked[gid] = {"checksum": cell.metadata.nbgrader["checksum"], "source": cell.source}
             locked[gid]["records"] = markup.records(cell)
+            if markup.is_check(cell):  # an autograder test cell: its points are part of nbgrader's checksum
+                locked[gid]["points"] = float(cell.metadata.nbgrader["points"])
         elif kind == "solution":
             solutions.append(gid)
         elif kind == "written":

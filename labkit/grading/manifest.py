@@ -39,6 +39,8 @@ def locked_cell(grade_id: str, spec: dict):
         "schema_version": 3,
         "checksum": spec["checksum"],
     }
+    if spec.get("points") is not None:  # a check cell: an nbgrader autograder test (its checksum covers both)
+        cell.metadata["nbgrader"].update(grade=True, points=spec["points"])
     if spec.get("records"):
         cell.metadata["labkit"] = {"records": list(spec["records"])}
     return cell
@@ -58,6 +60,8 @@ def _checked_cell(where: str, grade_id: str, spec) -> dict:
     types = [spec["cell_type"]] if spec.get("cell_type") else ["code", "markdown"]
     for cell_type in types:
         entry = {"checksum": spec["checksum"], "source": spec["source"], "records": records, "cell_type": cell_type}
+        if isinstance(spec.get("points"), (int, float)) and not isinstance(spec["points"], bool):
+            entry["points"] = float(spec["points"])
         if compute_checksum(locked_cell(grade_id, entry)) == spec["checksum"]:
             return entry
     raise LabkitError(
