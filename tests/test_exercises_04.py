@@ -24,19 +24,24 @@ subprocess.run(
     check=True,
 )""",
     "E04_learning_rates": """lr_low, lr_high = WORK / "lr_0.005", WORK / "lr_1.0"
-!labkit retrain --learning_rate=0.005 --image_dir=$IMAGE_DIR --architecture=$ARCHITECTURE --how_many_training_steps=$STEPS --bottleneck_dir={WORK}/cache --output_graph={lr_low}/model.pb --output_labels={lr_low}/labels.txt --summaries_dir={lr_low}/summaries
-!labkit retrain --image_dir=$IMAGE_DIR --output_graph={lr_high}/model.pb --output_labels={lr_high}/labels.txt --architecture=$ARCHITECTURE --learning_rate=1.0 --how_many_training_steps=$STEPS --bottleneck_dir={WORK}/cache""",
+!labkit retrain --learning_rate=0.005 --image_dir=$IMAGE_DIR --architecture=$ARCHITECTURE \\
+    --how_many_training_steps=$STEPS --bottleneck_dir={WORK}/cache --output_graph={lr_low}/model.pb \\
+    --output_labels={lr_low}/labels.txt --summaries_dir={lr_low}/summaries
+!labkit retrain --image_dir=$IMAGE_DIR --output_graph={lr_high}/model.pb --output_labels={lr_high}/labels.txt \\
+    --architecture=$ARCHITECTURE --learning_rate=1.0 --how_many_training_steps=$STEPS --bottleneck_dir={WORK}/cache""",
     "E04_inception": """import subprocess, sys
 folder = WORK / "inception"
 subprocess.run([sys.executable, "-m", "labkit.retrain", "--architecture", "inception_v3",
                 "--image_dir", str(IMAGE_DIR), "--how_many_training_steps", str(INCEPTION_STEPS),
-                "--output_graph", str(folder / "retrained_graph.pb"), "--output_labels", str(folder / "retrained_labels.txt"),
+                "--output_graph", str(folder / "retrained_graph.pb"),
+                "--output_labels", str(folder / "retrained_labels.txt"),
                 "--bottleneck_dir", str(WORK / "cache"), "--summaries_dir", str(folder / "logs")])""",
     "E04_label_image": 'LABEL_IMAGE_FLAGS = "--input_width 299 --input_layer Mul:0 --input_height 299"',
 }
 
-REFERENCE_RETRAIN = """!labkit retrain --image_dir={IMAGE_DIR} --architecture={ARCHITECTURE} --how_many_training_steps={STEPS} \\
-    --bottleneck_dir={WORK}/bottlenecks --output_graph={OUT}/retrained_graph.pb --output_labels={OUT}/retrained_labels.txt"""
+REFERENCE_RETRAIN = """!labkit retrain --image_dir={IMAGE_DIR} --architecture={ARCHITECTURE} \\
+    --how_many_training_steps={STEPS} --bottleneck_dir={WORK}/bottlenecks \\
+    --output_graph={OUT}/retrained_graph.pb --output_labels={OUT}/retrained_labels.txt"""
 
 # Wrong, each losing its own exercise only: the default graph written outside WORK/default (missing), only
 # one of the two learning rates (WORK/lr_1.0 missing), label_image's MobileNet defaults on the inception graph.

@@ -168,13 +168,33 @@ def label_image_check(flags, run_dir, image, architecture: str = "inception_v3")
     return value
 
 
-def sweep_table(evaluated: dict) -> list[dict]:
+def sweep_table(evaluated: dict, work=None, folders: dict | None = None) -> list[dict]:
     """C.lr.table: one row per learning rate (``{"lr=0.005": evaluate_run(…), …}``) with its held-out
-    accuracy."""
-    return [
-        {"run": key, "held_out_accuracy": v.get("accuracy"), "n_test": v.get("n_test"), "graph": v.get("graph")}
-        for key, v in evaluated.items()
-    ]
+    accuracy and, when the run folder (``work/folders[label]``) holds TensorBoard summaries, the last
+    training cross-entropy they logged (``None`` without summaries)."""
+    rows = []
+    for label, value in evaluated.items():
+        found = _summaries(Path(work) / folders[label]) if work is not None and label in (folders or {}) else None
+        rows.append(
+            {
+                "run": label,
+                "held_out_accuracy": value.get("accuracy"),
+                "n_test": value.get("n_test"),
+                "final_cross_entropy": _last_scalar(found / "train", "cross_entropy") if found else None,
+            }
+        )
+    return rows
+
+
+def _last_scalar(folder: Path, name: str) -> float | None:
+    """The last value of scalar ``name`` (or ``name_1``, as TF1 summaries number it) in ``folder``."""
+    from labkit.event_files import read_scalars
+
+    for tag in (f"{name}_1", name):
+        _, values = read_scalars(folder, tag)
+        if values:
+            return round(float(values[-1]), 4)
+    return None
 
 
 def best_rate(evaluated: dict) -> str:
