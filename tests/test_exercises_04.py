@@ -116,3 +116,51 @@ def test_graphs_not_made_in_this_run_or_of_another_architecture_earn_nothing(tmp
 def test_untouched_student_notebook_earns_at_most_a_tenth(tmp_path):
     run = run_solved(NB, tmp_path, code=dict.fromkeys(EXERCISES, markup.CODE_STUB))
     assert sum(credit(run).values()) <= 0.1 * sum(full(NB).values())
+
+
+def test_check_cells_verify_against_the_release_with_or_without_their_hidden_tests():
+    """The manifest keeps a check cell's points (nbgrader's checksum covers them): the student copy and the
+    source copy (hidden tests put back, as nbgrader autograde does) are both untampered; an unlocked or
+    edited check cell is tampered."""
+    import copy
+
+    from labkit.course import release
+    from labkit.grading import locked, manifest
+
+    released = manifest.default_release()["notebooks"][NB]
+    assert released["locked"]["E04_retrain_check"]["points"] == 1.0
+    assert "points" not in released["locked"]["nb04_record_default"]
+    built = release.build()
+    for nb in (built.student_notebooks[NB], release.read_sources()[NB]):
+        assert locked.restore(copy.deepcopy(nb), released).tampered == {}
+    nb = copy.deepcopy(built.student_notebooks[NB])
+    cell = next(c for c in nb.cells if c.id == "E04_retrain_check")
+    cell.source = cell.source.replace("held_out", "[]")
+    nb2 = copy.deepcopy(built.student_notebooks[NB])
+    next(c for c in nb2.cells if c.id == "E04_inception_check").metadata.nbgrader["grade"] = False
+    assert list(locked.restore(nb, released).tampered) == ["E04_retrain_check"]
+    assert list(locked.restore(nb2, released).tampered) == ["E04_inception_check"]
+
+
+def test_shell_escapes_use_a_pipe_where_no_pty_can_be_opened(monkeypatch, capsys):
+    """The grading jail has no /dev/pts: `!labkit …` then runs through a pipe, output and exit status kept."""
+    import os
+    import sys
+    import types
+
+    from labkit import session
+
+    fake = types.ModuleType("ipykernel.zmqshell")
+    fake.system = None
+    monkeypatch.setitem(sys.modules, "ipykernel.zmqshell", fake)
+    session._pipe_shell_escapes()
+    assert fake.system is None  # a pty opens here: IPython's own way is kept
+
+    def no_pty():
+        raise OSError("out of pty devices")
+
+    monkeypatch.setattr(os, "openpty", no_pty)
+    session._pipe_shell_escapes()
+    assert fake.system is session._piped_system
+    assert fake.system("echo out; echo err >&2; exit 3") == 3
+    assert capsys.readouterr().out == "out\nerr\n"
