@@ -21,6 +21,7 @@ import hashlib
 import os
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,10 @@ def split_held_out(flowers, dest, per_class: int = HELD_OUT_PER_CLASS) -> tuple[
         for photo in files[per_class:]:
             link = image_dir / name / photo.name
             if not link.exists():
-                os.symlink(Path(photo).resolve(), link)
+                try:
+                    os.symlink(Path(photo).resolve(), link)
+                except OSError:  # a file system without symbolic links
+                    shutil.copy2(photo, link)
     return image_dir, held_out
 
 
