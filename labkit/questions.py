@@ -605,7 +605,44 @@ QUESTIONS += [
 ]
 
 # --- 04 · exercises (check cells; measured by labkit.exercises) ---------------------------------------
-QUESTIONS += []
+# labkit.exercises.retrain classifies the grader's held-out photos (never in IMAGE_DIR) with the student's
+# graphs; 5 classes, so chance is 0.2. ``fresh``: the files were written in this run.
+QUESTIONS += [
+    Question(
+        "E04_retrain",
+        "C",
+        _C4,
+        "Run `labkit retrain` (ARCHITECTURE, STEPS, learning rate 0.01) into WORK/default/",
+        "dict",
+        Credit(field="accuracy", points=1.0, all=(Credit(field="fresh", equals=1),), bands=((0.6, 1.0), (0.4, 0.5))),
+    ),
+    Question(
+        "E04_learning_rates",
+        "C",
+        _C4,
+        "The same retrain at learning rates 0.005 and 1.0 into WORK/lr_0.005/ and WORK/lr_1.0/",
+        "dict",
+        Credit(
+            field="min_accuracy", points=1.0, all=(Credit(field="fresh", equals=1),), bands=((0.4, 1.0), (0.25, 0.5))
+        ),
+    ),
+    Question(
+        "E04_inception",
+        "C",
+        _C4,
+        "Retrain inception_v3 (INCEPTION_STEPS) into WORK/inception/ (graph input Mul, 299x299)",
+        "dict",
+        Credit(field="accuracy", points=1.0, all=(Credit(field="fresh", equals=1),), bands=((0.4, 1.0), (0.25, 0.5))),
+    ),
+    Question(
+        "E04_label_image",
+        "C",
+        _C4,
+        "LABEL_IMAGE_FLAGS: the label_image flags for WORK/inception's graph",
+        "dict",
+        Credit(field="agrees", equals=1, points=1.0, all=(Credit(field="ran", equals=1),)),
+    ),
+]
 
 
 # --- 05 · Part C: CPU vs GPU ------------------------------------------------------------------

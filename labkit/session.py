@@ -46,7 +46,12 @@ def _pipe_system(cmd: str) -> int:
     import subprocess
 
     with subprocess.Popen(
-        ["/bin/sh", "-c", cmd], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+        ["/bin/sh", "-c", cmd],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
     ) as proc:
         for line in proc.stdout:
             sys.stdout.write(line)

@@ -113,12 +113,10 @@ def test_checksums_are_nbgraders_and_match_the_manifest(built, sources):
     assert nb01["written"] == ["A1_W1", "A1_W2", "A1_W3"]
     assert nb01["locked"]["nb01_record_beat_it"]["records"] == ["A1.beat_it.table", "A1.beat_it.best"]
     assert built.manifest["notebooks"]["04_retrain_tf1"]["solutions"] == [
-        "nb04_default",
-        "nb04_learning_rates",
-        "nb04_own",
-        "nb04_inception",
-        "nb04_label_image_flags",
-        "nb04_tensorboard_answer",
+        "E04_retrain",
+        "E04_learning_rates",
+        "E04_inception",
+        "E04_label_image",
     ]
 
 

@@ -11,6 +11,7 @@ produced which output.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,12 +39,18 @@ def _difference(cell, spec: dict) -> str | None:
     """Why ``cell`` is not the release's locked cell ``spec`` (``None`` when it is)."""
     from nbgrader.utils import compute_checksum
 
+    from labkit.exercises import hidden
+
     meta = cell.metadata["nbgrader"]
-    graded = spec.get("points") is not None  # a check cell (nbgrader autograder test) is locked AND graded
-    if meta.get("locked") is not True or meta.get("solution") or bool(meta.get("grade")) != graded:
+    check = spec.get("points") is not None  # a check cell is locked and an autograder test
+    if meta.get("locked") is not True or meta.get("solution") or bool(meta.get("grade")) != check:
         return "modified (unlocked in its metadata)"
     try:
         checksum = compute_checksum(cell)
+        if check and checksum != spec["checksum"]:  # its hidden tests put back (the source, nbgrader autograde)
+            stripped = copy.deepcopy(cell)
+            stripped.source = hidden.without_block(cell.source)
+            checksum = compute_checksum(stripped)
     except (KeyError, TypeError, ValueError, AttributeError):
         return "modified (its nbgrader metadata is broken)"
     return None if checksum == spec["checksum"] else "modified (its source differs from the release)"

@@ -52,7 +52,8 @@ def run(
     **options,
 ) -> RetrainResult:
     """One retrain into ``work/<name>/`` (bottlenecks shared per architecture in ``work/bottlenecks``);
-    answers C.default.* (notebook 04's default run) and feeds C.lr.*, C.own.* and C.inception.*.
+    feeds C.own.* (notebook 04's learning curve, :func:`learning_curve`; the other runs there are the
+    student's own ``labkit retrain`` commands).
 
     In the notebook the original tool's log lines are summarised (:mod:`labkit.retrain.quiet`): one
     ``[labkit]`` line per run, warnings merged; the per-step lines are left out (the notebooks plot the
