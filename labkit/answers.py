@@ -163,15 +163,20 @@ class Legend:
         return [
             "## Provenance",
             "",
-            "Data and model sources:",
+            "Data and model sources (cache paths left out):",
             "",
-            *[f"- **{label}** {item}" for item, label in self.sources.items()],
+            *[f"- **{label}** {_without_paths(item)}" for item, label in self.sources.items()],
             "",
             "Runs (notebook · profile · device · TensorFlow · sources); each answer names its run:",
             "",
             *[f"- **{label}** {line}" for line, label in self.runs.items()],
             "",
         ]
+
+
+def _without_paths(text: str) -> str:
+    """A source description without the machine's absolute paths (``… in /root/.cache/…``, ``… /x/y.pb``)."""
+    return re.sub(r"(?:\s+in)?\s+/\S+", "", text)
 
 
 def _built_from(key: dict) -> str:
@@ -255,11 +260,12 @@ def _question_lines(q: dict, legend: Legend) -> list[str]:
     out = [f"### {q['id']} — {q['question']}", ""]
     if not q["recorded"]:
         return out + ["**Not recorded in this run.**", ""]
-    out += [_format(q["answer"]).strip() + (" *(timing: varies by machine)*" if q["timing"] else ""), ""]
+    answer = _format(q["answer"]).strip() + (" *(timing: varies by machine)*" if q["timing"] else "")
+    source = f"*Source: {legend.ref(q['provenance'])}*"
     note = sample_note(q["answer"])
-    if note:
-        out += [note, ""]
-    return out + [f"*Source: {legend.ref(q['provenance'])}*", ""]
+    if "\n" in answer or note:  # a table or a long value: the source on a line of its own
+        return [*out, answer, "", *([note, ""] if note else []), source, ""]
+    return [*out, f"{answer} · {source}", ""]
 
 
 def _concept_lines(c: dict, legend: Legend) -> list[str]:
