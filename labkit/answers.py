@@ -52,8 +52,16 @@ def _format(value) -> str:
     if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
         return "\n\n" + markdown_table(value) + "\n\n"
     if isinstance(value, dict):
-        return ", ".join(f"{k} {_format(v)}" for k, v in value.items())
+        return ", ".join(f"{k} {_nested(v)}" for k, v in value.items())
     return str(value)
+
+
+def _nested(value) -> str:
+    """A value inside a dict answer: a table in it is counted, not spelled out (a key stays short; the
+    notebooks record such tables under their own ids)."""
+    if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+        return f"({len(value)} rows)"
+    return _format(value)
 
 
 def markdown_table(rows: list[dict]) -> str:
