@@ -56,3 +56,17 @@ def full(name: str) -> dict:
         for q in rubric.load().of_notebook(name)
         if rubric.rule_for(q, "quick").get("points", 1) > 0
     }
+
+
+def stderr_of_checks(run) -> dict:
+    """``{check cell id: its stderr}`` — nbgrader gives no credit to a test cell that wrote to stderr."""
+    from labkit.course import markup
+
+    nb = nbformat.read(run.output, as_version=4)
+    return {
+        cell.id: out.text
+        for cell in nb.cells
+        if markup.is_check(cell)
+        for out in cell.get("outputs", [])
+        if out.get("name") == "stderr"
+    }

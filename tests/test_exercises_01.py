@@ -3,7 +3,7 @@ produced: the reference solution, other correct styles, wrong answers and the un
 
 import numpy as np
 import pytest
-from exercise_runs import credit, full, run_solved
+from exercise_runs import credit, full, run_solved, stderr_of_checks
 
 from labkit.data.arrays import ArrayDataset
 from labkit.exercises import mnist as check01
@@ -58,22 +58,6 @@ own_model = tf.keras.Sequential([layers.Flatten(input_shape=(28, 28)), layers.De
 """
 
 
-def _noisy_checks(run) -> dict:
-    """{check cell id: its stderr} — nbgrader gives no credit to a test cell that wrote to stderr."""
-    import nbformat
-
-    from labkit.course import markup
-
-    nb = nbformat.read(run.output, as_version=4)
-    return {
-        cell.id: out.text
-        for cell in nb.cells
-        if markup.is_check(cell)
-        for out in cell.get("outputs", [])
-        if out.get("name") == "stderr"
-    }
-
-
 @pytest.mark.slow
 def test_the_source_notebook_earns_every_exercise_point(notebook_runs):
     run = notebook_runs.get(NB)
@@ -81,7 +65,7 @@ def test_the_source_notebook_earns_every_exercise_point(notebook_runs):
     assert credit(run) == full(NB) == {"E01_model": 1.0, "E01_train": 1.0, "E01_beat": 1.0}
     assert run.results["E01_model"]["value"]["params"] == 101770
     assert run.results["E01_train"]["value"]["output_kind"] == "logits"
-    assert _noisy_checks(run) == {}
+    assert stderr_of_checks(run) == {}
 
 
 @pytest.mark.slow
@@ -97,7 +81,7 @@ def test_other_correct_styles_earn_full_credit(tmp_path):
     assert (
         res["A1.structure.params"]["value"] == 101770 and res["A1.beat_it.best"]["value"]["model"] == "own: small_cnn"
     )
-    assert _noisy_checks(run) == {}
+    assert stderr_of_checks(run) == {}
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pytest
-from exercise_runs import credit, full, run_solved
+from exercise_runs import credit, full, run_solved, stderr_of_checks
 
 from labkit import hub as labkit_hub
 from labkit import memory, results
@@ -119,22 +119,6 @@ def _values(run) -> dict:
     return {k: run.results.get(k, {}).get("value") for k in EXERCISES}
 
 
-def _noisy_checks(run) -> dict:
-    """{check cell id: its stderr} — nbgrader gives no credit to a test cell that wrote to stderr."""
-    import nbformat
-
-    from labkit.course import markup
-
-    nb = nbformat.read(run.output, as_version=4)
-    return {
-        cell.id: out.text
-        for cell in nb.cells
-        if markup.is_check(cell)
-        for out in cell.get("outputs", [])
-        if out.get("name") == "stderr"
-    }
-
-
 @pytest.mark.slow
 def test_the_source_notebook_earns_every_exercise_point(notebook_runs):
     run = notebook_runs.get(NB)
@@ -144,7 +128,7 @@ def test_the_source_notebook_earns_every_exercise_point(notebook_runs):
     assert res["E02_model"]["head_trainable_params"] == 5 * (256 + 1)
     assert res["E02_batch"]["batch_size"] == 16 and res["E02_batch"]["next_peak_gb"] > res["E02_batch"]["budget_gb"]
     assert res["E02_finetune"]["extractor_trainable_params"] > 0 and res["E02_export"]["max_abs_diff"] < 1e-5
-    assert _noisy_checks(run) == {}
+    assert stderr_of_checks(run) == {}
 
 
 @pytest.mark.slow
@@ -162,7 +146,7 @@ def test_other_correct_styles_earn_full_credit(tmp_path):
     run = run_solved(NB, tmp_path, code=code)
     assert credit(run) == full(NB), _values(run)
     assert run.results["A2.finetune.table"]["value"][1]["learning_rate"] == pytest.approx(1e-4)
-    assert _noisy_checks(run) == {}
+    assert stderr_of_checks(run) == {}
 
 
 @pytest.mark.slow
