@@ -18,11 +18,11 @@ PROFILE ?= quick
 OUT     ?= outputs/run
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench lab install python clean
+.PHONY: help run test test-slow test-all bench lab install python clean
 
 help: ## list the targets
 	@echo "labkit — make targets (Python: $(or $(PYTHON),none found; see 'make python'))"
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## (.*)/  make \1\t\2/' | expand -t 20
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 20
 	@echo "  variables: PYTHON=/path/to/python3.X  PROFILE=quick|full  OUT=outputs/run"
 
 python: ## check which Python the Makefile would use
@@ -46,9 +46,15 @@ run: $(STAMP) ## execute every notebook headless (PROFILE=quick, offline; ONLINE
 	$(VENV)/bin/labkit run --profile $(PROFILE) $(if $(ONLINE),--online,--offline) --out $(OUT)
 	@echo "Next step: read $(OUT)/results.json or the executed notebooks in $(OUT)/, then 'make lab' to work in JupyterLab (README: Notebooks)."
 
-test: $(STAMP) ## the test suite (what CI runs)
-	$(PY) -m pytest -q
+test: $(STAMP) ## the test suite without the slow end-to-end tests (about 10 minutes on 2 cores)
+	$(PY) -m pytest -q -m "not slow"
 	@echo "Next step: 'make run' executes every notebook and prints the results table (README: The two commands)."
+
+test-slow: $(STAMP) ## the slow end-to-end tests make test leaves out (CI runs them after make test)
+	$(PY) -m pytest -q -m slow
+
+test-all: $(STAMP) ## every test: make test, then make test-slow
+	$(PY) -m pytest -q
 
 bench: $(STAMP) ## every speed comparison side by side
 	$(VENV)/bin/labkit bench

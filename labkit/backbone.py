@@ -21,7 +21,7 @@ from labkit.atomic import make_temp_dir
 from labkit.data import synthetic_shapes
 from labkit.data._locations import labkit_cache_dir
 from labkit.provenance import Source
-from labkit.tfsetup import keras, tf
+from labkit.tfsetup import hub, keras, tf
 
 VERSION = "v1"
 FEATURE_DIM = 256
@@ -158,8 +158,6 @@ def ensure_fixed(image_size: int, size: str = "quick", seed: int = 0) -> tuple[P
 
 
 def _build_fixed(base: Path, target: Path, image_size: int) -> None:
-    from labkit.hub import hub
-
     k = keras()
     inputs = k.Input((image_size, image_size, 3), name="images")
     model = k.Model(inputs, hub().KerasLayer(str(base))(inputs), name=f"labkit_backbone_{image_size}")

@@ -29,7 +29,7 @@ from labkit.hub_registry import (  # noqa: F401  (re-exported: hub.cached_module
 )
 from labkit.provenance import Source
 from labkit.realsize import modules as realsize_modules
-from labkit.tfsetup import keras, tf
+from labkit.tfsetup import hub, keras, tf  # noqa: F401  (hub re-exported: labkit.hub.hub())
 
 
 @dataclass(frozen=True)
@@ -43,19 +43,6 @@ class ResolvedModule:
     @property
     def is_offline_default(self) -> bool:
         return self.spec.name == OFFLINE and not self.source.is_real
-
-
-def hub():
-    """``tensorflow_hub``, imported after legacy Keras is arranged (without its ``pkg_resources``
-    deprecation warning, which is about tensorflow_hub's own import and would land on stderr)."""
-    import warnings
-
-    tf()
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
-        import tensorflow_hub
-
-    return tensorflow_hub
 
 
 def _local(path: Path, spec: ModuleSpec) -> Candidate:

@@ -88,3 +88,16 @@ def keras():
     import tf_keras
 
     return tf_keras
+
+
+def hub():
+    """``tensorflow_hub``, imported after legacy Keras is arranged (without its ``pkg_resources``
+    deprecation warning, which is about tensorflow_hub's own import and would land on stderr)."""
+    import warnings
+
+    tf()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+        import tensorflow_hub
+
+    return tensorflow_hub

@@ -203,7 +203,9 @@ def test_solved_and_source_notebooks_earn_every_point(graded):
     assert graded["records"]["solved"]["problems"] == []
     assert graded["records"]["solved"]["release_id"] == RELEASE_ID
     problems = [p for p in graded["records"]["source"]["problems"] if not p.startswith("missing notebook 91_extra")]
-    assert problems == ["90_tiny: its metadata names no release (metadata.labkit.release_id): not a release notebook"]
+    assert problems == []  # no release id, but every locked cell matches: a notebook nbgrader released, say
+    notes = graded["records"]["source"]["notebooks"]["90_tiny"]["integrity"]["notes"]
+    assert "no labkit release id (released by nbgrader?): its locked cells match the release" in notes
 
 
 def test_untouched_student_version_earns_nothing(graded):
@@ -231,7 +233,13 @@ def test_untouched_student_version_earns_nothing(graded):
 )
 def test_forgers_are_flagged_and_earn_nothing_for_the_forged_question(graded, sid, reason):
     record = graded["records"][sid]
-    assert record["questions"]["T.answer"] == {"credit": 0.0, "points": 1.0, "reason": reason, "value": None}
+    assert record["questions"]["T.answer"] == {
+        "credit": 0.0,
+        "points": 1.0,
+        "reason": reason,
+        "feedback": reason,
+        "value": None,
+    }
     assert f"90_tiny: {reason}" in record["problems"]
     if sid != "forger_file":  # that one kept the stub, so its notebook stopped there
         assert record["questions"]["T.text"]["credit"] == 1  # the honest answer still counts

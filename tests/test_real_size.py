@@ -23,7 +23,7 @@ def real_size(monkeypatch, tmp_path):
 
 def test_real_size_parameters_are_full_ones_with_length_capped():
     params = profiles.real_size("02_transfer_learning_hub")
-    assert params["IMAGE_SIZE"] == 224 and params["IMAGES_PER_CLASS"] == 0 and params["BATCH_SIZE"] == 32
+    assert params["IMAGE_SIZE"] == 224 and params["IMAGES_PER_CLASS"] == 0 and params["BATCH_CHOICES"] == [8, 32, 128]
     assert params["FEATURE_MODULE"] == "mobilenet_v2_100_224" and params["EPOCHS"] == 1
     assert profiles.real_size_caps("02_transfer_learning_hub") == {"EPOCHS": [10, 1]}
     assert profiles.real_size_caps("04_retrain_tf1") == {"STEPS": [4000, 500], "INCEPTION_STEPS": [4000, 500]}

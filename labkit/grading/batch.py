@@ -132,34 +132,25 @@ def grade(
 ) -> GradeRun:
     """Grade every student in ``submissions`` into ``out_dir``; return what happened.
 
-    ``release``: the release folder (``--release DIR``), a manifest dict, or ``None`` for the default
-    (see :func:`labkit.grading.manifest.resolve`); notebooks the release does not list are graded
-    rubric-only. ``manual``: a manual.csv of written-answer scores; stored records of unchanged
-    submissions are reused whatever the settings (nothing is executed again), see
-    :mod:`labkit.course.scoring`. ``rescore``: execute nothing; every student's stored record is
-    re-scored with the current rubric (a student without one is left out, with a warning). ``only``: ids of
-    the students to grade (``--student``); everyone else's stored record is kept as it is. ``deadline``: a
-    :class:`labkit.grading.deadlines.Deadline` (``--due``): late penalties on the totals. ``roster``: a
-    :class:`labkit.grading.lms.Roster` (``--roster``): the Canvas or Moodle import file. Raises
-    :class:`LabkitError` (nothing written) when there is nothing
-    to grade: no student folder or zip, or no submitted notebook matches any rubric notebook."""
+    ``release``: ``--release DIR``, a manifest dict, or ``None`` (:func:`labkit.grading.manifest.resolve`);
+    notebooks it does not list are graded rubric-only. ``manual``: manual.csv (stored records of unchanged
+    submissions reused, :mod:`labkit.course.scoring`). ``rescore``: execute nothing, re-score every stored
+    record. ``only``: ``--student`` ids (the others' records kept). ``deadline``: late penalties
+    (:mod:`labkit.grading.deadlines`). ``roster``: the LMS import file (:mod:`labkit.grading.lms`).
+    Raises :class:`LabkitError` (nothing written) when there is nothing to grade."""
     settings = dict(workers=workers, limits=limits, profile=profile, offline=offline, resume=resume)
     settings.update(backend=backend, scheduler=scheduler, isolation=isolation, run_as=run_as, warmup=warmup)
     settings.update(progress=progress, manual=manual, max_notebook_mb=max_notebook_mb, rescore=rescore)
+    settings.update(deadline=deadline, roster=roster)
     out_dir = Path(out_dir).resolve()
     released, rub, level, warnings = _resolve(submissions, rubric_path, release, settings)
     max_nb = int(max_notebook_mb * 2**20)
-    students, class_problems = discover(submissions, rub.notebooks, max_nb)
-    _check_something_to_grade(submissions, students, class_problems, rub.notebooks)
-    chosen = _chosen(students, only, submissions)
+    students, chosen, class_problems = _class(submissions, rub, max_nb, only)
     written = scoring.prepare(rub, students, manual, profile)  # a bad manual.csv fails before any grading
     run = GradeRun(out_dir, warnings=list(warnings), isolation=level.name)
     _keep_the_others(students, chosen, run, out_dir)
     _private(out_dir, level)
-    release_id = released["release_id"] if released else None
-    by_notebook = {
-        nb: entry for nb, entry in (released or {"notebooks": {}})["notebooks"].items() if nb in rub.notebooks
-    }
+    release_id, by_notebook = _released(released, rub)
     library = public.build(_library_dir(out_dir, backend, level)) if chosen else None
     base = {"release": by_notebook, "release_id": release_id, "library": str(library), "max_nb": max_nb}
     jobs, originals = _build_jobs(chosen, run, rub, level, out_dir, base, settings)
@@ -172,9 +163,21 @@ def grade(
             shutil.rmtree(library.parent, ignore_errors=True)
         _verify_originals(originals, run, out_dir / "students")
         meta = _meta(submissions, rub, release_id, by_notebook, level, run, class_problems, started, settings)
-        late = {s.id: deadline.assess(s.id, s.source, s.kind) for s in students} if deadline else None
-        _finish_reports(out_dir, meta, rub, students, run, written, late, roster)
+        _finish_reports(out_dir, meta, rub, students, run, written, settings)
     return run
+
+
+def _released(released: dict | None, rub) -> tuple[str | None, dict]:
+    """``(release id, {notebook: its manifest entry})`` for the rubric's notebooks the release lists."""
+    notebooks = (released or {"notebooks": {}})["notebooks"]
+    return (released or {}).get("release_id"), {nb: e for nb, e in notebooks.items() if nb in rub.notebooks}
+
+
+def _class(submissions, rub, max_nb: int, only) -> tuple[list, list, list]:
+    """``(every student, the students to grade, class problems)``; nothing to grade is an error."""
+    students, class_problems = discover(submissions, rub.notebooks, max_nb)
+    _check_something_to_grade(submissions, students, class_problems, rub.notebooks)
+    return students, _chosen(students, only, submissions), class_problems
 
 
 def _chosen(students: list, only, submissions) -> list:
@@ -278,14 +281,16 @@ def _reusable(student, key: str, out_dir: Path, settings: dict) -> StudentRecord
 
 
 def _rescore(record: StudentRecord, student, rub, out_dir: Path, settings: dict) -> None:
-    """Re-judge a stored record under the current rubric (nothing executed) and store it again."""
+    """Re-judge a stored record under the current rubric (nothing executed); store it again if it changed."""
     from labkit.grading.worker import judge_record
 
+    before = record.to_dict()
     changed = "submission changed since it was executed: these scores are of the earlier submission"
     if record.sha256 != student.sha256 and changed not in record.problems:
         record.problems.append(changed + " (grade without --rescore to execute it)")
     judge_record(record, rub.questions, settings["profile"])
-    write_json(out_dir / "students" / f"{record.student}.json", record.to_dict())
+    if record.to_dict() != before:  # a record whose scores did not change stays as it was, byte for byte
+        write_json(out_dir / "students" / f"{record.student}.json", record.to_dict())
 
 
 def _warm_up(jobs: list[GradingJob], run: GradeRun, rub, settings: dict) -> None:
@@ -356,42 +361,49 @@ def _meta(submissions, rub, release_id, by_notebook, level, run, class_problems,
     }
 
 
-def _finish_reports(out_dir: Path, meta: dict, rub, students, run, written, late=None, roster=None) -> None:
+def _finish_reports(out_dir: Path, meta: dict, rub, students, run, written, settings: dict) -> None:
     """Written answers merged in (columns, pages, manual scores), then grades.csv/json and the HTML report."""
     current = {s.id for s in students}
     ordered = {sid: run.records[sid] for sid in sorted(run.records) if sid in current}
     meta["manual"] = written.manual_path
-    pairs = copies.class_pairs(out_dir, ordered, written.questions, written.collect(), _shared_work())
+    pairs = copies.class_pairs(ordered, written.questions, written.collect(), _shared_work())
     copies.write(out_dir, pairs)
     meta["similar_pairs"] = len(pairs)
     similar = copies.by_student(pairs)
+    deadline, roster = settings.get("deadline"), settings.get("roster")
+    late = {s.id: deadline.assess(s.id, s.source, s.kind) for s in students} if deadline else None
     reported, ordered = written.finish(out_dir, rub, ordered, late, similar)  # written, manual scores, late
     run.records.update(ordered)
     if roster is not None:
-        path, problems = lms.write(out_dir, roster, {sid: record.total for sid, record in ordered.items()})
-        meta["lms_file"] = path.name
-        for line in problems:
-            run.warnings.append(f"roster: {line}")
-            print(f"[labkit grade] WARNING roster: {line}", file=sys.stderr)
-        meta["warnings"] = run.warnings
+        _write_lms(out_dir, roster, ordered, run, meta)
     report.write_all(out_dir, meta, reported, ordered)
+
+
+def _write_lms(out_dir: Path, roster, records: dict, run: GradeRun, meta: dict) -> None:
+    """The Canvas or Moodle import file; every roster mismatch a warning (stderr and the report)."""
+    path, problems = lms.write(out_dir, roster, {sid: record.total for sid, record in records.items()})
+    meta["lms_file"] = path.name
+    for line in problems:
+        run.warnings.append(f"roster: {line}")
+        print(f"[labkit grade] WARNING roster: {line}", file=sys.stderr)
+    meta["warnings"] = run.warnings
 
 
 def _shared_work() -> dict:
     """What everybody may share, per written question or solution cell: the reference answers, the source
     notebooks' reference solutions and their stubs (left out when looking for copies); ``{}`` without a
-    project folder (an installed labkit grading against ``--release``)."""
-    from labkit.course import fill, markup, release, review
+    project folder (an installed labkit grading against ``--release``). The notebooks are read as plain
+    JSON: validating them would load jsonschema into the grader for nothing."""
+    from labkit import project
+    from labkit.course import markup, review
     from labkit.errors import LabkitError
 
     try:
         shared = {qid: text for qid, (text, _) in review.references().items()}
-        for nb in release.read_sources().values():
-            for cell in nb.cells:
-                if markup.role(cell) == "solution" and cell.cell_type == "code":
-                    code = "\n".join("\n".join(block) for block in fill.regions(cell.source))
-                    shared[markup.grade_id(cell)] = f"{cell.source}\n{code}\n{markup.CODE_STUB}"
-    except (LabkitError, OSError):
+        for path in sorted(project.notebooks_dir().glob(project.NOTEBOOK_GLOB)):
+            for gid, source in copies.solution_cells(json.loads(path.read_text(encoding="utf-8"))).items():
+                shared[gid] = f"{source}\n{markup.CODE_STUB}"
+    except (LabkitError, OSError, ValueError):
         return {}
     return shared
 

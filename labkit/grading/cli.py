@@ -31,6 +31,7 @@ def parser() -> argparse.ArgumentParser:
     )
     _add_limits(p)
     _add_run_options(p)
+    _add_term_options(p)
     return p
 
 
@@ -60,17 +61,8 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_run_options(p: argparse.ArgumentParser) -> None:
-    """Profile, resume, backend, isolation, provenance and the manual scores."""
-    from labkit.console import add_no_progress
-
-    p.add_argument("--profile", default="quick", choices=profiles.PROFILE_NAMES, help="parameter set (default: quick)")
-    p.add_argument(
-        "--resume",
-        action="store_true",
-        help="reuse students already executed with the same submission and settings (re-scored under the current "
-        "rubric, not executed again)",
-    )
+def _add_term_options(p: argparse.ArgumentParser) -> None:
+    """A term's settings: the due date, late policy and extensions, and the LMS roster."""
     p.add_argument("--due", default=None, help="due date and time, ISO 8601 (2026-12-01T17:00+01:00; no zone: UTC)")
     p.add_argument(
         "--late-policy",
@@ -102,6 +94,19 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         default="labkit",
         help="the assignment's column in the LMS file (the roster's own column name is used when it starts with "
         "this, e.g. 'HW5 (12345)'; default: labkit)",
+    )
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    """Profile, resume, backend, isolation, provenance and the manual scores."""
+    from labkit.console import add_no_progress
+
+    p.add_argument("--profile", default="quick", choices=profiles.PROFILE_NAMES, help="parameter set (default: quick)")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse students already executed with the same submission and settings (re-scored under the current "
+        "rubric, not executed again)",
     )
     p.add_argument(
         "--student",

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import json
 import keyword
 import tokenize
 from dataclasses import dataclass
@@ -112,10 +111,11 @@ def solution_cells(nb: dict) -> dict[str, str]:
     return found
 
 
-def class_pairs(out_dir, records: dict, questions: list, collected: dict, shared: dict) -> list[Pair]:
+def class_pairs(records: dict, questions: list, collected: dict, shared: dict) -> list[Pair]:
     """Every flagged pair of the class: written answers (``collected``) per written question, solution
-    code (the graded copies under ``out_dir``) per solution cell. ``shared``: ``{question or grade_id:
-    text}`` — question words, reference answers, reference solutions and stubs — left out of the overlap."""
+    code (each notebook record's ``solutions``, kept by the worker) per solution cell. ``shared``:
+    ``{question or grade_id: text}`` — question words, reference answers, reference solutions and
+    stubs — left out of the overlap."""
     pairs = []
     for q in questions:
         works = {sid: (data.get("answers") or {}).get(q.id) for sid, data in collected.items()}
@@ -123,22 +123,11 @@ def class_pairs(out_dir, records: dict, questions: list, collected: dict, shared
     code: dict[str, dict[str, str]] = {}
     for sid, record in records.items():
         for entry in record.notebooks.values():
-            nb = _read_graded(Path(out_dir), entry.get("executed"), sid)
-            for gid, source in solution_cells(nb).items():
+            for gid, source in (entry.get("solutions") or {}).items():
                 code.setdefault(gid, {})[sid] = source
     for gid, works in sorted(code.items()):
         pairs += alike(gid, "code", works, shared.get(gid, ""))
     return pairs
-
-
-def _read_graded(out_dir: Path, executed: str | None, sid: str) -> dict:
-    """A graded copy (only under ``notebooks/<sid>/``), as JSON; ``{}`` when missing or unreadable."""
-    if not executed or not executed.startswith(f"notebooks/{sid}/"):
-        return {}
-    try:
-        return json.loads((out_dir / executed).read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError):
-        return {}
 
 
 def write(out_dir, pairs: list[Pair]) -> Path:

@@ -104,6 +104,7 @@ def _prepare(job: GradingJob, student: Student, notebook: str, rel: str, scratch
             error={"ename": "InvalidNotebook", "evalue": seen["invalid"], "cell_index": None, "source": ""},
         )
         return record, nb_path, None, None
+    record["solutions"] = _solution_sources(nb_path)
     release = (job.release or {}).get(notebook)
     prepared = _restore_locked(record, nb_path, release, job.release_id)
     _remove_shadows(record, nb_path.parent)
@@ -118,6 +119,23 @@ def _prepare(job: GradingJob, student: Student, notebook: str, rel: str, scratch
             "the top, so the notebook's own constants override them"
         )
     return record, nb_path, release, prepared
+
+
+SOLUTIONS_READ_BYTES = 8 * 2**20  # a larger notebook is large for its outputs: not parsed again for its code
+
+
+def _solution_sources(nb_path: Path) -> dict:
+    """``{grade_id: source}`` of the submitted notebook's solution cells (what the similarity report compares,
+    kept in the record so the grader never reads the graded copies again); ``{}`` for a notebook over
+    :data:`SOLUTIONS_READ_BYTES`, which the grader's memory bound keeps it from parsing a second time."""
+    from labkit.grading.copies import solution_cells
+
+    try:
+        if nb_path.stat().st_size > SOLUTIONS_READ_BYTES:
+            return {}
+        return solution_cells(json.loads(nb_path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {}
 
 
 def _execute(job: GradingJob, notebook: str, nb_path: Path, scratch: Path, labkit_out: Path) -> sandbox.Outcome:
