@@ -94,6 +94,8 @@ def render(body: str, results: dict) -> tuple[str, list[str], list[str]]:
             missing.append(ref)
             return f"**[not recorded: {ref}]**"
         used.append(qid)
+        if not meta and isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+            return f"(the table recorded as `{qid}`, above)"  # once in the key, not again in the prose
         return str(results[qid].get(meta)) if meta else _format(value)
 
     return PLACEHOLDER.sub(fill, body), list(dict.fromkeys(used)), missing
@@ -164,10 +166,16 @@ class Legend:
             f"TensorFlow {prov.get('tf_version')} · " + (", ".join(labels) or "no data/model source")
         )
 
+    def label(self, prov: dict) -> str:
+        return self.runs[self.line(prov)]
+
     def ref(self, prov: dict) -> str:
-        return f"[{self.runs[self.line(prov)]}](#provenance)"
+        return f"[{self.label(prov)}](#provenance)"
 
     def lines(self) -> list[str]:
+        runs = [line.split(" · ") for line in self.runs]
+        shared = [part for part in runs[0][1:-1] if all(part in r[1:-1] for r in runs)] if runs else []
+        said = f" — all {', '.join(shared)}" if shared else ""
         return [
             "## Provenance",
             "",
@@ -175,11 +183,15 @@ class Legend:
             "",
             *[f"- **{label}** {_without_paths(item)}" for item, label in self.sources.items()],
             "",
-            "Runs (notebook · profile · device · TensorFlow · sources); each answer names its run:",
+            f"Runs (notebook · profile · device · TensorFlow · sources{said}); each answer names its run:",
             "",
-            *[f"- **{label}** {line}" for line, label in self.runs.items()],
+            *[f"- **{label}** {_shortened(line, shared)}" for line, label in self.runs.items()],
             "",
         ]
+
+
+def _shortened(line: str, shared: list[str]) -> str:
+    return " · ".join(part for part in line.split(" · ") if part not in shared)
 
 
 def _without_paths(text: str) -> str:
@@ -208,8 +220,8 @@ def _header(key: dict, legend: Legend) -> list[str]:
         "# Answer key",
         "",
         f"Built by `labkit answers build` from one recorded run of the notebooks: profile `{key['profile']}`, "
-        f"{mode}. {_built_from(key)} Timings depend on the machine; each is the median of repeated runs with "
-        "its range where the notebook measured one. Do not edit by hand: change the notebooks, "
+        f"{mode}. {_built_from(key)} Timings depend on the machine (medians of repeated runs with their range). "
+        "The questions' texts are in `answers/rubric.json`. Do not edit by hand: change the notebooks, "
         "`labkit/questions.py` or `answers/conceptual.md` and rebuild.",
         "",
         *legend.lines(),
@@ -264,6 +276,27 @@ def sample_note(answer) -> str | None:
     )
 
 
+def _one_line(q: dict) -> str | None:
+    """The answer as one table cell, or ``None`` when it needs a section (a table, a long value, a note)."""
+    if not q["recorded"]:
+        return "**not recorded in this run**"
+    answer = _format(q["answer"]).strip() + (" *(timing)*" if q["timing"] else "")
+    if "\n" in answer or "|" in answer or sample_note(q["answer"]) or len(answer) > 400:
+        return None
+    return answer
+
+
+def _short_table(rows: list[dict], legend: Legend) -> list[str]:
+    """One-line answers of a part as one table: id, answer, run."""
+    if not rows:
+        return []
+    lines = ["| id | answer | run |", "|---|---|---|"]
+    for q in rows:
+        run = legend.label(q["provenance"]) if q["recorded"] else ""
+        lines.append(f"| `{q['id']}` | {_one_line(q)} | {run} |")
+    return [*lines, ""]
+
+
 def _question_lines(q: dict, legend: Legend) -> list[str]:
     out = [f"### {q['id']} — {q['question']}", ""]
     if not q["recorded"]:
@@ -279,21 +312,25 @@ def _question_lines(q: dict, legend: Legend) -> list[str]:
 def _concept_lines(c: dict, legend: Legend) -> list[str]:
     out = [f"### {c['id']} — {c['question']}", "", c["answer"], ""]
     if c["evidence"]:
-        refs = ", ".join(f"`{e}` {legend.ref(c['provenance'][e])}" for e in c["evidence"])
+        refs = ", ".join(f"`{e}` ({legend.label(c['provenance'][e])})" for e in c["evidence"])
         out += [f"Evidence: {refs}.", ""]
     return out
 
 
 def to_markdown(key: dict) -> str:
-    """ANSWERS.md: what the key was built from and a provenance legend once, then every question with its
-    answer (accuracy comparisons with their sample size) and a short reference into the legend."""
+    """ANSWERS.md: what the key was built from and a provenance legend once, then per part a table of the
+    one-line answers (id, answer, run) and a section per longer answer (tables, accuracy comparisons with
+    their sample size), each with a short reference into the legend; the questions' texts are in the rubric."""
     legend = Legend(key)
-    out, part = _header(key, legend), None
-    for q in key["questions"]:
-        if q["part"] != part:
-            part = q["part"]
-            out += [f"## Part {part}" if part != "concepts" else "## Conceptual questions: computed evidence", ""]
-        out += _question_lines(q, legend)
+    out = _header(key, legend)
+    parts = list(dict.fromkeys(q["part"] for q in key["questions"]))
+    for part in parts:
+        questions = [q for q in key["questions"] if q["part"] == part]
+        out += [f"## Part {part}" if part != "concepts" else "## Conceptual questions: computed evidence", ""]
+        out += _short_table([q for q in questions if _one_line(q) is not None], legend)
+        for q in questions:
+            if _one_line(q) is None:
+                out += _question_lines(q, legend)
     out += ["## Conceptual questions 1–13", ""]
     for c in key["concepts"]:
         out += _concept_lines(c, legend)
