@@ -24,6 +24,7 @@ def run(notebook_runs):
     return notebook_runs.all()
 
 
+@pytest.mark.slow  # executes every notebook
 def test_key_answers_every_question_with_the_recorded_value(run):
     key = answers.build_key(run)
     recorded = answers.recorded(run)
@@ -41,6 +42,7 @@ def test_key_answers_every_question_with_the_recorded_value(run):
     assert answers._format(recorded["K5.linear_probe"]["value"]["pretrained"]) in k5["answer"]
 
 
+@pytest.mark.slow
 def test_build_writes_the_same_files_twice(run, tmp_path):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "results.json").write_text(json.dumps(run))

@@ -22,11 +22,13 @@ def test_committed_baseline_covers_every_question():
     assert set(values) == {q.id for q in QUESTIONS}
 
 
+@pytest.mark.slow  # uses an executed notebook
 def test_this_code_passes_the_committed_baseline(run, tmp_path, capsys):
     assert baseline.check(run, COMMITTED, tmp_path / "junit.xml"), capsys.readouterr().out
     assert 'failures="0"' in (tmp_path / "junit.xml").read_text()
 
 
+@pytest.mark.slow  # uses an executed notebook
 def test_doctored_baseline_fails_on_a_drop_and_a_missing_answer(run, tmp_path):
     doctored = copy.deepcopy(run)
     del doctored["notebooks"]["01_mnist_quickstart"]["results"]["A1.beat_it.table"]
@@ -65,6 +67,7 @@ def test_run_cli_exits_nonzero_against_a_doctored_baseline(tmp_path, capsys):
     assert 'failures="1"' in (tmp_path / "junit.xml").read_text()
 
 
+@pytest.mark.slow  # uses an executed notebook
 def test_update_from_a_partial_run_keeps_the_other_notebooks_values(run, tmp_path):
     path = tmp_path / "baseline.json"
     path.write_text(COMMITTED.read_text())

@@ -7,6 +7,7 @@ import pytest
 from labkit import bench
 
 
+@pytest.mark.slow  # every benchmark section once
 def test_bench_smoke_writes_every_figure(tmp_path, capsys):
     out = tmp_path / "results.json"
     assert bench.main(["--smoke", "--out", str(out)]) == 0

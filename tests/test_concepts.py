@@ -21,6 +21,7 @@ def run07(notebook_runs):
     return notebook_runs.get("07_concepts")
 
 
+@pytest.mark.slow  # uses an executed notebook
 def test_notebook_07_records_computed_answers(run07):
     assert run07.status == "ok", run07.error
     res = run07.results

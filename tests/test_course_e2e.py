@@ -17,6 +17,8 @@ from labkit.course import fill, markup, release, submit
 from labkit.errors import LabkitError
 from labkit.grading import batch, rubric
 
+pytestmark = pytest.mark.slow  # grades a class of real notebooks end to end
+
 NB01 = "01_mnist_quickstart"
 SOURCE_HALVES = {  # the instructor's notebooks as two students (quick-profile run times ~90 s each)
     "source-a": ["01_mnist_quickstart", "02_transfer_learning_hub", "05_cpu_vs_gpu", "07_concepts"],

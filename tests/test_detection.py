@@ -40,6 +40,7 @@ def run06(notebook_runs):
     return notebook_runs.get("06_object_detection")
 
 
+@pytest.mark.slow  # uses an executed notebook
 def test_notebook_06_compares_two_real_detectors_offline(run06):
     assert run06.status == "ok", run06.error
     res = run06.results

@@ -14,6 +14,8 @@ import pytest
 
 from labkit.course import markup, release
 
+pytestmark = pytest.mark.slow  # grades a class of real notebooks end to end
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

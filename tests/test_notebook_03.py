@@ -2,6 +2,8 @@
 
 import pytest
 
+pytestmark = pytest.mark.slow  # executes the notebook (quick profile)
+
 
 @pytest.fixture(scope="module")
 def run03(notebook_runs):
