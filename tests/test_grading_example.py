@@ -34,8 +34,8 @@ def test_readme_example_grades_the_example_class(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     rows = {r["student"]: r for r in csv.DictReader((tmp_path / "grades" / "grades.csv").open())}
     assert {s: r["total"] for s, r in rows.items()} == example_class.TOTALS
-    assert rows["dave"]["A1.beat_it.best"] == "0"  # handed in the student version with Q3 still a stub
-    assert rows["bob"]["A1.structure.params"] == "0" and rows["bob"]["A1.accuracy.test"] == "1"
+    assert rows["dave"]["E01_beat"] == "0"  # handed in the student version with E01_beat still a stub
+    assert rows["bob"]["E01_model"] == "0" and rows["bob"]["E01_train"] == "1"  # bigger model, trained well
     html = (tmp_path / "grades" / "report.html").read_text()
     assert "NameError" in html and "quickstart_modle" in html and "notebooks/alice/01_mnist_quickstart.ipynb" in html
     assert "report:" in done.stdout
