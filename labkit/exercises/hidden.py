@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from labkit import results
 from labkit.grading import rubric
-
-BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+from labkit.hidden_tests import HIDDEN_BEGIN as BEGIN
+from labkit.hidden_tests import HIDDEN_END as END
+from labkit.hidden_tests import without_hidden_tests as without_block
 
 
 def check(question_id: str, profile: str, question: dict) -> float | None:
@@ -38,13 +39,6 @@ def block(question) -> str:
     """The hidden-test region for ``question`` (a :class:`labkit.questions.Question`)."""
     call = f"hidden.check({question.id!r}, PROFILE, {rule_literal(question)!r})"
     return f"{BEGIN}\nfrom labkit.exercises import hidden\n\n{call}\n{END}"
-
-
-def without_block(source: str) -> str:
-    """``source`` with its hidden-test region (and the blank line before it) removed."""
-    if BEGIN not in source:
-        return source
-    return source[: source.index(BEGIN)].rstrip("\n")
 
 
 def with_block(source: str, question) -> str:

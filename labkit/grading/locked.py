@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from labkit.grading.manifest import locked_cell
+from labkit.hidden_tests import without_hidden_tests
 
 LOCKED_ID = "labkit-locked-{}"
 
@@ -39,8 +40,6 @@ def _difference(cell, spec: dict) -> str | None:
     """Why ``cell`` is not the release's locked cell ``spec`` (``None`` when it is)."""
     from nbgrader.utils import compute_checksum
 
-    from labkit.exercises import hidden
-
     meta = cell.metadata["nbgrader"]
     check = spec.get("points") is not None  # a check cell is locked and an autograder test
     if meta.get("locked") is not True or meta.get("solution") or bool(meta.get("grade")) != check:
@@ -49,7 +48,7 @@ def _difference(cell, spec: dict) -> str | None:
         checksum = compute_checksum(cell)
         if check and checksum != spec["checksum"]:  # its hidden tests put back (the source, nbgrader autograde)
             stripped = copy.deepcopy(cell)
-            stripped.source = hidden.without_block(cell.source)
+            stripped.source = without_hidden_tests(cell.source)
             checksum = compute_checksum(stripped)
     except (KeyError, TypeError, ValueError, AttributeError):
         return "modified (its nbgrader metadata is broken)"
