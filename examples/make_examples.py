@@ -1,6 +1,6 @@
 """Regenerate the example class in examples/submissions/ from the current release's notebook 01.
 
-Run after any change to notebooks/ (tests/test_grading_example.py fails while the committed examples
+Run after any change to notebooks/ (tests/grading/test_grading_example.py fails while the committed examples
 are stale):
 
     .venv/bin/python examples/make_examples.py
@@ -24,9 +24,12 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # fill: the student version filled in (a test helper)
+
+import fill  # noqa: E402
 
 from labkit.atomic import write_bytes, write_text  # noqa: E402
-from labkit.course import fill, release, submit  # noqa: E402
+from labkit.course import release, submit  # noqa: E402
 
 NB = "01_mnist_quickstart"
 OUT = ROOT / "examples" / "submissions"

@@ -10,8 +10,8 @@ from labkit.session import start  # noqa: E402  (needs the environment set first
 
 
 def check(*notebooks, results=None):
-    """Self-check from a notebook cell (like otter's ``grader.check``): see :func:`labkit.course.check.check`."""
-    from labkit.course.check import check as _check
+    """Self-check from a notebook cell (like otter's ``grader.check``): see :func:`labkit.course.self_check.check`."""
+    from labkit.course.self_check import check as _check
 
     return _check(*notebooks, results=results)
 

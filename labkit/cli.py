@@ -17,7 +17,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "answers": ("labkit.answers", "build the answer key (answers/ANSWERS.md, answers.json) from recorded results"),
     "bench": ("labkit.bench", "run every speed comparison side by side and print the ratios"),
     "assign": ("labkit.course.assign", "write the student release (stub notebooks) and the autograder files"),
-    "check": ("labkit.course.check", "students: which questions are answered, and do they earn credit (public rules)"),
+    "check": (
+        "labkit.course.self_check",
+        "students: which questions are answered, and do they earn credit (public rules)",
+    ),
     "submit": ("labkit.course.submit", "students: zip your notebooks and writeups for hand-in (NAME.zip)"),
     "grade": ("labkit.grading.cli", "execute and grade a class's submitted notebooks (sandboxed, resumable)"),
     "feedback": (

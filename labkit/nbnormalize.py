@@ -5,7 +5,7 @@ indent 1, a trailing newline), in nbformat 4.5 with a cell id on every cell, wit
 (``execution_count`` null), with only the cell metadata labkit uses (``tags``, ``nbgrader``,
 ``labkit``), and with one quote style in code cells (double quotes, as ruff formats the library).
 The nbgrader checksums are refreshed afterwards (:func:`labkit.course.markup.sync`), since the
-source may have changed. ``tests/test_nbnormalize.py`` fails when a notebook differs from this form.
+source may have changed. ``tests/notebooks/test_nbnormalize.py`` fails when a notebook differs from this form.
 
     python -m labkit.nbnormalize notebooks/            # rewrite in place
     python -m labkit.nbnormalize --check notebooks/    # list the notebooks that differ, exit 1

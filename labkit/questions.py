@@ -862,7 +862,7 @@ class WrittenQuestion:
 _W = WrittenQuestion
 # Facts and wrong claims: (label, regex, regex, ...) — any regex found (case-insensitive) marks the
 # answer as mentioning the fact; a wrong claim negated in its sentence ("not", "never", ...) is not
-# flagged. Read by labkit.course.hints; hints for the grader only, never the grade.
+# flagged. Read by labkit.grading.written.hints; hints for the grader only, never the grade.
 _NUM_TIME = r"\d+(?:\.\d+)?\s*(?:s|sec|secs|seconds?|min|mins|minutes?|h|hours?|ms)\b"
 _ACC = r"accura|precision|\d+(?:\.\d+)?\s*%|\b0?\.\d{2,}"
 _SAME_TIME = (

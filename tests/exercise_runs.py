@@ -12,10 +12,11 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import fill
 import nbformat
 
 from labkit import runner
-from labkit.course import fill, release
+from labkit.course import release
 from labkit.grading import rubric
 
 

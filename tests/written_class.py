@@ -1,5 +1,5 @@
 """A tiny class that hands in written answers (no TensorFlow): answer cells in a notebook, a markdown
-writeup only, and a zip with both. Imported by tests/test_course_grading.py and the review-page test."""
+writeup only, and a zip with both. Imported by tests/grading/test_course_grading.py and the review-page test."""
 
 from __future__ import annotations
 

@@ -26,10 +26,9 @@ import ast
 import re
 from pathlib import Path
 
+from labkit.cell_markers import BEGIN, CODE_STUB, END, TEXT_STUB  # noqa: F401  (markup's own names too)
+
 SCHEMA_VERSION = 3
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
-TEXT_STUB = "YOUR ANSWER HERE"
 GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 
 

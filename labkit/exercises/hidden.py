@@ -13,10 +13,10 @@ credit) otherwise. ``python -m labkit.course.markup`` rewrites every block from 
 from __future__ import annotations
 
 from labkit import results
+from labkit.cell_markers import HIDDEN_BEGIN as BEGIN
+from labkit.cell_markers import HIDDEN_END as END
+from labkit.cell_markers import without_hidden_tests as without_block
 from labkit.grading import rubric
-from labkit.hidden_tests import HIDDEN_BEGIN as BEGIN
-from labkit.hidden_tests import HIDDEN_END as END
-from labkit.hidden_tests import without_hidden_tests as without_block
 
 
 def check(question_id: str, profile: str, question: dict) -> float | None:

@@ -19,12 +19,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from labkit.atomic import write_json
-from labkit.course import scoring
-from labkit.grading import backends, copies, lms, manifest, public, report, sandbox, shared, snapshot
+from labkit.cell_markers import CODE_STUB
+from labkit.grading import backends, class_report, lms, public, sandbox, warmup
 from labkit.grading import rubric as rubric_mod
+from labkit.grading.integrity import manifest, snapshot
 from labkit.grading.jobs import GradingJob
-from labkit.grading.records import StudentRecord
+from labkit.grading.student_record import StudentRecord
 from labkit.grading.submissions import MAX_NOTEBOOK_BYTES, discover
+from labkit.grading.written import copies, scoring
 
 DEFAULT_LIMITS = sandbox.Limits()
 MAX_NOTEBOOK_MB = MAX_NOTEBOOK_BYTES / 2**20
@@ -98,7 +100,7 @@ def _check_something_to_grade(folder, students: list, class_problems: list, note
 
 def _has_writeup(student) -> bool:
     """Whether the student handed in a markdown writeup (graded for its written answers alone)."""
-    from labkit.course.written import WRITEUP_SUFFIXES, submitted_files
+    from labkit.grading.written.collect import WRITEUP_SUFFIXES, submitted_files
 
     try:
         return any(rel.lower().endswith(WRITEUP_SUFFIXES) for rel in submitted_files(student))
@@ -132,9 +134,9 @@ def grade(
 ) -> GradeRun:
     """Grade every student in ``submissions`` into ``out_dir``; return what happened.
 
-    ``release``: ``--release DIR``, a manifest dict, or ``None`` (:func:`labkit.grading.manifest.resolve`);
+    ``release``: ``--release DIR``, a manifest dict, or ``None`` (:func:`labkit.grading.integrity.manifest.resolve`);
     notebooks it does not list are graded rubric-only. ``manual``: manual.csv (stored records of unchanged
-    submissions reused, :mod:`labkit.course.scoring`). ``rescore``: execute nothing, re-score every stored
+    submissions reused, :mod:`labkit.grading.written.scoring`). ``rescore``: execute nothing, re-score every stored
     record. ``only``: ``--student`` ids (the others' records kept). ``deadline``: late penalties
     (:mod:`labkit.grading.deadlines`). ``roster``: the LMS import file (:mod:`labkit.grading.lms`).
     Raises :class:`LabkitError` (nothing written) when there is nothing to grade."""
@@ -297,10 +299,10 @@ def _warm_up(jobs: list[GradingJob], run: GradeRun, rub, settings: dict) -> None
     """Prepare the shared data once (for notebooks somebody submitted) and point every job at the caches."""
     if jobs and settings["warmup"]:  # only for notebooks somebody submitted, in the rubric's order
         submitted = {nb for job in jobs for nb in job.student["notebooks"]}
-        run.warnings += shared.prepare(
+        run.warnings += warmup.prepare(
             [nb for nb in rub.notebooks if nb in submitted], settings["offline"], profile=settings["profile"]
         )
-    caches = {name: path for name, path in shared.cache_dirs().items() if path.exists() or name == "LABKIT_CACHE"}
+    caches = {name: path for name, path in warmup.cache_dirs().items() if path.exists() or name == "LABKIT_CACHE"}
     for job in jobs:
         job.cache_env = {name: str(path) for name, path in caches.items()}
         job.read_only = [str(path) for path in caches.values() if path.exists()]
@@ -376,11 +378,11 @@ def _finish_reports(out_dir: Path, meta: dict, rub, students, run, written, sett
     run.records.update(ordered)
     if roster is not None:
         _write_lms(out_dir, roster, ordered, run, meta)
-    report.write_all(out_dir, meta, reported, ordered)
+    class_report.write_all(out_dir, meta, reported, ordered)
 
 
 def _write_lms(out_dir: Path, roster, records: dict, run: GradeRun, meta: dict) -> None:
-    """The Canvas or Moodle import file; every roster mismatch a warning (stderr and the report)."""
+    """The Canvas or Moodle import file; every roster mismatch a warning (stderr and the class_report)."""
     path, problems = lms.write(out_dir, roster, {sid: record.total for sid, record in records.items()})
     meta["lms_file"] = path.name
     for line in problems:
@@ -395,14 +397,14 @@ def _shared_work() -> dict:
     project folder (an installed labkit grading against ``--release``). The notebooks are read as plain
     JSON: validating them would load jsonschema into the grader for nothing."""
     from labkit import project
-    from labkit.course import markup, review
     from labkit.errors import LabkitError
+    from labkit.grading.written import review
 
     try:
         shared = {qid: text for qid, (text, _) in review.references().items()}
         for path in sorted(project.notebooks_dir().glob(project.NOTEBOOK_GLOB)):
             for gid, source in copies.solution_cells(json.loads(path.read_text(encoding="utf-8"))).items():
-                shared[gid] = f"{source}\n{markup.CODE_STUB}"
+                shared[gid] = f"{source}\n{CODE_STUB}"
     except (LabkitError, OSError, ValueError):
         return {}
     return shared

@@ -16,7 +16,7 @@ Two things differ from papermill's default nbclient engine:
   a ``results.record`` call loses the answer. A cell printing hundreds of MB thus costs a few MB.
 - **The executed notebook stays readable by the grader**: :func:`papermill_options` derives the
   budgets from the sandbox's output limit (``Limits.output_bytes``, the size
-  :func:`labkit.grading.attribution.read_notebook` accepts), leaving room for JSON escaping and
+  :func:`labkit.grading.integrity.attribution.read_notebook` accepts), leaving room for JSON escaping and
   for the notebook's own source.
 - **The course's Python kernel always runs the code**: the notebook's kernelspec is set to
   ``python3`` before the kernel starts (a student's notebook may name ``bash``, ``ir`` or a

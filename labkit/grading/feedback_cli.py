@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from labkit.grading.bundles import write_bundles
+from labkit.grading.written.bundles import write_bundles
 
 
 def parser() -> argparse.ArgumentParser:

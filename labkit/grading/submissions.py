@@ -20,7 +20,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from labkit.grading import nbfiles
+from labkit.grading.integrity import nbfiles
 
 IGNORED_PARTS = {".ipynb_checkpoints", "__MACOSX", ".git"}
 MAX_UNZIPPED_BYTES = 512 * 2**20

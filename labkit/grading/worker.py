@@ -15,10 +15,12 @@ import time
 import traceback
 from pathlib import Path
 
-from labkit.grading import attribution, isolation, locked, nbfiles, sandbox
 from labkit.grading import rubric as rubric_mod
+from labkit.grading import sandbox
+from labkit.grading.integrity import attribution, locked, nbfiles
 from labkit.grading.jobs import GradingJob
-from labkit.grading.records import StudentRecord
+from labkit.grading.sandbox import isolation
+from labkit.grading.student_record import StudentRecord
 from labkit.grading.submissions import Student, materialize
 
 MAX_RESULTS_BYTES = 8 * 2**20
@@ -128,7 +130,7 @@ def _solution_sources(nb_path: Path) -> dict:
     """``{grade_id: source}`` of the submitted notebook's solution cells (what the similarity report compares,
     kept in the record so the grader never reads the graded copies again); ``{}`` for a notebook over
     :data:`SOLUTIONS_READ_BYTES`, which the grader's memory bound keeps it from parsing a second time."""
-    from labkit.grading.copies import solution_cells
+    from labkit.grading.written.copies import solution_cells
 
     try:
         if nb_path.stat().st_size > SOLUTIONS_READ_BYTES:
@@ -269,7 +271,7 @@ def _remove_shadows(record: dict, folder: Path) -> None:
 
 def _collect_answers(record, job, notebook, release, prepared, executed: Path, scratch: Path) -> None:
     """``record["results"]``: rubric-only — what the results files say; with a release — the answers
-    each owning locked cell recorded in the executed copy (see :mod:`labkit.grading.attribution`)."""
+    each owning locked cell recorded in the executed copy (see :mod:`labkit.grading.integrity.attribution`)."""
     files = _read_results(executed.parent / "results")
     if release is None:
         record["results"] = files

@@ -1,0 +1,102 @@
+"""Submission-independent preparation, done once before any student's notebook runs.
+
+``WARMUPS`` maps a homework notebook to ``"module:function"`` calls that fill the shared cache
+(``$LABKIT_CACHE``: data sets, offline backbones, built base graphs …), or to
+``"notebook:NAME"``: execute the reference ``notebooks/NAME.ipynb`` once in the grading profile,
+which creates exactly the cache entries a submission with the same parameters needs. They run
+once, in a subprocess with the cache writable; student sandboxes then see the cache
+**read-only**, so one student cannot poison it for another (a notebook that needs a cache entry
+nobody prepared fails with a read-only-file-system error in the report: add a warm-up here).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+WARMUPS: dict[str, list[str]] = {
+    "01_mnist_quickstart": ["labkit.data:mnist"],
+    **{
+        name: [f"notebook:{name}"]
+        for name in (
+            "02_transfer_learning_hub",
+            "03_make_image_classifier",
+            "04_retrain_tf1",
+            "05_cpu_vs_gpu",
+            "07_concepts",
+        )
+    },
+}
+
+
+def cache_dirs() -> dict[str, Path]:
+    """The caches shared read-only with every sandbox (env name -> folder)."""
+    from labkit.data import _locations
+    from labkit.hub import tfhub_cache_dir
+
+    return {
+        "LABKIT_CACHE": _locations.labkit_cache_dir(),
+        "KERAS_HOME": _locations.keras_datasets_dir().parent,
+        "TFDS_DATA_DIR": _locations.tfds_data_dir(),
+        "TFHUB_CACHE_DIR": tfhub_cache_dir(),  # modules fetched or imported with `labkit assets`
+    }
+
+
+def prepare(notebooks: list[str], offline: bool, timeout: float = 1800, profile: str = "quick") -> list[str]:
+    """Run the warm-ups of ``notebooks`` once (in a subprocess); return warning lines, if any."""
+    calls = [c for nb in notebooks for c in WARMUPS.get(nb, [])]
+    if not calls:
+        return []
+    cache = cache_dirs()["LABKIT_CACHE"]
+    cache.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "LABKIT_OFFLINE": str(int(offline)), "LABKIT_CACHE": str(cache), "LABKIT_PROFILE": profile}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "labkit.grading.warmup", *dict.fromkeys(calls)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return [f"warm-up ({', '.join(calls)}) took longer than {timeout:g} s; notebooks will prepare their own data"]
+    print(done.stdout.strip())
+    if done.returncode:
+        return [f"warm-up failed ({', '.join(calls)}): {done.stderr.strip()[-800:]}"]
+    return []
+
+
+def _run_reference_notebook(name: str) -> None:
+    import tempfile
+
+    from labkit import runner
+
+    with tempfile.TemporaryDirectory(prefix="labkit-warmup-") as out:
+        run = runner.execute(
+            runner.find_notebooks([name])[0],
+            Path(out),
+            os.environ.get("LABKIT_PROFILE", "quick"),
+            os.environ.get("LABKIT_OFFLINE") == "1",
+            progress=False,
+        )
+    if run.status != "ok":
+        raise RuntimeError(f"reference notebook {name} failed: {runner.describe_error(run.error)}")
+
+
+def _call(spec: str) -> None:
+    module, _, function = spec.partition(":")
+    started = time.perf_counter()
+    if module == "notebook":
+        _run_reference_notebook(function)
+    else:
+        getattr(importlib.import_module(module), function)()
+    print(f"[labkit grade] prepared {spec} once for all students ({time.perf_counter() - started:.1f} s)")
+
+
+if __name__ == "__main__":
+    for item in sys.argv[1:]:
+        _call(item)

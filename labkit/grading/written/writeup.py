@@ -1,0 +1,410 @@
+"""A student's markdown writeup → answers matched to written question ids (``labkit.questions.WRITTEN``).
+
+The markdown is parsed with markdown-it-py into top-level blocks (headings, paragraphs, list
+items, code, tables). A block *starts a question* when it is a heading with a number or a
+question's words, a numbered list item, a paragraph opening with bold text or ``Q3:``, or a
+one-line question; the blocks up to the next question are its answer. Headings that are not
+questions (``## Part 2: TensorFlow 1 questions``) start a new *part*, and so does numbering that
+restarts. Each part is given a family from its heading's words or, failing that, from its
+questions' words: Part A (A1_W1…A2_W5), the TF1 variant (K1…K13) or the make_image_classifier
+variant (K1…K7, B_W8…B_W13). A question is then matched by its number within its part's family
+*and* by the similarity of its words to the question texts; text that matches nothing (or a
+question already answered) is kept in :attr:`Writeup.unmatched`, never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from labkit.grading.written import similarity
+from labkit.questions import WRITTEN
+
+FAMILIES = {
+    "A": [w.id for w in WRITTEN if w.part == "A"],
+    "K": [w.id for w in WRITTEN if w.part == "K"],
+    "B": [w.id for w in WRITTEN if w.part == "K" and w.number <= 7] + [w.id for w in WRITTEN if w.part == "B"],
+}
+FAMILY_WORDS = [  # heading words that name a part's family (first match wins)
+    ("B", r"make[_ ]image[_ ]classifier|\bpart\s*b\b|\bvariant\s*b\b"),
+    ("A", r"tensorflow\s*2|\btf\s*2\b|keras|quickstart|\bpart\s*a\b"),
+    ("K", r"tensorflow\s*1|\btf\s*1\b|retrain|poets|\bpart\s*c\b"),
+]
+_NUMBER = re.compile(
+    r"^(?:(?:q|question|problem|exercise|ex)\s*\.?\s*#?\s*)?(\d{1,2})(?:\s*[.):\-–—]+\s*|\s+(?=[A-Za-z])|\s*$)", re.I
+)
+_Q_PREFIX = re.compile(r"^(?:q|question)\s*(?:\.?\s*#?\s*\d{1,2}\b|[:.)])", re.I)
+_BARE_Q = re.compile(r"^(?:q|question)\s*[:.)]\s*", re.I)
+_PART = re.compile(r"^(?:part|section|variant|chapter)\b", re.I)
+_ANSWER_MARK = re.compile(
+    r"^\s*(?:[-*+](?:\s+|$))?(?:[aA][.)]\s+|\([aA]\)\s*|(?:\*\*|__)?(?:answer|ans|a)\s*(?:\*\*|__)?\s*[:\-–]\s*"
+    r"(?:\*\*|__)?\s*)?",
+    re.I,
+)
+_INLINE_ANSWER = re.compile(r"\s(?:A|Answer|Ans)\s*[:\-–]\s+")
+TITLE_SIMILAR = 0.3  # a heading or paragraph this close to a question's text is a question
+MATCH_SIMILAR = 0.35  # ... and matches that question of its part's family whatever its number
+OUTSIDE_SIMILAR = 0.5  # ... or a question outside its part's family
+
+
+@dataclass
+class Block:
+    """One top-level piece of the markdown: its kind, the number it carries, its first line of text
+    (``title``), the rest as source text (``body``), and its 1-based source lines."""
+
+    kind: str  # heading | item | para | other
+    first: int
+    last: int
+    title: str = ""
+    body: str = ""
+    number: int | None = None
+    ordered: bool = False
+    bold: str | None = None  # a paragraph's or item's leading bold text
+    source: str = ""  # the block's markdown source lines
+
+
+@dataclass
+class Segment:
+    """A question found in the writeup and its answer."""
+
+    part: int
+    number: int | None
+    title: str
+    answer: str | None
+    first: int
+    last: int
+    scores: list = field(default_factory=list)  # similarity to each WRITTEN question's text
+
+
+@dataclass
+class Answer:
+    """A matched answer: the text (``None`` when left blank) and where it came from."""
+
+    id: str
+    text: str | None
+    first: int
+    last: int
+    heading: str
+    number: int | None
+    how: str  # "number and words" | "number" | "words"
+
+
+@dataclass
+class Writeup:
+    """Every answer found (by question id) and the text matched to no question."""
+
+    answers: dict = field(default_factory=dict)
+    unmatched: list = field(default_factory=list)  # {"first", "last", "text", "guess"}
+
+
+def _strip_emphasis(text: str) -> str:
+    return re.sub(r"(\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w))", "", text).strip()
+
+
+def _leading_bold(inline) -> str | None:
+    kids = [k for k in inline.children or [] if not (k.type == "text" and not k.content)]
+    if len(kids) >= 3 and kids[0].type == "strong_open":
+        close = next((i for i, k in enumerate(kids) if k.type == "strong_close"), None)
+        if close:
+            return "".join(k.content for k in kids[1:close])
+    return None
+
+
+def blocks(text: str) -> list[Block]:
+    """The top-level blocks of markdown ``text`` (list items one by one)."""
+    from markdown_it import MarkdownIt
+
+    lines = text.splitlines()
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    raw = lambda a, b: "\n".join(lines[a:b])  # noqa: E731
+    out: list[Block] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.level != 0 or tok.nesting == -1 or tok.map is None:
+            i += 1
+            continue
+        a, b = tok.map
+        if tok.type == "heading_open":
+            out.append(Block("heading", a + 1, b, title=tokens[i + 1].content))
+        elif tok.type == "paragraph_open":
+            inline = tokens[i + 1]
+            out += _split_paragraph(Block("para", a + 1, b, title=inline.content, bold=_leading_bold(inline)), lines)
+        elif tok.type in ("ordered_list_open", "bullet_list_open"):
+            out += _items(tokens, i, raw, tok.type == "ordered_list_open")
+        else:
+            out.append(Block("other", a + 1, b, body=raw(a, b)))
+        for block in out:
+            block.source = block.source or raw(block.first - 1, block.last)
+        i = _close(tokens, i)
+    return out
+
+
+_LINE_STARTS_QUESTION = re.compile(
+    r"^\s*(?:\*\*|__)(?!\s*(?:answer|ans|a)\b)|^\s*(?:q|question)\s*(?:\.?\s*#?\s*\d{1,2}\b|[:.)])", re.I
+)
+_RAW_BOLD = re.compile(r"^\s*(\*\*|__)(.+?)\1")
+
+
+def _split_paragraph(block: Block, lines: list[str]) -> list[Block]:
+    """A paragraph whose later lines start new questions (``Q2: …`` or ``**…**`` at a line start,
+    with no blank line between) becomes one block per question."""
+    cuts = [n for n in range(block.first + 1, block.last + 1) if _LINE_STARTS_QUESTION.match(lines[n - 1])]
+    if not cuts:
+        return [block]
+    pieces = []
+    for first, last in zip([block.first, *cuts], [*(c - 1 for c in cuts), block.last], strict=True):
+        text = "\n".join(lines[first - 1 : last]).strip()
+        bold = _RAW_BOLD.match(text)
+        pieces.append(Block("para", first, last, title=text, bold=bold.group(2) if bold else None))
+    return pieces
+
+
+def _close(tokens, i: int) -> int:
+    """Index after the token that closes ``tokens[i]`` (or after it, when it is self-contained)."""
+    if tokens[i].nesting != 1:
+        return i + 1
+    depth = 0
+    for j in range(i, len(tokens)):
+        depth += tokens[j].nesting
+        if depth == 0:
+            return j + 1
+    return len(tokens)
+
+
+def _items(tokens, i: int, raw, ordered: bool) -> list[Block]:
+    end = _close(tokens, i)
+    items = []
+    for j in range(i + 1, end):
+        tok = tokens[j]
+        if tok.type != "list_item_open" or tok.level != tokens[i].level + 1:
+            continue
+        a, b = tok.map
+        block = Block("item", a + 1, b, number=int(tok.info) if ordered and tok.info.isdigit() else None)
+        block.ordered = ordered
+        first = tokens[j + 1] if j + 1 < end else None
+        if first is not None and first.type == "paragraph_open":
+            block.title = tokens[j + 2].content
+            block.bold = _leading_bold(tokens[j + 2])
+            block.body = _dedent(raw(first.map[1], b))
+        else:
+            block.body = _dedent(_strip_marker(raw(a, b)))
+        items.append(block)
+    return items
+
+
+def _strip_marker(text: str) -> str:
+    return re.sub(r"^\s*(?:\d{1,3}[.)]|[-*+])\s?", "", text, count=1)
+
+
+def _dedent(text: str) -> str:
+    import textwrap
+
+    return textwrap.dedent(text).strip("\n")
+
+
+def _numbered(title: str) -> tuple[int | None, str]:
+    """``(3, "What is ImageNet?")`` from ``"**3. What is ImageNet?**"``; ``(None, text)`` without a number."""
+    text = _strip_emphasis(title)
+    m = _NUMBER.match(text)
+    return (int(m.group(1)), text[m.end() :].strip()) if m else (None, text)
+
+
+def _split_inline(text: str) -> tuple[str, str]:
+    """A question line that also holds its answer (``What is X? A: …`` / ``What is X? It is …``)."""
+    m = _INLINE_ANSWER.search(text)
+    if m:
+        return text[: m.start()].strip(), text[m.end() :].strip()
+    cut = text.rfind("?")
+    if 0 <= cut < len(text) - 1:
+        return text[: cut + 1].strip(), text[cut + 1 :].strip()
+    return text.strip(), ""
+
+
+def _question_like(text: str) -> bool:
+    return "?" in text or max(similarity.scores(text, _TEXTS), default=0) >= TITLE_SIMILAR
+
+
+def _starter(block: Block, in_heading_doc: bool) -> tuple[int | None, str, str] | None:
+    """``(number, question text, answer on the same line)`` if ``block`` starts a question, else None."""
+    if block.kind == "para" or (block.kind == "item" and not block.ordered):
+        if block.bold is not None:
+            number, text = _numbered(block.bold)
+            rest = _strip_emphasis(block.title.split(block.bold, 1)[-1]).lstrip(":.-–— ")
+            if number is not None or _question_like(text):
+                return number, text, rest
+        stripped = _strip_emphasis(block.title)
+        if _Q_PREFIX.match(stripped):
+            number, text = _numbered(_BARE_Q.sub("", stripped, count=1))
+            return (number, *_split_inline(text))
+        one_line = block.first == block.last and stripped.endswith("?")
+        if one_line and max(similarity.scores(stripped, _TEXTS), default=0) >= TITLE_SIMILAR:
+            return None, stripped, ""
+        return None
+    if block.kind == "item" and block.number is not None:
+        _, text = _numbered(block.bold or block.title) if block.bold else (None, _strip_emphasis(block.title))
+        if block.bold is not None:
+            return block.number, text, _strip_emphasis(block.title.split(block.bold, 1)[-1]).lstrip(":.-–— ")
+        if _question_like(text):
+            return (block.number, *_split_inline(text))
+        return None if in_heading_doc else (block.number, "", text)
+    return None
+
+
+def _is_part_heading(block: Block, following: Block | None) -> bool:
+    number, text = _numbered(block.title)
+    if "?" not in text and (_PART.match(text) or any(re.search(p, text, re.I) for _, p in FAMILY_WORDS)):
+        return True
+    deeper = following is not None and following.kind == "heading" and following.first > block.first
+    if deeper and _heading_level(following) > _heading_level(block):
+        return True
+    return number is None and not _question_like(text)
+
+
+def _heading_level(block: Block) -> int:
+    m = re.match(r"\s*(#+)", block.source)
+    return len(m.group(1)) if m else 1  # setext headings: level 1 or 2, close enough
+
+
+_TEXTS = tuple(w.text for w in WRITTEN)
+
+
+def _clean(text: str) -> str | None:
+    """An answer's text without the sub-item marker it starts with (``- a.``); ``None`` if blank."""
+    text = _dedent(text).strip()
+    text = _ANSWER_MARK.sub("", text, count=1).strip()
+    return text if text.strip("-*+ \n") else None
+
+
+def segments(text: str) -> tuple[list[Segment], dict, list]:
+    """The questions of a writeup with their answers, each part's heading text, and loose text."""
+    found: list[Block] = blocks(text)
+    heading_doc = any(b.kind == "heading" and _numbered(b.title)[0] is not None for b in found)
+    segs: list[Segment] = []
+    parts: dict[int, str] = {0: ""}
+    loose: list[dict] = []
+    part, current, pieces = 0, None, []
+
+    def finish():
+        if current is not None:
+            body = "\n\n".join(p for p in pieces if p.strip())
+            current.answer = _clean(body) if body.strip() else None
+            segs.append(current)
+
+    for i, block in enumerate(found):
+        following = found[i + 1] if i + 1 < len(found) else None
+        if block.kind == "heading" and _is_part_heading(block, following):
+            finish()
+            current, pieces, part = None, [], part + 1
+            parts[part] = _strip_emphasis(block.title)
+            continue
+        start = _number_start(block, heading_doc)
+        untitled = current is not None and not current.title and not any(p.strip() for p in pieces)
+        if start is not None and untitled and start[0] is None:  # "## Question 3", then the question's text
+            current.title, pieces, current.last = start[1], [start[2]], block.last
+            continue
+        if start is not None:
+            finish()
+            number, title, inline = start
+            previous = [s.number for s in segs if s.part == part and s.number is not None]
+            if number is not None and previous and number <= previous[-1]:
+                part += 1  # numbering restarted: a new part without a heading
+                parts[part] = ""
+            current = Segment(part, number, title, None, block.first, block.last)
+            pieces = [inline, block.body] if block.kind == "item" else [inline]
+            continue
+        if current is None:
+            if block.kind != "heading":
+                loose.append({"first": block.first, "last": block.last, "text": block.source.strip(), "guess": None})
+            continue
+        pieces.append(block.source)
+        current.last = block.last
+    finish()
+    return segs, parts, loose
+
+
+def _number_start(block: Block, heading_doc: bool):
+    if block.kind == "heading":
+        number, text = _numbered(block.title)
+        title, inline = _split_inline(text) if number is not None or "?" in text else (text, "")
+        return number, title, inline
+    return _starter(block, heading_doc)
+
+
+def _votes(segs: list[Segment]) -> dict:
+    """Family votes from the questions' words: A, K (K8–K13 words), B (B_W8–B_W13 words)."""
+    votes = {"A": 0, "K": 0, "B": 0}
+    for s in segs:
+        if not s.title:
+            continue
+        best = max(range(len(WRITTEN)), key=lambda i: s.scores[i])
+        if s.scores[best] < TITLE_SIMILAR:
+            continue
+        q = WRITTEN[best]
+        if q.part in ("A", "B"):
+            votes[q.part] += 1
+        elif q.number >= 8:
+            votes["K"] += 1
+    return votes
+
+
+def _family(words: str, segs: list[Segment], whole: dict, text: str) -> str:
+    """The family of one part: its heading's words, else its questions' words, else the document's."""
+    for family, pattern in FAMILY_WORDS:
+        if re.search(pattern, words, re.I):
+            return family
+    votes = _votes(segs)
+    if votes["A"] > votes["K"] + votes["B"] and votes["A"]:
+        return "A"
+    for tally in (votes, whole):
+        if tally["B"] != tally["K"]:
+            return "B" if tally["B"] > tally["K"] else "K"
+    if any(s.number and s.number >= 8 for s in segs) and re.search(FAMILY_WORDS[0][1], text, re.I):
+        return "B"
+    return "K"
+
+
+def _pairs(segs: list[Segment], families: dict) -> list[tuple]:
+    """Every acceptable (score, segment index, question, how), best first."""
+    pairs = []
+    for index, s in enumerate(segs):
+        family = set(FAMILIES[families[s.part]])
+        for q, score in zip(WRITTEN, s.scores, strict=True):
+            by_number = s.number is not None and s.number == q.number and q.id in family
+            by_words = bool(s.title) and score >= (MATCH_SIMILAR if q.id in family else OUTSIDE_SIMILAR)
+            if not (by_number or by_words):
+                continue
+            how = "number and words" if by_number and score >= TITLE_SIMILAR else ("number" if by_number else "words")
+            pairs.append((score + 0.5 * by_number + 0.15 * (q.id in family), index, q.id, how))
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    return pairs
+
+
+def parse(text: str) -> Writeup:
+    """Match a markdown writeup's answers to written question ids (see the module docstring)."""
+    segs, parts, loose = segments(text)
+    for s in segs:
+        if s.title:
+            s.scores = similarity.scores(s.title, _TEXTS)
+        else:
+            s.scores = [0.5 * v for v in similarity.scores(s.answer or "", _TEXTS)]
+    whole = _votes(segs)
+    families = {p: _family(parts.get(p, ""), [s for s in segs if s.part == p], whole, text) for p in parts}
+    result = Writeup(unmatched=list(loose))
+    used = set()
+    for _, index, qid, how in _pairs(segs, families):
+        if index in used or qid in result.answers:
+            continue
+        s = segs[index]
+        used.add(index)
+        result.answers[qid] = Answer(qid, s.answer, s.first, s.last, s.title, s.number, how)
+    for index, s in enumerate(segs):
+        if index not in used:
+            best = max(range(len(WRITTEN)), key=lambda i: s.scores[i])
+            head = (f"{s.number}. " if s.number is not None else "") + s.title
+            body = "\n".join(t for t in (head.strip(), s.answer or "") if t)
+            guess = WRITTEN[best].id if s.scores[best] > 0 else None
+            result.unmatched.append({"first": s.first, "last": s.last, "text": body, "guess": guess})
+    result.unmatched.sort(key=lambda u: u["first"])
+    result.answers = {w.id: result.answers[w.id] for w in WRITTEN if w.id in result.answers}
+    return result
