@@ -6,6 +6,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,41 @@ def pytest_configure(config):
     _SESSION.update(folder=folder, owned=not kept, saved={k: os.environ.get(k) for k in SESSION_CACHES})
     for name in SESSION_CACHES:
         os.environ[name] = str(folder / name.lower())
+
+
+SUITE_TIMES = ROOT / "outputs" / "test-times"  # the whole suite's wall time per selection: `labkit bench` reads it
+
+
+def pytest_sessionstart(session):
+    _SESSION["started"] = time.monotonic()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A run of the whole suite (no file named on the command line) records its wall time and slowest
+    tests in ``outputs/test-times/<selection>.json``, for ``make bench``'s "suite" section."""
+    config = session.config
+    if "started" not in _SESSION or config.args != config.getini("testpaths") or session.testscollected == 0:
+        return
+    selection = config.getoption("markexpr") or "all"
+    reports = config.pluginmanager.get_plugin("terminalreporter")
+    durations = []
+    for key in ("passed", "failed", "skipped"):
+        for report in reports.stats.get(key, []) if reports else []:
+            if getattr(report, "when", "") == "call":
+                durations.append((round(report.duration, 1), report.nodeid))
+    record = {
+        "selection": selection,
+        "seconds": round(time.monotonic() - _SESSION["started"], 1),
+        "tests": session.testscollected,
+        "failed": session.testsfailed,
+        "cpu_count": os.cpu_count(),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "slowest": sorted(durations, reverse=True)[:10],
+    }
+    slug = {"not slow": "make-test", "slow": "make-test-slow", "all": "make-test-all"}.get(selection, "other")
+    from labkit.atomic import write_json
+
+    write_json(SUITE_TIMES / f"{slug}.json", record)
 
 
 def pytest_unconfigure(config):

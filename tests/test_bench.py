@@ -15,7 +15,7 @@ def test_bench_smoke_writes_every_figure(tmp_path, capsys):
     assert data["machine"]["cpu_count"] >= 1 and data["machine"]["tf_version"].startswith("2.")
     assert "CPU:0" in data["machine"]["devices"]
     sections = {row["section"] for row in data["rows"]}
-    assert sections == {"retrain_cache", "transfer_batch_size", "make_image_classifier", "grading"}
+    assert sections == {"retrain_cache", "transfer_batch_size", "make_image_classifier", "grading", "suite"}
     names = [row["name"] for row in data["rows"]]
     for expected in (
         "batched extraction vs raw batched forward (mobilenet_0.25_128)",
@@ -38,3 +38,24 @@ def test_unknown_section_is_an_error_naming_the_real_ones(tmp_path, capsys):
     err = capsys.readouterr().err
     assert exc.value.code == 2 and "--only nope: no such section" in err and "make_image_classifier" in err
     assert not (tmp_path / "b.json").exists()
+
+
+def test_suite_section_reads_the_recorded_suite_times(tmp_path, monkeypatch):
+    """The "suite" rows: make test's recorded wall time against its 10-minute budget; a target never run says so."""
+    from labkit.atomic import write_json
+    from labkit.bench import suite
+
+    monkeypatch.setattr(suite, "TIMES", tmp_path)
+    slowest = [[300.0, "tests/x.py::test_a"], [50.0, "tests/y.py::test_b"]]
+    record = {"seconds": 480.0, "tests": 600, "failed": 0, "cpu_count": 2, "finished": "t", "slowest": slowest}
+    write_json(tmp_path / "make-test.json", record)
+    rows = {row["name"].split(":")[0]: row for row in suite.run()}
+    assert rows["make test"]["ratio"] == 600 / 480 and rows["make test"]["target"] == 1.0
+    assert (
+        "8.0 min vs budget 10 min" in rows["make test"]["name"]
+        and "tests/x.py::test_a 300 s" in rows["make test"]["detail"]
+    )
+    assert (
+        "not measured yet: run `make test-slow`" in rows["make test-slow"]["name"]
+        and "ratio" not in rows["make test-slow"]
+    )

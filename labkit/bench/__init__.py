@@ -23,6 +23,7 @@ SECTIONS: list[str] = [
     "labkit.bench.transfer",
     "labkit.bench.make_image_classifier",
     "labkit.bench.grading",
+    "labkit.bench.suite",
 ]
 
 
