@@ -7,7 +7,7 @@ Each :class:`Question` names the notebook that answers it and the id the noteboo
 recorded (always required; the notebook ran cleanly up to it), and optionally a numeric value
 within ``equals ± tolerance`` / at least ``min`` / at most ``max``, non-empty free text or list,
 or at least ``min_items`` rows. ``field`` picks one key out of a dict answer first. A rule may
-differ per profile (``profiles: {full: {min: 0.97}}``).
+differ per profile (e.g. ``profiles: {full: {min: 0.9}}``).
 
 Points are earned by **exercises** only: ids like ``E01_model``, each the grade_id of the solution
 cell where the student writes TensorFlow, recorded by the locked check cell after it with what
