@@ -2,7 +2,7 @@
 
 ``labkit run --baseline answers/baseline-quick.json`` fails (non-zero exit) when an answer is
 missing or a numeric answer got worse by more than its question's ``baseline_tolerance``
-(``labkit/questions.py``; for "at least" rules only a drop counts, for "at most" only a rise,
+(``answers/homework/questions.yaml``; for "at least" rules only a drop counts, for "at most" only a rise,
 otherwise any change). Timings are reported, never failed on. ``--update-baseline`` rewrites
 the baseline on purpose; ``--junit FILE`` writes the comparison as JUnit XML for CI systems.
 """

@@ -8,6 +8,13 @@ against a hidden expected value when graded"). Results come from the last run's
 ``labkit.results`` files (default: the notebook folder's interactive folder in the labkit cache, what a
 JupyterLab session writes: :func:`labkit.results.interactive_dir`), or from executing the notebook first
 (``--run``).
+
+The questions come from the homework's data (:func:`labkit.questions.load`): ``$LABKIT_HOMEWORK``,
+else ``answers/homework/`` of the source checkout labkit runs from (as today), else the project
+folder's (``--project``/``LABKIT_PROJECT``, or a parent of the current folder). A student's labkit
+installed from a wheel ships no homework data (it is the grader's key), so there ``labkit check``
+needs ``LABKIT_HOMEWORK`` (or a project folder) naming a copy of ``answers/homework/``; only the
+public rules are shown either way.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from labkit.atomic import write_json
 from labkit.cell_markers import CODE_STUB
-from labkit.grading import backends, class_report, lms, public, sandbox, warmup
+from labkit.grading import backends, class_report, lms, sandbox, warmup
 from labkit.grading import rubric as rubric_mod
 from labkit.grading.integrity import manifest, snapshot
 from labkit.grading.jobs import GradingJob
@@ -153,16 +152,13 @@ def grade(
     _keep_the_others(students, chosen, run, out_dir)
     _private(out_dir, level)
     release_id, by_notebook = _released(released, rub)
-    library = public.build(_library_dir(out_dir, backend, level)) if chosen else None
-    base = {"release": by_notebook, "release_id": release_id, "library": str(library), "max_nb": max_nb}
+    base = {"release": by_notebook, "release_id": release_id, "library": None, "max_nb": max_nb}  # labkit as installed
     jobs, originals = _build_jobs(chosen, run, rub, level, out_dir, base, settings)
     _warm_up(jobs, run, rub, settings)
     started = time.time()
     try:
         _run_jobs(jobs, run, rub, out_dir / "students", settings)
     finally:
-        if library is not None:
-            shutil.rmtree(library.parent, ignore_errors=True)
         _verify_originals(originals, run, out_dir / "students")
         meta = _meta(submissions, rub, release_id, by_notebook, level, run, class_problems, started, settings)
         _finish_reports(out_dir, meta, rub, students, run, written, settings)
@@ -444,21 +440,3 @@ def _verify_originals(originals: dict, run: GradeRun, records_dir: Path) -> None
             record.problems.append(line)
             record.original_changed = changes
             write_json(records_dir / f"{sid}.json", record.to_dict())
-
-
-def _library_dir(out_dir: Path, backend: str = "local", level=None) -> Path:
-    """A fresh folder for the public copy of labkit (the sandbox binds it read-only).
-
-    Local backend: in the system's temp folder, outside the output folder (inside ``--out`` it would
-    show the output folder's path to student code, and at the uid-only level the 0700 output folder
-    would keep the job's user from importing it). Dask backend: workers on other machines do not
-    share this machine's temp folder, so it goes where they all see the same paths — inside the
-    output folder (``.labkit-sandbox-lib-*``), or beside it at the uid-only level (0700 output folder)."""
-    import tempfile
-
-    where = None
-    if backend == "dask":
-        where = out_dir.parent if level is not None and level.confinement == "uid" else out_dir
-    folder = Path(tempfile.mkdtemp(prefix=".labkit-sandbox-lib-" if where else "labkit-sandbox-lib-", dir=where))
-    folder.chmod(0o755)
-    return folder / "lib"

@@ -32,7 +32,7 @@ class GradingJob:
     read_only: list = field(default_factory=list)  # extra folders bound read-only into the sandbox
     release: dict = field(default_factory=dict)  # notebook -> its release manifest entry
     release_id: str | None = None
-    library: str | None = None  # the public labkit copy the notebooks import (labkit.grading.public)
+    library: str | None = None  # the labkit package the notebooks import (default: the worker's own)
     scratch_root: str | None = None  # where scratch folders are made (default: the system's temp folder)
 
     def to_dict(self) -> dict:

@@ -1,12 +1,13 @@
 """Submission-independent preparation, done once before any student's notebook runs.
 
-``WARMUPS`` maps a homework notebook to ``"module:function"`` calls that fill the shared cache
+The homework's ``warmups`` (``answers/homework/course.yaml``; :func:`labkit.questions.load`) map a
+notebook to ``"module:function"`` calls that fill the shared cache
 (``$LABKIT_CACHE``: data sets, offline backbones, built base graphs …), or to
 ``"notebook:NAME"``: execute the reference ``notebooks/NAME.ipynb`` once in the grading profile,
 which creates exactly the cache entries a submission with the same parameters needs. They run
 once, in a subprocess with the cache writable; student sandboxes then see the cache
 **read-only**, so one student cannot poison it for another (a notebook that needs a cache entry
-nobody prepared fails with a read-only-file-system error in the report: add a warm-up here).
+nobody prepared fails with a read-only-file-system error in the report: add a warm-up there).
 """
 
 from __future__ import annotations
@@ -17,20 +18,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-
-WARMUPS: dict[str, list[str]] = {
-    "01_mnist_quickstart": ["labkit.data:mnist"],
-    **{
-        name: [f"notebook:{name}"]
-        for name in (
-            "02_transfer_learning_hub",
-            "03_make_image_classifier",
-            "04_retrain_tf1",
-            "05_cpu_vs_gpu",
-            "07_concepts",
-        )
-    },
-}
 
 
 def cache_dirs() -> dict[str, Path]:
@@ -48,7 +35,10 @@ def cache_dirs() -> dict[str, Path]:
 
 def prepare(notebooks: list[str], offline: bool, timeout: float = 1800, profile: str = "quick") -> list[str]:
     """Run the warm-ups of ``notebooks`` once (in a subprocess); return warning lines, if any."""
-    calls = [c for nb in notebooks for c in WARMUPS.get(nb, [])]
+    from labkit import questions
+
+    warmups = questions.load().warmups
+    calls = [c for nb in notebooks for c in warmups.get(nb, [])]
     if not calls:
         return []
     cache = cache_dirs()["LABKIT_CACHE"]

@@ -25,7 +25,7 @@ from labkit.grading.submissions import Student, materialize
 
 MAX_RESULTS_BYTES = 8 * 2**20
 SHADOWS = ("labkit", "ipykernel_launcher", "ipykernel", "IPython")  # would replace the code that records answers
-LABKIT_DIR = Path(__file__).resolve().parent.parent  # the real labkit package (never bound into the sandbox)
+LABKIT_DIR = Path(__file__).resolve().parent.parent  # the labkit package, bound read-only into the sandbox
 
 
 def _read_results(folder: Path) -> dict:
@@ -152,10 +152,10 @@ def _execute(job: GradingJob, notebook: str, nb_path: Path, scratch: Path, labki
     }
     labkit_out.mkdir()
     (scratch / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
-    library = Path(job.library or LABKIT_DIR.parent)  # the public copy (labkit.grading.public)
+    library = Path(job.library or LABKIT_DIR)  # the labkit package as installed (no secret in it)
     env = {
         **sandbox.base_env(scratch),
-        "PYTHONPATH": str(library),
+        "PYTHONPATH": str(library.parent),  # only the package folder itself is bound, not its checkout
         "LABKIT_OFFLINE": str(int(job.offline)),
         "LABKIT_PROFILE": job.profile,
         **{k: v for k, v in job.cache_env.items()},

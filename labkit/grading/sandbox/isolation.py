@@ -222,16 +222,18 @@ def gpu_devices() -> list[str]:
     return sorted(glob.glob("/dev/nvidia*")) + sorted(glob.glob("/dev/dri"))
 
 
-def hidden_paths() -> list[str]:
-    """Folders the sandbox must not show although a read-only bind includes them: the real labkit
-    package when it is installed inside the Python installation (a normal, non-editable install), since
-    its ``questions.py`` holds the rubric's expected values and ``_notebooks/`` the solved notebooks.
-    Student code imports the public copy from ``PYTHONPATH`` instead (:mod:`labkit.grading.public`)."""
-    import labkit
+def hidden_paths(package: Path | None = None) -> list[str]:
+    """Folders the sandbox must not show although a read-only bind includes them: the solved notebooks
+    a wheel ships inside the labkit ``package`` (default: the one running), ``labkit/_notebooks/``
+    (setup.py builds it from the instructor's sources). The package itself is bound read-only and
+    imported as installed: it holds no expected value (the homework's data, ``answers/homework/``, sits
+    outside it in the project folder, which is never bound)."""
+    if package is None:
+        import labkit
 
-    package = Path(labkit.__file__).resolve().parent
-    prefixes = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), *site_dirs()}
-    return [str(package)] if any(package.is_relative_to(prefix) for prefix in prefixes) else []
+        package = Path(labkit.__file__).resolve().parent
+    shipped = Path(package) / "_notebooks"
+    return [str(shipped)] if shipped.is_dir() else []
 
 
 def site_dirs() -> list[Path]:
@@ -258,9 +260,9 @@ def bwrap_command(argv: list[str], scratch: Path, cwd: Path, read_only: list[Pat
             args += ["--ro-bind", str(path), str(path)]
     hidden = hidden_paths()
     for path in hidden:
-        args += ["--tmpfs", path]  # an empty folder over the real labkit package …
+        args += ["--tmpfs", path]  # an empty folder over what must stay hidden (a wheel's _notebooks/) …
     jail = str(Path(__file__).with_name("jail.py"))
-    args += ["--ro-bind", jail, jail]  # … except the jail the job starts through (standard library only)
+    args += ["--ro-bind", jail, jail]  # … never over the jail the job starts through (standard library only)
     for path in hidden:
         args += ["--remount-ro", path]  # read-only once jail.py's mount point is in it
     args += ["--bind", str(scratch), str(scratch), "--chdir", str(cwd)]

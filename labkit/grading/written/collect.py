@@ -1,4 +1,5 @@
-"""Collecting a student's written answers (every id of ``labkit.questions.WRITTEN``) from the two places
+"""Collecting a student's written answers (every written question id of the homework,
+:func:`labkit.questions.load`) from the two places
 they hand them in: the answer cells of their notebooks (markdown cells whose nbgrader ``grade_id``
 is a written id; ``YOUR ANSWER HERE`` or blank counts as unanswered) and markdown writeups (any
 ``.md`` file, matched by :mod:`labkit.grading.written.writeup`). A notebook cell wins over a writeup; other
@@ -11,12 +12,16 @@ from __future__ import annotations
 import json
 from pathlib import PurePosixPath
 
+from labkit import questions
 from labkit.grading.written import hints, writeup
-from labkit.questions import WRITTEN
 
 PLACEHOLDERS = {"YOUR ANSWER HERE", "YOUR ANSWER HERE."}
 WRITEUP_SUFFIXES = (".md", ".markdown")
-BY_ID = {w.id: w for w in WRITTEN}
+
+
+def written_by_id() -> dict:
+    """Written question id -> WrittenQuestion, of the homework (:func:`labkit.questions.load`)."""
+    return {w.id: w for w in questions.load().written}
 
 
 def submitted_files(student) -> dict:
@@ -56,12 +61,12 @@ def notebook_answers(rel: str, data) -> list[dict]:
         nb = json.loads(_text(data))
     except ValueError:
         return []
-    found = []
+    found, ids = [], written_by_id()
     for index, cell in enumerate(nb.get("cells", []) if isinstance(nb, dict) else []):
         if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
             continue
         grade_id = ((cell.get("metadata") or {}).get("nbgrader") or {}).get("grade_id")
-        if grade_id in BY_ID:
+        if grade_id in ids:
             source = cell.get("source", "")
             source = "".join(source) if isinstance(source, list) else str(source)
             found.append({"id": grade_id, "text": answer_text(source), "file": rel, "kind": "notebook", "cell": index})
@@ -89,7 +94,8 @@ def writeup_answers(rel: str, data) -> tuple[list[dict], list[dict]]:
 def collect(student, ids: list[str] | None = None) -> dict:
     """``written/<student>.json``: every written id → answer text or ``None``, plus sources, hints,
     other answers to the same question, unmatched writeup text and problems."""
-    ids = ids or [w.id for w in WRITTEN]
+    by_id = written_by_id()
+    ids = ids or list(by_id)
     found, unmatched, problems = [], [], []
     try:
         files = submitted_files(student)
@@ -116,7 +122,7 @@ def collect(student, ids: list[str] | None = None) -> dict:
         record["sources"][qid] = {k: v for k, v in chosen.items() if k not in ("id", "text")} if chosen else None
         if len(mine) > 1:
             record["others"][qid] = [{k: v for k, v in a.items() if k != "id"} for a in mine[1:] if a["text"]]
-        record["hints"][qid] = hints.check(BY_ID[qid], record["answers"][qid])
+        record["hints"][qid] = hints.check(by_id[qid], record["answers"][qid])
     record["others"] = {k: v for k, v in record["others"].items() if v}
     record["unmatched"] = unmatched + _ungraded(found, ids)
     record["problems"] = problems

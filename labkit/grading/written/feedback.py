@@ -18,11 +18,14 @@ STUDENT_WORDS = {"scored": "scored by the grader", "unscored": "not scored yet",
 
 
 def part_of(question: dict) -> str:
-    """The LMS column of a question: ``written``, or its part's letter (A.1 → A, concepts → K)."""
+    """The LMS column of a question: ``written``, the column the homework's ``lms_columns`` give its
+    part (``answers/homework/course.yaml``), or its part's letter (e.g. A.1 → A)."""
+    from labkit import questions
+
     if question.get("kind") == "written":
         return "written"
     part = str(question.get("part") or "?")
-    return "K" if part == "concepts" else part.split(".")[0]
+    return questions.load().lms_columns.get(part) or part.split(".")[0]
 
 
 def lms_text(rubric, records: dict[str, StudentRecord], profile: str = "quick") -> str:

@@ -18,15 +18,12 @@ from pathlib import Path
 from labkit import project
 from labkit.atomic import write_text
 from labkit.grading import pages
-from labkit.grading.written.collect import answer_text
-from labkit.questions import WRITTEN
-
-IDS = {w.id for w in WRITTEN}
+from labkit.grading.written.collect import answer_text, written_by_id
 
 
 def notebook_references(folder=None) -> dict:
     """Written id -> (reference answer, where) from the source notebooks' answer cells."""
-    found = {}
+    found, ids = {}, written_by_id()
     for path in sorted(Path(folder or project.notebooks_dir()).glob("*.ipynb")):
         try:
             cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
@@ -36,7 +33,7 @@ def notebook_references(folder=None) -> dict:
             grade_id = ((cell.get("metadata") or {}).get("nbgrader") or {}).get("grade_id")
             source = cell.get("source", "")
             text = answer_text("".join(source) if isinstance(source, list) else source)
-            if cell.get("cell_type") == "markdown" and grade_id in IDS and text and grade_id not in found:
+            if cell.get("cell_type") == "markdown" and grade_id in ids and text and grade_id not in found:
                 found[grade_id] = (text, f"notebooks/{path.name}, answer cell {grade_id} (cell {index})")
     return found
 
@@ -55,11 +52,11 @@ def _sections(path: Path, heading: str) -> list[tuple[str, str, str]]:
         text = Path(path).read_text(encoding="utf-8") if path else ""
     except OSError:
         return []
-    found = []
+    found, ids = [], written_by_id()
     for section in re.split(f"^{heading} ", text, flags=re.M)[1:]:
         head, _, body = section.partition("\n")
         qid = head.split()[0] if head.split() else ""
-        if qid in IDS:
+        if qid in ids:
             found.append((qid, head.strip(), body))
     return found
 

@@ -5,7 +5,7 @@ merged into the totals, and the extra outputs (``written/<student>.json``, ``rev
 :meth:`Written.finish` with the students' records (the stored ones, with ``--manual``).
 
 Which written questions count: the rubric file's ``"written"`` list (ids, or ``{"id", "points"}``),
-else every ``labkit.questions.WRITTEN`` question whose notebook the rubric grades.
+else every written question of the homework (:func:`labkit.questions.load`) whose notebook the rubric grades.
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from labkit.errors import LabkitError
 from labkit.grading.student_record import StudentRecord
 from labkit.grading.written import collect as written_mod
 from labkit.grading.written import manual as manual_mod
-from labkit.questions import WRITTEN
+from labkit.grading.written.collect import written_by_id
 
-BY_ID = {w.id: w for w in WRITTEN}
 MAX_VALUE_CHARS = 2000
 
 
@@ -32,18 +31,19 @@ def questions_for(rubric) -> list:
         listed = json.loads(Path(rubric.path).read_text(encoding="utf-8")).get("written")
     except (OSError, ValueError, AttributeError):
         listed = None
+    by_id = written_by_id()
     if listed is None:
-        return [w for w in WRITTEN if w.notebook in rubric.notebooks]
+        return [w for w in by_id.values() if w.notebook in rubric.notebooks]
     chosen = []
-    for entry in [w.id for w in WRITTEN] if listed == "all" else listed:
+    for entry in list(by_id) if listed == "all" else listed:
         qid = entry.get("id") if isinstance(entry, dict) else entry
-        if qid not in BY_ID:
+        if qid not in by_id:
             raise LabkitError(
                 f'rubric {rubric.path}: "written" lists {qid!r}, not a written question id '
-                f'(known: {", ".join(BY_ID)}); fix the rubric\'s "written" list'
+                f'(known: {", ".join(by_id)}); fix the rubric\'s "written" list'
             )
         points = entry.get("points") if isinstance(entry, dict) else None
-        chosen.append(replace(BY_ID[qid], points=float(points)) if points is not None else BY_ID[qid])
+        chosen.append(replace(by_id[qid], points=float(points)) if points is not None else by_id[qid])
     return chosen
 
 

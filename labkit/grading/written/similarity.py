@@ -1,22 +1,15 @@
 """How much a piece of text sounds like each written question: TF-IDF cosine similarity (scikit-learn)
-over the texts of ``labkit.questions.WRITTEN``, after light normalisation (a few course
-abbreviations spelled out, plural/-ing/-ed endings dropped)."""
+over the texts of the homework's written questions, after light normalisation (the course's
+abbreviations spelled out — ``abbreviations`` in ``answers/homework/course.yaml`` — and plural/-ing/-ed
+endings dropped)."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
-ABBREVIATIONS = {
-    r"\boom\b": "out of memory",
-    r"\btf ?1\b": "tensorflow 1",
-    r"\btf ?2\b": "tensorflow 2",
-    r"\blr\b": "learning rate",
-    r"\bwhat's\b": "what is",
-    r"\bnn\b": "network",
-    r"\bgpus?\b": "gpu",
-    r"\bcpus?\b": "cpu",
-}
+from labkit import questions
+
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 
 
@@ -30,7 +23,7 @@ def _stem(word: str) -> str:
 def normalise(text: str) -> str:
     """Lower-case words, abbreviations spelled out, endings dropped (what the vectoriser sees)."""
     text = re.sub(r"[_\-–—/`*]", " ", (text or "").lower())
-    for pattern, words in ABBREVIATIONS.items():
+    for pattern, words in questions.load().abbreviations.items():
         text = re.sub(pattern, words, text)
     return " ".join(_stem(w) for w in _WORD.findall(text))
 

@@ -1,13 +1,15 @@
-"""A student's markdown writeup → answers matched to written question ids (``labkit.questions.WRITTEN``).
+"""A student's markdown writeup → answers matched to the homework's written question ids.
 
 The markdown is parsed with markdown-it-py into top-level blocks (headings, paragraphs, list
 items, code, tables). A block *starts a question* when it is a heading with a number or a
 question's words, a numbered list item, a paragraph opening with bold text or ``Q3:``, or a
 one-line question; the blocks up to the next question are its answer. Headings that are not
 questions (``## Part 2: TensorFlow 1 questions``) start a new *part*, and so does numbering that
-restarts. Each part is given a family from its heading's words or, failing that, from its
-questions' words: Part A (A1_W1…A2_W5), the TF1 variant (K1…K13) or the make_image_classifier
-variant (K1…K7, B_W8…B_W13). A question is then matched by its number within its part's family
+restarts. Each part is given a *family* (a set of written questions one writeup part can answer)
+from its heading's words or, failing that, from its questions' words. The families, their heading
+words, which families are variants of one another and the default family are homework data
+(``answers/homework/course.yaml``, ``writeup``; e.g. a part of questions only, and two variants that
+share their first questions). A question is then matched by its number within its part's family
 *and* by the similarity of its words to the question texts; text that matches nothing (or a
 question already answered) is kept in :attr:`Writeup.unmatched`, never dropped.
 """
@@ -17,19 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from labkit import questions
 from labkit.grading.written import similarity
-from labkit.questions import WRITTEN
 
-FAMILIES = {
-    "A": [w.id for w in WRITTEN if w.part == "A"],
-    "K": [w.id for w in WRITTEN if w.part == "K"],
-    "B": [w.id for w in WRITTEN if w.part == "K" and w.number <= 7] + [w.id for w in WRITTEN if w.part == "B"],
-}
-FAMILY_WORDS = [  # heading words that name a part's family (first match wins)
-    ("B", r"make[_ ]image[_ ]classifier|\bpart\s*b\b|\bvariant\s*b\b"),
-    ("A", r"tensorflow\s*2|\btf\s*2\b|keras|quickstart|\bpart\s*a\b"),
-    ("K", r"tensorflow\s*1|\btf\s*1\b|retrain|poets|\bpart\s*c\b"),
-]
 _NUMBER = re.compile(
     r"^(?:(?:q|question|problem|exercise|ex)\s*\.?\s*#?\s*)?(\d{1,2})(?:\s*[.):\-–—]+\s*|\s+(?=[A-Za-z])|\s*$)", re.I
 )
@@ -73,7 +65,7 @@ class Segment:
     answer: str | None
     first: int
     last: int
-    scores: list = field(default_factory=list)  # similarity to each WRITTEN question's text
+    scores: list = field(default_factory=list)  # similarity to each written question's text
 
 
 @dataclass
@@ -222,7 +214,7 @@ def _split_inline(text: str) -> tuple[str, str]:
 
 
 def _question_like(text: str) -> bool:
-    return "?" in text or max(similarity.scores(text, _TEXTS), default=0) >= TITLE_SIMILAR
+    return "?" in text or max(similarity.scores(text, _texts()), default=0) >= TITLE_SIMILAR
 
 
 def _starter(block: Block, in_heading_doc: bool) -> tuple[int | None, str, str] | None:
@@ -238,7 +230,7 @@ def _starter(block: Block, in_heading_doc: bool) -> tuple[int | None, str, str] 
             number, text = _numbered(_BARE_Q.sub("", stripped, count=1))
             return (number, *_split_inline(text))
         one_line = block.first == block.last and stripped.endswith("?")
-        if one_line and max(similarity.scores(stripped, _TEXTS), default=0) >= TITLE_SIMILAR:
+        if one_line and max(similarity.scores(stripped, _texts()), default=0) >= TITLE_SIMILAR:
             return None, stripped, ""
         return None
     if block.kind == "item" and block.number is not None:
@@ -253,7 +245,7 @@ def _starter(block: Block, in_heading_doc: bool) -> tuple[int | None, str, str] 
 
 def _is_part_heading(block: Block, following: Block | None) -> bool:
     number, text = _numbered(block.title)
-    if "?" not in text and (_PART.match(text) or any(re.search(p, text, re.I) for _, p in FAMILY_WORDS)):
+    if "?" not in text and (_PART.match(text) or any(re.search(p, text, re.I) for _, p in _homework().family_words)):
         return True
     deeper = following is not None and following.kind == "heading" and following.first > block.first
     if deeper and _heading_level(following) > _heading_level(block):
@@ -266,7 +258,22 @@ def _heading_level(block: Block) -> int:
     return len(m.group(1)) if m else 1  # setext headings: level 1 or 2, close enough
 
 
-_TEXTS = tuple(w.text for w in WRITTEN)
+def _homework() -> questions.Homework:
+    return questions.load()
+
+
+def _texts() -> tuple:
+    """The written questions' texts, in homework order (what similarity scores are computed against)."""
+    return tuple(w.text for w in _homework().written)
+
+
+def _only_in() -> dict:
+    """Written id -> the one family that has it (ids in several families are left out)."""
+    owners = {}
+    for family, ids in _homework().families.items():
+        for qid in ids:
+            owners.setdefault(qid, []).append(family)
+    return {qid: families[0] for qid, families in owners.items() if len(families) == 1}
 
 
 def _clean(text: str) -> str | None:
@@ -332,44 +339,55 @@ def _number_start(block: Block, heading_doc: bool):
 
 
 def _votes(segs: list[Segment]) -> dict:
-    """Family votes from the questions' words: A, K (K8–K13 words), B (B_W8–B_W13 words)."""
-    votes = {"A": 0, "K": 0, "B": 0}
+    """Family votes from the questions' words: a question only one family has votes for it."""
+    homework, only_in = _homework(), _only_in()
+    votes = dict.fromkeys(homework.families, 0)
     for s in segs:
         if not s.title:
             continue
-        best = max(range(len(WRITTEN)), key=lambda i: s.scores[i])
-        if s.scores[best] < TITLE_SIMILAR:
-            continue
-        q = WRITTEN[best]
-        if q.part in ("A", "B"):
-            votes[q.part] += 1
-        elif q.number >= 8:
-            votes["K"] += 1
+        best = max(range(len(homework.written)), key=lambda i: s.scores[i])
+        family = only_in.get(homework.written[best].id)
+        if s.scores[best] >= TITLE_SIMILAR and family is not None:
+            votes[family] += 1
     return votes
 
 
 def _family(words: str, segs: list[Segment], whole: dict, text: str) -> str:
     """The family of one part: its heading's words, else its questions' words, else the document's."""
-    for family, pattern in FAMILY_WORDS:
+    homework = _homework()
+    for family, pattern in homework.family_words:
         if re.search(pattern, words, re.I):
             return family
     votes = _votes(segs)
-    if votes["A"] > votes["K"] + votes["B"] and votes["A"]:
-        return "A"
+    for family in (f for f in homework.families if f not in homework.variants):
+        if votes[family] and votes[family] > sum(v for f, v in votes.items() if f != family):
+            return family
     for tally in (votes, whole):
-        if tally["B"] != tally["K"]:
-            return "B" if tally["B"] > tally["K"] else "K"
-    if any(s.number and s.number >= 8 for s in segs) and re.search(FAMILY_WORDS[0][1], text, re.I):
-        return "B"
-    return "K"
+        counts = sorted((tally[f] for f in homework.variants), reverse=True)
+        if counts and counts.count(counts[0]) == 1:
+            return max(homework.variants, key=lambda f: tally[f])
+    return _numbered_variant(segs, text) or homework.default_family
+
+
+def _numbered_variant(segs: list[Segment], text: str) -> str | None:
+    """A variant whose own questions' numbers the part reaches and whose words the document has."""
+    homework, only_in = _homework(), _only_in()
+    numbers = {w.id: w.number for w in homework.written}
+    for family in (f for f in homework.variants if f != homework.default_family):
+        own = [numbers[q] for q, f in only_in.items() if f == family and q in numbers]
+        pattern = next((p for f, p in homework.family_words if f == family), None)
+        reached = own and any(s.number and s.number >= min(own) for s in segs)
+        if reached and pattern and re.search(pattern, text, re.I):
+            return family
+    return None
 
 
 def _pairs(segs: list[Segment], families: dict) -> list[tuple]:
     """Every acceptable (score, segment index, question, how), best first."""
     pairs = []
     for index, s in enumerate(segs):
-        family = set(FAMILIES[families[s.part]])
-        for q, score in zip(WRITTEN, s.scores, strict=True):
+        family = set(_homework().families[families[s.part]])
+        for q, score in zip(_homework().written, s.scores, strict=True):
             by_number = s.number is not None and s.number == q.number and q.id in family
             by_words = bool(s.title) and score >= (MATCH_SIMILAR if q.id in family else OUTSIDE_SIMILAR)
             if not (by_number or by_words):
@@ -383,11 +401,12 @@ def _pairs(segs: list[Segment], families: dict) -> list[tuple]:
 def parse(text: str) -> Writeup:
     """Match a markdown writeup's answers to written question ids (see the module docstring)."""
     segs, parts, loose = segments(text)
+    written, texts = _homework().written, _texts()
     for s in segs:
         if s.title:
-            s.scores = similarity.scores(s.title, _TEXTS)
+            s.scores = similarity.scores(s.title, texts)
         else:
-            s.scores = [0.5 * v for v in similarity.scores(s.answer or "", _TEXTS)]
+            s.scores = [0.5 * v for v in similarity.scores(s.answer or "", texts)]
     whole = _votes(segs)
     families = {p: _family(parts.get(p, ""), [s for s in segs if s.part == p], whole, text) for p in parts}
     result = Writeup(unmatched=list(loose))
@@ -400,11 +419,11 @@ def parse(text: str) -> Writeup:
         result.answers[qid] = Answer(qid, s.answer, s.first, s.last, s.title, s.number, how)
     for index, s in enumerate(segs):
         if index not in used:
-            best = max(range(len(WRITTEN)), key=lambda i: s.scores[i])
+            best = max(range(len(written)), key=lambda i: s.scores[i])
             head = (f"{s.number}. " if s.number is not None else "") + s.title
             body = "\n".join(t for t in (head.strip(), s.answer or "") if t)
-            guess = WRITTEN[best].id if s.scores[best] > 0 else None
+            guess = written[best].id if s.scores[best] > 0 else None
             result.unmatched.append({"first": s.first, "last": s.last, "text": body, "guess": guess})
     result.unmatched.sort(key=lambda u: u["first"])
-    result.answers = {w.id: result.answers[w.id] for w in WRITTEN if w.id in result.answers}
+    result.answers = {w.id: result.answers[w.id] for w in written if w.id in result.answers}
     return result

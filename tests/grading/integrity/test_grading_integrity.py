@@ -1,6 +1,7 @@
 """What counts is what the released notebook computed: locked cells checked against the release and
 restored before execution, answers credited only from the output of the locked cell that owns them,
-forgers flagged "tampered", and no expected value importable inside the sandbox.
+forgers flagged "tampered", and no expected value readable inside the sandbox (labkit is imported as
+installed: the homework's data, the answers and the source notebooks are outside the package).
 
 A tiny release is built here (nbgrader markup, nbgrader's checksums, the manifest format of
 ``labkit assign``), so these tests need neither TensorFlow nor the release builder."""
@@ -15,7 +16,7 @@ import pytest
 from nbgrader.utils import compute_checksum
 
 from labkit.errors import LabkitError
-from labkit.grading import public, sandbox
+from labkit.grading import sandbox
 from labkit.grading.integrity import locked, manifest
 
 RELEASE_ID = "ab" * 32
@@ -28,12 +29,20 @@ RUBRIC = {
     ],
 }
 LEAK = """import inspect, os, labkit, labkit.questions as q
-words = repr([vars(x) for x in q.QUESTIONS]) + repr([vars(w) for w in q.WRITTEN]) + inspect.getsource(q)
-words += q.rubric_text() + repr(sorted(os.listdir(os.path.dirname(labkit.__file__))))
+package = os.path.dirname(labkit.__file__)
+words = inspect.getsource(q) + repr(sorted(os.listdir(package)))
 try:
-    words += open(q.RUBRIC_PATH).read()
-except OSError as exc:
-    words += " no rubric: " + type(exc).__name__"""
+    words += repr([vars(x) for x in q.QUESTIONS]) + repr([vars(w) for w in q.WRITTEN]) + q.rubric_text()
+except Exception as exc:
+    words += " no questions: " + type(exc).__name__
+for rel in ("answers/rubric.json", "answers/homework/questions.yaml", "answers/homework/written.yaml", "notebooks"):
+    path = os.path.join(os.path.dirname(package), rel)
+    try:
+        words += repr(os.listdir(path)) if os.path.isdir(path) else open(path).read()
+    except OSError as exc:
+        words += f" no {rel}: " + type(exc).__name__
+shipped = os.path.join(package, "_notebooks")
+words += " shipped: " + repr(os.listdir(shipped) if os.path.isdir(shipped) else None)"""
 
 FAKE_RESULTS = """from IPython.display import display
 def begin(*args, **kwargs):
@@ -283,16 +292,22 @@ def test_notebooks_outside_the_release_are_graded_rubric_only_with_a_warning(gra
     assert meta["release_id"] == RELEASE_ID and meta["rubric_only"] == ["91_extra"]
 
 
-def test_sandbox_imports_a_question_list_without_expected_values(graded):
+def test_sandbox_imports_labkit_without_any_expected_value(graded):
+    """The notebook imports the installed package (its typed records are there) but finds no homework data,
+    no answers and no source notebook beside it: the rubric's values and hints stay out of reach."""
     record = graded["records"]["leaky"]
     assert record["questions"]["T.text"]["credit"] == 1
     seen = record["notebooks"]["90_tiny"]["results"]["T.text"]["value"]
-    assert "A1.structure.params" in seen and "How many trainable parameters" in seen  # the list is there …
-    assert "K3" in seen and "What is ImageNet?" in seen
-    for secret in ("101770", "--input_layer=Mul", "0.85", "0.97", "min=4", '"equals"', '"min"', "14,197,122"):
-        assert secret not in seen, secret  # … its credit rules are not
-    assert '"credit": {\n        "points": 1.0\n      }' in seen  # the public rubric: points only
-    assert "no rubric: FileNotFoundError" in seen and "questions.py" in seen
+    assert "class WrittenQuestion" in seen and "questions.py" in seen  # the package is there …
+    secrets = ("101770", "--input_layer=Mul", "0.85", "0.97", "min=4", '"equals"', '"min"', "14,197,122")
+    for secret in (*secrets, "What is ImageNet?", "How many trainable parameters"):
+        assert secret not in seen, secret  # … no rule, value, hint or question list
+    assert "no questions: LabkitError" in seen
+    if sandbox.choose_isolation("auto")[0].confinement in ("bwrap", "jail", "userns"):
+        for rel in ("answers/rubric.json", "answers/homework/questions.yaml", "answers/homework/written.yaml"):
+            assert f"no {rel}: FileNotFoundError" in seen, rel
+        assert "no notebooks: FileNotFoundError" in seen
+    assert "shipped: None" in seen or "shipped: []" in seen
 
 
 # --- without executing anything -------------------------------------------------------------------
@@ -377,20 +392,6 @@ def test_engine_budgets_follow_the_output_limit():
     assert (small["record_chars"], small["notebook_chars"], small["cell_chars"]) == (250_000, 750_000, 750_000)
 
 
-def test_public_questions_keep_ids_and_texts_but_no_rule_or_hint():
-    from labkit import questions
-
-    text = public.public_source(questions.Path(questions.__file__).read_text())
-    assert "101770" not in text and "input_layer=Mul" not in text and "min=0.85" not in text
-    assert "'A1.structure.params'" in text and "How many trainable parameters" in text
-    source = (
-        "from x import Credit, Question\n_HIDDEN = (1, 2)\n"
-        'Q = [Question("a", "p", "n", "t", "number", Credit(min=9, points=2), profiles={"f": Credit()}, s=_HIDDEN)]\n'
-    )
-    out = public.public_source(source)
-    assert "Credit(points=2)" in out and "profiles" not in out and "_HIDDEN" not in out and "min=" not in out
-
-
 def test_a_labkit_shipped_with_the_submission_is_removed_before_execution(graded):
     record = graded["records"]["shadow"]
     assert (
@@ -420,17 +421,3 @@ def test_executed_notebook_is_read_only_when_small_and_not_a_link(tmp_path):
     assert attribution.read_notebook(real, 100) is None  # larger than the limit: not loaded
     (tmp_path / "link.ipynb").symlink_to(real)
     assert attribution.read_notebook(tmp_path / "link.ipynb", 10**6) is None
-
-
-def test_sandbox_copy_leaves_out_shipped_notebooks(tmp_path, monkeypatch):
-    import shutil
-
-    package = tmp_path / "pkg" / "labkit"
-    shutil.copytree(public.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
-    (package / "_notebooks").mkdir()
-    (package / "_notebooks" / "01_mnist_quickstart.ipynb").write_text("{}")
-    monkeypatch.setattr(public, "PACKAGE", package)
-    lib = public.build(tmp_path / "out" / "sandbox-lib")
-    assert (lib / "labkit" / "results.py").is_file() and not (lib / "labkit" / "_notebooks").exists()
-    assert "101770" not in (lib / "labkit" / "questions.py").read_text()
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["sandbox-lib"]  # no staging folder left

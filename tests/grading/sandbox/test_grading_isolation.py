@@ -357,18 +357,31 @@ def test_user_namespace_level_hides_everything_and_keeps_no_capability(tmp_path)
     assert not any(Path(p).exists() for p in paths["shm"])
 
 
+def test_a_wheels_shipped_notebooks_are_what_is_hidden_of_the_package(tmp_path):
+    """The sandbox imports the labkit package as installed; of it only ``_notebooks/`` (the solved
+    notebooks a wheel ships, built by setup.py) is hidden, where it exists."""
+    package = tmp_path / "site-packages" / "labkit"
+    package.mkdir(parents=True)
+    assert isolation.hidden_paths(package) == []  # a source checkout ships none
+    (package / "_notebooks").mkdir()
+    assert isolation.hidden_paths(package) == [str(package / "_notebooks")]
+    assert isolation.hidden_paths() == [] or isolation.hidden_paths()[0].endswith("/labkit/_notebooks")
+
+
 @pytest.mark.skipif(not PROTECTED, reason=f"hiding folders needs a private file system view (here {LEVEL})")
-def test_an_installed_labkit_package_is_hidden_inside_the_sandbox(world_tmp, monkeypatch):
-    """With a normal (non-editable) install the real package sits inside the bound Python installation;
-    its ``questions.py`` (expected values) and ``_notebooks/`` (solutions) must not be readable there."""
+def test_an_installed_labkit_package_is_importable_but_its_shipped_notebooks_are_hidden(world_tmp, monkeypatch):
+    """With a normal (non-editable) install the package sits inside the bound Python installation: the job
+    reads its modules, but not the solved notebooks of ``_notebooks/``."""
     installed = world_tmp / "site-packages" / "labkit"
-    installed.mkdir(parents=True)
-    (installed / "questions.py").write_text("EXPECTED = 101770  # the rubric's secret\n")
-    installed.parent.chmod(0o755)
-    installed.chmod(0o755)
-    monkeypatch.setattr(isolation, "hidden_paths", lambda: [str(installed)])
-    script = f"ls -A {installed} | wc -l; cat {installed}/questions.py; echo done"
-    level = LEVEL
+    (installed / "_notebooks").mkdir(parents=True)
+    (installed / "results.py").write_text("RECORDED = 'a module'\n")
+    (installed / "_notebooks" / "01_mnist_quickstart.ipynb").write_text('{"solution": 101770}\n')
+    for folder in (installed.parent, installed, installed / "_notebooks"):
+        folder.chmod(0o755)
+    real = isolation.hidden_paths
+    monkeypatch.setattr(isolation, "hidden_paths", lambda package=None: real(installed))  # the job's labkit
+    shipped = installed / "_notebooks"
+    script = f"cat {installed}/results.py; ls -A {shipped} | wc -l; cat {shipped}/*; echo done"
     scratch = Path(tempfile.mkdtemp(prefix="scratch-", dir=world_tmp))
     done = sandbox.run(
         ["/bin/sh", "-c", script],
@@ -376,12 +389,13 @@ def test_an_installed_labkit_package_is_hidden_inside_the_sandbox(world_tmp, mon
         cwd=scratch,
         env={"PATH": "/usr/bin:/bin", "HOME": str(scratch)},
         limits=LIMITS,
-        isolation=level,
+        isolation=LEVEL,
         read_only=[Path(sys.prefix), Path(sys.base_prefix), world_tmp / "site-packages"],
         log=scratch / "job.log",
     )
     assert "done" in done.log_tail and "101770" not in done.log_tail
-    assert done.log_tail.split()[0] == "0"  # the folder is there, but empty
+    assert "RECORDED = 'a module'" in done.log_tail  # the package is there …
+    assert done.log_tail.split("\n")[1].strip() == "0"  # … its _notebooks folder is there, but empty
 
 
 def test_temp_files_at_level_none_count_against_the_disk_limit_and_are_removed(tmp_path):
@@ -416,9 +430,9 @@ def test_temp_files_at_level_none_count_against_the_disk_limit_and_are_removed(t
     assert not os.path.exists(seen["path"]) and not os.path.exists(folder)
 
 
-def test_bwrap_keeps_jail_py_visible_inside_the_hidden_installed_package(tmp_path, monkeypatch):
-    """An installed package is covered by an empty tmpfs; jail.py (the job's entry point, inside that
-    package) is bound after the tmpfs and the folder made read-only only then (bwrap applies in order)."""
+def test_bwrap_keeps_jail_py_visible_inside_a_hidden_folder(tmp_path, monkeypatch):
+    """A hidden folder is covered by an empty tmpfs; were jail.py (the job's entry point) inside it, it is
+    bound after the tmpfs and the folder made read-only only then (bwrap applies in order)."""
     package = Path(isolation.__file__).resolve().parents[2]
     monkeypatch.setattr(isolation, "hidden_paths", lambda: [str(package)])
     args = isolation.bwrap_command(["true"], tmp_path, tmp_path, [], 2**20)
