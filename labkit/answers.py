@@ -222,7 +222,7 @@ def _header(key: dict, legend: Legend) -> list[str]:
         f"Built by `labkit answers build` from one recorded run of the notebooks: profile `{key['profile']}`, "
         f"{mode}. {_built_from(key)} Timings depend on the machine (medians of repeated runs with their range). "
         "The questions' texts are in `answers/rubric.json`. Do not edit by hand: change the notebooks, "
-        "`labkit/questions.py` or `answers/conceptual.md` and rebuild.",
+        "`answers/homework/` or `answers/conceptual.md` and rebuild.",
         "",
         *legend.lines(),
     ]

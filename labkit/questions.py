@@ -266,7 +266,7 @@ def rubric(questions: list[Question] | None = None) -> dict:
         raise ValueError(f"question ids used twice: {', '.join(duplicated)}")
     return {
         "rubric_version": 1,
-        "generated_from": "labkit/questions.py (python -m labkit.questions)",
+        "generated_from": "answers/homework/questions.yaml (python -m labkit.questions)",
         "notebooks": list(dict.fromkeys(q.notebook for q in questions)),
         "questions": [q.to_dict() for q in questions],
     }
