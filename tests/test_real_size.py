@@ -87,7 +87,8 @@ def test_hub_module_is_the_random_weight_real_architecture(real_size, capsys):
 
 
 def test_retrain_base_graph_is_the_random_architecture(real_size):
-    from labkit.retrain import architectures, base_graph
+    from labkit import architectures
+    from labkit.retrain import base_graph
     from labkit.tfsetup import tf
 
     arch = architectures.parse("inception_v3")
