@@ -96,7 +96,7 @@ def load_image(path, image_size: int | None = None) -> np.ndarray:
         raise DataFileError(f"cannot read image {path}: {exc}") from exc
 
 
-def _problem(path: Path) -> str | None:
+def image_problem(path: Path) -> str | None:
     """Why ``path`` is unusable (``None`` if it decodes completely)."""
     if path.suffix.lower() not in IMAGE_EXTENSIONS:
         return f"not an image file (extension {path.suffix or 'none'}; use {', '.join(IMAGE_EXTENSIONS)})"
@@ -119,7 +119,7 @@ def scan_image_folder(path, source: Source | None = None, *, recursive: bool = T
         found = []
         candidates = folder.rglob("*") if recursive else folder.iterdir()
         for f in sorted(p for p in candidates if p.is_file() and not p.name.startswith(".")):
-            why = _problem(f)
+            why = image_problem(f)
             if why:
                 warnings.warn(f"skipping {f}: {why}", ImageFolderWarning, stacklevel=2)
                 skipped.append((f, why))
