@@ -30,7 +30,7 @@ from labkit.hub_registry import (  # noqa: F401  (re-exported: hub.cached_module
 from labkit.provenance import Source
 from labkit.realsize import modules as realsize_modules
 from labkit.resolve import Candidate, resolve
-from labkit.tfsetup import hub, keras, tf  # noqa: F401  (hub re-exported: labkit.hub.hub())
+from labkit.tfsetup import hub, tf  # noqa: F401  (hub re-exported: labkit.hub.hub())
 
 
 @dataclass(frozen=True)
@@ -201,29 +201,6 @@ def output_dim(resolved: ResolvedModule, image_size: int | None = None) -> int:
     size = image_size or image_size_for(resolved)
     out = load(resolved)(tf().zeros([1, size, size, 3]))
     return int(out.shape[-1])
-
-
-def check_spec(resolved: ResolvedModule) -> list[str]:
-    """Compare the registry facts with the loaded module; returns the mismatches (empty = all agree)."""
-    problems = []
-    fixed = input_image_size(resolved)
-    if resolved.spec.image_size is not None and fixed is not None and fixed != resolved.spec.image_size:
-        problems.append(f"image_size: registry {resolved.spec.image_size}, module {fixed}")
-    dim = output_dim(resolved, fixed or resolved.spec.image_size or 64)
-    if resolved.spec.output_dim > 0 and dim != resolved.spec.output_dim:
-        problems.append(f"output_dim: registry {resolved.spec.output_dim}, module {dim}")
-    return problems
-
-
-def write_toy_module(path, image_size: int | None = 32, output_dim: int = 8, seed: int = 0) -> Path:
-    """Save a tiny hub-format feature-vector SavedModel (for tests and demos): [0, 1] images → vector."""
-    k = keras()
-    k.utils.set_random_seed(seed)
-    inputs = k.Input((image_size, image_size, 3))
-    x = k.layers.Conv2D(4, 3, strides=2, activation="relu")(inputs)
-    outputs = k.layers.Dense(output_dim)(k.layers.GlobalAveragePooling2D()(x))
-    tf().saved_model.save(k.Model(inputs, outputs), str(path))
-    return Path(path)
 
 
 def imagenet_labels(path=None) -> list[str] | None:
