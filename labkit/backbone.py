@@ -19,7 +19,7 @@ from pathlib import Path
 
 from labkit.atomic import make_temp_dir
 from labkit.data import synthetic_shapes
-from labkit.data._locations import labkit_cache_dir
+from labkit.locations import labkit_cache_dir
 from labkit.provenance import Source
 from labkit.tfsetup import hub, keras, tf
 

@@ -16,8 +16,8 @@ PUBLISHED_MACS = {"MobileNet V1 1.0": 569e6, "MobileNet V2 1.0": 300e6, "Incepti
 
 def architectures(mobilenet_size: int | None = None) -> dict:
     """name -> (builder, input size); sizes come from labkit's registries (random weights)."""
+    from labkit.architectures import MOBILENET_VERSIONS, parse
     from labkit.hub import REGISTRY
-    from labkit.retrain.architectures import MOBILENET_VERSIONS, parse
 
     apps = keras().applications
     found = {}

@@ -15,9 +15,9 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from labkit import provenance, realsize
-from labkit.data.resolve import Candidate, resolve
-from labkit.errors import DataFileError, LabkitError, SourceNotFound
+from labkit import backbone, provenance, realsize
+from labkit.assets import registry, store
+from labkit.errors import DataFileError, LabkitError, NotReachable, SourceNotFound
 from labkit.hub_registry import (  # noqa: F401  (re-exported: hub.cached_module_dir, hub.tfhub_cache_dir)
     OFFLINE,
     REGISTRY,
@@ -29,7 +29,8 @@ from labkit.hub_registry import (  # noqa: F401  (re-exported: hub.cached_module
 )
 from labkit.provenance import Source
 from labkit.realsize import modules as realsize_modules
-from labkit.tfsetup import hub, keras, tf  # noqa: F401  (hub re-exported: labkit.hub.hub())
+from labkit.resolve import Candidate, resolve
+from labkit.tfsetup import hub, tf  # noqa: F401  (hub re-exported: labkit.hub.hub())
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,6 @@ def _local(path: Path, spec: ModuleSpec) -> Candidate:
 
 def _asset_steps(handle: str, spec: ModuleSpec) -> list[Candidate]:
     """The TF Hub cache (checked) and the download (``LABKIT_MIRROR`` or tfhub.dev's compressed tar.gz)."""
-    from labkit.assets import registry, store
-
     asset = registry.for_handle(handle)
     if asset.params.get("output_dim", -1) < 0 and spec.output_dim > 0:
         asset = replace(asset, params={**asset.params, "output_dim": spec.output_dim, "image_size": spec.image_size})
@@ -76,8 +75,6 @@ def _asset_steps(handle: str, spec: ModuleSpec) -> list[Candidate]:
 
 def _offline_default(size: str, wanted: str):
     def load():
-        from labkit import backbone
-
         if realsize.active() and wanted in realsize_modules.ARCHITECTURES:
             return _random_real_architecture(wanted)  # the real-size dry run: the real cost
 
@@ -206,35 +203,9 @@ def output_dim(resolved: ResolvedModule, image_size: int | None = None) -> int:
     return int(out.shape[-1])
 
 
-def check_spec(resolved: ResolvedModule) -> list[str]:
-    """Compare the registry facts with the loaded module; returns the mismatches (empty = all agree)."""
-    problems = []
-    fixed = input_image_size(resolved)
-    if resolved.spec.image_size is not None and fixed is not None and fixed != resolved.spec.image_size:
-        problems.append(f"image_size: registry {resolved.spec.image_size}, module {fixed}")
-    dim = output_dim(resolved, fixed or resolved.spec.image_size or 64)
-    if resolved.spec.output_dim > 0 and dim != resolved.spec.output_dim:
-        problems.append(f"output_dim: registry {resolved.spec.output_dim}, module {dim}")
-    return problems
-
-
-def write_toy_module(path, image_size: int | None = 32, output_dim: int = 8, seed: int = 0) -> Path:
-    """Save a tiny hub-format feature-vector SavedModel (for tests and demos): [0, 1] images → vector."""
-    k = keras()
-    k.utils.set_random_seed(seed)
-    inputs = k.Input((image_size, image_size, 3))
-    x = k.layers.Conv2D(4, 3, strides=2, activation="relu")(inputs)
-    outputs = k.layers.Dense(output_dim)(k.layers.GlobalAveragePooling2D()(x))
-    tf().saved_model.save(k.Model(inputs, outputs), str(path))
-    return Path(path)
-
-
 def imagenet_labels(path=None) -> list[str] | None:
     """The 1001 ImageNet labels (index 0 = background): ``path`` → Keras cache → download (``LABKIT_MIRROR``
     or the original URL); ``None`` if unreachable or offline. A damaged file raises."""
-    from labkit.assets import registry, store
-    from labkit.errors import NotReachable
-
     if path and Path(path).exists():
         return Path(path).read_text(encoding="utf-8").splitlines()
     cache, download = store.candidates(registry.get("imagenet_labels"))

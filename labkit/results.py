@@ -19,6 +19,7 @@ from pathlib import Path
 
 from labkit import provenance
 from labkit.atomic import write_json
+from labkit.locations import labkit_cache_dir
 
 RECORD_MIME = "application/vnd.labkit.record+json"  # the answer, in the output of the cell that recorded it
 _STATE = {"notebook": "interactive", "params": {}, "started": time.time(), "results": {}}
@@ -28,8 +29,6 @@ def interactive_dir(notebook_folder) -> Path:
     """Where an interactive run of the notebooks in ``notebook_folder`` records: a folder of its own in the
     user's labkit cache — never beside the notebooks, where ``nbgrader generate_assignment`` (which copies the
     whole source folder) would hand a solved run's values to the students."""
-    from labkit.data._locations import labkit_cache_dir
-
     folder = Path(notebook_folder).resolve()
     tag = hashlib.sha256(str(folder).encode(), usedforsecurity=False).hexdigest()[:12]
     return labkit_cache_dir() / "interactive" / f"{folder.name or 'root'}-{tag}"

@@ -89,11 +89,6 @@ def compile_classifier(model, learning_rate: float) -> None:
     )
 
 
-def backbone_weights(model) -> list[np.ndarray]:
-    """Copies of the feature extractor's variables (trainable and not, e.g. batch-norm statistics)."""
-    return [v.numpy().copy() for v in model.get_layer("feature_extractor").weights]
-
-
 @dataclass
 class TransferRun:
     """One frozen or fine-tuned training run of the tutorial's classifier: history, test accuracy, settings."""

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from toy_modules import write_toy_module
 
 from labkit.assets.registry import FLOWER_CLASSES, hub_file
 
@@ -178,9 +179,7 @@ def imagenet_labels(path: Path) -> Path:
 
 def hub_module_tgz(root: Path, handle: str, work: Path, image_size: int = 224, output_dim: int = 1280) -> Path:
     """A TF2 SavedModel (a tiny Keras model) packed like tfhub.dev's compressed format, at its mirror path."""
-    from labkit import hub
-
-    folder = hub.write_toy_module(work / hub_file(handle).replace("/", "_"), image_size, output_dim)
+    folder = write_toy_module(work / hub_file(handle).replace("/", "_"), image_size, output_dim)
     target = root / hub_file(handle)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tarfile.open(target, "w:gz") as tar:

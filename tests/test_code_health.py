@@ -16,7 +16,7 @@ MAX_FUNCTION_LINES = 60
 # Known cycles, as the import edges that close them: the checks ignore these edges and fail on any
 # cycle left. An entry naming a module this tree does not have yet (a branch still to be merged)
 # is skipped, not reported as fixed. Empty: the asset layer (labkit.assets) imports only plain
-# data and readers (labkit.hub_registry, labkit.data.mnist_files, labkit.retrain.graph_file),
+# data and readers (labkit.hub_registry, labkit.formats.mnist_files, labkit.formats.graph_file),
 # never the loaders that fetch through it.
 KNOWN_CYCLE_EDGES: set[tuple[str, str]] = set()
 

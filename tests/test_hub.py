@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 import pytest
+from toy_modules import check_spec, write_toy_module
 
 from labkit import backbone, hub
 from labkit.errors import DataFileError, LabkitError, SourceNotFound
@@ -28,7 +29,7 @@ def test_registry_facts():
 
 
 def test_explicit_local_savedmodel(tmp_path, capsys):
-    path = hub.write_toy_module(tmp_path / "toy", image_size=32, output_dim=8)
+    path = write_toy_module(tmp_path / "toy", image_size=32, output_dim=8)
     resolved = hub.resolve_module(str(path))
     assert resolved.source.is_real and resolved.path_or_handle == str(path)
     assert "REAL source" in capsys.readouterr().out
@@ -44,11 +45,11 @@ def test_tfhub_cache_dir_hashing_matches_tensorflow_hub(tmp_path, monkeypatch, n
     monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "hubcache"))
     spec = hub.REGISTRY["inception_v3"]
     folder = hub.cached_module_dir(spec.handle)
-    hub.write_toy_module(folder, image_size=spec.image_size, output_dim=spec.output_dim)
+    write_toy_module(folder, image_size=spec.image_size, output_dim=spec.output_dim)
     resolved = hub.resolve_module("inception_v3")
     assert resolved.source.is_real and resolved.path_or_handle == str(folder)
     assert spec.handle in resolved.source.detail
-    assert hub.check_spec(resolved) == []  # registry facts agree with the loaded module
+    assert check_spec(resolved) == []  # registry facts agree with the loaded module
     # tensorflow_hub itself finds the same folder without any network access
     assert os.path.realpath(hub.hub().resolve(spec.handle)) == os.path.realpath(folder)
     by_handle = hub.resolve_module(spec.handle)
@@ -58,8 +59,8 @@ def test_tfhub_cache_dir_hashing_matches_tensorflow_hub(tmp_path, monkeypatch, n
 def test_check_spec_reports_a_mismatch(tmp_path, monkeypatch):
     monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path))
     spec = hub.REGISTRY["mobilenet_v2_100_224"]
-    hub.write_toy_module(hub.cached_module_dir(spec.handle), image_size=160, output_dim=7)
-    problems = hub.check_spec(hub.resolve_module(spec.name))
+    write_toy_module(hub.cached_module_dir(spec.handle), image_size=160, output_dim=7)
+    problems = check_spec(hub.resolve_module(spec.name))
     assert any("image_size" in p for p in problems) and any("output_dim" in p for p in problems)
 
 
@@ -72,7 +73,7 @@ def test_offline_default_is_announced_and_pretrained(tmp_path, monkeypatch, caps
     assert "pretrained on" in resolved.source.detail and "seed=" in resolved.source.detail
     assert "instead of mobilenet_v2_100_224" in resolved.source.detail
     assert resolved.path_or_handle == offline_module.path_or_handle
-    assert hub.check_spec(resolved) == [] and hub.input_image_size(resolved) is None
+    assert check_spec(resolved) == [] and hub.input_image_size(resolved) is None
     for size in (48, 96):  # any input size → FEATURE_DIM features
         assert hub.output_dim(resolved, size) == backbone.FEATURE_DIM
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import NetworkRefused
 
-from labkit.data._locations import labkit_cache_dir
+from labkit.locations import labkit_cache_dir
 
 
 def test_a_connection_beyond_loopback_is_refused_and_recorded(_loopback_only):

@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from model_weights import backbone_weights
 from PIL import Image
+from toy_modules import write_toy_module
 
 from labkit import hub, memory, transfer
 from labkit.data import synthetic_flowers
@@ -47,10 +49,10 @@ def test_frozen_keeps_backbone_bit_identical_and_fine_tuning_changes_it(offline_
     )
     for trainable, lr in [(False, 1e-2), (True, 1e-3)]:
         model = transfer.build_classifier(offline_module, 5, 64, trainable=trainable)
-        before = transfer.backbone_weights(model)
+        before = backbone_weights(model)
         head_before = model.get_layer("classifier").get_weights()[0].copy()
         result = transfer.train(model, small, epochs=1, batch_size=16, learning_rate=lr, log=lambda m: None)
-        after = transfer.backbone_weights(model)
+        after = backbone_weights(model)
         same = all(np.array_equal(a, b) for a, b in zip(before, after, strict=False))
         assert same is (not trainable)
         assert not np.array_equal(head_before, model.get_layer("classifier").get_weights()[0])
@@ -126,7 +128,7 @@ def test_measure_batch_sizes_and_budget(offline_module, flowers64):
 def test_classify_image_with_a_cached_classifier_module(tmp_path, monkeypatch):
     monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "hub"))
     spec = hub.REGISTRY["mobilenet_v2_100_224_classifier"]
-    hub.write_toy_module(hub.cached_module_dir(spec.handle), image_size=spec.image_size, output_dim=spec.output_dim)
+    write_toy_module(hub.cached_module_dir(spec.handle), image_size=spec.image_size, output_dim=spec.output_dim)
     resolved = hub.resolve_module(spec.name)
     assert resolved.source.is_real and resolved.spec.kind == "classifier"
     photo = tmp_path / "photo.png"

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from labkit import architectures
 from labkit.assets.registry import FLOWER_CLASSES, FLOWER_COUNTS, Asset
-from labkit.data.mnist_files import read_npz
 from labkit.errors import LabkitError
+from labkit.formats.graph_file import read_graph_def
+from labkit.formats.idx import read_idx
+from labkit.formats.mnist_files import read_npz
 from labkit.hub_registry import is_saved_model_dir
-from labkit.retrain import architectures
-from labkit.retrain.graph_file import read_graph_def
 from labkit.tfsetup import tf
 
 
@@ -30,8 +31,6 @@ def npz(asset: Asset, path: Path, strict: bool = False) -> str:
 
 def idx(asset: Asset, path: Path, strict: bool = False) -> str:
     """A Fashion-MNIST IDX file: 28×28 uint8 images or a label vector 0–9 (``strict``: the original's count)."""
-    from labkit.data.idx import read_idx
-
     try:
         array = read_idx(path)
     except LabkitError as exc:

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
-from labkit.data._locations import keras_datasets_dir, labkit_cache_dir
+from labkit import architectures
 from labkit.errors import LabkitError
 from labkit.hub_registry import OFFLINE, REGISTRY, cached_module_dir
-from labkit.retrain import architectures
+from labkit.locations import keras_datasets_dir, labkit_cache_dir
 
 KERAS_MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"

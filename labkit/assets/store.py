@@ -23,10 +23,10 @@ from filelock import FileLock
 from labkit.assets import checks, download, manifest, mirror
 from labkit.assets.registry import Asset, store_dir
 from labkit.atomic import make_temp_dir
-from labkit.data.resolve import Candidate
 from labkit.errors import DamagedDownload, MirrorMisconfigured, NotAtSource
 from labkit.hub_registry import is_saved_model_dir
 from labkit.provenance import Source
+from labkit.resolve import Candidate
 
 AFTER = "`labkit assets verify` re-checks every asset"
 

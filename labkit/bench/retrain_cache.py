@@ -111,7 +111,8 @@ def _contenders(extractor, phased, raw, one, data: tuple, work: Path) -> dict:
 
 def _extraction_rows(arch_name: str, data: tuple, work: Path, repeats: int) -> list[dict]:
     """Extraction and cache-pass ratios on ``data`` = ``(image lists, image folder, image paths)``."""
-    from labkit.retrain import architectures, base_graph, bottlenecks
+    from labkit import architectures
+    from labkit.retrain import base_graph, bottlenecks
 
     paths = data[2]
 

@@ -32,8 +32,9 @@ def _best(fn, repeats: int = 3):
 
 def _stages(arch_name: str, paths: list, work: Path) -> list[tuple[str, float, float, str]]:
     """``(stage, wall, cpu, unit)`` rows for one base graph."""
+    from labkit import architectures
     from labkit.atomic import write_text, write_texts
-    from labkit.retrain import architectures, base_graph, bottlenecks, cache_marker
+    from labkit.retrain import base_graph, bottlenecks, cache_marker
 
     arch, n = architectures.parse(arch_name), len(paths)
     rows = []

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from labkit.atomic import atomic_path
-from labkit.data._locations import labkit_cache_dir
 from labkit.data.image_folder import load_image
+from labkit.locations import labkit_cache_dir
 
 _MODULE_FILES = ("saved_model.pb", "saved_model.pbtxt", "variables/variables.index", "fingerprint.pb")
 

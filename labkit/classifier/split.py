@@ -16,7 +16,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from labkit.data.image_folder import ImageFolderWarning, _problem
+from labkit.data.image_folder import ImageFolderWarning, image_problem
 from labkit.errors import LabkitError, SourceNotFound
 
 KERAS_EXTENSIONS = ("png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff")
@@ -58,7 +58,7 @@ def keras_file_order(class_dir) -> list[Path]:
 def _usable(files: list[Path]) -> list[Path]:
     kept = []
     for path in files:
-        why = _problem(path)
+        why = image_problem(path)
         if why:
             warnings.warn(f"skipping {path}: {why}", ImageFolderWarning, stacklevel=3)
         else:

@@ -1,21 +1,6 @@
-"""Standard cache locations that real data may already sit in."""
+"""Moved to :mod:`labkit.locations` (below the asset store, which needs it too). This name is kept only
+for ``labkit.grading.shared.cache_dirs`` until it imports :mod:`labkit.locations`; do not add callers."""
 
-from __future__ import annotations
+from labkit.locations import keras_datasets_dir, labkit_cache_dir, tfds_data_dir
 
-import os
-from pathlib import Path
-
-
-def keras_datasets_dir() -> Path:
-    """Where ``keras.datasets`` keeps downloads: ``$KERAS_HOME/datasets`` or ``~/.keras/datasets``."""
-    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras") / "datasets"
-
-
-def tfds_data_dir() -> Path:
-    """``$TFDS_DATA_DIR`` or ``~/tensorflow_datasets``."""
-    return Path(os.environ.get("TFDS_DATA_DIR") or Path.home() / "tensorflow_datasets")
-
-
-def labkit_cache_dir() -> Path:
-    """labkit's own cache (offline backbones, generated datasets): ``$LABKIT_CACHE`` or ``~/.cache/labkit``."""
-    return Path(os.environ.get("LABKIT_CACHE") or Path.home() / ".cache" / "labkit")
+__all__ = ["keras_datasets_dir", "labkit_cache_dir", "tfds_data_dir"]

@@ -11,19 +11,20 @@ from __future__ import annotations
 import contextlib
 import shutil
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from labkit import realsize
+from labkit.assets import registry, store
 from labkit.atomic import make_temp_dir
 from labkit.data import synthetic_flowers, synthetic_fruits
-from labkit.data._locations import keras_datasets_dir, labkit_cache_dir, tfds_data_dir
-from labkit.data.resolve import Candidate, resolve
 from labkit.errors import DataFileError, LabkitError, SourceNotFound
+from labkit.locations import keras_datasets_dir, labkit_cache_dir, tfds_data_dir
 from labkit.provenance import Source, brief
+from labkit.resolve import Candidate, resolve
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 
@@ -95,7 +96,7 @@ def load_image(path, image_size: int | None = None) -> np.ndarray:
         raise DataFileError(f"cannot read image {path}: {exc}") from exc
 
 
-def _problem(path: Path) -> str | None:
+def image_problem(path: Path) -> str | None:
     """Why ``path`` is unusable (``None`` if it decodes completely)."""
     if path.suffix.lower() not in IMAGE_EXTENSIONS:
         return f"not an image file (extension {path.suffix or 'none'}; use {', '.join(IMAGE_EXTENSIONS)})"
@@ -118,7 +119,7 @@ def scan_image_folder(path, source: Source | None = None, *, recursive: bool = T
         found = []
         candidates = folder.rglob("*") if recursive else folder.iterdir()
         for f in sorted(p for p in candidates if p.is_file() and not p.name.startswith(".")):
-            why = _problem(f)
+            why = image_problem(f)
             if why:
                 warnings.warn(f"skipping {f}: {why}", ImageFolderWarning, stacklevel=2)
                 skipped.append((f, why))
@@ -216,10 +217,6 @@ def flowers(
     ``images_per_class`` caps every class (a fixed random subset for real data; the count to
     generate offline, default 120); ``base_size`` is the generated images' typical size (128).
     """
-    from dataclasses import replace
-
-    from labkit.assets import registry, store
-
     asset = registry.get("flower_photos")
     keras3 = replace(asset, dest=lambda: keras_datasets_dir() / "flower_photos_extracted" / "flower_photos")
     cache, download = store.candidates(asset, scan_image_folder, "Keras cache")
@@ -243,8 +240,6 @@ def _real_size_flowers(images_per_class: int | None, seed: int):
     the notebook's seed, written once to ``$LABKIT_CACHE/synthetic_flowers/real-size-…``."""
     if not realsize.active():
         return None
-    from labkit.assets import registry  # not at the top: labkit.assets imports this package's readers
-
     base, counts = realsize.PHOTO_BASE_SIZE, registry.FLOWER_COUNTS
     target = labkit_cache_dir() / "synthetic_flowers" / f"real-size-{realsize.VERSION}-size{base}-seed0"
     if not (target / "PROVENANCE.txt").exists():

@@ -6,13 +6,15 @@ from pathlib import Path
 
 import numpy as np
 
-from labkit.data._locations import tfds_data_dir
+from labkit import realsize
+from labkit.assets import mirror, registry, store
 from labkit.data.arrays import ArrayDataset
-from labkit.data.idx import read_idx
-from labkit.data.mnist_files import IDX_FILES, check_arrays, read_idx_folder, read_npz
-from labkit.data.resolve import Candidate, resolve
 from labkit.errors import SourceNotFound
-from labkit.provenance import Source
+from labkit.formats.idx import read_idx
+from labkit.formats.mnist_files import IDX_FILES, check_arrays, read_idx_folder, read_npz
+from labkit.locations import tfds_data_dir
+from labkit.provenance import Source, announce
+from labkit.resolve import Candidate, resolve
 
 DIGIT_NAMES = [str(d) for d in range(10)]
 FASHION_NAMES = [
@@ -86,8 +88,6 @@ def offline_digits(seed: int = 0) -> tuple:
 def real_size_digits(seed: int = 0) -> tuple:
     """MNIST's counts (60,000 train, 10,000 test) of the offline digits: shifted copies (±2 px),
     uint8 28×28 — the real-size dry run's stand-in (:mod:`labkit.realsize`)."""
-    from labkit import realsize
-
     (x_tr, y_tr, x_te, y_te), _ = offline_digits(seed)
     rng = np.random.default_rng(seed)
 
@@ -105,16 +105,12 @@ def real_size_digits(seed: int = 0) -> tuple:
 
 def _offline_default():
     """The offline digits, or MNIST's counts of them in a real-size dry run."""
-    from labkit import realsize
-
     return real_size_digits() if realsize.active() else offline_digits()
 
 
 def mnist(path=None) -> ArrayDataset:
     """MNIST: ``path`` → Keras cache (checked against Keras's sha256 or labkit's manifest) → tfds data
     dir → download (``LABKIT_MIRROR`` or Keras's URL, sha256-verified) → offline 8×8 digits (announced)."""
-    from labkit.assets import registry, store
-
     cache, download = store.candidates(registry.get("mnist"), read_npz, "Keras cache")
     chain = [_explicit(path)] if path else []
     chain += [cache, _tfds("mnist"), download]
@@ -125,7 +121,6 @@ def mnist(path=None) -> ArrayDataset:
 def _fashion_step(find, label: str, network: bool) -> Candidate:
     """All four Fashion-MNIST asset files through ``find`` (:func:`labkit.assets.store.cached` or
     ``fetch``), read as one dataset; ``None`` when any is absent from the cache."""
-    from labkit.assets import registry
 
     def load():
         assets = registry.fashion_assets()
@@ -143,8 +138,6 @@ def _fashion_step(find, label: str, network: bool) -> Candidate:
 
 def _fashion_asset_steps() -> list[Candidate]:
     """The Keras cache (verified by the asset layer) and the download (``LABKIT_MIRROR`` or Keras's URLs)."""
-    from labkit.assets import mirror, registry, store
-
     assets = registry.fashion_assets()
     local = bool(mirror.base()) and mirror.is_folder(mirror.base())
     where = mirror.source(assets[0]).rsplit("/", 1)[0]
@@ -183,8 +176,6 @@ def fashion_mnist(path=None) -> ArrayDataset:
 
 def digits(seed: int = 0) -> ArrayDataset:
     """The offline digits directly (always available, always labelled ``offline:``)."""
-    from labkit.provenance import announce
-
     arrays, source = offline_digits(seed)
     announce("digits", source)
     return ArrayDataset(*arrays, class_names=DIGIT_NAMES, source=source)

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 
 from labkit.assets.registry import DETECTORS
-from labkit.data.resolve import Candidate, resolve
 from labkit.detection.boxes import Detections
 from labkit.detection.scenes import CLASSES, make_scenes
 from labkit.errors import SourceNotFound
 from labkit.provenance import Source
+from labkit.resolve import Candidate, resolve
 
 FAST_HANDLE = DETECTORS["ssd_mobilenet_v2"]
 SLOW_HANDLE = DETECTORS["faster_rcnn_inception_resnet_v2"]

@@ -4,7 +4,7 @@ The student runs ``labkit retrain`` / ``labkit label-image`` with the original t
 or ``subprocess``); the checks look only at the files those runs left in ``WORK`` and classify the
 grader's held-out photos (:func:`split_held_out`: photos the student's ``IMAGE_DIR`` never contains) with
 the student's frozen graph, feeding the input tensor and size of the architecture registry
-(:mod:`labkit.retrain.architectures`: ``input`` at the MobileNet's size, ``Mul`` at 299×299 for
+(:mod:`labkit.architectures`: ``input`` at the MobileNet's size, ``Mul`` at 299×299 for
 inception_v3).
 
 - E04_retrain, E04_learning_rates, E04_inception: :func:`evaluate_run` (one run folder) and
@@ -80,8 +80,9 @@ def classify(graph_path, labels_path, photos, architecture: str) -> tuple[list[s
     """``(labels, scores)``: ``final_result`` of the frozen graph for each photo, fed to the input tensor
     ``architecture`` has (name, size, mean and std from the registry). A graph without that input (another
     architecture) raises :class:`labkit.errors.LabkitError`."""
+    from labkit import architectures
     from labkit.labels import load_labels
-    from labkit.retrain import architectures, label_image
+    from labkit.retrain import label_image
     from labkit.tfsetup import tf
 
     arch = architectures.parse(architecture)
@@ -244,7 +245,7 @@ def graph_summary(run_dir) -> str:
 def base_graph(architecture: str, model_dir: str = "/tmp/imagenet") -> str:
     """C.default.base_graph: the base graph ``labkit retrain --architecture`` resolves with ``--model_dir``'s
     default (the original archive, labkit's asset store, or the offline stand-in), as its log names it."""
-    from labkit.retrain import architectures
+    from labkit import architectures
     from labkit.retrain.base_graph import load_base_graph
 
     _, source = load_base_graph(architectures.parse(architecture), model_dir)

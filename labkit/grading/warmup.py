@@ -22,13 +22,13 @@ from pathlib import Path
 
 def cache_dirs() -> dict[str, Path]:
     """The caches shared read-only with every sandbox (env name -> folder)."""
-    from labkit.data import _locations
+    from labkit import locations
     from labkit.hub import tfhub_cache_dir
 
     return {
-        "LABKIT_CACHE": _locations.labkit_cache_dir(),
-        "KERAS_HOME": _locations.keras_datasets_dir().parent,
-        "TFDS_DATA_DIR": _locations.tfds_data_dir(),
+        "LABKIT_CACHE": locations.labkit_cache_dir(),
+        "KERAS_HOME": locations.keras_datasets_dir().parent,
+        "TFDS_DATA_DIR": locations.tfds_data_dir(),
         "TFHUB_CACHE_DIR": tfhub_cache_dir(),  # modules fetched or imported with `labkit assets`
     }
 

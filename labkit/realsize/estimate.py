@@ -4,9 +4,8 @@ before a full run.
 Extrapolation, per cell of the executed notebook: a cell that uses a capped parameter (its name
 appears in the cell) is scaled by the largest ``full / capped`` ratio of those parameters (a list's
 length for lists); other cells count as measured. With a single measurement this is an upper
-bound — a capped cell's one-off work (caching features or bottlenecks) is scaled too. With two
-measurements at different caps, :func:`linear_fit` separates the fixed part:
-``t = fixed + per_unit × units``. Peak memory is measured, never extrapolated.
+bound — a capped cell's one-off work (caching features or bottlenecks) is scaled too. Peak memory
+is measured, never extrapolated.
 """
 
 from __future__ import annotations
@@ -33,19 +32,6 @@ def cell_factor(source: str, caps: dict) -> float:
     """The largest ``full / capped`` ratio of the capped parameters ``source`` uses (1 if none)."""
     ratios = [units(full) / units(capped) for name, (full, capped) in caps.items() if re.search(rf"\b{name}\b", source)]
     return max(ratios, default=1.0)
-
-
-def linear_fit(points: list[tuple[float, float]]) -> tuple[float, float]:
-    """``(fixed, per_unit)`` of the line through two or more ``(units, seconds)`` points (least
-    squares); ``fixed`` is clipped at 0 (a noisy fit must not make work negative)."""
-    if len({u for u, _ in points}) < 2:
-        raise ValueError("a linear fit needs measurements at two different unit counts")
-    n = len(points)
-    mean_u = sum(u for u, _ in points) / n
-    mean_t = sum(t for _, t in points) / n
-    per_unit = sum((u - mean_u) * (t - mean_t) for u, t in points) / sum((u - mean_u) ** 2 for u, _ in points)
-    fixed = max(mean_t - per_unit * mean_u, 0.0)
-    return fixed, max(per_unit, 0.0)
 
 
 def scaled_cells(cells: list[dict], caps: dict) -> list[dict]:

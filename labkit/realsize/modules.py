@@ -11,6 +11,10 @@ import os
 import shutil
 from pathlib import Path
 
+from labkit.atomic import make_temp_dir
+from labkit.locations import labkit_cache_dir
+from labkit.tfsetup import keras, tf
+
 ARCHITECTURES = {  # registry name -> (Keras application, input size, feature size)
     "mobilenet_v2_100_224": ("MobileNetV2", 224, 1280),
     "inception_v3": ("InceptionV3", 299, 2048),
@@ -19,14 +23,10 @@ ARCHITECTURES = {  # registry name -> (Keras application, input size, feature si
 
 def module_dir(name: str) -> Path:
     """Where the random-weight ``name`` module is cached: ``$LABKIT_CACHE/bench-modules/<name>-random``."""
-    from labkit.data._locations import labkit_cache_dir
-
     return labkit_cache_dir() / "bench-modules" / f"{name}-random"
 
 
 def _feature_model(name: str):
-    from labkit.tfsetup import keras
-
     app, size, _ = ARCHITECTURES[name]
     k = keras()
     inputs = k.Input((size, size, 3))
@@ -37,9 +37,6 @@ def _feature_model(name: str):
 
 def build(name: str) -> Path:
     """The cached SavedModel folder of the random-weight ``name`` (built on first use, atomically)."""
-    from labkit.atomic import make_temp_dir
-    from labkit.tfsetup import tf
-
     if name not in ARCHITECTURES:
         raise ValueError(f"no random-weight module {name!r}; choose from {', '.join(ARCHITECTURES)}")
     target = module_dir(name)

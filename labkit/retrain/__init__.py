@@ -1,8 +1,10 @@
 """TF1-style "TensorFlow for Poets": ``labkit retrain`` and ``labkit label-image``.
 
-Modules: :mod:`architectures` (the registry), :mod:`images` (discovery + split),
+Modules: :mod:`images` (discovery + split),
 :mod:`base_graph`, :mod:`bottlenecks` (the cache), :mod:`final_layer`, :mod:`train`,
 :mod:`export`, :mod:`label_image`, :mod:`lab` (notebook helpers), :mod:`flags` (the flag schema), :mod:`cli`.
+The architecture registry is :mod:`labkit.architectures` and the frozen-graph reader
+:mod:`labkit.formats.graph_file` (below :mod:`labkit.assets`, which checks the downloaded archives).
 """
 
 

@@ -19,14 +19,16 @@ import os
 import shutil
 from pathlib import Path
 
-from labkit import realsize
+from labkit import backbone, hub, realsize
+from labkit.architectures import Architecture
+from labkit.assets import checks, registry, store
 from labkit.atomic import write_bytes
-from labkit.data._locations import labkit_cache_dir
-from labkit.data.resolve import Candidate, resolve
+from labkit.data import synthetic_flowers
 from labkit.errors import DataFileError
+from labkit.formats.graph_file import read_graph_def
+from labkit.locations import labkit_cache_dir
 from labkit.provenance import Source
-from labkit.retrain.architectures import Architecture
-from labkit.retrain.graph_file import read_graph_def
+from labkit.resolve import Candidate, resolve
 from labkit.tfsetup import keras, tf
 
 OFFLINE_VERSION = "v2"
@@ -37,8 +39,6 @@ OFFLINE_KINDS = ("pretrained", "random")
 def _extract(arch: Architecture, archive: Path, model_dir: Path) -> None:
     """Extract ``archive`` (in ``--model_dir``) into a temp folder, check its member and tensors, then
     move its entries into ``model_dir``. A damaged archive is moved aside and raises."""
-    from labkit.assets import checks, registry, store
-
     asset = registry.retrain_asset(arch)
     with store.extracted(asset, archive, model_dir, ".tgz", forget=False) as tmp:
         why = checks.frozen_graph(asset, tmp)
@@ -52,8 +52,6 @@ def _extract(arch: Architecture, archive: Path, model_dir: Path) -> None:
 
 
 def _read_or_aside(arch: Architecture, model: Path):
-    from labkit.assets import registry, store
-
     try:
         return read_graph_def(model)
     except DataFileError as exc:
@@ -74,8 +72,6 @@ def _local(arch: Architecture, model_dir: Path) -> Candidate:
 
 def _asset_steps(arch: Architecture) -> list[Candidate]:
     """labkit's asset store (what ``labkit assets fetch`` put there), then the verified download."""
-    from labkit.assets import registry, store
-
     return store.candidates(
         registry.retrain_asset(arch), lambda folder: read_graph_def(folder / arch.model_file), "labkit asset store"
     )
@@ -100,8 +96,6 @@ def _frozen_keras(model, size: int):
 def _calibration_images(size: int, count: int = 32, seed: int = OFFLINE_SEED):
     """``count`` synthetic flower images (all classes), ``[count, size, size, 3]`` in [-1, 1]."""
     import numpy as np
-
-    from labkit.data import synthetic_flowers
 
     rng = np.random.default_rng(seed)
     labels = [synthetic_flowers.CLASSES[i % len(synthetic_flowers.CLASSES)] for i in range(count)]
@@ -128,8 +122,6 @@ def _pretrained_body(arch: Architecture, seed: int):
     """Input scaled as the original (``(x - mean) / std``) → labkit's pretrained backbone →
     fixed random projection to ``arch.bottleneck_size`` (a Keras model)."""
     import numpy as np
-
-    from labkit import backbone, hub
 
     K, S = keras(), arch.input_size
     path, _ = backbone.ensure("quick")
@@ -187,8 +179,6 @@ def build_offline_graph(arch: Architecture, seed: int = OFFLINE_SEED, kind: str 
 
 def _offline(arch: Architecture, kind: str):
     def build():
-        from labkit import backbone
-
         path = offline_graph_path(arch, kind)
         if not path.exists():
             print(f"[labkit] building offline {kind} {arch.base_key} graph (seed {OFFLINE_SEED}) -> {path}", flush=True)

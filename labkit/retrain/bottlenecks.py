@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from labkit.architectures import Architecture
 from labkit.atomic import write_texts
 from labkit.errors import LabkitError, tf_reason
-from labkit.retrain.architectures import Architecture
 from labkit.retrain.images import CATEGORIES, entries, image_path, warn
 from labkit.tfsetup import tf
 

@@ -21,8 +21,9 @@ from labkit.retrain.flags import (  # noqa: F401 (re-exported: the CLI's schema)
 
 def main(argv=None) -> int:
     """Entry point of ``labkit retrain``."""
+    from labkit import architectures
     from labkit.provenance import apply_switch
-    from labkit.retrain import architectures, images
+    from labkit.retrain import images
 
     flags = parse_flags(sys.argv[1:] if argv is None else argv)
     apply_switch(flags.offline)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labkit.retrain.architectures import Architecture
+from labkit.architectures import Architecture
 from labkit.tfsetup import tf
 
 

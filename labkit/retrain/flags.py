@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from labkit.retrain.architectures import MOBILENET_SIZES, MOBILENET_VERSIONS
+from labkit.architectures import MOBILENET_SIZES, MOBILENET_VERSIONS
 
 # (flag, type or "store_true", default, help) — the original's flags, in its order.
 ORIGINAL_FLAGS = [

@@ -12,8 +12,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from labkit import architectures
 from labkit.event_files import read_scalars
-from labkit.retrain import architectures, images
+from labkit.results import results_dir
+from labkit.retrain import images
 from labkit.retrain.quiet import summarised
 from labkit.retrain.train import RetrainResult, retrain, step_lines
 from labkit.timing import WITHIN_NOISE, Timing
@@ -31,8 +33,6 @@ def workdir(path: str = "") -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         _WORKDIRS.append(folder.absolute())
         return folder
-    from labkit.results import results_dir
-
     parent = results_dir().parent / "work"
     parent.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="retrain-", dir=parent))

@@ -55,7 +55,7 @@ def graph_tensor(graph, name: str, flag: str, path):
 
 def load_graph(path):
     """Import a frozen graph under the ``import/`` prefix (as the original does)."""
-    from labkit.retrain.graph_file import read_graph_def
+    from labkit.formats.graph_file import read_graph_def
 
     if not Path(path).exists():
         raise LabkitError(

@@ -16,8 +16,9 @@ from datetime import datetime
 
 import numpy as np
 
+from labkit import architectures
 from labkit.errors import LabkitError
-from labkit.retrain import architectures, base_graph, bottlenecks, cache_marker, distortions, export, images
+from labkit.retrain import base_graph, bottlenecks, cache_marker, distortions, export, images
 from labkit.retrain.final_layer import add_final_layer
 from labkit.tfsetup import tf
 

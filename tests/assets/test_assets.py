@@ -22,10 +22,10 @@ from assets_server import (
     write_manifest,
 )
 
-from labkit import data, hub
+from labkit import architectures, data, hub
 from labkit.assets import manifest, registry
 from labkit.errors import DamagedDownload, MirrorMisconfigured
-from labkit.retrain import architectures, base_graph
+from labkit.retrain import base_graph
 
 mnist_mod = sys.modules["labkit.data.mnist"]  # the module (labkit.data.mnist is also the loader's name)
 

@@ -15,9 +15,9 @@ from assets_server import (
     write_manifest,
 )
 
-from labkit import cli, data, hub, provenance
+from labkit import architectures, cli, data, hub, provenance
 from labkit.assets import registry
-from labkit.retrain import architectures, base_graph
+from labkit.retrain import base_graph
 
 LAB_MODULES = {"mobilenet_v2_100_224": (224, 1280), "mobilenet_v2_100_224_classifier": (224, 1001)}
 LAB_MODULES["inception_v3"] = (299, 2048)

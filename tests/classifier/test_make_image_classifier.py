@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from toy_modules import write_toy_module
 
 from labkit import cli, hub
 from labkit.classifier import flags, modules, split, train
@@ -172,11 +173,11 @@ def test_split_errors_name_the_folder(tmp_path):
 
 
 def test_image_size_from_a_local_module(tmp_path):
-    fixed = hub.resolve_module(str(hub.write_toy_module(tmp_path / "fixed", image_size=40, output_dim=6)))
+    fixed = hub.resolve_module(str(write_toy_module(tmp_path / "fixed", image_size=40, output_dim=6)))
     assert modules.image_size(fixed, None) == 40 and modules.image_size(fixed, 40) == 40
     with pytest.raises(LabkitError, match="--image_size=64 conflicts with the module's fixed input size 40"):
         modules.image_size(fixed, 64)
-    free = hub.resolve_module(str(hub.write_toy_module(tmp_path / "free", image_size=None, output_dim=6)))
+    free = hub.resolve_module(str(write_toy_module(tmp_path / "free", image_size=None, output_dim=6)))
     assert modules.image_size(free, 48) == 48
     with pytest.raises(LabkitError, match="image size"):
         modules.image_size(free, None)

@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 from exercise_runs import credit, full, run_solved, stderr_of_checks
+from toy_modules import write_toy_module
 
 from labkit import hub as labkit_hub
 from labkit import memory, results
@@ -193,7 +194,7 @@ def toy(tmp_path_factory):
     from PIL import Image
 
     base = tmp_path_factory.mktemp("toy02")
-    module = str(labkit_hub.write_toy_module(base / "module", image_size=None, output_dim=8))
+    module = str(write_toy_module(base / "module", image_size=None, output_dim=8))
     rng = np.random.default_rng(0)
     names = [f"class{i}" for i in range(5)]
     files = {}

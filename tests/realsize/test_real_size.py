@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from fitting import linear_fit
+from toy_modules import write_toy_module
 
 from labkit import proctree, profiles, provenance, runner
 from labkit.assets import registry
@@ -78,7 +80,7 @@ def test_hub_module_is_the_random_weight_real_architecture(real_size, capsys):
     from labkit import hub
     from labkit.bench import random_modules
 
-    hub.write_toy_module(random_modules.module_dir("inception_v3"), image_size=299)  # stands for the built one
+    write_toy_module(random_modules.module_dir("inception_v3"), image_size=299)  # stands for the built one
     found = hub.resolve_module("inception_v3")
     assert found.path_or_handle == str(random_modules.module_dir("inception_v3"))
     assert str(found.source).startswith("offline:real-size dry run: random-weight inception_v3")
@@ -87,7 +89,8 @@ def test_hub_module_is_the_random_weight_real_architecture(real_size, capsys):
 
 
 def test_retrain_base_graph_is_the_random_architecture(real_size):
-    from labkit.retrain import architectures, base_graph
+    from labkit import architectures
+    from labkit.retrain import base_graph
     from labkit.tfsetup import tf
 
     arch = architectures.parse("inception_v3")
@@ -112,10 +115,10 @@ def test_extrapolation_scales_capped_cells_and_fits_lines():
     ]
     result = estimate.extrapolate(45.0, cells, caps)  # 45 s wall: 42.5 s in cells, 2.5 s kernel start
     assert result == {"estimated_full_s": 153.0, "scaled_cells": [{"cell": 3, "seconds": 12.0, "factor": 10.0}]}
-    assert estimate.linear_fit([(1, 12.0), (2, 20.0)]) == (4.0, 8.0)
-    assert estimate.linear_fit([(1, 2.0), (3, 1.0)]) == (2.5, 0.0)  # noise never makes work negative
+    assert linear_fit([(1, 12.0), (2, 20.0)]) == (4.0, 8.0)
+    assert linear_fit([(1, 2.0), (3, 1.0)]) == (2.5, 0.0)  # noise never makes work negative
     with pytest.raises(ValueError, match="two different unit counts"):
-        estimate.linear_fit([(1, 2.0), (1, 3.0)])
+        linear_fit([(1, 2.0), (1, 3.0)])
     assert [estimate.duration(s) for s in (40, 720, 6000)] == ["40 s", "12 min", "1 h 40 min"]
 
 
@@ -205,7 +208,7 @@ def test_caching_vs_freezing_streams_the_images(tmp_path):
     from labkit.transfer import SplitData
 
     spec = hub.ModuleSpec("toy", str(tmp_path / "toy"), "feature_vector", 16, 8)
-    module = hub.ResolvedModule(str(hub.write_toy_module(tmp_path / "toy", 16, 8)), Source("offline", "toy"), spec)
+    module = hub.ResolvedModule(str(write_toy_module(tmp_path / "toy", 16, 8)), Source("offline", "toy"), spec)
     rng = np.random.default_rng(0)
     x = rng.integers(0, 255, (12, 16, 16, 3), dtype=np.uint8)
     data = SplitData(x[:8], np.arange(8) % 2, x[8:], np.arange(4) % 2, ["a", "b"], Source("offline", "t"), 16)

@@ -18,10 +18,11 @@ from offline_fixtures import offline  # noqa: F401  (a shared fixture)
 from PIL import Image
 
 import labkit  # noqa: F401  (sets up TF)
+from labkit import architectures
 from labkit.data import synthetic_flowers
 from labkit.errors import DataFileError, LabkitError
 from labkit.event_files import read_scalars
-from labkit.retrain import architectures, base_graph, bottlenecks, images, label_image
+from labkit.retrain import base_graph, bottlenecks, images, label_image
 from labkit.retrain.train import retrain
 from labkit.tfsetup import tf
 

@@ -11,9 +11,10 @@ import pytest
 from offline_fixtures import offline  # noqa: F401  (a shared fixture)
 
 import labkit  # noqa: F401  (sets up TF)
+from labkit import architectures
 from labkit.atomic import write_text, write_texts
 from labkit.data import synthetic_flowers
-from labkit.retrain import architectures, base_graph, bottlenecks, images
+from labkit.retrain import base_graph, bottlenecks, images
 
 ARCH = "mobilenet_0.25_128"
 

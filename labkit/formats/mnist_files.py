@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from labkit.data.idx import read_idx
 from labkit.errors import DataFileError, SourceNotFound
+from labkit.formats.idx import read_idx
 
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 

@@ -2,6 +2,8 @@
 
 ``parse("mobilenet_0.50_224")`` returns an :class:`Architecture` with the input size, input and
 bottleneck tensor names, bottleneck size, input mean/std and the pretrained archive to use.
+Plain facts without TensorFlow, imported by :mod:`labkit.retrain` (which trains on them) and by
+:mod:`labkit.assets` (which downloads the archives) — so the asset layer needs nothing from retrain.
 """
 
 from __future__ import annotations
