@@ -12,7 +12,6 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import numpy as np
 
@@ -20,26 +19,8 @@ from labkit import architectures
 from labkit.errors import LabkitError
 from labkit.retrain import base_graph, bottlenecks, cache_marker, distortions, export, images
 from labkit.retrain.final_layer import add_final_layer
+from labkit.retrain.log_lines import info
 from labkit.tfsetup import tf
-
-_STEP_LINES = {"shown": True}
-
-
-@contextlib.contextmanager
-def step_lines(shown: bool):
-    """Show or hide the per-step log lines inside the block (notebooks plot the curves instead)."""
-    before, _STEP_LINES["shown"] = _STEP_LINES["shown"], shown
-    try:
-        yield
-    finally:
-        _STEP_LINES["shown"] = before
-
-
-def info(message: str, stamped: bool = False) -> None:
-    """An INFO log line like the original's (per-step lines carry a timestamp and ``: ``)."""
-    if stamped and not _STEP_LINES["shown"]:
-        return
-    print(f"INFO:retrain:{datetime.now()}: {message}" if stamped else f"INFO:retrain:{message}", flush=True)
 
 
 @dataclass
