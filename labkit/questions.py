@@ -1282,11 +1282,7 @@ def write_rubric(path=RUBRIC_PATH) -> Path:
     return Path(path)
 
 
-if __name__ == "__main__":
-    import argparse
+if __name__ == "__main__":  # `python -m labkit.questions`: the command line lives in labkit.cli.rubric
+    import runpy
 
-    argparse.ArgumentParser(
-        prog="python -m labkit.questions",
-        description=f"Rewrite {RUBRIC_PATH} from the question list in labkit/questions.py.",
-    ).parse_args()
-    print(f"wrote {write_rubric()}")
+    runpy.run_module("labkit.cli.rubric", run_name="__main__")

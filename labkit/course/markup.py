@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 
 from labkit.cell_markers import BEGIN, CODE_STUB, END, TEXT_STUB  # noqa: F401  (markup's own names too)
 
@@ -228,29 +227,7 @@ def _sync_checks(nb) -> list[str]:
     return changed
 
 
-def main(argv=None) -> int:
-    """``python -m labkit.course.markup [NOTEBOOK …]``: sync the source notebooks (default: all)."""
-    import argparse
+if __name__ == "__main__":  # `python -m labkit.course.markup`: the command line lives in labkit.cli.markup
+    import runpy
 
-    import nbformat
-
-    from labkit.runner import find_notebooks
-
-    parser = argparse.ArgumentParser(
-        prog="python -m labkit.course.markup", description=main.__doc__, allow_abbrev=False
-    )
-    parser.add_argument("notebooks", nargs="*", help="source notebooks (default: notebooks/NN_*.ipynb)")
-    args = parser.parse_args(argv)
-    for path in [Path(p) for p in args.notebooks] or find_notebooks():
-        nb = nbformat.read(path, as_version=4)
-        changed = sync(nb)
-        if changed:
-            from labkit.atomic import write_text
-
-            write_text(path, nbformat.writes(nb))
-        print(f"{path}: {len(changed)} change(s)" + "".join(f"\n  {c}" for c in changed))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    runpy.run_module("labkit.cli.markup", run_name="__main__")

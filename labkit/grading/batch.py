@@ -134,10 +134,11 @@ def grade(
 ) -> GradeRun:
     """Grade every student in ``submissions`` into ``out_dir``; return what happened.
 
-    ``release``: ``--release DIR``, a manifest dict, or ``None`` (:func:`labkit.grading.integrity.manifest.resolve`);
-    notebooks it does not list are graded rubric-only. ``manual``: manual.csv (stored records of unchanged
-    submissions reused, :mod:`labkit.grading.written.scoring`). ``rescore``: execute nothing, re-score every stored
-    record. ``only``: ``--student`` ids (the others' records kept). ``deadline``: late penalties
+    ``release``: ``--release DIR``, a manifest dict (``labkit grade`` passes the default release) or ``None``
+    (none, :func:`~labkit.grading.integrity.manifest.resolve`); a notebook it does not list: rubric-only.
+    ``manual``: manual.csv (stored records of unchanged submissions reused,
+    :mod:`labkit.grading.written.scoring`). ``rescore``: execute nothing, re-score every stored record.
+    ``only``: ``--student`` ids (the others' records kept). ``deadline``: late penalties
     (:mod:`labkit.grading.deadlines`). ``roster``: the LMS import file (:mod:`labkit.grading.lms`).
     Raises :class:`LabkitError` (nothing written) when there is nothing to grade."""
     settings = dict(workers=workers, limits=limits, profile=profile, offline=offline, resume=resume)
@@ -220,7 +221,7 @@ def _resolve(submissions, rubric_path, release, settings: dict):
         from labkit.errors import LabkitError
 
         raise LabkitError(f"submissions folder {submissions} does not exist or is not a folder")
-    released, rubric_path = manifest.resolve(release, rubric_path, lambda path: rubric_mod.load(path).notebooks)
+    released, rubric_path = manifest.resolve(release, rubric_path)
     rub = rubric_mod.load(rubric_path)
     level, warnings = sandbox.choose_isolation(settings["isolation"], settings["run_as"])
     _check_shared_user(level, settings["backend"], settings["workers"])
