@@ -14,7 +14,7 @@ import json
 import re
 from pathlib import Path
 
-from labkit import project
+from labkit import project, runner
 from labkit.atomic import write_json, write_text
 from labkit.errors import LabkitError
 from labkit.questions import CONCEPTS, QUESTIONS
@@ -340,8 +340,6 @@ def to_markdown(key: dict) -> str:
 def build(run_dir=None, profile: str = "quick", out_dir=None, offline: bool = True) -> dict:
     """Execute the notebooks (or read ``run_dir/results.json``) and write the answer key."""
     if run_dir is None:
-        from labkit import runner
-
         run_dir = Path("outputs") / f"answers-{profile}"
         runner.run_notebooks(None, run_dir, profile, offline)
     results_file = Path(run_dir) / "results.json"

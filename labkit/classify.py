@@ -22,8 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
+from labkit.data.image_folder import load_image
 from labkit.errors import LabkitError
+from labkit.hub import is_saved_model_dir
 from labkit.labels import load_labels  # noqa: F401 (re-exported: notebook 03 imports it from here)
+from labkit.retrain import label_image
 from labkit.tfsetup import tf
 
 
@@ -35,8 +38,6 @@ def _as_probabilities(scores: np.ndarray) -> np.ndarray:
 
 
 def _unit_image(path, size: int) -> np.ndarray:
-    from labkit.data.image_folder import load_image
-
     if not Path(path).is_file():
         raise LabkitError(f"image {path}: file not found")
     return load_image(path, size).astype(np.float32)[None] / 255.0
@@ -46,8 +47,6 @@ class SavedModelClassifier:
     """A SavedModel's ``serving_default`` signature on [0, 1] images."""
 
     def __init__(self, path):
-        from labkit.hub import is_saved_model_dir
-
         if not is_saved_model_dir(path):
             raise LabkitError(
                 f"--saved_model_dir={path}: not a SavedModel folder (no saved_model.pb); pass the "
@@ -102,8 +101,6 @@ class GraphClassifier:
     """A frozen TF1 graph (``labkit retrain --output_graph``), read like ``label_image``."""
 
     def __init__(self, path, input_layer="input", output_layer="final_result", input_mean=128.0, input_std=128.0):
-        from labkit.retrain import label_image
-
         self.li = label_image
         self.graph = label_image.load_graph(path)
         self.input = label_image.graph_tensor(self.graph, input_layer, "--input-layer", path)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import nbformat
 
+from labkit.course import markup
+
 CELL_METADATA = ("tags", "nbgrader", "labkit")  # every other cell metadata key is dropped
 NBFORMAT_MINOR = 5
 
@@ -82,8 +84,6 @@ def normalise(nb) -> nbformat.NotebookNode:
 
 def canonical_text(nb) -> str:
     """``nb`` normalised, checksums refreshed, as the text stored in the repository."""
-    from labkit.course import markup
-
     nb = normalise(nb)
     markup.sync(nb)
     return nbformat.writes(nb) + "\n"

@@ -25,6 +25,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from labkit.atomic import write_text
 from labkit.project import CHECKOUT
 
 RUBRIC_PATH = CHECKOUT / "answers" / "rubric.json"  # the committed default rubric (written from a checkout)
@@ -1276,8 +1277,6 @@ def rubric_text(questions: list[Question] | None = None) -> str:
 
 def write_rubric(path=RUBRIC_PATH) -> Path:
     """(Re)write the default rubric file from :data:`QUESTIONS`."""
-    from labkit.atomic import write_text
-
     write_text(path, rubric_text())
     return Path(path)
 

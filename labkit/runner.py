@@ -16,8 +16,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from labkit import profiles, project
+from labkit import params, profiles, project, results
 from labkit.atomic import write_json
+from labkit.console import progress_on
+from labkit.errors import LabkitError
+from labkit.realsize.dryrun import DryRun
 
 
 @dataclass
@@ -59,8 +62,6 @@ def find_notebooks(selection=None, folder=None) -> list[Path]:
             continue
         matches = [p for p in found if item in p.stem]
         if not matches:
-            from labkit.errors import LabkitError
-
             raise LabkitError(f"no notebook matches {item!r}; available: {', '.join(p.stem for p in found)}")
         chosen += matches
     return list(dict.fromkeys(chosen))
@@ -146,8 +147,6 @@ def execute(
     """
     import papermill
 
-    from labkit import results
-
     name = name or profiles.notebook_key(path.name)
     run = NotebookRun(name, str(path), str(out_dir / path.name))
     results_file = out_dir / "results" / f"{name}.json"
@@ -186,7 +185,6 @@ def _overrides_per_notebook(paths, profile: str, overrides: dict | None) -> dict
     """``{path: the overrides it takes}``; a name no selected notebook takes is an error."""
     if not overrides:
         return {}
-    from labkit import params
 
     known = {p: params.names_in(p, profiles.get(profiles.notebook_key(p.name), profile)) for p in paths}
     params.check_known(known, overrides)
@@ -210,8 +208,6 @@ def run_notebooks(
     ``real_size`` measures a real-size dry run into ``<out_dir>/real-size.json`` (and, with
     ``record_estimate``, the estimate file shipped with labkit); see :mod:`labkit.realsize`."""
     from tqdm.auto import tqdm
-
-    from labkit.console import progress_on
 
     progress = progress_on(progress)
     out_dir = Path(out_dir).resolve()
@@ -254,7 +250,6 @@ def _dry_run(real_size: bool, out_dir: Path, record_estimate):
     """The real-size dry run's recorder, or ``None`` for an ordinary run."""
     if not real_size:
         return None
-    from labkit.realsize.dryrun import DryRun
 
     print(
         "[labkit] real-size dry run: real counts, image sizes and architectures (random weights), "

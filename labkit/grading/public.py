@@ -17,6 +17,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from labkit import questions
 from labkit.errors import LabkitError
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -117,14 +118,12 @@ def _secrets(real) -> list[str]:
 
 def verify(public_path: Path, public_text: str) -> None:
     """Fail clearly unless the generated module imports, lists the same questions and holds no rule."""
-    from labkit import questions as real
-
     public = _load(public_path, "_labkit_public_questions")
-    if [(q.id, q.text) for q in public.QUESTIONS] != [(q.id, q.text) for q in real.QUESTIONS]:
+    if [(q.id, q.text) for q in public.QUESTIONS] != [(q.id, q.text) for q in questions.QUESTIONS]:
         raise LabkitError("the public question list lost or changed questions; check labkit/grading/public.py")
     leaks = [q.id for q in public.QUESTIONS if set(q.credit.to_dict()) != {"points"} or q.profiles]
     leaks += [w.id for w in getattr(public, "WRITTEN", []) if getattr(w, "facts", ()) or getattr(w, "wrong_claims", ())]
-    leaks += [s[:40] for s in _secrets(real) if repr(s)[1:-1] in public_text or s in public_text]
+    leaks += [s[:40] for s in _secrets(questions) if repr(s)[1:-1] in public_text or s in public_text]
     if leaks:
         raise LabkitError(
             "cannot hide the rubric from the grading sandbox: the public version of labkit/questions.py still "

@@ -20,6 +20,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from labkit.errors import LabkitError
 from labkit.grading.integrity import nbfiles
 
 IGNORED_PARTS = {".ipynb_checkpoints", "__MACOSX", ".git"}
@@ -324,8 +325,6 @@ def discover(
     ``ann.zip``) are one student twice: the first (sorted) is graded, the other reported."""
     folder = Path(folder)
     if not folder.is_dir():
-        from labkit.errors import LabkitError
-
         raise LabkitError(f"submissions folder {folder} does not exist or is not a folder")
     problems = []
     entries = _entries(folder, problems)

@@ -18,6 +18,10 @@ import sys
 import time
 from pathlib import Path
 
+from labkit import runner
+from labkit.data import _locations
+from labkit.hub import tfhub_cache_dir
+
 WARMUPS: dict[str, list[str]] = {
     "01_mnist_quickstart": ["labkit.data:mnist"],
     **{
@@ -35,9 +39,6 @@ WARMUPS: dict[str, list[str]] = {
 
 def cache_dirs() -> dict[str, Path]:
     """The caches shared read-only with every sandbox (env name -> folder)."""
-    from labkit.data import _locations
-    from labkit.hub import tfhub_cache_dir
-
     return {
         "LABKIT_CACHE": _locations.labkit_cache_dir(),
         "KERAS_HOME": _locations.keras_datasets_dir().parent,
@@ -72,8 +73,6 @@ def prepare(notebooks: list[str], offline: bool, timeout: float = 1800, profile:
 
 def _run_reference_notebook(name: str) -> None:
     import tempfile
-
-    from labkit import runner
 
     with tempfile.TemporaryDirectory(prefix="labkit-warmup-") as out:
         run = runner.execute(
