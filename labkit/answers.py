@@ -14,7 +14,7 @@ import json
 import re
 from pathlib import Path
 
-from labkit import project, provenance
+from labkit import project, runner
 from labkit.atomic import write_json, write_text
 from labkit.errors import LabkitError
 from labkit.questions import CONCEPTS, QUESTIONS
@@ -340,8 +340,6 @@ def to_markdown(key: dict) -> str:
 def build(run_dir=None, profile: str = "quick", out_dir=None, offline: bool = True) -> dict:
     """Execute the notebooks (or read ``run_dir/results.json``) and write the answer key."""
     if run_dir is None:
-        from labkit import runner
-
         run_dir = Path("outputs") / f"answers-{profile}"
         runner.run_notebooks(None, run_dir, profile, offline)
     results_file = Path(run_dir) / "results.json"
@@ -352,34 +350,3 @@ def build(run_dir=None, profile: str = "quick", out_dir=None, offline: bool = Tr
     write_json(Path(out_dir) / "answers.json", key)
     write_text(Path(out_dir) / "ANSWERS.md", to_markdown(key))
     return key
-
-
-def main(argv) -> int:
-    """``labkit answers build [--profile quick|full] [--from RUN_DIR] [--out DIR]``."""
-    from labkit.console import HelpFormatter, parser
-
-    parser = parser("labkit answers", "the instructor's answer key from recorded results")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="build")
-    b = sub.add_parser(
-        "build",
-        allow_abbrev=False,
-        formatter_class=HelpFormatter,
-        help="execute the notebooks (or read a run) and write the answer key",
-        description="Execute the notebooks (or read a run) and write ANSWERS.md and answers.json.",
-    )
-    b.add_argument("--profile", default="quick", choices=("quick", "full"), help="parameter set (default: quick)")
-    b.add_argument("--from", dest="run_dir", default=None, help="an existing run folder holding results.json")
-    b.add_argument("--out", default=None, help="where ANSWERS.md and answers.json go (default: the project's answers/)")
-    provenance.add_switch(b, default_offline=True)
-    args = parser.parse_args(argv)
-    out = Path(args.out) if args.out else project.answers_dir()
-    key = build(args.run_dir, args.profile, out, offline=provenance.chosen_offline(args.offline, True))
-    missing = [q["id"] for q in key["questions"] if not q["recorded"]]
-    missing += [f"{c['id']}:{m}" for c in key["concepts"] for m in c["missing_evidence"]]
-    recorded = sum(1 for q in key["questions"] if q["recorded"])
-    print(
-        f"wrote {out / 'ANSWERS.md'} and answers.json: {recorded} of {len(key['questions'])} "
-        "questions recorded, "
-        f"{len(key['concepts'])} conceptual answers" + (f"; NOT recorded: {', '.join(missing)}" if missing else "")
-    )
-    return 1 if missing else 0

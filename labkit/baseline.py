@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labkit.atomic import write_json, write_text
+from labkit.errors import LabkitError
 from labkit.questions import QUESTIONS, Question
 
 FAILING = ("regressed", "missing")
@@ -150,8 +151,6 @@ def check(run: dict, baseline_path, junit=None) -> bool:
     """Compare, print the table, optionally write JUnit XML; True when nothing regressed or is missing."""
     path = Path(baseline_path)
     if not path.exists():
-        from labkit.errors import LabkitError
-
         raise LabkitError(f"baseline {path} not found; create it with `labkit run --update-baseline --baseline {path}`")
     changes = compare(run, json.loads(path.read_text(encoding="utf-8")))
     print(format_changes(changes))

@@ -17,15 +17,16 @@ SavedModel and TFLite inputs are RGB images in [0, 1], bilinear-resized to the m
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from labkit.data.image_folder import load_image
 from labkit.errors import LabkitError
+from labkit.hub import is_saved_model_dir
 from labkit.labels import load_labels  # noqa: F401 (re-exported: notebook 03 imports it from here)
+from labkit.retrain import label_image
 from labkit.tfsetup import tf
 
 
@@ -37,8 +38,6 @@ def _as_probabilities(scores: np.ndarray) -> np.ndarray:
 
 
 def _unit_image(path, size: int) -> np.ndarray:
-    from labkit.data.image_folder import load_image
-
     if not Path(path).is_file():
         raise LabkitError(f"image {path}: file not found")
     return load_image(path, size).astype(np.float32)[None] / 255.0
@@ -48,8 +47,6 @@ class SavedModelClassifier:
     """A SavedModel's ``serving_default`` signature on [0, 1] images."""
 
     def __init__(self, path):
-        from labkit.hub import is_saved_model_dir
-
         if not is_saved_model_dir(path):
             raise LabkitError(
                 f"--saved_model_dir={path}: not a SavedModel folder (no saved_model.pb); pass the "
@@ -104,8 +101,6 @@ class GraphClassifier:
     """A frozen TF1 graph (``labkit retrain --output_graph``), read like ``label_image``."""
 
     def __init__(self, path, input_layer="input", output_layer="final_result", input_mean=128.0, input_std=128.0):
-        from labkit.retrain import label_image
-
         self.li = label_image
         self.graph = label_image.load_graph(path)
         self.input = label_image.graph_tensor(self.graph, input_layer, "--input-layer", path)
@@ -216,74 +211,28 @@ def format_table(rows: list[dict], describe: str = "") -> str:
     return "\n".join(lines)
 
 
-def _flag(group, name: str, old: str | None = None, **kwargs) -> None:
-    """A kebab-case flag plus its old snake_case spelling, accepted but hidden from ``--help``."""
-    dest = name.lstrip("-").replace("-", "_")
-    group.add_argument(name, dest=dest, **kwargs)
-    if old:
-        group.add_argument(old, dest=dest, **{**kwargs, "help": argparse.SUPPRESS})
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from labkit.console import parser
-
-    p = parser(
-        "labkit classify",
-        "Top-k classes with probabilities per image.",
-        epilog="Older spellings still accepted: --saved_model_dir, --top_k, --image_size, --input_layer, "
-        "--output_layer, --input_mean, --input_std.",
-    )
-    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files, or folders of images, to classify")
-    model = p.add_mutually_exclusive_group(required=True)
-    _flag(model, "--saved-model-dir", "--saved_model_dir", help="SavedModel folder from make-image-classifier")
-    model.add_argument("--tflite", help=".tflite file from make-image-classifier --tflite_output_file")
-    model.add_argument("--graph", help="frozen graph from `labkit retrain --output_graph`")
-    p.add_argument("--labels", required=True, help="labels file (one per line, model output order)")
-    _flag(p, "--top-k", "--top_k", type=int, default=3, help="how many classes to show (default: 3)")
-    p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
-    _flag(p, "--image-size", "--image_size", type=int, help="input size for models that accept any size")
-    g = p.add_argument_group("frozen graphs (as label_image; Mul:0 and Mul both work)")
-    _flag(g, "--input-layer", "--input_layer", default="input", help="input op (default: input; Mul for inception_v3)")
-    _flag(g, "--output-layer", "--output_layer", default="final_result", help="output op (default: final_result)")
-    _flag(g, "--input-mean", "--input_mean", type=float, default=128.0, help="input mean (default: 128; 0 is honoured)")
-    _flag(g, "--input-std", "--input_std", type=float, default=128.0, help="input std (default: 128)")
-    return p
-
-
-def open_model(args):
-    """The classifier for whichever model flag was given."""
-    if args.saved_model_dir:
-        return SavedModelClassifier(args.saved_model_dir)
-    if args.tflite:
-        return TFLiteClassifier(args.tflite)
-    if args.input_std == 0:
+def open_model(
+    saved_model_dir=None,
+    tflite=None,
+    graph=None,
+    input_layer: str = "input",
+    output_layer: str = "final_result",
+    input_mean: float = 128.0,
+    input_std: float = 128.0,
+):
+    """The classifier for whichever model is given: a SavedModel folder, a TFLite file or a frozen graph
+    (read as ``label_image`` does, with its input/output layers, mean and std)."""
+    if saved_model_dir:
+        return SavedModelClassifier(saved_model_dir)
+    if tflite:
+        return TFLiteClassifier(tflite)
+    if input_std == 0:
         raise LabkitError("--input_std must not be 0")
-    return GraphClassifier(args.graph, args.input_layer, args.output_layer, args.input_mean, args.input_std)
+    return GraphClassifier(graph, input_layer, output_layer, input_mean, input_std)
 
 
-def main(argv=None) -> int:
-    """Entry point of ``labkit classify``."""
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-    if args.top_k < 1:
-        raise LabkitError("--top_k must be at least 1")
-    images = expand_images(args.images)
-    labels = load_labels(args.labels)
-    model = open_model(args)
-    failures: list[dict] = []
-    rows = classify_images(model, labels, images, args.top_k, args.image_size, failures)
-    if rows:
-        print(json.dumps(rows, indent=2) if args.format == "json" else format_table(rows, model.describe))
-    for failed in failures:
-        print(f"labkit classify: error: {failed['error']}", file=sys.stderr)  # the message names the file
-    if failures:
-        print(
-            f"labkit classify: {len(failures)} of {len(images)} image(s) could not be classified (named above)",
-            file=sys.stderr,
-        )
-    return 1 if failures else 0
+if __name__ == "__main__":  # `python -m labkit.classify`: the command line is labkit.cli.classify's
+    import runpy
 
-
-if __name__ == "__main__":
-    from labkit.cli import main as labkit_main
-
-    sys.exit(labkit_main(["classify", *sys.argv[1:]]))
+    sys.argv[1:1] = ["classify"]
+    runpy.run_module("labkit", run_name="__main__")

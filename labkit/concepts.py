@@ -3,9 +3,12 @@ bottleneck looks like, and why caching bottlenecks beats running frozen layers e
 
 from __future__ import annotations
 
-from labkit import timing
+from labkit import hub, timing, transfer
+from labkit.architectures import MOBILENET_VERSIONS, parse
+from labkit.hub import REGISTRY
 from labkit.tfsetup import keras, tf
 from labkit.timing import Timing
+from labkit.transfer import features
 
 # A timed latency run repeats the forward pass until it lasts this long (one pass of MobileNet
 # 0.25 takes milliseconds: alone it would be lost in the scheduler's jitter on a busy machine).
@@ -16,9 +19,6 @@ PUBLISHED_MACS = {"MobileNet V1 1.0": 569e6, "MobileNet V2 1.0": 300e6, "Incepti
 
 def architectures(mobilenet_size: int | None = None) -> dict:
     """name -> (builder, input size); sizes come from labkit's registries (random weights)."""
-    from labkit.architectures import MOBILENET_VERSIONS, parse
-    from labkit.hub import REGISTRY
-
     apps = keras().applications
     found = {}
     for version in sorted(MOBILENET_VERSIONS, key=float):
@@ -156,8 +156,6 @@ def bottleneck_projection(extractors: dict, data):
     import matplotlib.pyplot as plt
     from sklearn.decomposition import PCA
 
-    from labkit.transfer import features
-
     fig, axes = plt.subplots(1, len(extractors), figsize=(4.5 * len(extractors), 3.8), squeeze=False)
     for ax, (name, extract) in zip(axes[0], extractors.items(), strict=False):
         pca = PCA(2, random_state=0)
@@ -202,8 +200,6 @@ def caching_vs_freezing(resolved, data, batch_size: int = 32, repeats: int = 3) 
     one-off caching pass and per cached epoch (none) — and the time shown: median (and IQR) of
     ``repeats`` timed epochs after one warm-up epoch. Extracting the cache is timed once, cold, as a
     student would pay it. Timings are shown and recorded, never a condition of anything."""
-    from labkit import hub, transfer
-
     ran = {"epochs": 0}
 
     def epochs(model, x, y=None) -> Timing:  # y=None: x is a batched tf.data pipeline

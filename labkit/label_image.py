@@ -2,9 +2,9 @@
 
 import sys
 
-from labkit.retrain.label_image import classify, describe_graph, main  # noqa: F401
+from labkit.cli import main as labkit_main
+from labkit.cli.label_image import main  # noqa: F401
+from labkit.retrain.label_image import classify, describe_graph  # noqa: F401
 
 if __name__ == "__main__":
-    from labkit.cli import main as labkit_main
-
     sys.exit(labkit_main(["label-image", *sys.argv[1:]]))

@@ -3,9 +3,8 @@
 
 import sys
 
-from labkit.classifier.cli import main  # noqa: F401
+from labkit.cli import main as labkit_main
+from labkit.cli.make_image_classifier import main  # noqa: F401
 
 if __name__ == "__main__":
-    from labkit.cli import main as labkit_main
-
     sys.exit(labkit_main(["make-image-classifier", *sys.argv[1:]]))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from labkit import timing
+from labkit import devices, plots, timing
 from labkit.errors import LabkitError
 from labkit.tfsetup import tf
 
@@ -66,8 +66,6 @@ def measure_batch_sizes(
     return a table: batch_size, images_per_s (from the median step), step_s
     (median) with step_s_p25/step_s_p75 (IQR of the timed steps), peak_mb, device, oom."""
     import pandas as pd
-
-    from labkit import devices
 
     device = device or devices.default()
     rows = []
@@ -200,8 +198,6 @@ def fit_with_backoff(
 def plot_batch_sizes(table, budget: dict | None = None):
     """Throughput and peak memory against batch size, side by side (log-2 batch axis)."""
     import matplotlib.pyplot as plt
-
-    from labkit import plots
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
     ok = table[~table["oom"]]
@@ -348,8 +344,6 @@ def training_step_peak_gb(model, batch_size: int, image_shape=None, *, repeats: 
     process's peak resident memory. One warm-up step (tracing), then the largest of ``repeats`` steps.
     Used by notebook 02's E02_batch: the student may call it; its check does.
     """
-    from labkit import devices
-
     device, tfm = devices.default(), tf()
     train_step = _train_step(model, tuple(_input_shape(model, image_shape)))
     size = tfm.constant(int(batch_size), tfm.int32)

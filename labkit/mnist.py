@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 
+from labkit import devices, plots
 from labkit.data.arrays import ArrayDataset
 from labkit.tfsetup import keras, tf
 
@@ -106,8 +107,6 @@ def compile_model(model, learning_rate: float = 1e-3):
 
 def train(model, ds: ArrayDataset, epochs: int = 5, batch_size: int = 32, verbose: int = 2) -> dict:
     """Compile (if needed) and fit; returns the per-epoch history plus wall time and device."""
-    from labkit import devices
-
     if model.optimizer is None:
         compile_model(model)
     start = time.perf_counter()
@@ -139,8 +138,6 @@ def probabilities(model, x: np.ndarray) -> np.ndarray:
 
 def plot_history(history: dict, title: str = "learning curve"):
     """Train/validation accuracy per epoch."""
-    from labkit import plots
-
     curves = [
         plots.Curve("train", history["accuracy"]),
         plots.Curve("test", history["val_accuracy"], group=1, marker="s"),
@@ -208,8 +205,6 @@ def beat_it_answer(table) -> dict:
 
 def plot_comparison(histories: dict):
     """Test accuracy per epoch for each compared model on one plot."""
-    from labkit import plots
-
     curves = plots.history_curves(histories, {"val_accuracy": ""})
     ax = plots.plot_curves(
         curves, ylabel=f"test {plots.ACCURACY}", title="same budget, different models", figsize=(5, 3)

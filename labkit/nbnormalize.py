@@ -13,12 +13,13 @@ source may have changed. ``tests/notebooks/test_nbnormalize.py`` fails when a no
 
 from __future__ import annotations
 
-import argparse
 import io
 import tokenize
 from pathlib import Path
 
 import nbformat
+
+from labkit.course import markup
 
 CELL_METADATA = ("tags", "nbgrader", "labkit")  # every other cell metadata key is dropped
 NBFORMAT_MINOR = 5
@@ -83,8 +84,6 @@ def normalise(nb) -> nbformat.NotebookNode:
 
 def canonical_text(nb) -> str:
     """``nb`` normalised, checksums refreshed, as the text stored in the repository."""
-    from labkit.course import markup
-
     nb = normalise(nb)
     markup.sync(nb)
     return nbformat.writes(nb) + "\n"
@@ -100,37 +99,15 @@ def differing(paths) -> list[Path]:
     return found
 
 
-def _notebooks(args) -> list[Path]:
+def notebooks(args) -> list[Path]:
+    """The notebooks named by ``args``: files as given, folders as their ``NN_*.ipynb`` notebooks."""
     paths = []
     for arg in map(Path, args):
         paths += sorted(arg.glob("[0-9][0-9]_*.ipynb")) if arg.is_dir() else [arg]
     return paths
 
 
-def main(argv=None) -> int:
-    """Rewrite the notebooks in their canonical form, or with ``--check`` list those that differ."""
-    from labkit.atomic import write_text
+if __name__ == "__main__":  # `python -m labkit.nbnormalize`: the command line lives in labkit.cli.nbnormalize
+    import runpy
 
-    parser = argparse.ArgumentParser(
-        prog="python -m labkit.nbnormalize",
-        description="Store source notebooks in labkit's canonical form (see docs/contributing.md).",
-        allow_abbrev=False,
-    )
-    parser.add_argument("paths", nargs="*", default=["notebooks"], help="notebooks or folders (default: notebooks)")
-    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a notebook differs")
-    args = parser.parse_args(argv)
-    paths = _notebooks(args.paths)
-    if not paths:
-        parser.error(f"no NN_*.ipynb notebooks in {', '.join(args.paths)}")
-    changed = differing(paths)
-    for path in changed:
-        if args.check:
-            print(f"{path}: not normalised (run `python -m labkit.nbnormalize {path}`)")
-        else:
-            write_text(path, canonical_text(nbformat.read(path, as_version=4)))
-            print(f"{path}: normalised")
-    return 1 if args.check and changed else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    runpy.run_module("labkit.cli.nbnormalize", run_name="__main__")

@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 
+from labkit.atomic import write_text
 from labkit.errors import LabkitError
 from labkit.project import CHECKOUT
 
@@ -279,17 +280,11 @@ def rubric_text(questions: list[Question] | None = None) -> str:
 
 def write_rubric(path=RUBRIC_PATH) -> Path:
     """(Re)write the default rubric file from the default homework's questions."""
-    from labkit.atomic import write_text
-
     write_text(path, rubric_text())
     return Path(path)
 
 
-if __name__ == "__main__":
-    import argparse
+if __name__ == "__main__":  # `python -m labkit.questions`: the command line lives in labkit.cli.rubric
+    import runpy
 
-    argparse.ArgumentParser(
-        prog="python -m labkit.questions",
-        description=f"Rewrite {RUBRIC_PATH} from the questions in {HOMEWORK_DIR}/questions.yaml.",
-    ).parse_args()
-    print(f"wrote {write_rubric()}")
+    runpy.run_module("labkit.cli.rubric", run_name="__main__")

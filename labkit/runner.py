@@ -16,8 +16,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from labkit import profiles, project, provenance
+from labkit import params, profiles, project, results
 from labkit.atomic import write_json
+from labkit.console import progress_on
+from labkit.errors import LabkitError
+from labkit.realsize.dryrun import DryRun
 
 
 @dataclass
@@ -59,8 +62,6 @@ def find_notebooks(selection=None, folder=None) -> list[Path]:
             continue
         matches = [p for p in found if item in p.stem]
         if not matches:
-            from labkit.errors import LabkitError
-
             raise LabkitError(f"no notebook matches {item!r}; available: {', '.join(p.stem for p in found)}")
         chosen += matches
     return list(dict.fromkeys(chosen))
@@ -146,8 +147,6 @@ def execute(
     """
     import papermill
 
-    from labkit import results
-
     name = name or profiles.notebook_key(path.name)
     run = NotebookRun(name, str(path), str(out_dir / path.name))
     results_file = out_dir / "results" / f"{name}.json"
@@ -186,7 +185,6 @@ def _overrides_per_notebook(paths, profile: str, overrides: dict | None) -> dict
     """``{path: the overrides it takes}``; a name no selected notebook takes is an error."""
     if not overrides:
         return {}
-    from labkit import params
 
     known = {p: params.names_in(p, profiles.get(profiles.notebook_key(p.name), profile)) for p in paths}
     params.check_known(known, overrides)
@@ -210,8 +208,6 @@ def run_notebooks(
     ``real_size`` measures a real-size dry run into ``<out_dir>/real-size.json`` (and, with
     ``record_estimate``, the estimate file shipped with labkit); see :mod:`labkit.realsize`."""
     from tqdm.auto import tqdm
-
-    from labkit.console import progress_on
 
     progress = progress_on(progress)
     out_dir = Path(out_dir).resolve()
@@ -254,7 +250,6 @@ def _dry_run(real_size: bool, out_dir: Path, record_estimate):
     """The real-size dry run's recorder, or ``None`` for an ordinary run."""
     if not real_size:
         return None
-    from labkit.realsize.dryrun import DryRun
 
     print(
         "[labkit] real-size dry run: real counts, image sizes and architectures (random weights), "
@@ -273,14 +268,15 @@ def describe_error(error: dict) -> str:
     return f"{where}: {error['ename']}: {error['evalue'].strip().splitlines()[-1] if error['evalue'].strip() else ''}"
 
 
-def _brief(value) -> str:
-    """A short rendering of a recorded value for the summary table."""
+def brief(value) -> str:
+    """A short rendering of a recorded value (a float to 4 significant digits, a table as its row count,
+    a dict as its first three items) for the summary table and ``labkit check``."""
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, list) and value and isinstance(value[0], dict):
         return f"table of {len(value)} rows"
     if isinstance(value, dict):
-        return ", ".join(f"{k} {_brief(v)}" for k, v in list(value.items())[:3])
+        return ", ".join(f"{k} {brief(v)}" for k, v in list(value.items())[:3])
     return str(value)
 
 
@@ -289,147 +285,10 @@ def format_table(runs: list[NotebookRun]) -> str:
     rows = [("notebook", "status", "time", "source", "headline result")]
     for r in runs:
         head = r.headline
-        shown = "" if head is None else f"{head[0]} = {_brief(head[1])}"
+        shown = "" if head is None else f"{head[0]} = {brief(head[1])}"
         sources = "; ".join(f"{k}={v}" for k, v in r.sources.items()) or "-"
         rows.append((r.name, r.status.upper(), f"{r.seconds:.0f}s", sources[:70], shown[:60]))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
-
-
-def build_parser():
-    """The flags of ``labkit run``."""
-    from labkit.console import add_no_progress, parser
-
-    p = parser("labkit run", __doc__.splitlines()[0].split(": ", 1)[-1])
-    p.add_argument("notebooks", nargs="*", help="notebook paths or name fragments (default: all)")
-    p.add_argument("--profile", default="quick", choices=profiles.PROFILE_NAMES, help="parameter set (default: quick)")
-    p.add_argument("--out", default="outputs/run", help="folder for executed notebooks + results.json")
-    provenance.add_switch(p, default_offline=False)
-    p.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell (default: none)")
-    p.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="override one notebook parameter; VALUE is read as YAML (2, 0.5, true, null, [4, 8], text)",
-    )
-    p.add_argument(
-        "-f",
-        "--parameters-file",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="YAML file of NAME: VALUE overrides (applied before -p)",
-    )
-    p.add_argument(
-        "--real-size",
-        action="store_true",
-        help="with --profile full: a dry run at the homework's real data counts, image sizes and architectures "
-        "(random weights, offline, training length capped); records wall time and peak memory per notebook "
-        "in OUT/real-size.json (docs/real-size.md)",
-    )
-    p.add_argument(
-        "--record-estimate",
-        action="store_true",
-        help="with --real-size: also write the estimate that full runs print first "
-        "(labkit/realsize/estimate.json, shipped with labkit; commit it)",
-    )
-    p.add_argument("--list", action="store_true", help="list the notebooks that would run and where from, then exit")
-    add_no_progress(p)
-    p.add_argument(
-        "--baseline",
-        default=None,
-        metavar="FILE",
-        help="compare recorded results with this baseline; exit non-zero on a regression "
-        "or a missing answer (e.g. answers/baseline-quick.json)",
-    )
-    p.add_argument("--update-baseline", action="store_true", help="rewrite --baseline from this run")
-    p.add_argument("--junit", default=None, metavar="FILE", help="write the baseline comparison as JUnit XML")
-    return p
-
-
-def _list(selection) -> int:
-    paths = find_notebooks(selection)
-    print(f"{len(paths)} notebook(s) in {paths[0].parent if paths else project.notebooks_dir()}:")
-    print("\n".join(f"  {p.name}" for p in paths))
-    return 0
-
-
-def main(argv) -> int:
-    """``labkit run [NOTEBOOK…] [--profile quick|full] [--out DIR] [--offline|--online] [-p NAME VALUE] [-f FILE]``."""
-    from labkit import params
-
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.list:
-        return _list(args.notebooks)
-    if (args.update_baseline or args.junit) and not args.baseline:
-        parser.error("--update-baseline and --junit need --baseline FILE")
-    if args.baseline and not args.update_baseline and not Path(args.baseline).is_file():
-        parser.error(f"--baseline {args.baseline}: file not found (create it with --update-baseline)")
-    overrides = params.overrides(args.parameters_file, args.parameter)
-    offline = provenance.chosen_offline(args.offline, default_offline=False)
-    _check_real_size(parser, args)
-    if args.real_size:
-        offline = True
-    elif args.profile == "full":
-        from labkit.realsize import estimate
-
-        selected = [p.stem for p in find_notebooks(args.notebooks)] if args.notebooks else None
-        print(estimate.estimate_line(selected=selected), flush=True)
-    runs = run_notebooks(
-        args.notebooks,
-        args.out,
-        args.profile,
-        offline,
-        args.cell_timeout,
-        not args.no_progress,
-        overrides=overrides,
-        real_size=args.real_size,
-        record_estimate=_estimate_target(args.record_estimate),
-    )
-    return _report(runs, args)
-
-
-def _check_real_size(parser, args) -> None:
-    """``--real-size`` needs ``--profile full`` and offline stand-ins; ``--record-estimate`` needs ``--real-size``."""
-    if args.record_estimate and not args.real_size:
-        parser.error("--record-estimate needs --real-size")
-    if args.real_size and args.profile != "full":
-        parser.error("--real-size measures the full profile: add --profile full")
-    if args.real_size and args.offline is False:
-        parser.error("--real-size runs labkit's real-size stand-ins offline: drop --online")
-
-
-def _estimate_target(wanted: bool):
-    if not wanted:
-        return None
-    from labkit.realsize import estimate
-
-    return estimate.PACKAGE_ESTIMATE
-
-
-def _report(runs, args) -> int:
-    """Print the table, failures and the baseline check; the exit code."""
-    print("\n" + format_table(runs))
-    print(f"\nexecuted notebooks and results.json in {Path(args.out).resolve()}")
-    failed = [r.name for r in runs if r.status != "ok"]
-    if failed:
-        print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}")
-    regressed = False
-    if args.baseline:
-        from labkit import baseline, results
-
-        run = results.load(Path(args.out) / "results.json")
-        if args.update_baseline and failed:
-            print(f"baseline {args.baseline} NOT updated: a failed notebook would drop its answers")
-        elif args.update_baseline:
-            updated, kept = baseline.write(run, args.baseline)
-            print(f"wrote baseline {args.baseline}: {updated} values from this run, {kept} kept from notebooks not run")
-        else:
-            regressed = not baseline.check(run, args.baseline, args.junit)
-    return 1 if failed or regressed else 0

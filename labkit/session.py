@@ -6,7 +6,9 @@ import os
 import sys
 from pathlib import Path
 
-from labkit import cell_timer, profiles, provenance, results, tables
+from labkit import cell_timer, devices, profiles, provenance, results, tables
+from labkit.console import short_warnings
+from labkit.tfsetup import tf
 
 
 def _shell_environment() -> None:
@@ -73,10 +75,6 @@ def start(notebook: str, namespace: dict) -> dict:
     ``namespace`` is the notebook's ``globals()``; the names taken from it are those of the
     notebook's profile plus ``PROFILE`` and ``OFFLINE``.
     """
-    from labkit import devices
-    from labkit.console import short_warnings
-    from labkit.tfsetup import tf
-
     short_warnings()  # labkit's warnings as one line naming the file, without the source-line echo
     tables.start_display()  # floats in shown tables to 3 decimals (recorded values stay whole)
     key = profiles.notebook_key(notebook)

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from labkit import hub, memory
+from labkit import backbone, hub, memory, plots
 from labkit.data.arrays import ArrayDataset
-from labkit.data.image_folder import ImageFolder
+from labkit.data.image_folder import ImageFolder, load_image
 from labkit.tfsetup import keras, tf
 
 
@@ -201,8 +201,6 @@ def comparison_table(runs: dict[str, TransferRun]):
 
 def plot_histories(runs: dict[str, TransferRun], ax=None):
     """Training (dashed) and validation (solid) accuracy of every run on one plot."""
-    from labkit import plots
-
     curves = plots.history_curves({r.name: r.history for r in runs.values()}, {"val_acc": "val", "acc": "train"})
     return plots.plot_curves(
         curves, ylabel=plots.ACCURACY, title="frozen vs fine-tuned feature extractor", ax=ax, figsize=(7, 4)
@@ -271,8 +269,6 @@ def pretrained_vs_random(resolved: hub.ResolvedModule, data: SplitData, seed: in
     Answers A2.backbone.linear_probe, A2.backbone.pretrained_beats_random (notebook 02, Q5) and K5.linear_probe
     (notebook 07, Q25).
     """
-    from labkit import backbone
-
     module = hub.load(resolved)
     random_model = backbone.feature_model(seed)
     call = (lambda b: module(b, training=False)) if resolved.spec.name == hub.OFFLINE else module
@@ -330,8 +326,6 @@ def classify_image(resolved: hub.ResolvedModule, path, labels=None, image_size: 
 
     Answers A2.classifier.top5 (notebook 02, Q4).
     """
-    from labkit.data.image_folder import load_image
-
     size = image_size or hub.image_size_for(resolved)
     x = tf().constant(load_image(path, size)[None], tf().float32) / 255.0
     probs = tf().nn.softmax(hub.keras_layer(resolved)(x)[0]).numpy()

@@ -9,7 +9,8 @@ import platform
 import sys
 from importlib import metadata
 
-from labkit import __version__, console
+from labkit import __version__, devices
+from labkit.tfsetup import tf
 
 
 def _installed(dist: str) -> str:
@@ -27,9 +28,6 @@ def report() -> list[tuple[str, str]]:
         ("platform", platform.platform()),
     ]
     try:
-        from labkit import devices
-        from labkit.tfsetup import tf
-
         rows.append(("TensorFlow", tf().__version__))
         seen = ", ".join(devices.visible())
     except ImportError as exc:
@@ -37,12 +35,3 @@ def report() -> list[tuple[str, str]]:
         seen = "unknown"
     rows += [("tf_keras", _installed("tf_keras")), ("Keras 3", _installed("keras")), ("devices", seen)]
     return rows
-
-
-def main(argv) -> int:
-    """Entry point of ``labkit version``."""
-    console.parser("labkit version", __doc__.splitlines()[0].split(": ", 1)[1]).parse_args(argv)
-    rows = report()
-    width = max(len(name) for name, _ in rows)
-    print("\n".join(f"{name.ljust(width)}  {value}" for name, value in rows))
-    return 0

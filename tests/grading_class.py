@@ -112,9 +112,12 @@ def vandal_code(subs: Path, rubric: Path, outside: Path) -> str:
 
 
 def grade(submissions, out, rubric=None, **options):
-    """``batch.grade`` as the tests call it: no warm-up run, no progress bar, everything else as given."""
+    """``batch.grade`` as the tests call it: no warm-up run, no progress bar, everything else as given; without
+    ``release``, the release ``labkit grade`` would grade against (:func:`labkit.course.release.default_manifest`)."""
+    from labkit.course import release
     from labkit.grading import batch
 
+    options.setdefault("release", release.default_manifest(rubric))
     return batch.grade(submissions, out, rubric, warmup=False, progress=False, **options)
 
 

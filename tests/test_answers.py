@@ -6,6 +6,7 @@ import re
 import pytest
 
 from labkit import answers
+from labkit.cli import answers as answers_cli
 from labkit.questions import CONCEPTS, QUESTIONS
 
 
@@ -48,7 +49,7 @@ def test_build_writes_the_same_files_twice(run, tmp_path):
     (tmp_path / "run" / "results.json").write_text(json.dumps(run))
     answers.build(tmp_path / "run", out_dir=tmp_path / "a")
     first = (tmp_path / "a" / "ANSWERS.md").read_text()
-    assert answers.main(["build", "--from", str(tmp_path / "run"), "--out", str(tmp_path / "b")]) == 0
+    assert answers_cli.main(["build", "--from", str(tmp_path / "run"), "--out", str(tmp_path / "b")]) == 0
     assert (tmp_path / "b" / "ANSWERS.md").read_text() == first
     assert re.search(r"^### K13 — ", first, re.M) and "## Part C" in first
     assert json.loads((tmp_path / "b" / "answers.json").read_text())["profile"] == "quick"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from labkit import baseline, runner
+from labkit import baseline
+from labkit.cli import run as run_cli
 from labkit.questions import QUESTIONS
 
 COMMITTED = Path(__file__).resolve().parent.parent / "answers" / "baseline-quick.json"
@@ -49,7 +50,7 @@ def test_run_cli_exits_nonzero_against_a_doctored_baseline(tmp_path, capsys):
     values["A1.accuracy.test"] = 1.5
     doctored = tmp_path / "doctored.json"
     doctored.write_text(json.dumps({"values": values}))
-    code = runner.main(
+    code = run_cli.main(
         [
             "01",
             "--out",
@@ -83,6 +84,6 @@ def test_update_from_a_partial_run_keeps_the_other_notebooks_values(run, tmp_pat
 
 def test_missing_baseline_file_is_reported_before_anything_runs(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
-        runner.main(["01", "--out", str(tmp_path / "out"), "--baseline", str(tmp_path / "nope.json")])
+        run_cli.main(["01", "--out", str(tmp_path / "out"), "--baseline", str(tmp_path / "nope.json")])
     assert exc.value.code == 2 and "nope.json: file not found" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from labkit import bench
+from labkit.cli import bench
 
 
 @pytest.mark.slow  # every benchmark section once

@@ -2,6 +2,7 @@
 every option, usage errors on stderr with exit 2, no prefix matching of labkit's own flags."""
 
 import argparse
+import ast
 import contextlib
 import io
 import os
@@ -9,6 +10,7 @@ import re
 from unittest import mock
 
 import pytest
+from test_code_health import MODULES
 
 from labkit import __version__, cli, console, provenance
 
@@ -254,3 +256,29 @@ def test_labkit_warnings_are_one_line_without_the_source_echo():
         assert "x.py:1: UserWarning: other" in other  # everyone else's warnings unchanged
     finally:
         warnings.formatwarning = saved
+
+
+# Outside labkit.cli only these may import argparse: console's parser helpers shared by every command, and the
+# original tools' flag schemas, which the lab's Python API parses too (a student's label_image flag string).
+FLAG_SCHEMAS = {"labkit.console", "labkit.retrain.flags", "labkit.retrain.label_image", "labkit.classifier.flags"}
+
+
+def test_every_subcommand_is_a_module_of_labkit_cli():
+    assert {name: module for name, (module, _) in cli.COMMANDS.items()} == {
+        name: f"labkit.cli.{name.replace('-', '_')}" for name in cli.COMMANDS
+    }
+
+
+def test_argument_parsing_only_in_the_command_line_modules():
+    parsing = set()
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Import)
+                and "argparse" in [a.name for a in node.names]
+                or isinstance(node, ast.ImportFrom)
+                and node.module == "argparse"
+            ):
+                parsing.add(module)
+    outside = sorted(m for m in parsing if m != "labkit.cli" and not m.startswith("labkit.cli."))
+    assert set(outside) <= FLAG_SCHEMAS, f"argparse outside labkit/cli: {sorted(set(outside) - FLAG_SCHEMAS)}"

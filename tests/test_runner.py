@@ -6,6 +6,7 @@ import nbformat
 import pytest
 
 from labkit import runner
+from labkit.cli import run as run_cli
 
 
 def _notebook(path, *code):
@@ -72,7 +73,7 @@ def test_results_json_gathers_every_notebook(tiny_run):
 
 def test_cli_exit_code_is_nonzero_when_a_notebook_fails(tmp_path, capsys):
     bad = _notebook(tmp_path / "13_fail.ipynb", "1 / 0")
-    code = runner.main([str(bad), "--out", str(tmp_path / "o"), "--no-progress"])
+    code = run_cli.main([str(bad), "--out", str(tmp_path / "o"), "--no-progress"])
     out = capsys.readouterr().out
     assert code == 1 and "13_fail" in out and "ZeroDivisionError" in out and "FAILED" in out
 

@@ -5,5 +5,5 @@
 - :mod:`labkit.assets.download` — streaming, resumable HTTP (and mirror folders);
 - :mod:`labkit.assets.mirror` — ``LABKIT_MIRROR`` and its ``labkit-assets.json``;
 - :mod:`labkit.assets.manifest` — what was fetched, with sizes and sha256, for later checks;
-- :mod:`labkit.assets.cli` — ``labkit assets status|fetch|verify|export|import``.
+- :mod:`labkit.cli.assets` (the command line) — ``labkit assets status|fetch|verify|export|import``.
 """

@@ -15,7 +15,6 @@ import platform
 import time
 from pathlib import Path
 
-from labkit import provenance
 from labkit.atomic import write_json
 
 SECTIONS: list[str] = [
@@ -48,49 +47,30 @@ def _print_table(rows: list[dict]) -> None:
         print(f"{r['section']:<22} {r['name']:<68} {fmt(ratio):>8} {fmt(target):>8}  {ok}")
 
 
-def main(argv) -> int:
-    """Run every benchmark section, print the ratio table, write ``bench/results.json``."""
-    from labkit.console import add_no_progress, parser
+def section_names() -> list[str]:
+    """The short names of :data:`SECTIONS` (``retrain_cache``, ``transfer``, …), as ``--only`` takes them."""
+    return [name.rsplit(".", 1)[1] for name in SECTIONS]
 
-    parser = parser("labkit bench", "every speed comparison, measured side by side in one run")
-    parser.add_argument("--full", action="store_true", help="the homework's real sizes (slow)")
-    parser.add_argument(
-        "--smoke",
-        action="store_true",
-        help="tiny workloads: checks every section produces its figures (ratios meaningless)",
-    )
-    short = [name.rsplit(".", 1)[1] for name in SECTIONS]
-    parser.add_argument(
-        "--only", nargs="+", default=None, metavar="SECTION", help=f"run only these sections ({', '.join(short)})"
-    )
-    parser.add_argument(
-        "--out", default="bench/results.json", help="where the figures go (default: bench/results.json)"
-    )
-    add_no_progress(parser)
-    provenance.add_switch(parser, default_offline=False)
-    args = parser.parse_args(argv)
-    provenance.apply_switch(args.offline)
-    if args.no_progress:
-        os.environ["LABKIT_NO_PROGRESS"] = "1"
-    unknown = [o for o in args.only or [] if not any(o in name for name in short)]
-    if unknown:
-        parser.error(f"--only {' '.join(unknown)}: no such section; choose from {', '.join(short)}")
+
+def run(out, full: bool = False, smoke: bool = False, only=None) -> list[dict]:
+    """Run every section (or those whose short name contains one of ``only``), print the ratio table
+    and write the figures to ``out``; the rows."""
     rows, started = [], time.time()
     for name in SECTIONS:
-        if args.only and not any(o in name.rsplit(".", 1)[1] for o in args.only):
+        if only and not any(o in name.rsplit(".", 1)[1] for o in only):
             continue
         print(f"[bench] {name} …", flush=True)
-        rows += importlib.import_module(name).run(full=args.full, smoke=args.smoke)
+        rows += importlib.import_module(name).run(full=full, smoke=smoke)
     _print_table(rows)
     write_json(
-        Path(args.out),
+        Path(out),
         {
             "machine": _machine(),
-            "full": args.full,
-            "smoke": args.smoke,
+            "full": full,
+            "smoke": smoke,
             "seconds": round(time.time() - started, 1),
             "rows": rows,
         },
     )
-    print(f"\nwrote {args.out}")
-    return 0
+    print(f"\nwrote {out}")
+    return rows

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 
+from labkit.answers import concept_sections
 from labkit.cell_markers import BEGIN, CODE_STUB, END, TEXT_STUB  # noqa: F401  (markup's own names too)
+from labkit.exercises import hidden
+from labkit.questions import QUESTIONS, WRITTEN
 
 SCHEMA_VERSION = 3
 GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -91,14 +93,10 @@ def is_check(cell) -> bool:
 
 def _graded_questions() -> dict:
     """``{id: Question}`` of the autograded questions worth points (the exercises)."""
-    from labkit.questions import QUESTIONS
-
     return {q.id: q for q in QUESTIONS if q.credit.points > 0}
 
 
 def _check_problems(cell, where: str, graded: dict) -> list[str]:
-    from labkit.exercises import hidden
-
     owned = [q for q in records(cell) if q in graded]
     if not is_check(cell):
         return [f"{where}: records {owned}, worth points, outside a check cell"] if owned else []
@@ -126,8 +124,6 @@ def checksum(cell) -> str:
 
 def recorded_ids(source: str) -> list[str]:
     """Autograded ids named as string literals in ``source`` (the ids a recording cell records)."""
-    from labkit.questions import QUESTIONS
-
     known = {q.id for q in QUESTIONS}
     try:
         tree = ast.parse(source)
@@ -139,8 +135,6 @@ def recorded_ids(source: str) -> list[str]:
 
 def problems(nb, notebook: str | None = None) -> list[str]:
     """What breaks the markup rules in a source notebook (empty when it is fine)."""
-    from labkit.questions import WRITTEN
-
     notebook = notebook or (nb.metadata.get("labkit") or {}).get("notebook")
     found, seen, graded = [], set(), _graded_questions()
     for index, cell in enumerate(nb.cells):
@@ -182,16 +176,12 @@ def prompt_text(question) -> str:
 
 def concept_answers(path=None) -> dict[str, str]:
     """``{"K1": reference answer}`` — the section bodies of ``answers/conceptual.md``."""
-    from labkit.answers import concept_sections
-
     return {qid: section["body"] for qid, section in concept_sections(path).items()}
 
 
 def sync(nb, concepts: dict[str, str] | None = None) -> list[str]:
     """Bring a source notebook in line (in place): K answer cells from ``answers/conceptual.md``,
     prompts from :data:`labkit.questions.WRITTEN`, locked cells' checksums. Returns what changed."""
-    from labkit.questions import WRITTEN
-
     concepts = concept_answers() if concepts is None else concepts
     texts = {w.id: w for w in WRITTEN}
     changed = _sync_checks(nb)
@@ -211,8 +201,6 @@ def sync(nb, concepts: dict[str, str] | None = None) -> list[str]:
 
 def _sync_checks(nb) -> list[str]:
     """Check cells' hidden tests and points from :mod:`labkit.questions` (in place); what changed."""
-    from labkit.exercises import hidden
-
     graded, changed = _graded_questions(), []
     for index, cell in enumerate(nb.cells):
         owned = [q for q in records(cell) if q in graded]
@@ -228,29 +216,7 @@ def _sync_checks(nb) -> list[str]:
     return changed
 
 
-def main(argv=None) -> int:
-    """``python -m labkit.course.markup [NOTEBOOK …]``: sync the source notebooks (default: all)."""
-    import argparse
+if __name__ == "__main__":  # `python -m labkit.course.markup`: the command line lives in labkit.cli.markup
+    import runpy
 
-    import nbformat
-
-    from labkit.runner import find_notebooks
-
-    parser = argparse.ArgumentParser(
-        prog="python -m labkit.course.markup", description=main.__doc__, allow_abbrev=False
-    )
-    parser.add_argument("notebooks", nargs="*", help="source notebooks (default: notebooks/NN_*.ipynb)")
-    args = parser.parse_args(argv)
-    for path in [Path(p) for p in args.notebooks] or find_notebooks():
-        nb = nbformat.read(path, as_version=4)
-        changed = sync(nb)
-        if changed:
-            from labkit.atomic import write_text
-
-            write_text(path, nbformat.writes(nb))
-        print(f"{path}: {len(changed)} change(s)" + "".join(f"\n  {c}" for c in changed))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    runpy.run_module("labkit.cli.markup", run_name="__main__")

@@ -29,8 +29,16 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import labkit
+from labkit import project
+from labkit.atomic import write_bytes, write_text
 from labkit.course import markup
 from labkit.errors import LabkitError
+from labkit.grading import rubric as rubrics
+from labkit.grading.integrity import manifest as manifests
+from labkit.profiles import notebook_key
+from labkit.questions import rubric_text
+from labkit.runner import find_notebooks
 
 # nbgrader stops a cell after 30 s by default; a check cell that retrains a fresh copy of the student's
 # model (01's E01_beat) or a whole notebook on a slow CPU needs longer.
@@ -46,8 +54,6 @@ c.Execute.timeout = {NBGRADER_TIMEOUT_S}
 
 def default_source_dir() -> Path:
     """The instructor's source notebooks: the project's ``notebooks/`` (see :mod:`labkit.project`)."""
-    from labkit import project
-
     return project.notebooks_dir()
 
 
@@ -79,8 +85,6 @@ class Release:
 
     def write(self, out_dir) -> list[Path]:
         """Write ``student/`` and ``autograder/`` under ``out_dir`` (atomically, file by file)."""
-        from labkit.atomic import write_bytes, write_text
-
         out = Path(out_dir)
         written = []
         for name in self.student_notebooks:
@@ -141,9 +145,6 @@ def read_sources(source_dir=None) -> dict:
     """``{name: NotebookNode}`` of the source notebooks (``NN_*.ipynb``), validated."""
     import nbformat
 
-    from labkit.profiles import notebook_key
-    from labkit.runner import find_notebooks
-
     folder = Path(source_dir) if source_dir else default_source_dir()
     paths = find_notebooks(folder=folder)
     if not paths:
@@ -187,9 +188,6 @@ def build(source_dir=None) -> Release:
     """The release of ``source_dir`` (default: the project's ``notebooks/``), in memory."""
     from nbgrader.nbgraderformat import MetadataValidator
 
-    import labkit
-    from labkit.questions import rubric_text
-
     students, notebooks = {}, {}
     validator = MetadataValidator()
     for name, source in read_sources(source_dir).items():
@@ -207,6 +205,17 @@ def build(source_dir=None) -> Release:
         _stamp(nb, name, rid)
     manifest = {"release_id": rid, "labkit_version": labkit.__version__, "notebooks": notebooks}
     return Release(manifest, students, rubric_text())
+
+
+def default_manifest(rubric_path=None) -> dict | None:
+    """The release ``labkit grade`` grades against without ``--release``: when the rubric (``None``: the
+    project's) grades one of the project's notebooks, the manifest of the release :func:`build` makes
+    from ``notebooks/`` (normalized, as :func:`labkit.grading.integrity.manifest.normalize` returns it);
+    else ``None`` (rubric-only grading)."""
+    if not manifests.grades_project_notebooks(rubric_path, lambda path: rubrics.load(path).notebooks):
+        return None
+    built = build()
+    return manifests.normalize(built.manifest, "the default release (notebooks/)", built.student_notebooks)
 
 
 def load(release_dir) -> Release:

@@ -19,15 +19,20 @@ public rules are shown either way.
 
 from __future__ import annotations
 
-import argparse
 import json
+import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from labkit import provenance
+import nbformat
+
+from labkit import profiles, runner
+from labkit import results as recorded
 from labkit.course import markup
 from labkit.errors import LabkitError
+from labkit.grading import rubric
+from labkit.questions import QUESTIONS, WRITTEN
 from labkit.results import interactive_dir as recorded_dir
 
 HIDDEN_RULE_KEYS = ("equals", "tolerance")
@@ -107,14 +112,10 @@ class Report:
         return self.text()
 
     def to_dict(self) -> dict:
-        from dataclasses import asdict
-
         return {"notebooks": [asdict(n) for n in self.notebooks]}
 
 
 def _read_notebook(path: Path):
-    import nbformat
-
     try:
         return nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -124,15 +125,10 @@ def _read_notebook(path: Path):
 
 
 def _brief(value) -> str:
-    from labkit.runner import _brief as brief
-
-    return brief(value)[:60]
+    return runner.brief(value)[:60]
 
 
 def _autograded(name: str, entries: dict, owners: dict) -> list:
-    from labkit import profiles
-    from labkit.grading import rubric
-    from labkit.questions import QUESTIONS
 
     items = []
     for q in (q for q in QUESTIONS if q.notebook == name):
@@ -184,7 +180,6 @@ def _cells(nb: dict) -> tuple[list, list, dict]:
 
 def check_notebook(path, results_dir=None, entries: dict | None = None) -> NotebookCheck:
     """The check of one notebook file against recorded ``entries`` or ``<results_dir>/<notebook>.json``."""
-    from labkit import profiles
 
     path = Path(path)
     nb = _read_notebook(path)
@@ -208,14 +203,10 @@ def check_notebook(path, results_dir=None, entries: dict | None = None) -> Noteb
 
 
 def _homework_notebooks() -> list[str]:
-    from labkit.questions import QUESTIONS, WRITTEN
-
     return list(dict.fromkeys([*(q.notebook for q in QUESTIONS), *(w.notebook for w in WRITTEN)]))
 
 
 def _current_notebook_file(key: str) -> Path:
-    import os
-
     session = os.environ.get("JPY_SESSION_NAME", "")
     if session.endswith(".ipynb") and Path(session).is_file():
         return Path(session)
@@ -232,8 +223,6 @@ def _current_notebook_file(key: str) -> Path:
 def check(*notebooks, results=None) -> Report:
     """From a notebook cell: ``labkit.check()`` checks this notebook (answers recorded in this kernel,
     written answers as last saved — save first). ``labkit.check("02_….ipynb", results="DIR")`` checks others."""
-    from labkit import results as recorded
-
     if notebooks:
         return Report([check_notebook(p, results) for p in notebooks])
     key = recorded._STATE["notebook"]
@@ -243,47 +232,15 @@ def check(*notebooks, results=None) -> Report:
     return Report([check_notebook(_current_notebook_file(key), results, entries)])
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="labkit check", description=__doc__.splitlines()[0].split(": ", 1)[-1], allow_abbrev=False
-    )
-    p.add_argument("notebooks", nargs="*", help="notebooks to check (default: NN_*.ipynb in this folder)")
-    p.add_argument(
-        "--results",
-        default=None,
-        help="folder of recorded results (default: where the notebook's interactive runs record, in the user's "
-        "labkit cache)",
-    )
-    p.add_argument("--run", action="store_true", help="execute each notebook first (headless; errors do not stop it)")
-    p.add_argument("--out", default="outputs/check", help="with --run: folder for executed copies and results")
-    p.add_argument("--profile", default="quick", help="with --run: parameter profile (default: quick)")
-    provenance.add_switch(p, default_offline=False)  # with --run
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    return p
-
-
-def main(argv) -> int:
-    """Print the report; exit 0 (missing answers are information, not an error)."""
-    args = parser().parse_args(argv)
-    paths = [Path(p) for p in args.notebooks] or sorted(Path.cwd().glob("[0-9][0-9]_*.ipynb"))
-    if not paths:
-        raise LabkitError(f"no NN_*.ipynb notebooks in {Path.cwd()}; pass the notebooks to check")
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        raise LabkitError(f"notebook not found: {', '.join(missing)}")
-    results_dir = args.results
-    if args.run:
-        from labkit import runner
-
-        out, offline = Path(args.out).resolve(), provenance.chosen_offline(args.offline, False)
-        for path in paths:
-            run = runner.execute(path.resolve(), out, args.profile, offline, allow_errors=True)
-            print(
-                f"ran {path}: {run.status} in {run.seconds:.0f}s"
-                + (f" ({runner.describe_error(run.error)})" if run.error else ""),
-                file=sys.stderr,  # stdout is the report (JSON with --json)
-            )
-        results_dir = out / "results"
-    report = Report([check_notebook(p, results_dir) for p in paths])
-    print(json.dumps(report.to_dict(), indent=2) if args.json else report.text())
-    return 0
+def run_first(paths, out, profile: str = "quick", offline: bool = False) -> Path:
+    """``labkit check --run``: execute each notebook headless into ``out`` (errors do not stop it), one
+    line per notebook on stderr (stdout is the report); the folder of the recorded results."""
+    out = Path(out).resolve()
+    for path in paths:
+        run = runner.execute(Path(path).resolve(), out, profile, offline, allow_errors=True)
+        print(
+            f"ran {path}: {run.status} in {run.seconds:.0f}s"
+            + (f" ({runner.describe_error(run.error)})" if run.error else ""),
+            file=sys.stderr,
+        )
+    return out / "results"

@@ -13,7 +13,6 @@ another release than the current one, or when NAME is not a safe file name.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import json
@@ -22,6 +21,9 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import labkit
+from labkit.atomic import write_bytes
+from labkit.course import release
 from labkit.errors import LabkitError
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$")
@@ -106,8 +108,6 @@ def notebook_release(path: Path) -> str | None:
 
 def expected_release(release_dir=None) -> str | None:
     """The current release id: of ``--release DIR``, else of this labkit's notebooks/ (None if absent)."""
-    from labkit.course import release
-
     if release_dir and (Path(release_dir) / "autograder" / "manifest.json").is_file():
         return release.load(release_dir).release_id
     if release_dir:  # a folder of student notebooks as handed out
@@ -167,9 +167,6 @@ def submit(
     """Write ``<out_dir>/<name>.zip``; returns its path. ``submitted_at`` (ISO time) defaults to now;
     ``allow_unreleased`` hands in notebooks without a release id; folders' ``.md`` files that are not
     writeups are appended to ``skipped``."""
-    import labkit
-    from labkit.atomic import write_bytes
-
     check_name(name)
     found = collect(paths, skipped)
     releases = {n: notebook_release(p) for n, p in found.items() if p.suffix == ".ipynb"}
@@ -193,41 +190,3 @@ def submit(
     target = Path(out_dir) / f"{name}.zip"
     write_bytes(target, zip_bytes(contents, manifest))
     return target
-
-
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="labkit submit", description=__doc__.splitlines()[0].split(": ", 1)[-1], allow_abbrev=False
-    )
-    p.add_argument("paths", nargs="*", default=["."], help="notebooks, writeups or folders (default: this folder)")
-    p.add_argument("--name", required=True, help="your name or login; the zip is NAME.zip")
-    p.add_argument("--out", default=".", help="folder to write NAME.zip into (default: this folder)")
-    p.add_argument(
-        "--release",
-        default=None,
-        help="the release you were given: a release folder or its student/ folder (default: this labkit's notebooks)",
-    )
-    p.add_argument(
-        "--allow-unreleased",
-        action="store_true",
-        help="hand in notebooks that carry no release id (not made by labkit assign); the grader sees they have none",
-    )
-    return p
-
-
-def main(argv) -> int:
-    """Write the zip and list what is in it."""
-    args = parser().parse_args(argv)
-    skipped: list[Path] = []
-    target = submit(
-        args.name, args.paths, args.out, args.release, allow_unreleased=args.allow_unreleased, skipped=skipped
-    )
-    with zipfile.ZipFile(target) as archive:
-        manifest = json.loads(archive.read("manifest.json"))
-    for name, entry in manifest["files"].items():
-        print(f"  {name}  ({entry['bytes']} bytes, sha256 {entry['sha256'][:12]})")
-    for path in skipped:
-        print(f"  skipped {path}: not a writeup (name it writeup*.md or answers*.md, or name it on the command line)")
-    rid = manifest["release_id"]
-    print(f"wrote {target} · release {rid[:12] if rid else 'unknown'} · hand in this file")
-    return 0

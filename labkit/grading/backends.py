@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
+from labkit.errors import LabkitError
 from labkit.grading import sandbox
 from labkit.grading.jobs import GradingJob
 from labkit.grading.worker import grade_student
@@ -44,8 +45,6 @@ def run_dask(jobs: list[GradingJob], scheduler: str, on_done: Callable[[dict], N
     from distributed import Client
     from distributed import as_completed as dask_completed
 
-    from labkit.errors import LabkitError
-
     try:
         client = Client(scheduler, timeout="20s")
     except (OSError, TimeoutError) as exc:
@@ -61,8 +60,6 @@ def run_dask(jobs: list[GradingJob], scheduler: str, on_done: Callable[[dict], N
 
 def check(backend: str, scheduler: str | None) -> None:
     """A clear error for an unknown backend or a Dask backend without a scheduler address."""
-    from labkit.errors import LabkitError
-
     if backend not in BACKENDS:
         raise LabkitError(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
     if backend == "dask" and not scheduler:

@@ -17,15 +17,20 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import labkit
+from labkit import profiles, project
 from labkit.atomic import write_json
 from labkit.cell_markers import CODE_STUB
+from labkit.errors import LabkitError
 from labkit.grading import backends, class_report, lms, sandbox, warmup
 from labkit.grading import rubric as rubric_mod
 from labkit.grading.integrity import manifest, snapshot
 from labkit.grading.jobs import GradingJob
 from labkit.grading.student_record import StudentRecord
-from labkit.grading.submissions import MAX_NOTEBOOK_BYTES, discover
-from labkit.grading.written import copies, scoring
+from labkit.grading.submissions import MAX_NOTEBOOK_BYTES, discover, submitted_files
+from labkit.grading.worker import judge_record
+from labkit.grading.written import copies, review, scoring
+from labkit.grading.written.collect import WRITEUP_SUFFIXES
 
 DEFAULT_LIMITS = sandbox.Limits()
 MAX_NOTEBOOK_MB = MAX_NOTEBOOK_BYTES / 2**20
@@ -49,9 +54,6 @@ def _key(
 ):
     """The execution key: everything that changes what executing the submission records (not the rubric)."""
     from importlib.metadata import version
-
-    import labkit
-    from labkit import profiles
 
     params = {nb: profiles.get(nb, profile) for nb in notebooks}
     versions = [labkit.__version__, version("tensorflow")]
@@ -80,8 +82,6 @@ def _load_record(path: Path) -> StudentRecord | None:
 
 def _check_something_to_grade(folder, students: list, class_problems: list, notebooks: list) -> None:
     """A clear error instead of an empty report: no submissions, or none with a rubric notebook."""
-    from labkit.errors import LabkitError
-
     folder = Path(folder).resolve()
     ignored = f" ({'; '.join(class_problems[:3])})" if class_problems else ""
     if not students:
@@ -99,8 +99,6 @@ def _check_something_to_grade(folder, students: list, class_problems: list, note
 
 def _has_writeup(student) -> bool:
     """Whether the student handed in a markdown writeup (graded for its written answers alone)."""
-    from labkit.grading.written.collect import WRITEUP_SUFFIXES, submitted_files
-
     try:
         return any(rel.lower().endswith(WRITEUP_SUFFIXES) for rel in submitted_files(student))
     except (OSError, ValueError):
@@ -133,10 +131,11 @@ def grade(
 ) -> GradeRun:
     """Grade every student in ``submissions`` into ``out_dir``; return what happened.
 
-    ``release``: ``--release DIR``, a manifest dict, or ``None`` (:func:`labkit.grading.integrity.manifest.resolve`);
-    notebooks it does not list are graded rubric-only. ``manual``: manual.csv (stored records of unchanged
-    submissions reused, :mod:`labkit.grading.written.scoring`). ``rescore``: execute nothing, re-score every stored
-    record. ``only``: ``--student`` ids (the others' records kept). ``deadline``: late penalties
+    ``release``: ``--release DIR``, a manifest dict (``labkit grade`` passes the default release) or ``None``
+    (none, :func:`~labkit.grading.integrity.manifest.resolve`); a notebook it does not list: rubric-only.
+    ``manual``: manual.csv (stored records of unchanged submissions reused,
+    :mod:`labkit.grading.written.scoring`). ``rescore``: execute nothing, re-score every stored record.
+    ``only``: ``--student`` ids (the others' records kept). ``deadline``: late penalties
     (:mod:`labkit.grading.deadlines`). ``roster``: the LMS import file (:mod:`labkit.grading.lms`).
     Raises :class:`LabkitError` (nothing written) when there is nothing to grade."""
     settings = dict(workers=workers, limits=limits, profile=profile, offline=offline, resume=resume)
@@ -182,7 +181,6 @@ def _chosen(students: list, only, submissions) -> list:
     """The students to grade: all, or those named by ``--student`` (an unknown id is an error naming the ids)."""
     if not only:
         return students
-    from labkit.errors import LabkitError
 
     ids = {s.id for s in students}
     unknown = sorted(set(only) - ids)
@@ -208,15 +206,11 @@ def _keep_the_others(students: list, chosen: list, run: GradeRun, out_dir: Path)
 def _resolve(submissions, rubric_path, release, settings: dict):
     """Check the settings, resolve the release and its rubric, choose the isolation level and print the
     warnings: ``(released, rubric, level, warnings)``."""
-    from labkit import profiles
-
     profiles.get("", settings["profile"])  # validates the profile name
     backends.check(settings["backend"], settings["scheduler"])  # before any warm-up or report is written
     if not Path(submissions).is_dir():
-        from labkit.errors import LabkitError
-
         raise LabkitError(f"submissions folder {submissions} does not exist or is not a folder")
-    released, rubric_path = manifest.resolve(release, rubric_path, lambda path: rubric_mod.load(path).notebooks)
+    released, rubric_path = manifest.resolve(release, rubric_path)
     rub = rubric_mod.load(rubric_path)
     level, warnings = sandbox.choose_isolation(settings["isolation"], settings["run_as"])
     _check_shared_user(level, settings["backend"], settings["workers"])
@@ -280,8 +274,6 @@ def _reusable(student, key: str, out_dir: Path, settings: dict) -> StudentRecord
 
 def _rescore(record: StudentRecord, student, rub, out_dir: Path, settings: dict) -> None:
     """Re-judge a stored record under the current rubric (nothing executed); store it again if it changed."""
-    from labkit.grading.worker import judge_record
-
     before = record.to_dict()
     changed = "submission changed since it was executed: these scores are of the earlier submission"
     if record.sha256 != student.sha256 and changed not in record.problems:
@@ -392,10 +384,6 @@ def _shared_work() -> dict:
     notebooks' reference solutions and their stubs (left out when looking for copies); ``{}`` without a
     project folder (an installed labkit grading against ``--release``). The notebooks are read as plain
     JSON: validating them would load jsonschema into the grader for nothing."""
-    from labkit import project
-    from labkit.errors import LabkitError
-    from labkit.grading.written import review
-
     try:
         shared = {qid: text for qid, (text, _) in review.references().items()}
         for path in sorted(project.notebooks_dir().glob(project.NOTEBOOK_GLOB)):
@@ -409,8 +397,6 @@ def _shared_work() -> dict:
 def _check_shared_user(level, backend: str, workers: int) -> None:
     """With ``--run-as`` and no PID namespace, concurrent jobs would share one user: the sweep of that
     user's processes after one job would kill the others, and they could read each other's scratch."""
-    from labkit.errors import LabkitError
-
     if level.run_as and level.confinement == "uid" and (backend != "local" or workers > 1):
         raise LabkitError(
             "--run-as with process isolation but no namespaces (this machine does not allow them) shares one "

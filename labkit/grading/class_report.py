@@ -12,7 +12,8 @@ import io
 from pathlib import Path
 
 from labkit.atomic import write_json, write_text
-from labkit.grading import deadlines
+from labkit.grading import deadlines, sandbox
+from labkit.grading.rubric import rule_for
 from labkit.grading.student_record import StudentRecord
 
 STATUS_WORDS = {
@@ -44,8 +45,6 @@ PROTECTS = {
 
 def isolation_statement(level: str) -> str:
     """The sentence the report shows for ``level`` (``sandbox.PROTECTS`` first, then :data:`PROTECTS`)."""
-    from labkit.grading import sandbox
-
     own = getattr(sandbox, "PROTECTS", None)
     if isinstance(own, dict) and own.get(level):
         return str(own[level])
@@ -110,8 +109,6 @@ def _student(sid: str, record: StudentRecord, groups: list[dict]) -> dict:
 
 def _groups(rubric, profile: str) -> list[dict]:
     """Rubric notebooks with their questions and maximum points in ``profile``."""
-    from labkit.grading.rubric import rule_for
-
     groups = []
     for name in rubric.notebooks:
         questions = rubric.of_notebook(name)

@@ -35,6 +35,8 @@ from papermill.log import logger
 from papermill.utils import merge_kwargs, remove_args
 from traitlets import Integer
 
+from labkit.results import RECORD_MIME
+
 NAME = "labkit-grade"
 KERNEL = "python3"
 KERNELSPEC = {"name": KERNEL, "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -117,8 +119,6 @@ def _short_error(msg: dict) -> dict:
 
 def _is_record(msg: dict) -> bool:
     """Whether ``msg`` is a display output carrying a recorded answer (:data:`labkit.results.RECORD_MIME`)."""
-    from labkit.results import RECORD_MIME
-
     data = (msg.get("content") or {}).get("data")
     return msg["msg_type"] in ("display_data", "execute_result") and isinstance(data, dict) and RECORD_MIME in data
 

@@ -15,12 +15,13 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from labkit import runner
+from labkit.atomic import write_json
+from labkit.grading import engine
+
 
 def main(argv: list[str]) -> int:
     spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
-    from labkit import runner
-    from labkit.atomic import write_json
-    from labkit.grading import engine
 
     out = Path(spec["out_dir"])
     run = runner.execute(

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from labkit import project
 from labkit.errors import LabkitError
 
 RULE_KEYS = {"equals", "tolerance", "min", "max", "non_empty", "min_items", "field", "points", "all", "bands"}
@@ -39,8 +40,6 @@ class Rubric:
 
 def default_path() -> Path:
     """``answers/rubric.json`` of the project; an installed labkit without one is told what to pass."""
-    from labkit import project
-
     if project.root(required=False) is None:
         raise LabkitError(
             "no rubric: the answers folder (rubric, answer key) is not part of the installed package; pass "

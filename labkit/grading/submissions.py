@@ -20,6 +20,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from labkit.errors import LabkitError
 from labkit.grading.integrity import nbfiles
 
 IGNORED_PARTS = {".ipynb_checkpoints", "__MACOSX", ".git"}
@@ -126,8 +127,10 @@ def _visible(rel: PurePosixPath) -> bool:
     return not any(part in IGNORED_PARTS or part.startswith(".") for part in rel.parts)
 
 
-def _files(student: Student) -> dict[str, ZipMember | Path]:
-    """Relative path -> Path (folder) or :class:`ZipMember` of every submitted file (nothing read yet)."""
+def submitted_files(student: Student) -> dict[str, ZipMember | Path]:
+    """Relative path -> Path (folder) or :class:`ZipMember` of every file ``student`` handed in (nothing read
+    yet; symlinks and hidden files left out). A zip that would unzip to more than ``MAX_UNZIPPED_BYTES``
+    raises ``ValueError``."""
     if student.kind == "folder":
         root = Path(student.source)
         return {
@@ -173,7 +176,8 @@ def _open(data):
             yield stream
 
 
-def _read(data) -> bytes:
+def read_bytes(data) -> bytes:
+    """The whole content of one submitted file (a :func:`submitted_files` value: a Path or a zip member)."""
     with _open(data) as stream:
         return stream.read()
 
@@ -181,7 +185,7 @@ def _read(data) -> bytes:
 def materialize(student: Student, dest: Path) -> Path:
     """Copy (or unzip) the student's files into ``dest`` (symlinks and hidden files skipped)."""
     dest.mkdir(parents=True, exist_ok=True)
-    for rel, data in _files(student).items():
+    for rel, data in submitted_files(student).items():
         if rel in student.too_large:
             continue  # never copied, never read
         target = dest / rel
@@ -234,7 +238,7 @@ def match(student: Student, notebooks: list[str], max_notebook_bytes: int = MAX_
     read: it can only match by its file name, and if chosen it is skipped, with the reason. A
     submission that cannot be read (a corrupt zip, say) gets one problem and no notebooks."""
     try:
-        files = _files(student)
+        files = submitted_files(student)
         _match_files(student, files, notebooks, max_notebook_bytes)
         student.sha256 = content_hash(files)
     except UNREADABLE as exc:
@@ -321,8 +325,6 @@ def discover(
     ``ann.zip``) are one student twice: the first (sorted) is graded, the other reported."""
     folder = Path(folder)
     if not folder.is_dir():
-        from labkit.errors import LabkitError
-
         raise LabkitError(f"submissions folder {folder} does not exist or is not a folder")
     problems = []
     entries = _entries(folder, problems)

@@ -19,12 +19,12 @@ import sys
 import time
 from pathlib import Path
 
+from labkit import locations, runner
+from labkit.hub import tfhub_cache_dir
+
 
 def cache_dirs() -> dict[str, Path]:
     """The caches shared read-only with every sandbox (env name -> folder)."""
-    from labkit import locations
-    from labkit.hub import tfhub_cache_dir
-
     return {
         "LABKIT_CACHE": locations.labkit_cache_dir(),
         "KERAS_HOME": locations.keras_datasets_dir().parent,
@@ -62,8 +62,6 @@ def prepare(notebooks: list[str], offline: bool, timeout: float = 1800, profile:
 
 def _run_reference_notebook(name: str) -> None:
     import tempfile
-
-    from labkit import runner
 
     with tempfile.TemporaryDirectory(prefix="labkit-warmup-") as out:
         run = runner.execute(

@@ -15,6 +15,7 @@ import time
 import traceback
 from pathlib import Path
 
+from labkit import profiles
 from labkit.grading import rubric as rubric_mod
 from labkit.grading import sandbox
 from labkit.grading.integrity import attribution, locked, nbfiles
@@ -22,6 +23,7 @@ from labkit.grading.jobs import GradingJob
 from labkit.grading.sandbox import isolation
 from labkit.grading.student_record import StudentRecord
 from labkit.grading.submissions import Student, materialize
+from labkit.grading.written.copies import solution_cells
 
 MAX_RESULTS_BYTES = 8 * 2**20
 SHADOWS = ("labkit", "ipykernel_launcher", "ipykernel", "IPython")  # would replace the code that records answers
@@ -130,8 +132,6 @@ def _solution_sources(nb_path: Path) -> dict:
     """``{grade_id: source}`` of the submitted notebook's solution cells (what the similarity report compares,
     kept in the record so the grader never reads the graded copies again); ``{}`` for a notebook over
     :data:`SOLUTIONS_READ_BYTES`, which the grader's memory bound keeps it from parsing a second time."""
-    from labkit.grading.written.copies import solution_cells
-
     try:
         if nb_path.stat().st_size > SOLUTIONS_READ_BYTES:
             return {}
@@ -324,8 +324,6 @@ def judge_record(record: StudentRecord, questions: list, profile: str) -> None:
 
     Reads only what the record holds (each notebook's attributed results, status and integrity), so a
     stored record is re-scored under a changed rubric without executing anything (``--rescore``)."""
-    from labkit import profiles
-
     record.questions, total = {}, 0.0
     for q in questions:
         nb = record.notebooks.get(q["notebook"], {"status": "missing", "results": {}})

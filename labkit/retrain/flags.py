@@ -2,7 +2,7 @@
 
 Same names and defaults as the original; ``--flag=value`` and ``--flag value`` both work. Unknown flags
 are reported with a warning and ignored (the original passed them on to ``tf.app.run``). The CLI
-(:mod:`labkit.retrain.cli`) and the Python API (:func:`labkit.retrain.train.retrain`) both read it.
+(:mod:`labkit.cli.retrain`) and the Python API (:func:`labkit.retrain.train.retrain`) both read it.
 """
 
 from __future__ import annotations

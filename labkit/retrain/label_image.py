@@ -250,13 +250,3 @@ def label_and_print(opts: dict) -> tuple[list, float]:
     for label, score in top:
         print(f"{label} (score={score:0.5f})")
     return top, seconds
-
-
-def main(argv=None) -> int:
-    """Entry point of ``labkit label-image``."""
-    args, opts = options(sys.argv[1:] if argv is None else argv)
-    if args.describe_graph:
-        print(describe_graph(opts["graph"]))
-        return 0
-    label_and_print(opts)
-    return 0

@@ -378,7 +378,8 @@ def retrain(image_dir, **options) -> RetrainResult:
     return run(defaults(image_dir=str(image_dir), **options))
 
 
-if __name__ == "__main__":  # pragma: no cover
-    from labkit.cli import main
+if __name__ == "__main__":  # pragma: no cover  (`labkit retrain`, run by name: labkit.cli imports this module)
+    import runpy
 
-    sys.exit(main(["retrain", *sys.argv[1:]]))
+    sys.argv[1:1] = ["retrain"]
+    runpy.run_module("labkit", run_name="__main__")

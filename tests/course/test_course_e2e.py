@@ -14,6 +14,7 @@ import fill
 import nbformat
 import pytest
 
+from labkit.cli import submit as submit_cli
 from labkit.course import markup, release, submit
 from labkit.errors import LabkitError
 from labkit.grading import batch, rubric
@@ -63,7 +64,7 @@ def course(tmp_path_factory, built):
     for name in built.student_notebooks:
         (root / "subs" / "stub" / f"{name}.ipynb").write_bytes(built.student_bytes(name))
     started = time.monotonic()
-    run = batch.grade(root / "subs", root / "out", workers=2, progress=False)
+    run = batch.grade(root / "subs", root / "out", workers=2, progress=False, release=release.default_manifest())
     print(f"\n[test_course_e2e] source + student notebooks graded in {time.monotonic() - started:.0f} s")
     return {"run": run, "out": root / "out"}
 
@@ -127,7 +128,7 @@ def nb01_class(tmp_path_factory, built):
         nbformat.write(nb, str(subs / sid / f"{NB01}.ipynb"))
     work.mkdir()
     nbformat.write(fill.solved(NB01, built), str(work / f"{NB01}.ipynb"))
-    submit.main(["--name", "sam", "--out", str(subs), str(work / f"{NB01}.ipynb")])
+    submit_cli.main(["--name", "sam", "--out", str(subs), str(work / f"{NB01}.ipynb")])
     other = fill.solved(NB01, built)
     other.metadata["labkit"]["release_id"] = "ab" * 32
     (work / "old").mkdir()
@@ -135,7 +136,7 @@ def nb01_class(tmp_path_factory, built):
     with pytest.raises(LabkitError, match=f"{NB01}.ipynb is from release abababababab, but the current release"):
         submit.submit("olga", [work / "old" / f"{NB01}.ipynb"], subs)
     submit.submit("olga", [work / "old" / f"{NB01}.ipynb"], subs, release_dir=work / "old")  # she insists
-    run = batch.grade(subs, root / "out", workers=2, progress=False)
+    run = batch.grade(subs, root / "out", workers=2, progress=False, release=release.default_manifest())
     return {"run": run, "out": root / "out", "subs": subs}
 
 

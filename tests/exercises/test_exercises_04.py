@@ -125,9 +125,9 @@ def test_check_cells_verify_against_the_release_with_or_without_their_hidden_tes
     import copy
 
     from labkit.course import release
-    from labkit.grading.integrity import locked, manifest
+    from labkit.grading.integrity import locked
 
-    released = manifest.default_release()["notebooks"][NB]
+    released = release.default_manifest()["notebooks"][NB]
     assert released["locked"]["E04_retrain_check"]["points"] == 1.0
     assert "points" not in released["locked"]["nb04_record_default"]
     built = release.build()

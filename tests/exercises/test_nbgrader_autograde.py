@@ -174,7 +174,10 @@ def test_nbgrader_and_labkit_grade_award_the_same_points_on_the_homework(tmp_pat
     rub["notebooks"] = [name]
     rub["questions"] = [q for q in rub["questions"] if q["notebook"] == name]
     rubric_path.write_text(json.dumps(rub))
-    run = batch.grade(course / "submitted", tmp_path / "graded", rubric_path, warmup=False, progress=False)
+    default = release.default_manifest(rubric_path)
+    run = batch.grade(
+        course / "submitted", tmp_path / "graded", rubric_path, warmup=False, progress=False, release=default
+    )
     by_labkit = {sid: record.total for sid, record in run.records.items()}
     assert (
         by_nbgrader == by_labkit

@@ -5,6 +5,7 @@ import fill
 import nbformat
 import pytest
 
+from labkit.course import release
 from labkit.grading import batch, rubric, sandbox
 
 
@@ -16,7 +17,14 @@ def test_handed_in_notebook_earns_every_credit_on_the_warmed_read_only_cache(tmp
     student.mkdir(parents=True)
     # the student version filled in (a check cell's hidden tests are the grader's: a student's copy lacks them)
     nbformat.write(fill.solved(notebook), student / f"{notebook}.ipynb")
-    run = batch.grade(tmp_path / "submissions", tmp_path / "out", workers=1, isolation="bwrap", progress=False)
+    run = batch.grade(
+        tmp_path / "submissions",
+        tmp_path / "out",
+        workers=1,
+        isolation="bwrap",
+        progress=False,
+        release=release.default_manifest(),
+    )
     assert f"prepared notebook:{notebook} once for all students" in capsys.readouterr().out
     assert not [w for w in run.warnings if "warm-up" in w], run.warnings
     record = run.records["dora"].to_dict()

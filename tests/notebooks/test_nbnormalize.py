@@ -6,6 +6,7 @@ import nbformat
 import pytest
 
 from labkit import nbnormalize
+from labkit.cli import nbnormalize as nbnormalize_cli
 from labkit.course import markup
 from labkit.runner import find_notebooks
 
@@ -34,9 +35,9 @@ def test_normalise_strips_outputs_metadata_and_adds_ids(tmp_path):
     assert out.cells[1].source == 'x = "a"\ny = f"{x}"\nz = \'it\\\'s\'\nprint(x)'
     path = tmp_path / "99_t.ipynb"
     path.write_text(nbformat.writes(nb), encoding="utf-8")
-    assert nbnormalize.main(["--check", str(tmp_path)]) == 1
-    assert nbnormalize.main([str(tmp_path)]) == 0
-    assert path.read_text(encoding="utf-8").endswith("}\n") and nbnormalize.main(["--check", str(path)]) == 0
+    assert nbnormalize_cli.main(["--check", str(tmp_path)]) == 1
+    assert nbnormalize_cli.main([str(tmp_path)]) == 0
+    assert path.read_text(encoding="utf-8").endswith("}\n") and nbnormalize_cli.main(["--check", str(path)]) == 0
 
 
 def _sections(nb):

@@ -9,8 +9,9 @@ import pytest
 from fitting import linear_fit
 from toy_modules import write_toy_module
 
-from labkit import proctree, profiles, provenance, runner
+from labkit import proctree, profiles, provenance
 from labkit.assets import registry
+from labkit.cli import run as run_cli
 from labkit.realsize import estimate, measure
 
 FULL_LINE = "full profile at real size:"
@@ -170,7 +171,7 @@ def test_a_real_size_run_injects_capped_full_parameters_and_records(tmp_path, mo
     code = "import os\nprint('got', EPOCHS, IMAGE_SIZE, IMAGES_PER_CLASS, os.environ['LABKIT_REAL_SIZE'])"
     _project(tmp_path, monkeypatch, "02_transfer_learning_hub", code)
     out = tmp_path / "out"
-    assert runner.main(["--profile", "full", "--real-size", "--out", str(out), "--no-progress"]) == 0
+    assert run_cli.main(["--profile", "full", "--real-size", "--out", str(out), "--no-progress"]) == 0
     printed = capsys.readouterr().out
     assert "[labkit] real-size dry run: real counts, image sizes and architectures" in printed
     assert "real-size dry run (a 2-core CPU shared with other work (upper bounds)):" in printed
@@ -187,7 +188,7 @@ def test_a_real_size_run_injects_capped_full_parameters_and_records(tmp_path, mo
 def test_estimate_line_is_printed_before_a_full_run(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(estimate, "PACKAGE_ESTIMATE", _estimate_file(tmp_path / "estimate.json"))
     _project(tmp_path, monkeypatch, "01_probe", "print('probe ran')")
-    assert runner.main(["--profile", "full", "--out", str(tmp_path / "out"), "--no-progress"]) == 0
+    assert run_cli.main(["--profile", "full", "--out", str(tmp_path / "out"), "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(
         "full profile at real size: at most about 1 h 40 min (extrapolated from capped runs that took 25 min) "
@@ -196,7 +197,7 @@ def test_estimate_line_is_printed_before_a_full_run(tmp_path, monkeypatch, capsy
         "offline stand-ins run in minutes\n"
     )
     assert "01_probe  OK" in out  # and then the run went on
-    assert runner.main(["--profile", "quick", "--out", str(tmp_path / "out"), "--no-progress"]) == 0
+    assert run_cli.main(["--profile", "quick", "--out", str(tmp_path / "out"), "--no-progress"]) == 0
     assert FULL_LINE not in capsys.readouterr().out
 
 
@@ -251,7 +252,7 @@ def test_record_estimate_keeps_the_figures_and_the_reasons(tmp_path):
 )
 def test_real_size_usage_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as exc:
-        runner.main(argv)
+        run_cli.main(argv)
     assert exc.value.code == 2 and message in capsys.readouterr().err
 
 

@@ -19,6 +19,7 @@ from PIL import Image
 
 import labkit  # noqa: F401  (sets up TF)
 from labkit import architectures
+from labkit.cli import label_image as label_image_cli
 from labkit.data import synthetic_flowers
 from labkit.errors import DataFileError, LabkitError
 from labkit.event_files import read_scalars
@@ -380,15 +381,15 @@ def test_label_image_cli_prints_like_the_original_and_explains_wrong_inputs(trai
     result, out = trained
     img = result.test_paths[0]
     common = [f"--graph={out / 'graph.pb'}", f"--labels={out / 'labels.txt'}", f"--image={img}"]
-    assert label_image.main(common + ["--input_height=128", "--input_width", "128"]) == 0
+    assert label_image_cli.main(common + ["--input_height=128", "--input_width", "128"]) == 0
     printed = capsys.readouterr().out
     assert re.search(r"Evaluation time \(1-image\): \d+\.\d{3}s", printed)
     assert len(re.findall(r"^\S.* \(score=\d\.\d{5}\)$", printed, re.M)) == 3
     with pytest.raises(LabkitError, match=r"(?s)takes 128x128.*  input\s+float32\s+\[None, 128, 128, 3\]"):
-        label_image.main(common)  # default 224
+        label_image_cli.main(common)  # default 224
     with pytest.raises(LabkitError, match="--input_layer=Mul: no such op"):
-        label_image.main(common + ["--input_layer=Mul", "--input_height=299", "--input_width=299"])
-    assert label_image.main([f"--graph={out / 'graph.pb'}", "--describe_graph"]) == 0
+        label_image_cli.main(common + ["--input_layer=Mul", "--input_height=299", "--input_width=299"])
+    assert label_image_cli.main([f"--graph={out / 'graph.pb'}", "--describe_graph"]) == 0
     described = capsys.readouterr().out
     assert "final_result" in described
     assert re.search(r"input_1/BottleneckInputPlaceholder\s+float32\s+\[None, 1001\]", described)  # as TF1 named it
@@ -459,13 +460,13 @@ def test_inception_v3_end_to_end_with_mul_and_299(tmp_path, capsys):
     assert len(one) == 2048
     img = str(next(Path(folder).glob("daisy/*.jpg")))
     args = [f"--graph={tmp_path / 'g.pb'}", f"--labels={tmp_path / 'l.txt'}", f"--image={img}"]
-    assert label_image.main(args + ["--input_layer=Mul", "--input_height=299", "--input_width=299"]) == 0
+    assert label_image_cli.main(args + ["--input_layer=Mul", "--input_height=299", "--input_width=299"]) == 0
     scores = re.findall(r"^\w+ \(score=[\d.]+\)$", capsys.readouterr().out, re.M)
     assert len(scores) == 2
-    assert label_image.main(args + ["--input_layer=Mul:0", "--input_height=299", "--input_width=299"]) == 0
+    assert label_image_cli.main(args + ["--input_layer=Mul:0", "--input_height=299", "--input_width=299"]) == 0
     assert re.findall(r"^\w+ \(score=[\d.]+\)$", capsys.readouterr().out, re.M) == scores  # as students type it
     with pytest.raises(LabkitError, match=r"Mul\s+float32\s+\[1, 299, 299, 3\]"):
-        label_image.main(args)  # MobileNet defaults: input layer 'input' does not exist here
+        label_image_cli.main(args)  # MobileNet defaults: input layer 'input' does not exist here
     assert result.labels == ["daisy", "tulips"]
 
 

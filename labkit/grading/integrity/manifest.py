@@ -11,7 +11,8 @@ The manifest format is the one ``labkit assign`` writes to ``release/autograder/
 ``labkit grade`` uses, in this order: ``--release DIR`` (``DIR/autograder/manifest.json`` and, unless
 ``--rubric`` is given, ``DIR/autograder/rubric.json``); else, when the rubric grades any of the
 project's ``notebooks/``, the release ``labkit assign`` makes from them, built on the fly
-(:func:`default_release`); else no release (rubric-only grading, see docs/grading-integrity.md).
+(:func:`labkit.course.release.default_manifest`, which the grade command passes in); else no release
+(rubric-only grading, see docs/grading-integrity.md).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import json
 import re
 from pathlib import Path
 
+from labkit import runner
 from labkit.errors import LabkitError
 
 MAX_MANIFEST_BYTES = 64 * 2**20
@@ -81,6 +83,12 @@ def _order(nb) -> list[str]:
     return found
 
 
+def _kept_order(entry) -> list[str]:
+    """The ``order`` of an entry :func:`normalize` already made (normalizing twice changes nothing)."""
+    order = entry.get("order") if isinstance(entry, dict) else None
+    return [g for g in order if isinstance(g, str)] if isinstance(order, list) else []
+
+
 def normalize(manifest, where: str = "release manifest", student_notebooks: dict | None = None) -> dict:
     """A validated copy of ``manifest`` (the dict above); a clear :class:`LabkitError` if malformed.
 
@@ -107,7 +115,7 @@ def normalize(manifest, where: str = "release manifest", student_notebooks: dict
                         f"{owners[answer]} and {grade_id}; exactly one cell may own an answer"
                     )
                 owners[answer] = grade_id
-        order = _order((student_notebooks or {}).get(name) or {})
+        order = _order((student_notebooks or {}).get(name) or {}) or _kept_order(entry)
         out["notebooks"][name] = {
             "order": order if set(cells) <= set(order) else list(cells),
             "file": entry.get("file") or f"{name}.ipynb",
@@ -156,40 +164,27 @@ def load(folder) -> tuple[dict, Path]:
     return manifest, rubric
 
 
-def default_release() -> dict:
-    """The manifest of the release ``labkit assign`` makes from the project's ``notebooks/`` (deterministic),
-    built in memory by ``labkit.course.release.build()``."""
-    try:
-        from labkit.course import release
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("labkit.course", "labkit.course.release"):
-            raise
-        raise LabkitError(
-            "cannot build the default release: labkit.course.release is not installed in this labkit; "
-            "pass --release DIR (a folder written by `labkit assign --out DIR`)"
-        ) from None
-    built = release.build()
-    return normalize(built.manifest, "the default release (notebooks/)", built.student_notebooks)
-
-
 def project_notebooks() -> set[str]:
     """Names of the project's own homework notebooks (``notebooks/NN_*.ipynb``)."""
-    from labkit import runner
-
     return {p.stem for p in runner.find_notebooks()}
 
 
-def resolve(release, rubric_path, rubric_notebooks_of) -> tuple[dict | None, object]:
+def grades_project_notebooks(rubric_path, rubric_notebooks_of) -> bool:
+    """Whether the rubric (``None``: the project's) grades one of the project's notebooks — then, without
+    ``--release``, ``labkit grade`` grades against the release ``labkit assign`` makes from them.
+    ``rubric_notebooks_of(path)`` lists a rubric's notebooks."""
+    return rubric_path is None or bool(set(rubric_notebooks_of(rubric_path)) & project_notebooks())
+
+
+def resolve(release, rubric_path) -> tuple[dict | None, object]:
     """``(manifest or None, rubric path)`` for ``batch.grade``'s ``release`` argument.
 
-    ``release``: a folder (``--release DIR``), a manifest dict, or ``None`` (the default release when
-    the rubric grades one of the project's notebooks, else none). ``rubric_notebooks_of(path)`` lists
-    a rubric's notebooks (called only to decide whether the default release is needed)."""
+    ``release``: a folder (``--release DIR``, whose rubric is used unless ``rubric_path`` is given), a
+    manifest dict (e.g. the default release, :func:`labkit.course.release.default_manifest`), or ``None``
+    (no release: rubric-only grading)."""
     if isinstance(release, dict):
         return normalize(release), rubric_path
     if release is not None:
         manifest, rubric = load(release)
         return manifest, rubric_path or rubric
-    if rubric_path is None or set(rubric_notebooks_of(rubric_path)) & project_notebooks():
-        return default_release(), rubric_path
     return None, rubric_path

@@ -19,6 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from labkit.atomic import write_text
+
 MAX_OUTPUT_CHARS = 20_000  # per output text / data entry kept in the graded copy
 PARSE_BYTES = 16 * 2**20  # the largest notebook the grader parses in its own process
 HELPER_MEMORY = 4 * 2**30  # address-space limit of the helper process that parses larger ones
@@ -174,8 +176,6 @@ def _not_kept_notebook(why: str) -> str:
 
 
 def _cap_here(src: Path, dest: Path, limit: int) -> int:
-    from labkit.atomic import write_text
-
     try:
         nb = json.loads(src.read_bytes())
     except (ValueError, UnicodeDecodeError):
@@ -193,8 +193,6 @@ def cap_file(
     """Copy notebook ``src`` to ``dest`` with outputs capped; return the characters dropped, -1 if
     ``src`` is unusable. Over ``parse_bytes`` the helper process does it; over ``max_bytes`` (the
     output limit) nothing is parsed: ``dest`` is a one-cell notebook saying so, all of it dropped."""
-    from labkit.atomic import write_text
-
     if src.is_symlink() or not src.is_file():
         return -1
     size = src.stat().st_size

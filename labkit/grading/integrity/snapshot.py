@@ -17,7 +17,7 @@ import stat
 import zipfile
 from pathlib import Path
 
-from labkit.grading.submissions import Student, _files, content_hash
+from labkit.grading.submissions import Student, content_hash, submitted_files
 
 FOLDER = ".snapshot"
 CHUNK = 1 << 20
@@ -89,7 +89,7 @@ def take(student: Student, out_dir: Path) -> tuple[Student, dict[str, str]]:
 def check_copy(student: Student, copy: Student) -> str | None:
     """A problem line if the snapshot's graded files differ from what was matched (changed meanwhile)."""
     try:
-        same = content_hash(_files(copy)) == student.sha256
+        same = content_hash(submitted_files(copy)) == student.sha256
     except (OSError, ValueError, zipfile.BadZipFile):
         return None  # an unreadable submission is reported by the matcher already
     return None if same else "the submission changed while it was being copied; the copy in .snapshot was graded"

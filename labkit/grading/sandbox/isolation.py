@@ -29,6 +29,8 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from labkit.errors import LabkitError
+
 LEVELS = ("auto", "bwrap", "process")
 PROTECTS = {
     "bwrap": "bubblewrap sandbox: the notebook sees only the system, Python, labkit and the shared caches "
@@ -137,8 +139,6 @@ def resolve_user(run_as: str | None) -> tuple[int, int] | None:
     """``--run-as USER|UID`` -> (uid, gid); only as root, and never root itself."""
     import pwd
 
-    from labkit.errors import LabkitError
-
     if run_as is None:
         return None
     if os.geteuid() != 0:
@@ -158,8 +158,6 @@ def resolve_user(run_as: str | None) -> tuple[int, int] | None:
 def choose(requested: str | Level = "auto", run_as: str | None = None) -> tuple[Level, list[str]]:
     """Resolve ``auto|bwrap|process`` to the level used, plus warnings to show (stderr) and report.
     A :class:`Level` is taken as it is (the Python API's way to pick a weaker confinement on purpose)."""
-    from labkit.errors import LabkitError
-
     if isinstance(requested, Level):
         said = [] if requested.name == "bwrap" else [f"isolation: process level, {requested.confinement} (requested)"]
         return requested, [f"{said[0]} — {requested.protects}"] if said else []
@@ -185,8 +183,6 @@ def choose(requested: str | Level = "auto", run_as: str | None = None) -> tuple[
 
 def _check_unprivileged_python(user: tuple[int, int]) -> None:
     """At the ``uid`` level the notebook's Python and labkit must work for an unprivileged user."""
-    from labkit.errors import LabkitError
-
     package = Path(__file__).resolve().parents[2]  # the labkit package (labkit/grading/sandbox/isolation.py)
     probe = [sys.executable, "-c", "import labkit.grading.execute"]
     try:

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import psutil
 
+from labkit.errors import LabkitError
+
 UID_BASE, UID_SPAN = 1_600_000_000, 1 << 20
 SHARED_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")  # where any user may create files
 
@@ -29,8 +31,6 @@ def _lock_dir() -> Path:
     folder.mkdir(mode=0o700, exist_ok=True)
     info = folder.lstat()
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o077:
-        from labkit.errors import LabkitError
-
         raise LabkitError(f"{folder} must be a folder owned by root with mode 0700; remove it and grade again")
     return folder
 

@@ -13,6 +13,7 @@ import json
 from pathlib import PurePosixPath
 
 from labkit import questions
+from labkit.grading.submissions import read_bytes, submitted_files
 from labkit.grading.written import hints, writeup
 
 PLACEHOLDERS = {"YOUR ANSWER HERE", "YOUR ANSWER HERE."}
@@ -22,13 +23,6 @@ WRITEUP_SUFFIXES = (".md", ".markdown")
 def written_by_id() -> dict:
     """Written question id -> WrittenQuestion, of the homework (:func:`labkit.questions.load`)."""
     return {w.id: w for w in questions.load().written}
-
-
-def submitted_files(student) -> dict:
-    """Relative path -> Path or bytes of every file the student handed in (folder or zip)."""
-    from labkit.grading.submissions import _files
-
-    return _files(student)
 
 
 MAX_TEXT_BYTES = 16 * 2**20  # a writeup or answer notebook larger than this is not read for answers
@@ -42,11 +36,9 @@ def _size(data) -> int:
 
 def _text(data) -> str:
     """The file's text (folder file, zip member or bytes); empty when over ``MAX_TEXT_BYTES``."""
-    from labkit.grading.submissions import _read
-
     if _size(data) > MAX_TEXT_BYTES:
         return ""
-    return _read(data).decode("utf-8", errors="replace")
+    return read_bytes(data).decode("utf-8", errors="replace")
 
 
 def answer_text(source: str) -> str | None:

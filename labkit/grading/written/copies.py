@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labkit.atomic import write_json, write_text
+from labkit.grading import pages
 from labkit.grading.written.similarity import normalise
 
 TEXT_WORDS, CODE_TOKENS = 4, 6  # shingle lengths
@@ -132,8 +133,6 @@ def class_pairs(records: dict, questions: list, collected: dict, shared: dict) -
 
 def write(out_dir, pairs: list[Pair]) -> Path:
     """``similarity.html`` (both texts side by side, per question, highest first) and ``similarity.json``."""
-    from labkit.grading import pages
-
     out_dir = Path(out_dir)
     items = {}
     for p in pairs:

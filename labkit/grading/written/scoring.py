@@ -17,8 +17,10 @@ from pathlib import Path
 
 from labkit.atomic import write_json
 from labkit.errors import LabkitError
+from labkit.grading import deadlines
 from labkit.grading.student_record import StudentRecord
 from labkit.grading.written import collect as written_mod
+from labkit.grading.written import feedback, review
 from labkit.grading.written import manual as manual_mod
 from labkit.grading.written.collect import written_by_id
 
@@ -73,9 +75,6 @@ class Written:
         questions (its ``written`` column is 0); ``written/`` and ``review.html`` only with some.
         ``late``: ``{student: lateness}`` (``--due``), its penalty taken off the total with written answers;
         ``similar``: ``{(student, question): [(other, score), …]}`` for the review page's column."""
-        from labkit.grading import deadlines
-        from labkit.grading.written import feedback, review
-
         out_dir = Path(out_dir)
         collected = self.collect()
         for sid, data in collected.items():

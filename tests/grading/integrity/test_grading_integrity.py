@@ -350,10 +350,11 @@ def test_bad_manifests_are_clear_errors(tmp_path):
 
 def test_default_release_is_the_one_labkit_assign_writes(tmp_path):
     from labkit import cli
+    from labkit.course import release
 
     assert cli.main(["assign", "--out", str(tmp_path / "release")]) == 0
     written, _ = manifest.load(tmp_path / "release")
-    assert manifest.default_release() == written
+    assert release.default_manifest() == written
     assert "nb01_record_accuracy" in written["notebooks"]["01_mnist_quickstart"]["locked"]
 
 

@@ -284,7 +284,7 @@ def test_ci_runs_the_grading_tests_a_second_time_at_process_level():
 
 
 def test_cli_has_the_isolation_options():
-    from labkit.grading import cli
+    from labkit.cli import grade as cli
 
     args = cli.parser().parse_args(["subs", "--out", "o", "--run-as", "nobody", "--disk-limit", "2.5"])
     assert args.run_as == "nobody" and args.disk_limit == 2.5 and args.isolation == "auto"

@@ -1,4 +1,9 @@
-"""``labkit grade SUBMISSIONS_DIR --out REPORT_DIR …``: execute and grade a class's notebooks."""
+"""``labkit grade SUBMISSIONS_DIR --out REPORT_DIR …``: execute and grade a class's notebooks.
+
+The flags of :func:`labkit.grading.batch.grade`; without ``--release`` this command builds the default
+release (:func:`labkit.course.release.default_manifest`) and passes its manifest in, so that grading
+itself never depends on the course package.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,16 @@ import sys
 from pathlib import Path
 
 from labkit import profiles, provenance
+from labkit.console import add_no_progress, progress_on
+from labkit.console import parser as labkit_parser
+from labkit.errors import LabkitError
 from labkit.grading import backends, deadlines, lms, sandbox
+from labkit.grading.batch import grade
 
 
 def parser() -> argparse.ArgumentParser:
     """The parser of ``labkit grade`` (inputs, then limits, then run options; --help keeps this order)."""
-    from labkit.console import parser
-
-    p = parser("labkit grade", __doc__.splitlines()[0].split(": ", 1)[-1])
+    p = labkit_parser("labkit grade", __doc__.splitlines()[0].split(": ", 1)[-1])
     p.add_argument("submissions", help="folder with one sub-folder or .zip per student")
     p.add_argument(
         "--out",
@@ -99,8 +106,6 @@ def _add_term_options(p: argparse.ArgumentParser) -> None:
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     """Profile, resume, backend, isolation, provenance and the manual scores."""
-    from labkit.console import add_no_progress
-
     p.add_argument("--profile", default="quick", choices=profiles.PROFILE_NAMES, help="parameter set (default: quick)")
     p.add_argument(
         "--resume",
@@ -153,13 +158,24 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def default_release(rubric_path) -> dict | None:
+    """The manifest to grade against without ``--release`` (:func:`labkit.course.release.default_manifest`)."""
+    try:
+        # here, not at the top: a labkit installed without its course package still grades with --release
+        from labkit.course import release
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("labkit.course", "labkit.course.release"):
+            raise
+        raise LabkitError(
+            "cannot build the default release: labkit.course.release is not installed in this labkit; "
+            "pass --release DIR (a folder written by `labkit assign --out DIR`)"
+        ) from None
+    return release.default_manifest(rubric_path)
+
+
 def main(argv) -> int:
     """Grade, print a summary, exit 0 (even when students failed: their failures are grades); 1 when
     there is nothing to grade (empty folder, no notebook matches the rubric) or on a user error."""
-    from labkit.console import progress_on
-    from labkit.errors import LabkitError
-    from labkit.grading.batch import grade
-
     args = parser().parse_args(argv)
     positive = (args.workers, args.timeout, args.memory_limit, args.disk_limit, args.max_notebook_mb)
     if min(positive) <= 0:
@@ -186,7 +202,7 @@ def main(argv) -> int:
         run_as=args.run_as,
         warmup=not args.no_warmup,
         progress=progress_on(not args.no_progress),  # bars only on a terminal
-        release=args.release,
+        release=args.release if args.release is not None else default_release(args.rubric),
         manual=args.manual,
         max_notebook_mb=args.max_notebook_mb,
     )

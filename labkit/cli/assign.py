@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from labkit.course import release
+
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -23,9 +25,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv) -> int:
-    """Build the release in memory, then write it."""
-    from labkit.course import release
-
+    """Build the release in memory (:func:`labkit.course.release.build`), then write it."""
     args = parser().parse_args(argv)
     release.refuse_recorded_values(Path(args.source) if args.source else release.default_source_dir())
     built = release.build(args.source)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from labkit.console import parser as labkit_parser
 from labkit.grading.written.bundles import write_bundles
 
 
 def parser() -> argparse.ArgumentParser:
-    from labkit.console import parser as labkit_parser
-
     p = labkit_parser("labkit feedback", __doc__.splitlines()[0].split(": ", 1)[-1])
     p.add_argument("grades", help="a folder `labkit grade --out` wrote (grades.json, feedback/, notebooks/)")
     p.add_argument("--out", required=True, help="where the bundles go: DIR/<student>/ or DIR/<student>.zip")
@@ -19,6 +18,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv) -> int:
+    """Write the bundles (:func:`labkit.grading.written.bundles.write_bundles`) and say where."""
     args = parser().parse_args(argv)
     paths = write_bundles(args.grades, args.out, as_zip=args.zip, students=args.student)
     print(

@@ -1,44 +1,49 @@
-"""``labkit <subcommand> …`` — a thin dispatcher. Each subcommand lives in its own module with a
-``main(argv) -> int`` that parses its own flags (so retrain/label-image/make-image-classifier can
-keep the original tools' flag syntax). User errors (``LabkitError``) print one clear message.
-Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted.
+"""``labkit <subcommand> …`` — a thin dispatcher. Each subcommand is a module of this package
+(``labkit.cli.grade``, ``labkit.cli.run``, …) with a ``main(argv) -> int`` that parses its own flags
+(so retrain/label-image/make-image-classifier can keep the original tools' flag syntax) and calls a
+keyword API of the library; argument parsing lives only here. User errors (``LabkitError``) print
+one clear message. Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
+from labkit import __version__
+from labkit.console import short_warnings
 from labkit.errors import LabkitError
+from labkit.provenance import set_offline
 
 # name -> (module with main(argv), one-line help). Add new subcommands here.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("labkit.runner", "execute notebooks headless with papermill in a profile (quick/full)"),
-    "answers": ("labkit.answers", "build the answer key (answers/ANSWERS.md, answers.json) from recorded results"),
-    "bench": ("labkit.bench", "run every speed comparison side by side and print the ratios"),
-    "assign": ("labkit.course.assign", "write the student release (stub notebooks) and the autograder files"),
+    "run": ("labkit.cli.run", "execute notebooks headless with papermill in a profile (quick/full)"),
+    "answers": ("labkit.cli.answers", "build the answer key (answers/ANSWERS.md, answers.json) from recorded results"),
+    "bench": ("labkit.cli.bench", "run every speed comparison side by side and print the ratios"),
+    "assign": ("labkit.cli.assign", "write the student release (stub notebooks) and the autograder files"),
     "check": (
-        "labkit.course.self_check",
+        "labkit.cli.check",
         "students: which questions are answered, and do they earn credit (public rules)",
     ),
-    "submit": ("labkit.course.submit", "students: zip your notebooks and writeups for hand-in (NAME.zip)"),
-    "grade": ("labkit.grading.cli", "execute and grade a class's submitted notebooks (sandboxed, resumable)"),
+    "submit": ("labkit.cli.submit", "students: zip your notebooks and writeups for hand-in (NAME.zip)"),
+    "grade": ("labkit.cli.grade", "execute and grade a class's submitted notebooks (sandboxed, resumable)"),
     "feedback": (
-        "labkit.grading.feedback_cli",
+        "labkit.cli.feedback",
         "hand feedback back: one folder or zip per student from a grades folder",
     ),
-    "retrain": ("labkit.retrain.cli", "TF1 retrain.py (TensorFlow for Poets): bottlenecks + new final layer"),
+    "retrain": ("labkit.cli.retrain", "TF1 retrain.py (TensorFlow for Poets): bottlenecks + new final layer"),
     "label-image": (
-        "labkit.retrain.label_image",
+        "labkit.cli.label_image",
         "TF1 label_image.py: top-5 labels of an image with a retrained graph",
     ),
     "make-image-classifier": (
-        "labkit.classifier.cli",
+        "labkit.cli.make_image_classifier",
         "TF Hub make_image_classifier: train a classifier on an image folder",
     ),
-    "classify": ("labkit.classify", "top-3 classes of images with a SavedModel, TFLite file or retrained graph"),
-    "assets": ("labkit.assets.cli", "status, fetch, verify, export and import the lab's datasets and models"),
-    "version": ("labkit.version", "versions of labkit, Python, TensorFlow, Keras and the devices TensorFlow sees"),
+    "classify": ("labkit.cli.classify", "top-3 classes of images with a SavedModel, TFLite file or retrained graph"),
+    "assets": ("labkit.cli.assets", "status, fetch, verify, export and import the lab's datasets and models"),
+    "version": ("labkit.cli.version", "versions of labkit, Python, TensorFlow, Keras and the devices TensorFlow sees"),
 }
 
 
@@ -77,19 +82,13 @@ def _usage() -> str:
 
 def _global_options(argv: list[str]) -> list[str] | int:
     """Apply the options given before the subcommand; the rest of ``argv``, or an exit code."""
-    import os
-
     while argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         option = argv.pop(0)
         if option in ("--offline", "--online"):
-            from labkit.provenance import set_offline
-
             set_offline(option == "--offline")
         elif option == "--no-progress":
             os.environ["LABKIT_NO_PROGRESS"] = "1"
         elif option == "--version":
-            from labkit import __version__
-
             print(f"labkit {__version__}")
             return 0
         elif option == "--project" or option.startswith("--project="):
@@ -120,8 +119,6 @@ def main(argv=None) -> int:
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(_usage(), file=sys.stdout if argv else sys.stderr)
         return 0 if argv else 2
-    from labkit.console import short_warnings
-
     short_warnings()
     name, rest = argv[0], argv[1:]
     if name not in COMMANDS:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 
-from labkit.classifier import flags
+from labkit import provenance
+from labkit.classifier import export, flags, train
 
 
 def accuracy_check(val_accuracy: float, at_least: float) -> tuple[bool, str]:
@@ -22,15 +23,12 @@ def main(argv=None) -> int:
     if any(a in ("-h", "--help", "-help", "--helpfull", "--helpshort") for a in argv):
         print(flags.usage())
         return 0
-    from labkit import provenance
-
     progress = "--no-progress" not in argv  # labkit's one spelling, in every command
     argv, offline = provenance.pop_switch(argv, "labkit make-image-classifier")  # labkit's, not absl flags
     provenance.apply_switch(offline)
     values, positional = flags.parse([a for a in argv if a != "--no-progress"])
     if positional:
         print(f"labkit make-image-classifier: warning: ignoring positional arguments {positional}", file=sys.stderr)
-    from labkit.classifier import export, train
 
     options = {k: v for k, v in vars(values).items() if k != "image_dir"}
     result = train.make_image_classifier(values.image_dir, progress=progress, **options)

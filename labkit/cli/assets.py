@@ -15,6 +15,7 @@ from pathlib import Path
 
 from labkit import atomic, provenance
 from labkit.assets import manifest, mirror, registry, store
+from labkit.console import parser, subparser
 from labkit.errors import LabkitError
 
 _MIB = 1 << 20
@@ -168,8 +169,6 @@ def import_(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from labkit.console import parser, subparser
-
     p = parser(
         "labkit assets",
         "Provision, verify and carry the lab's downloadable assets. Sources: LABKIT_MIRROR "
