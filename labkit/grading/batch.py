@@ -22,9 +22,9 @@ from labkit import profiles, project
 from labkit.atomic import write_json
 from labkit.cell_markers import CODE_STUB
 from labkit.errors import LabkitError
-from labkit.grading import backends, class_report, lms, sandbox, warmup
+from labkit.grading import backends, class_report, lms, sandbox, snapshot, warmup
 from labkit.grading import rubric as rubric_mod
-from labkit.grading.integrity import manifest, snapshot
+from labkit.grading.integrity import manifest
 from labkit.grading.jobs import GradingJob
 from labkit.grading.student_record import StudentRecord
 from labkit.grading.submissions import MAX_NOTEBOOK_BYTES, discover, submitted_files

@@ -1,7 +1,7 @@
 """A student's markdown writeup → answers matched to the homework's written question ids.
 
-The markdown is parsed with markdown-it-py into top-level blocks (headings, paragraphs, list
-items, code, tables). A block *starts a question* when it is a heading with a number or a
+The markdown is parsed into top-level blocks (:mod:`labkit.grading.written.markdown_blocks`: headings,
+paragraphs, list items, code, tables). A block *starts a question* when it is a heading with a number or a
 question's words, a numbered list item, a paragraph opening with bold text or ``Q3:``, or a
 one-line question; the blocks up to the next question are its answer. Headings that are not
 questions (``## Part 2: TensorFlow 1 questions``) start a new *part*, and so does numbering that
@@ -21,10 +21,8 @@ from dataclasses import dataclass, field
 
 from labkit import questions
 from labkit.grading.written import similarity
+from labkit.grading.written.markdown_blocks import Block, blocks, dedent, numbered, strip_emphasis
 
-_NUMBER = re.compile(
-    r"^(?:(?:q|question|problem|exercise|ex)\s*\.?\s*#?\s*)?(\d{1,2})(?:\s*[.):\-–—]+\s*|\s+(?=[A-Za-z])|\s*$)", re.I
-)
 _Q_PREFIX = re.compile(r"^(?:q|question)\s*(?:\.?\s*#?\s*\d{1,2}\b|[:.)])", re.I)
 _BARE_Q = re.compile(r"^(?:q|question)\s*[:.)]\s*", re.I)
 _PART = re.compile(r"^(?:part|section|variant|chapter)\b", re.I)
@@ -37,22 +35,6 @@ _INLINE_ANSWER = re.compile(r"\s(?:A|Answer|Ans)\s*[:\-–]\s+")
 TITLE_SIMILAR = 0.3  # a heading or paragraph this close to a question's text is a question
 MATCH_SIMILAR = 0.35  # ... and matches that question of its part's family whatever its number
 OUTSIDE_SIMILAR = 0.5  # ... or a question outside its part's family
-
-
-@dataclass
-class Block:
-    """One top-level piece of the markdown: its kind, the number it carries, its first line of text
-    (``title``), the rest as source text (``body``), and its 1-based source lines."""
-
-    kind: str  # heading | item | para | other
-    first: int
-    last: int
-    title: str = ""
-    body: str = ""
-    number: int | None = None
-    ordered: bool = False
-    bold: str | None = None  # a paragraph's or item's leading bold text
-    source: str = ""  # the block's markdown source lines
 
 
 @dataclass
@@ -89,119 +71,6 @@ class Writeup:
     unmatched: list = field(default_factory=list)  # {"first", "last", "text", "guess"}
 
 
-def _strip_emphasis(text: str) -> str:
-    return re.sub(r"(\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w))", "", text).strip()
-
-
-def _leading_bold(inline) -> str | None:
-    kids = [k for k in inline.children or [] if not (k.type == "text" and not k.content)]
-    if len(kids) >= 3 and kids[0].type == "strong_open":
-        close = next((i for i, k in enumerate(kids) if k.type == "strong_close"), None)
-        if close:
-            return "".join(k.content for k in kids[1:close])
-    return None
-
-
-def blocks(text: str) -> list[Block]:
-    """The top-level blocks of markdown ``text`` (list items one by one)."""
-    from markdown_it import MarkdownIt
-
-    lines = text.splitlines()
-    tokens = MarkdownIt("commonmark").enable("table").parse(text)
-    raw = lambda a, b: "\n".join(lines[a:b])  # noqa: E731
-    out: list[Block] = []
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        if tok.level != 0 or tok.nesting == -1 or tok.map is None:
-            i += 1
-            continue
-        a, b = tok.map
-        if tok.type == "heading_open":
-            out.append(Block("heading", a + 1, b, title=tokens[i + 1].content))
-        elif tok.type == "paragraph_open":
-            inline = tokens[i + 1]
-            out += _split_paragraph(Block("para", a + 1, b, title=inline.content, bold=_leading_bold(inline)), lines)
-        elif tok.type in ("ordered_list_open", "bullet_list_open"):
-            out += _items(tokens, i, raw, tok.type == "ordered_list_open")
-        else:
-            out.append(Block("other", a + 1, b, body=raw(a, b)))
-        for block in out:
-            block.source = block.source or raw(block.first - 1, block.last)
-        i = _close(tokens, i)
-    return out
-
-
-_LINE_STARTS_QUESTION = re.compile(
-    r"^\s*(?:\*\*|__)(?!\s*(?:answer|ans|a)\b)|^\s*(?:q|question)\s*(?:\.?\s*#?\s*\d{1,2}\b|[:.)])", re.I
-)
-_RAW_BOLD = re.compile(r"^\s*(\*\*|__)(.+?)\1")
-
-
-def _split_paragraph(block: Block, lines: list[str]) -> list[Block]:
-    """A paragraph whose later lines start new questions (``Q2: …`` or ``**…**`` at a line start,
-    with no blank line between) becomes one block per question."""
-    cuts = [n for n in range(block.first + 1, block.last + 1) if _LINE_STARTS_QUESTION.match(lines[n - 1])]
-    if not cuts:
-        return [block]
-    pieces = []
-    for first, last in zip([block.first, *cuts], [*(c - 1 for c in cuts), block.last], strict=True):
-        text = "\n".join(lines[first - 1 : last]).strip()
-        bold = _RAW_BOLD.match(text)
-        pieces.append(Block("para", first, last, title=text, bold=bold.group(2) if bold else None))
-    return pieces
-
-
-def _close(tokens, i: int) -> int:
-    """Index after the token that closes ``tokens[i]`` (or after it, when it is self-contained)."""
-    if tokens[i].nesting != 1:
-        return i + 1
-    depth = 0
-    for j in range(i, len(tokens)):
-        depth += tokens[j].nesting
-        if depth == 0:
-            return j + 1
-    return len(tokens)
-
-
-def _items(tokens, i: int, raw, ordered: bool) -> list[Block]:
-    end = _close(tokens, i)
-    items = []
-    for j in range(i + 1, end):
-        tok = tokens[j]
-        if tok.type != "list_item_open" or tok.level != tokens[i].level + 1:
-            continue
-        a, b = tok.map
-        block = Block("item", a + 1, b, number=int(tok.info) if ordered and tok.info.isdigit() else None)
-        block.ordered = ordered
-        first = tokens[j + 1] if j + 1 < end else None
-        if first is not None and first.type == "paragraph_open":
-            block.title = tokens[j + 2].content
-            block.bold = _leading_bold(tokens[j + 2])
-            block.body = _dedent(raw(first.map[1], b))
-        else:
-            block.body = _dedent(_strip_marker(raw(a, b)))
-        items.append(block)
-    return items
-
-
-def _strip_marker(text: str) -> str:
-    return re.sub(r"^\s*(?:\d{1,3}[.)]|[-*+])\s?", "", text, count=1)
-
-
-def _dedent(text: str) -> str:
-    import textwrap
-
-    return textwrap.dedent(text).strip("\n")
-
-
-def _numbered(title: str) -> tuple[int | None, str]:
-    """``(3, "What is ImageNet?")`` from ``"**3. What is ImageNet?**"``; ``(None, text)`` without a number."""
-    text = _strip_emphasis(title)
-    m = _NUMBER.match(text)
-    return (int(m.group(1)), text[m.end() :].strip()) if m else (None, text)
-
-
 def _split_inline(text: str) -> tuple[str, str]:
     """A question line that also holds its answer (``What is X? A: …`` / ``What is X? It is …``)."""
     m = _INLINE_ANSWER.search(text)
@@ -221,22 +90,22 @@ def _starter(block: Block, in_heading_doc: bool) -> tuple[int | None, str, str] 
     """``(number, question text, answer on the same line)`` if ``block`` starts a question, else None."""
     if block.kind == "para" or (block.kind == "item" and not block.ordered):
         if block.bold is not None:
-            number, text = _numbered(block.bold)
-            rest = _strip_emphasis(block.title.split(block.bold, 1)[-1]).lstrip(":.-–— ")
+            number, text = numbered(block.bold)
+            rest = strip_emphasis(block.title.split(block.bold, 1)[-1]).lstrip(":.-–— ")
             if number is not None or _question_like(text):
                 return number, text, rest
-        stripped = _strip_emphasis(block.title)
+        stripped = strip_emphasis(block.title)
         if _Q_PREFIX.match(stripped):
-            number, text = _numbered(_BARE_Q.sub("", stripped, count=1))
+            number, text = numbered(_BARE_Q.sub("", stripped, count=1))
             return (number, *_split_inline(text))
         one_line = block.first == block.last and stripped.endswith("?")
         if one_line and max(similarity.scores(stripped, _texts()), default=0) >= TITLE_SIMILAR:
             return None, stripped, ""
         return None
     if block.kind == "item" and block.number is not None:
-        _, text = _numbered(block.bold or block.title) if block.bold else (None, _strip_emphasis(block.title))
+        _, text = numbered(block.bold or block.title) if block.bold else (None, strip_emphasis(block.title))
         if block.bold is not None:
-            return block.number, text, _strip_emphasis(block.title.split(block.bold, 1)[-1]).lstrip(":.-–— ")
+            return block.number, text, strip_emphasis(block.title.split(block.bold, 1)[-1]).lstrip(":.-–— ")
         if _question_like(text):
             return (block.number, *_split_inline(text))
         return None if in_heading_doc else (block.number, "", text)
@@ -244,7 +113,7 @@ def _starter(block: Block, in_heading_doc: bool) -> tuple[int | None, str, str] 
 
 
 def _is_part_heading(block: Block, following: Block | None) -> bool:
-    number, text = _numbered(block.title)
+    number, text = numbered(block.title)
     if "?" not in text and (_PART.match(text) or any(re.search(p, text, re.I) for _, p in _homework().family_words)):
         return True
     deeper = following is not None and following.kind == "heading" and following.first > block.first
@@ -278,7 +147,7 @@ def _only_in() -> dict:
 
 def _clean(text: str) -> str | None:
     """An answer's text without the sub-item marker it starts with (``- a.``); ``None`` if blank."""
-    text = _dedent(text).strip()
+    text = dedent(text).strip()
     text = _ANSWER_MARK.sub("", text, count=1).strip()
     return text if text.strip("-*+ \n") else None
 
@@ -286,7 +155,7 @@ def _clean(text: str) -> str | None:
 def segments(text: str) -> tuple[list[Segment], dict, list]:
     """The questions of a writeup with their answers, each part's heading text, and loose text."""
     found: list[Block] = blocks(text)
-    heading_doc = any(b.kind == "heading" and _numbered(b.title)[0] is not None for b in found)
+    heading_doc = any(b.kind == "heading" and numbered(b.title)[0] is not None for b in found)
     segs: list[Segment] = []
     parts: dict[int, str] = {0: ""}
     loose: list[dict] = []
@@ -303,7 +172,7 @@ def segments(text: str) -> tuple[list[Segment], dict, list]:
         if block.kind == "heading" and _is_part_heading(block, following):
             finish()
             current, pieces, part = None, [], part + 1
-            parts[part] = _strip_emphasis(block.title)
+            parts[part] = strip_emphasis(block.title)
             continue
         start = _number_start(block, heading_doc)
         untitled = current is not None and not current.title and not any(p.strip() for p in pieces)
@@ -332,7 +201,7 @@ def segments(text: str) -> tuple[list[Segment], dict, list]:
 
 def _number_start(block: Block, heading_doc: bool):
     if block.kind == "heading":
-        number, text = _numbered(block.title)
+        number, text = numbered(block.title)
         title, inline = _split_inline(text) if number is not None or "?" in text else (text, "")
         return number, title, inline
     return _starter(block, heading_doc)
