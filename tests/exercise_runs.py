@@ -26,7 +26,8 @@ def built_release():
 
 
 def run_solved(name: str, out: Path, code: dict | None = None, written: dict | None = None):
-    """Execute student notebook ``name`` filled with ``code`` into ``out``; the :class:`runner.NotebookRun`."""
+    """Execute student notebook ``name`` filled with ``code`` into ``out``; the
+    :class:`labkit.notebook_result.NotebookResult`."""
     nb = fill.solved(name, built_release(), code=code, written=written)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}.ipynb"

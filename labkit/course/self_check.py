@@ -266,11 +266,11 @@ def main(argv) -> int:
         raise LabkitError(f"notebook not found: {', '.join(missing)}")
     results_dir = args.results
     if args.run:
-        from labkit import runner
+        from labkit import execution, runner
 
         out, offline = Path(args.out).resolve(), provenance.chosen_offline(args.offline, False)
         for path in paths:
-            run = runner.execute(path.resolve(), out, args.profile, offline, allow_errors=True)
+            run = execution.execute(path.resolve(), out, args.profile, offline, allow_errors=True)
             print(
                 f"ran {path}: {run.status} in {run.seconds:.0f}s"
                 + (f" ({runner.describe_error(run.error)})" if run.error else ""),

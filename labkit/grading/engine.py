@@ -1,5 +1,8 @@
 """Inside the sandbox: the papermill engine students' notebooks run with (``engine_name="labkit-grade"``).
 
+:mod:`labkit.execution` executes the notebook (``python -m labkit.execution SPEC.json``); this module only
+plugs into papermill there.
+
 Two things differ from papermill's default nbclient engine:
 
 - **Outputs are capped while the kernel runs** (the idea of nbgrader's ``LimitOutput``, applied

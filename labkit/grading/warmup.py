@@ -73,10 +73,10 @@ def prepare(notebooks: list[str], offline: bool, timeout: float = 1800, profile:
 def _run_reference_notebook(name: str) -> None:
     import tempfile
 
-    from labkit import runner
+    from labkit import execution, runner
 
     with tempfile.TemporaryDirectory(prefix="labkit-warmup-") as out:
-        run = runner.execute(
+        run = execution.execute(
             runner.find_notebooks([name])[0],
             Path(out),
             os.environ.get("LABKIT_PROFILE", "quick"),
