@@ -118,7 +118,7 @@ def graded(tmp_path_factory):
         "grades": grades,
         "records": grades["students"],
         "rss": json.loads(measured.read_text()),
-        "html": (out / "class_report.html").read_text(),
+        "html": (out / "report.html").read_text(),
     }
 
 
