@@ -280,7 +280,7 @@ def test_uid_level_cannot_delete_the_instructors_files(world_tmp):
 
 def test_ci_runs_the_grading_tests_a_second_time_at_process_level():
     text = (Path(__file__).resolve().parents[3] / ".ci" / "run").read_text()
-    assert "LABKIT_TEST_ISOLATION=process" in text and "tests/test_grading" in text
+    assert "LABKIT_TEST_ISOLATION=process" in text and "tests/grading/test_grading" in text
 
 
 def test_cli_has_the_isolation_options():
