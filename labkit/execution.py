@@ -1,17 +1,13 @@
 """The one place a notebook is executed: papermill, the profile's parameters, the answers it records.
 
 :func:`execute` runs one notebook into an output folder and returns its :class:`NotebookResult`
-(``labkit run``, the grader's warm-up and ``labkit check --run`` call it). Inside the grading sandbox
-``python -m labkit.execution SPEC.json`` (:func:`main`) does the same for one student's notebook, with
-the output-capping engine of :mod:`labkit.grading.engine` (outputs capped within the spec's
-``output_bytes``; always the course's ``python3`` kernel), and writes the outcome to ``<out>/run.json``.
-The spec names the notebook (in the scratch folder), its homework name, the profile, ``offline`` and
-the output folder.
+(``labkit run``, the grader's warm-up and ``labkit check --run`` call it). Inside the grading sandbox,
+``python -m labkit.grading.engine SPEC.json`` calls it for one student's notebook with that module's
+output-capping papermill engine.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -126,27 +122,3 @@ def execute(
     if results_file.exists():
         run.results = results.load(results_file).get("results", {})
     return run
-
-
-def main(argv: list[str]) -> int:
-    """``python -m labkit.execution SPEC.json``: execute the spec's notebook; its outcome to ``<out>/run.json``."""
-    from labkit.atomic import write_json
-    from labkit.grading import engine
-
-    spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
-    out = Path(spec["out_dir"])
-    run = execute(
-        Path(spec["notebook"]),
-        out,
-        spec["profile"],
-        spec["offline"],
-        progress=False,
-        name=spec["name"],
-        papermill_options=engine.papermill_options(spec.get("output_bytes")),
-    )
-    write_json(out / "run.json", run.to_dict())
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -15,7 +15,7 @@ from pathlib import Path
 import fill
 import nbformat
 
-from labkit import runner
+from labkit import execution
 from labkit.course import release
 from labkit.grading import rubric
 
@@ -32,7 +32,7 @@ def run_solved(name: str, out: Path, code: dict | None = None, written: dict | N
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}.ipynb"
     nbformat.write(nb, path)
-    return runner.execute(path, out / "executed", "quick", True, progress=False, name=name, allow_errors=True)
+    return execution.execute(path, out / "executed", "quick", True, progress=False, name=name, allow_errors=True)
 
 
 def exercise_ids(name: str) -> list[str]:

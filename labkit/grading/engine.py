@@ -1,7 +1,8 @@
-"""Inside the sandbox: the papermill engine students' notebooks run with (``engine_name="labkit-grade"``).
-
-:mod:`labkit.execution` executes the notebook (``python -m labkit.execution SPEC.json``); this module only
-plugs into papermill there.
+"""Inside the sandbox: ``python -m labkit.grading.engine SPEC.json`` executes one student's notebook with
+:func:`labkit.execution.execute` (the one place a notebook is executed) and the papermill engine below
+(``engine_name="labkit-grade"``), and writes the outcome (:class:`labkit.notebook_result.NotebookResult`)
+to ``<out>/run.json``. The spec names the notebook (in the scratch folder), its homework name, the
+profile, ``offline``, the output folder and ``output_bytes``, the sandbox's output limit.
 
 Two things differ from papermill's default nbclient engine:
 
@@ -30,6 +31,8 @@ Two things differ from papermill's default nbclient engine:
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import nbformat
 from papermill.clientwrap import PapermillNotebookClient
@@ -281,3 +284,27 @@ def papermill_options(output_bytes: int | None = None) -> dict:
         "notebook_chars": notebook,
         "record_chars": records,
     }
+
+
+def main(argv: list[str]) -> int:
+    """``python -m labkit.grading.engine SPEC.json``: execute the spec's notebook; its outcome to ``<out>/run.json``."""
+    from labkit.atomic import write_json
+    from labkit.execution import execute
+
+    spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    out = Path(spec["out_dir"])
+    run = execute(
+        Path(spec["notebook"]),
+        out,
+        spec["profile"],
+        spec["offline"],
+        progress=False,
+        name=spec["name"],
+        papermill_options=papermill_options(spec.get("output_bytes")),
+    )
+    write_json(out / "run.json", run.to_dict())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -27,7 +27,7 @@ from labkit.notebook_result import ABSENT, ErrorInfo, NotebookResult
 MAX_RESULTS_BYTES = 8 * 2**20
 SHADOWS = ("labkit", "ipykernel_launcher", "ipykernel", "IPython")  # would replace the code that records answers
 LABKIT_DIR = Path(__file__).resolve().parent.parent  # the real labkit package (never bound into the sandbox)
-EXECUTION_MODULE = "labkit.execution"  # what the sandbox runs: python -m labkit.execution SPEC.json
+EXECUTION_MODULE = "labkit.grading.engine"  # what the sandbox runs: python -m labkit.grading.engine SPEC.json
 SOLUTIONS_READ_BYTES = 8 * 2**20  # a larger notebook is large for its outputs: not parsed again for its code
 
 KILLED = {
@@ -149,7 +149,7 @@ def check_notebook(work: Work, result: NotebookResult) -> None:
 
 
 def execute(work: Work, result: NotebookResult) -> None:
-    """Run the notebook in the sandbox (``python -m labkit.execution`` on a spec file): the sandbox's
+    """Run the notebook in the sandbox (``python -m labkit.grading.engine`` on a spec file): the sandbox's
     outcome and the run report into ``work``."""
     job, scratch = work.job, work.scratch
     spec = {

@@ -188,7 +188,7 @@ def _check_unprivileged_python(user: tuple[int, int]) -> None:
     from labkit.errors import LabkitError
 
     package = Path(__file__).resolve().parents[2]  # the labkit package (labkit/grading/sandbox/isolation.py)
-    probe = [sys.executable, "-c", "import labkit.execution"]
+    probe = [sys.executable, "-c", "import labkit.grading.engine"]
     try:
         done = subprocess.run(
             probe,
