@@ -8,44 +8,17 @@ error) and the others still run; the exit code is non-zero if any failed.
 
 from __future__ import annotations
 
-import os
-import sys
-import time
-from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass, field
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
-from labkit import params, profiles, project, results
+from labkit import params, profiles, project
 from labkit.atomic import write_json
 from labkit.console import progress_on
 from labkit.errors import LabkitError
+from labkit.execution import execute
+from labkit.notebook_result import ErrorInfo, NotebookResult
 from labkit.realsize.dryrun import DryRun
-
-
-@dataclass
-class NotebookRun:
-    """The outcome of executing one notebook."""
-
-    name: str
-    input: str
-    output: str
-    status: str = "pending"  # ok | failed
-    seconds: float = 0.0
-    error: dict | None = None
-    results: dict = field(default_factory=dict)
-
-    @property
-    def sources(self) -> dict:
-        merged = {}
-        for entry in self.results.values():
-            merged.update(entry.get("sources", {}))
-        return merged
-
-    @property
-    def headline(self) -> tuple[str, object] | None:
-        chosen = [q for q, e in self.results.items() if e.get("headline")] or list(self.results)
-        return (chosen[0], self.results[chosen[0]]["value"]) if chosen else None
 
 
 def find_notebooks(selection=None, folder=None) -> list[Path]:
@@ -65,120 +38,6 @@ def find_notebooks(selection=None, folder=None) -> list[Path]:
             raise LabkitError(f"no notebook matches {item!r}; available: {', '.join(p.stem for p in found)}")
         chosen += matches
     return list(dict.fromkeys(chosen))
-
-
-@contextmanager
-def _environment(**values):
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update({k: str(v) for k, v in values.items()})
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
-
-
-@contextmanager
-def _kernel_stderr_to(path: Path):
-    """Send what kernels write to file descriptor 2 (TensorFlow's C++ start-up chatter, crash
-    messages) to ``path``, while Python-level stderr (progress bars, warnings) stays on screen."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sys.stderr.flush()
-    saved_fd = os.dup(2)
-    screen = os.fdopen(os.dup(saved_fd), "w", buffering=1)
-    old_stderr = sys.stderr
-    with open(path, "wb") as log:  # one log per run, not appended forever
-        os.dup2(log.fileno(), 2)
-        sys.stderr = screen
-        try:
-            yield
-        finally:
-            sys.stderr = old_stderr
-            screen.close()
-            os.dup2(saved_fd, 2)
-            os.close(saved_fd)
-
-
-def _error_of(exc) -> dict:
-    from papermill.exceptions import PapermillExecutionError
-
-    if isinstance(exc, PapermillExecutionError):
-        return {
-            "cell_index": exc.cell_index,
-            "exec_count": exc.exec_count,
-            "ename": exc.ename,
-            "evalue": str(exc.evalue)[:2000],
-            "source": str(exc.source)[:2000],
-        }
-    return {
-        "cell_index": None,
-        "exec_count": None,
-        "ename": type(exc).__name__,
-        "evalue": str(exc)[:2000],
-        "source": "",
-    }
-
-
-def execute(
-    path: Path,
-    out_dir: Path,
-    profile: str,
-    offline: bool,
-    cell_timeout=None,
-    progress: bool = True,
-    name: str | None = None,
-    overrides: dict | None = None,
-    papermill_options: dict | None = None,
-    allow_errors: bool = False,
-    real_size: bool = False,
-) -> NotebookRun:
-    """Execute one notebook into ``out_dir`` and collect what it recorded.
-
-    ``name`` is the homework notebook it stands for (default: from the file name); it selects
-    the profile parameters and the results file (the grader runs students' files this way).
-    ``overrides`` (``labkit run -p``) replace single parameters after the profile's.
-    ``papermill_options`` are extra ``papermill.execute_notebook`` keywords (the grader's engine
-    with output caps and ``language="python"``: :func:`labkit.grading.engine.papermill_options`).
-    ``allow_errors`` keeps executing after a failing cell (``labkit check --run`` on unfinished work).
-    ``real_size`` runs the real-size dry run's parameters and stand-ins (:mod:`labkit.realsize`).
-    """
-    import papermill
-
-    name = name or profiles.notebook_key(path.name)
-    run = NotebookRun(name, str(path), str(out_dir / path.name))
-    results_file = out_dir / "results" / f"{name}.json"
-    results_file.unlink(missing_ok=True)
-    chosen = profiles.real_size(name) if real_size else profiles.get(name, profile)
-    params = {"PROFILE": profile, **chosen, **(overrides or {})}
-    kernel_env = {"LABKIT_OFFLINE": int(offline), "LABKIT_PROFILE": profile, "LABKIT_REAL_SIZE": int(real_size)}
-    started = time.perf_counter()
-    try:
-        with (
-            _environment(LABKIT_RESULTS_DIR=out_dir / "results", **kernel_env),
-            _kernel_stderr_to(out_dir / "logs" / f"{name}.kernel.log"),
-        ):
-            papermill.execute_notebook(
-                str(path),
-                run.output,
-                parameters=params,
-                kernel_name="python3",
-                cwd=str(path.parent),
-                progress_bar=progress,
-                execution_timeout=cell_timeout,
-                **(papermill_options or {}),
-                **({"allow_errors": True} if allow_errors else {}),
-            )
-        run.status = "ok"
-    except Exception as exc:  # report and carry on with the next notebook
-        run.status, run.error = "failed", _error_of(exc)
-        run.error["kernel_log"] = str(out_dir / "logs" / f"{name}.kernel.log")
-    run.seconds = round(time.perf_counter() - started, 1)
-    if results_file.exists():
-        run.results = results.load(results_file).get("results", {})
-    return run
 
 
 def _overrides_per_notebook(paths, profile: str, overrides: dict | None) -> dict:
@@ -201,10 +60,11 @@ def run_notebooks(
     overrides: dict | None = None,
     real_size: bool = False,
     record_estimate=None,
-) -> list[NotebookRun]:
+) -> list[NotebookResult]:
     """Execute the selected notebooks; write ``<out_dir>/results.json``; return the runs.
 
-    ``progress`` bars are drawn only when stderr is a terminal; ``overrides`` as in :func:`execute`.
+    ``progress`` bars are drawn only when stderr is a terminal; ``overrides`` as in
+    :func:`labkit.execution.execute`.
     ``real_size`` measures a real-size dry run into ``<out_dir>/real-size.json`` (and, with
     ``record_estimate``, the estimate file shipped with labkit); see :mod:`labkit.realsize`."""
     from tqdm.auto import tqdm
@@ -228,7 +88,7 @@ def run_notebooks(
         if run.error:
             print(
                 f"\nFAILED {run.name}: {describe_error(run.error)}\n  executed copy: {run.output}"
-                f"\n  kernel log: {run.error['kernel_log']}"
+                f"\n  kernel log: {run.error.kernel_log}"
             )
     write_json(
         out_dir / "results.json",
@@ -238,7 +98,7 @@ def run_notebooks(
             **({"real_size": True} if real_size else {}),
             **({"overrides": overrides} if overrides else {}),
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-            "notebooks": {r.name: {**asdict(r), "sources": r.sources} for r in runs},
+            "notebooks": {r.name: {**r.to_dict(), "sources": r.sources} for r in runs},
         },
     )
     if dry:
@@ -258,14 +118,14 @@ def _dry_run(real_size: bool, out_dir: Path, record_estimate):
     return DryRun(out_dir, record_estimate)
 
 
-def describe_error(error: dict) -> str:
+def describe_error(error: ErrorInfo) -> str:
     """One line: which cell failed and with what."""
     where = (
-        f"cell {error['cell_index']} of the executed copy (execution count {error['exec_count']})"
-        if error.get("cell_index") is not None
+        f"cell {error.cell_index} of the executed copy (execution count {error.exec_count})"
+        if error.cell_index is not None
         else "before any cell ran"
     )
-    return f"{where}: {error['ename']}: {error['evalue'].strip().splitlines()[-1] if error['evalue'].strip() else ''}"
+    return f"{where}: {error.ename}: {error.evalue.strip().splitlines()[-1] if error.evalue.strip() else ''}"
 
 
 def brief(value) -> str:
@@ -280,7 +140,7 @@ def brief(value) -> str:
     return str(value)
 
 
-def format_table(runs: list[NotebookRun]) -> str:
+def format_table(runs: list[NotebookResult]) -> str:
     """The summary table printed after a run."""
     rows = [("notebook", "status", "time", "source", "headline result")]
     for r in runs:

@@ -15,7 +15,7 @@ from pathlib import Path
 import fill
 import nbformat
 
-from labkit import runner
+from labkit import execution
 from labkit.course import release
 from labkit.grading import rubric
 
@@ -26,12 +26,13 @@ def built_release():
 
 
 def run_solved(name: str, out: Path, code: dict | None = None, written: dict | None = None):
-    """Execute student notebook ``name`` filled with ``code`` into ``out``; the :class:`runner.NotebookRun`."""
+    """Execute student notebook ``name`` filled with ``code`` into ``out``; the
+    :class:`labkit.notebook_result.NotebookResult`."""
     nb = fill.solved(name, built_release(), code=code, written=written)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}.ipynb"
     nbformat.write(nb, path)
-    return runner.execute(path, out / "executed", "quick", True, progress=False, name=name, allow_errors=True)
+    return execution.execute(path, out / "executed", "quick", True, progress=False, name=name, allow_errors=True)
 
 
 def exercise_ids(name: str) -> list[str]:

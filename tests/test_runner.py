@@ -57,8 +57,8 @@ def test_failure_is_reported_with_cell_and_error(tiny_run):
     runs, out = tiny_run
     bad = next(r for r in runs if r.name == "11_bad")
     assert bad.status == "failed"
-    assert bad.error["ename"] == "ValueError" and "boom in cell four" in bad.error["evalue"]
-    assert bad.error["cell_index"] == 5  # in the executed copy, after papermill's injected-parameters cell
+    assert bad.error.ename == "ValueError" and "boom in cell four" in bad.error.evalue
+    assert bad.error.cell_index == 5  # in the executed copy, after papermill's injected-parameters cell
     assert "T.before" in bad.results and "T.after" not in bad.results
     assert "cell 5" in runner.describe_error(bad.error)
 

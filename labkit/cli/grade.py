@@ -17,6 +17,7 @@ from labkit.console import parser as labkit_parser
 from labkit.errors import LabkitError
 from labkit.grading import backends, deadlines, lms, sandbox
 from labkit.grading.batch import grade
+from labkit.grading.options import GradeOptions
 
 
 def parser() -> argparse.ArgumentParser:
@@ -183,10 +184,7 @@ def main(argv) -> int:
     limits = sandbox.Limits(
         timeout=args.timeout, memory_bytes=int(args.memory_limit * 2**30), disk_bytes=int(args.disk_limit * 2**30)
     )
-    run = grade(
-        args.submissions,
-        args.out,
-        args.rubric,
+    options = GradeOptions(
         workers=args.workers,
         limits=limits,
         profile=args.profile,
@@ -206,6 +204,7 @@ def main(argv) -> int:
         manual=args.manual,
         max_notebook_mb=args.max_notebook_mb,
     )
+    run = grade(args.submissions, args.out, args.rubric, options=options)
     print(f"\n{'student':<24} {'total':>6}  notebooks")
     for sid, record in sorted(run.records.items()):
         states = ", ".join(f"{nb}: {r['status']}" for nb, r in record.notebooks.items())

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 
-from labkit import profiles, runner
+from labkit import execution, profiles, runner
 from labkit import results as recorded
 from labkit.course import markup
 from labkit.errors import LabkitError
@@ -237,7 +237,7 @@ def run_first(paths, out, profile: str = "quick", offline: bool = False) -> Path
     line per notebook on stderr (stdout is the report); the folder of the recorded results."""
     out = Path(out).resolve()
     for path in paths:
-        run = runner.execute(Path(path).resolve(), out, profile, offline, allow_errors=True)
+        run = execution.execute(Path(path).resolve(), out, profile, offline, allow_errors=True)
         print(
             f"ran {path}: {run.status} in {run.seconds:.0f}s"
             + (f" ({runner.describe_error(run.error)})" if run.error else ""),

@@ -1,39 +1,38 @@
 """One grading run: discover submissions, prepare shared data once, grade (resumably), report.
 
-Each finished student is written atomically to ``<out>/students/<id>.json`` right away, keyed by
-what changes execution: their submission, the profile and its parameters, the limits, the release and
-the labkit and TensorFlow versions — not the rubric. ``resume=True`` (and ``--manual``) reuse a stored
+How the run goes is one :class:`labkit.grading.options.GradeOptions`. Each finished student is written
+atomically to ``<out>/students/<id>.json`` right away, keyed by what changes execution
+(:meth:`GradeOptions.resume_key`): their submission, the options marked ``execution`` (profile and its
+parameters, limits, offline, notebook size), the release and the labkit and TensorFlow versions — not the
+rubric. ``resume=True`` (and ``--manual``) reuse a stored
 record with the same key and ``rescore=True`` every stored record: nothing is executed for them, and
 they are re-scored under the current rubric and manual scores (:func:`labkit.grading.worker.judge_record`),
-so a rubric fix takes seconds, and a killed run loses at most the students in flight.
+so a rubric fix takes seconds, and a killed run loses at most the students in flight. The reports at the
+end are :mod:`labkit.grading.finishing`'s.
 """
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import json
 import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import labkit
-from labkit import profiles, project
+from labkit import profiles
 from labkit.atomic import write_json
-from labkit.cell_markers import CODE_STUB
 from labkit.errors import LabkitError
-from labkit.grading import backends, class_report, lms, sandbox, snapshot, warmup
+from labkit.grading import backends, finishing, sandbox, snapshot, warmup
 from labkit.grading import rubric as rubric_mod
 from labkit.grading.integrity import manifest
 from labkit.grading.jobs import GradingJob
+from labkit.grading.options import GradeOptions
 from labkit.grading.student_record import StudentRecord
-from labkit.grading.submissions import MAX_NOTEBOOK_BYTES, discover, submitted_files
+from labkit.grading.submissions import discover, submitted_files
 from labkit.grading.worker import judge_record
-from labkit.grading.written import copies, review, scoring
+from labkit.grading.written import scoring
 from labkit.grading.written.collect import WRITEUP_SUFFIXES
-
-DEFAULT_LIMITS = sandbox.Limits()
-MAX_NOTEBOOK_MB = MAX_NOTEBOOK_BYTES / 2**20
 
 
 @dataclass
@@ -47,18 +46,6 @@ class GradeRun:
     kept: list = field(default_factory=list)  # with --student: the others, their stored records as they are
     warnings: list = field(default_factory=list)
     isolation: str = ""
-
-
-def _key(
-    student_hash: str, notebooks: list, profile: str, limits: sandbox.Limits, offline: bool, max_nb: int, release_id
-):
-    """The execution key: everything that changes what executing the submission records (not the rubric)."""
-    from importlib.metadata import version
-
-    params = {nb: profiles.get(nb, profile) for nb in notebooks}
-    versions = [labkit.__version__, version("tensorflow")]
-    text = json.dumps([student_hash, params, profile, asdict(limits), offline, max_nb, release_id, versions])
-    return hashlib.sha256(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def _release_warnings(released: dict | None, rub) -> list[str]:
@@ -105,62 +92,39 @@ def _has_writeup(student) -> bool:
         return False
 
 
-def grade(
-    submissions,
-    out_dir,
-    rubric_path=None,
-    *,
-    workers: int = 2,
-    limits: sandbox.Limits = DEFAULT_LIMITS,
-    profile: str = "quick",
-    offline: bool = True,
-    resume: bool = False,
-    backend: str = "local",
-    scheduler: str | None = None,
-    isolation: str = "auto",
-    run_as: str | None = None,
-    warmup: bool = True,
-    progress: bool = True,
-    release=None,
-    manual=None,
-    max_notebook_mb: float = MAX_NOTEBOOK_MB,
-    rescore: bool = False,
-    only=None,
-    deadline=None,
-    roster=None,
-) -> GradeRun:
-    """Grade every student in ``submissions`` into ``out_dir``; return what happened.
+def grade(submissions, out_dir, rubric_path=None, *, options: GradeOptions | None = None, **overrides) -> GradeRun:
+    """Grade every student in ``submissions`` into ``out_dir`` against ``rubric_path``; return what happened.
 
+    ``options`` (:class:`labkit.grading.options.GradeOptions`, default: ``labkit grade``'s defaults) say how;
+    keyword ``overrides`` replace single options (``grade(subs, out, workers=1, progress=False)``).
     ``release``: ``--release DIR``, a manifest dict (``labkit grade`` passes the default release) or ``None``
-    (none, :func:`~labkit.grading.integrity.manifest.resolve`); a notebook it does not list: rubric-only.
-    ``manual``: manual.csv (stored records of unchanged submissions reused,
-    :mod:`labkit.grading.written.scoring`). ``rescore``: execute nothing, re-score every stored record.
-    ``only``: ``--student`` ids (the others' records kept). ``deadline``: late penalties
+    (none, :func:`~labkit.grading.integrity.manifest.resolve`); notebooks it does not list: rubric-only.
+    ``manual``: manual.csv (stored records of unchanged
+    submissions reused, :mod:`labkit.grading.written.scoring`). ``rescore``: execute nothing, re-score every stored
+    record. ``only``: ``--student`` ids (the others' records kept). ``deadline``: late penalties
     (:mod:`labkit.grading.deadlines`). ``roster``: the LMS import file (:mod:`labkit.grading.lms`).
     Raises :class:`LabkitError` (nothing written) when there is nothing to grade."""
-    settings = dict(workers=workers, limits=limits, profile=profile, offline=offline, resume=resume)
-    settings.update(backend=backend, scheduler=scheduler, isolation=isolation, run_as=run_as, warmup=warmup)
-    settings.update(progress=progress, manual=manual, max_notebook_mb=max_notebook_mb, rescore=rescore)
-    settings.update(deadline=deadline, roster=roster)
+    options = dataclasses.replace(options or GradeOptions(), **overrides)
     out_dir = Path(out_dir).resolve()
-    released, rub, level, warnings = _resolve(submissions, rubric_path, release, settings)
-    max_nb = int(max_notebook_mb * 2**20)
-    students, chosen, class_problems = _class(submissions, rub, max_nb, only)
-    written = scoring.prepare(rub, students, manual, profile)  # a bad manual.csv fails before any grading
+    released, rub, level, warnings = _resolve(submissions, rubric_path, options)
+    students, chosen, class_problems = _class(submissions, rub, options.max_notebook_bytes, options.only)
+    written = scoring.prepare(rub, students, options.manual, options.profile)  # a bad manual.csv fails first
     run = GradeRun(out_dir, warnings=list(warnings), isolation=level.name)
     _keep_the_others(students, chosen, run, out_dir)
     _private(out_dir, level)
     release_id, by_notebook = _released(released, rub)
-    base = {"release": by_notebook, "release_id": release_id, "library": None, "max_nb": max_nb}  # labkit as installed
-    jobs, originals = _build_jobs(chosen, run, rub, level, out_dir, base, settings)
-    _warm_up(jobs, run, rub, settings)
+    base = {"release": by_notebook, "release_id": release_id, "library": None}  # labkit as installed
+    jobs, originals = _build_jobs(chosen, run, rub, level, out_dir, base, options)
+    _warm_up(jobs, run, rub, options)
     started = time.time()
     try:
-        _run_jobs(jobs, run, rub, out_dir / "students", settings)
+        _run_jobs(jobs, run, rub, out_dir / "students", options)
     finally:
         _verify_originals(originals, run, out_dir / "students")
-        meta = _meta(submissions, rub, release_id, by_notebook, level, run, class_problems, started, settings)
-        _finish_reports(out_dir, meta, rub, students, run, written, settings)
+        meta = finishing.describe(
+            submissions, rub, release_id, by_notebook, level, run, class_problems, started, options
+        )
+        finishing.finish(out_dir, meta, rub, students, run, written, options)
     return run
 
 
@@ -181,7 +145,6 @@ def _chosen(students: list, only, submissions) -> list:
     """The students to grade: all, or those named by ``--student`` (an unknown id is an error naming the ids)."""
     if not only:
         return students
-
     ids = {s.id for s in students}
     unknown = sorted(set(only) - ids)
     if unknown:
@@ -203,37 +166,36 @@ def _keep_the_others(students: list, chosen: list, run: GradeRun, out_dir: Path)
             run.kept.append(student.id)
 
 
-def _resolve(submissions, rubric_path, release, settings: dict):
+def _resolve(submissions, rubric_path, options: GradeOptions):
     """Check the settings, resolve the release and its rubric, choose the isolation level and print the
     warnings: ``(released, rubric, level, warnings)``."""
-    profiles.get("", settings["profile"])  # validates the profile name
-    backends.check(settings["backend"], settings["scheduler"])  # before any warm-up or report is written
+    profiles.get("", options.profile)  # validates the profile name
+    backends.check(options.backend, options.scheduler)  # before any warm-up or report is written
     if not Path(submissions).is_dir():
         raise LabkitError(f"submissions folder {submissions} does not exist or is not a folder")
-    released, rubric_path = manifest.resolve(release, rubric_path)
+    released, rubric_path = manifest.resolve(options.release, rubric_path)
     rub = rubric_mod.load(rubric_path)
-    level, warnings = sandbox.choose_isolation(settings["isolation"], settings["run_as"])
-    _check_shared_user(level, settings["backend"], settings["workers"])
+    level, warnings = sandbox.choose_isolation(options.isolation, options.run_as)
+    _check_shared_user(level, options.backend, options.workers)
     warnings = [*warnings, *_release_warnings(released, rub)]
     for line in warnings:
         print(f"[labkit grade] WARNING {line}", file=sys.stderr)
     return released, rub, level, warnings
 
 
-def _build_jobs(students, run: GradeRun, rub, level, out_dir: Path, base: dict, settings: dict):
+def _build_jobs(students, run: GradeRun, rub, level, out_dir: Path, base: dict, options: GradeOptions):
     """One job per student to execute (resumed students go straight into ``run``), each on a snapshot
     copy: ``(jobs, originals)`` with ``originals[id] = (source, digest)`` to verify afterwards."""
     jobs, originals = [], {}
-    limits, profile, offline = settings["limits"], settings["profile"], settings["offline"]
     for student in students:
-        key = _key(student.sha256, rub.notebooks, profile, limits, offline, base["max_nb"], base["release_id"])
-        stored = _reusable(student, key, out_dir, settings)
+        key = options.resume_key(student.sha256, rub.notebooks, base["release_id"])
+        stored = _reusable(student, key, out_dir, options)
         if stored is not None:
-            _rescore(stored, student, rub, out_dir, settings)
+            _rescore(stored, student, rub, out_dir, options)
             run.records[student.id] = stored
             run.skipped.append(student.id)
             continue
-        if settings["rescore"]:
+        if options.rescore:
             run.warnings.append(f"--rescore: no stored record of {student.id} in {out_dir / 'students'}; not graded")
             continue
         copy, digest = snapshot.take(student, out_dir)
@@ -246,9 +208,9 @@ def _build_jobs(students, run: GradeRun, rub, level, out_dir: Path, base: dict, 
                 original=student.source,
                 key=key,
                 rubric={"questions": rub.questions, "notebooks": rub.notebooks},
-                profile=profile,
-                offline=offline,
-                limits=asdict(limits),
+                profile=options.profile,
+                offline=options.offline,
+                limits=asdict(options.limits),
                 isolation=level.name,
                 level=level.to_dict(),
                 out_dir=str(out_dir),
@@ -260,138 +222,65 @@ def _build_jobs(students, run: GradeRun, rub, level, out_dir: Path, base: dict, 
     return jobs, originals
 
 
-def _reusable(student, key: str, out_dir: Path, settings: dict) -> StudentRecord | None:
+def _reusable(student, key: str, out_dir: Path, options: GradeOptions) -> StudentRecord | None:
     """The student's stored record when it may stand in for executing again: same execution key (with
     ``--resume`` or ``--manual``), same submission (``--manual``), or any complete record (``--rescore``)."""
-    if not (settings["resume"] or settings["manual"] or settings["rescore"]):
+    if not (options.resume or options.manual or options.rescore):
         return None
     old = _load_record(out_dir / "students" / f"{student.id}.json")
     if old is None or not old.complete:
         return None
-    same = old.key == key or (settings["manual"] and old.sha256 == student.sha256)
-    return old if same or settings["rescore"] else None
+    same = old.key == key or (options.manual and old.sha256 == student.sha256)
+    return old if same or options.rescore else None
 
 
-def _rescore(record: StudentRecord, student, rub, out_dir: Path, settings: dict) -> None:
+def _rescore(record: StudentRecord, student, rub, out_dir: Path, options: GradeOptions) -> None:
     """Re-judge a stored record under the current rubric (nothing executed); store it again if it changed."""
     before = record.to_dict()
     changed = "submission changed since it was executed: these scores are of the earlier submission"
     if record.sha256 != student.sha256 and changed not in record.problems:
         record.problems.append(changed + " (grade without --rescore to execute it)")
-    judge_record(record, rub.questions, settings["profile"])
+    judge_record(record, rub.questions, options.profile)
     if record.to_dict() != before:  # a record whose scores did not change stays as it was, byte for byte
         write_json(out_dir / "students" / f"{record.student}.json", record.to_dict())
 
 
-def _warm_up(jobs: list[GradingJob], run: GradeRun, rub, settings: dict) -> None:
+def _warm_up(jobs: list[GradingJob], run: GradeRun, rub, options: GradeOptions) -> None:
     """Prepare the shared data once (for notebooks somebody submitted) and point every job at the caches."""
-    if jobs and settings["warmup"]:  # only for notebooks somebody submitted, in the rubric's order
+    if jobs and options.warmup:  # only for notebooks somebody submitted, in the rubric's order
         submitted = {nb for job in jobs for nb in job.student["notebooks"]}
         run.warnings += warmup.prepare(
-            [nb for nb in rub.notebooks if nb in submitted], settings["offline"], profile=settings["profile"]
+            [nb for nb in rub.notebooks if nb in submitted], options.offline, profile=options.profile
         )
     caches = {name: path for name, path in warmup.cache_dirs().items() if path.exists() or name == "LABKIT_CACHE"}
     for job in jobs:
         job.cache_env = {name: str(path) for name, path in caches.items()}
         job.read_only = [str(path) for path in caches.values() if path.exists()]
-    if settings["resume"] and run.skipped:
+    if options.resume and run.skipped:
         print(
             f"[labkit grade] resuming: {len(run.skipped)} student(s) already executed with the same "
             f"submission and settings (re-scored under the current rubric); {len(jobs)} to go"
         )
 
 
-def _run_jobs(jobs: list[GradingJob], run: GradeRun, rub, records_dir: Path, settings: dict) -> None:
+def _run_jobs(jobs: list[GradingJob], run: GradeRun, rub, records_dir: Path, options: GradeOptions) -> None:
     """Grade the jobs on the chosen backend; each record is written as soon as it arrives."""
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(jobs), desc="grading", unit="student", disable=not settings["progress"] or not jobs)
+    bar = tqdm(total=len(jobs), desc="grading", unit="student", disable=not options.progress or not jobs)
 
     def done(data: dict) -> None:
         record = StudentRecord.from_dict(data)
         write_json(records_dir / f"{record.student}.json", record.to_dict())
         run.records[record.student] = record
         run.executed.append(record.student)
-        bar.set_postfix_str(f"{record.student}: {record.total:g}/{rub.max_points(settings['profile']):g}")
+        bar.set_postfix_str(f"{record.student}: {record.total:g}/{rub.max_points(options.profile):g}")
         bar.update(1)
 
     try:
-        backends.run(jobs, settings["backend"], settings["workers"], settings["scheduler"], done)
+        backends.run(jobs, options.backend, options.workers, options.scheduler, done)
     finally:
         bar.close()
-
-
-def _meta(submissions, rub, release_id, by_notebook, level, run, class_problems, started, settings) -> dict:
-    """The run's description in grades.json (settings, isolation, who was executed or resumed)."""
-    backend = settings["backend"]
-    return {
-        "submissions": str(Path(submissions).resolve()),
-        "rubric": rub.path,
-        "rubric_sha256": rub.sha256,
-        "release_id": release_id,
-        "rubric_only": [nb for nb in rub.notebooks if nb not in by_notebook],
-        "profile": settings["profile"],
-        "offline": settings["offline"],
-        "isolation": level.name,
-        "confinement": level.confinement,
-        "protects": level.protects,
-        "run_as": list(level.run_as) if level.run_as else None,
-        "backend": backend,
-        "workers": settings["workers"] if backend == "local" else None,
-        "scheduler": settings["scheduler"],
-        "limits": asdict(settings["limits"]),
-        "max_notebook_mb": settings["max_notebook_mb"],
-        "warnings": run.warnings,
-        "class_problems": class_problems,
-        "executed": sorted(run.executed),
-        "resumed": sorted(run.skipped),
-        "kept": sorted(run.kept),
-        "seconds": round(time.time() - started, 1),
-        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
-
-
-def _finish_reports(out_dir: Path, meta: dict, rub, students, run, written, settings: dict) -> None:
-    """Written answers merged in (columns, pages, manual scores), then grades.csv/json and the HTML report."""
-    current = {s.id for s in students}
-    ordered = {sid: run.records[sid] for sid in sorted(run.records) if sid in current}
-    meta["manual"] = written.manual_path
-    pairs = copies.class_pairs(ordered, written.questions, written.collect(), _shared_work())
-    copies.write(out_dir, pairs)
-    meta["similar_pairs"] = len(pairs)
-    similar = copies.by_student(pairs)
-    deadline, roster = settings.get("deadline"), settings.get("roster")
-    late = {s.id: deadline.assess(s.id, s.source, s.kind) for s in students} if deadline else None
-    reported, ordered = written.finish(out_dir, rub, ordered, late, similar)  # written, manual scores, late
-    run.records.update(ordered)
-    if roster is not None:
-        _write_lms(out_dir, roster, ordered, run, meta)
-    class_report.write_all(out_dir, meta, reported, ordered)
-
-
-def _write_lms(out_dir: Path, roster, records: dict, run: GradeRun, meta: dict) -> None:
-    """The Canvas or Moodle import file; every roster mismatch a warning (stderr and the class_report)."""
-    path, problems = lms.write(out_dir, roster, {sid: record.total for sid, record in records.items()})
-    meta["lms_file"] = path.name
-    for line in problems:
-        run.warnings.append(f"roster: {line}")
-        print(f"[labkit grade] WARNING roster: {line}", file=sys.stderr)
-    meta["warnings"] = run.warnings
-
-
-def _shared_work() -> dict:
-    """What everybody may share, per written question or solution cell: the reference answers, the source
-    notebooks' reference solutions and their stubs (left out when looking for copies); ``{}`` without a
-    project folder (an installed labkit grading against ``--release``). The notebooks are read as plain
-    JSON: validating them would load jsonschema into the grader for nothing."""
-    try:
-        shared = {qid: text for qid, (text, _) in review.references().items()}
-        for path in sorted(project.notebooks_dir().glob(project.NOTEBOOK_GLOB)):
-            for gid, source in copies.solution_cells(json.loads(path.read_text(encoding="utf-8"))).items():
-                shared[gid] = f"{source}\n{CODE_STUB}"
-    except (LabkitError, OSError, ValueError):
-        return {}
-    return shared
 
 
 def _check_shared_user(level, backend: str, workers: int) -> None:

@@ -1,4 +1,8 @@
-"""Inside the sandbox: the papermill engine students' notebooks run with (``engine_name="labkit-grade"``).
+"""Inside the sandbox: ``python -m labkit.grading.engine SPEC.json`` executes one student's notebook with
+:func:`labkit.execution.execute` (the one place a notebook is executed) and the papermill engine below
+(``engine_name="labkit-grade"``), and writes the outcome (:class:`labkit.notebook_result.NotebookResult`)
+to ``<out>/run.json``. The spec names the notebook (in the scratch folder), its homework name, the
+profile, ``offline``, the output folder and ``output_bytes``, the sandbox's output limit.
 
 Two things differ from papermill's default nbclient engine:
 
@@ -27,6 +31,8 @@ Two things differ from papermill's default nbclient engine:
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import nbformat
 from papermill.clientwrap import PapermillNotebookClient
@@ -35,6 +41,8 @@ from papermill.log import logger
 from papermill.utils import merge_kwargs, remove_args
 from traitlets import Integer
 
+from labkit.atomic import write_json
+from labkit.execution import execute
 from labkit.results import RECORD_MIME
 
 NAME = "labkit-grade"
@@ -278,3 +286,24 @@ def papermill_options(output_bytes: int | None = None) -> dict:
         "notebook_chars": notebook,
         "record_chars": records,
     }
+
+
+def main(argv: list[str]) -> int:
+    """``python -m labkit.grading.engine SPEC.json``: execute the spec's notebook; its outcome to ``<out>/run.json``."""
+    spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    out = Path(spec["out_dir"])
+    run = execute(
+        Path(spec["notebook"]),
+        out,
+        spec["profile"],
+        spec["offline"],
+        progress=False,
+        name=spec["name"],
+        papermill_options=papermill_options(spec.get("output_bytes")),
+    )
+    write_json(out / "run.json", run.to_dict())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

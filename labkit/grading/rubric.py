@@ -18,6 +18,7 @@ from pathlib import Path
 
 from labkit import project
 from labkit.errors import LabkitError
+from labkit.grading.verdict import Verdict
 
 RULE_KEYS = {"equals", "tolerance", "min", "max", "non_empty", "min_items", "field", "points", "all", "bands"}
 
@@ -195,13 +196,22 @@ def score(rule: dict, value) -> tuple[float, str | None]:
 
 
 def judge(question: dict, entry: dict | None, profile: str, expected_params: dict, notebook_status: str = "ok") -> dict:
-    """Credit for one question: ``{"credit": points or 0, "points", "reason", "feedback", "value"}`` —
-    ``reason`` for the instructor, ``feedback`` (the same without the rule's values) for the student."""
+    """Credit for one question as a dict: ``{"credit": points or 0, "points", "reason", "feedback", "value"}``
+    (:meth:`Verdict.to_dict` of :func:`decide`)."""
+    return decide(question, entry, profile, expected_params, notebook_status).to_dict()
+
+
+def decide(
+    question: dict, entry: dict | None, profile: str, expected_params: dict, notebook_status: str = "ok"
+) -> Verdict:
+    """The :class:`Verdict` on ``entry`` (the recorded answer, None when none was recorded): ``reason`` for
+    the instructor, ``feedback`` (the same without the rule's values) for the student."""
     rule = rule_for(question, profile)
     points = float(rule.get("points", 1.0))
     if entry is None:
-        why = "not recorded" + ("" if notebook_status == "ok" else f" (notebook {notebook_status})")
-        return {"credit": 0.0, "points": points, "reason": why, "feedback": why, "value": None}
+        return Verdict.nothing(
+            points, "not recorded" + ("" if notebook_status == "ok" else f" (notebook {notebook_status})")
+        )
     value = entry.get("value")
     params = entry.get("params") or {}
     wrong = [
@@ -213,10 +223,10 @@ def judge(question: dict, entry: dict | None, profile: str, expected_params: dic
         credit, why = 0.0, _why(f"recorded with other parameters: {', '.join(wrong)}")
     else:
         credit, why = assess(rule, value)
-    return {
-        "credit": credit,
-        "points": points,
-        "reason": why.full if why else "ok",
-        "feedback": why.public if why else "ok",
-        "value": value if len(json.dumps(value, default=str)) <= 2000 else "(long value, see notebook)",
-    }
+    return Verdict(
+        credit=credit,
+        points=points,
+        reason=why.full if why else "ok",
+        feedback=why.public if why else "ok",
+        value=value if len(json.dumps(value, default=str)) <= 2000 else "(long value, see notebook)",
+    )

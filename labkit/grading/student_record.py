@@ -26,9 +26,9 @@ class StudentRecord:
     isolation: str = ""
     release_id: str | None = None
     confinement: str = ""
-    notebooks: dict = field(default_factory=dict)  # notebook -> its record (file, status, error, results, ...)
+    notebooks: dict = field(default_factory=dict)  # notebook -> its NotebookResult.to_dict() (labkit.notebook_result)
     complete: bool = False  # False: graded again on --resume (interrupted, grader error)
-    questions: dict = field(default_factory=dict)  # question id -> verdict (credit, points, reason, value, ...)
+    questions: dict = field(default_factory=dict)  # question id -> its Verdict.to_dict() (labkit.grading.verdict)
     total: float = 0.0
     seconds: float = 0.0
     finished: str = ""

@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from labkit import locations, runner
+from labkit import execution, locations, runner
 from labkit.hub import tfhub_cache_dir
 
 
@@ -64,7 +64,7 @@ def _run_reference_notebook(name: str) -> None:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="labkit-warmup-") as out:
-        run = runner.execute(
+        run = execution.execute(
             runner.find_notebooks([name])[0],
             Path(out),
             os.environ.get("LABKIT_PROFILE", "quick"),

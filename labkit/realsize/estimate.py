@@ -70,7 +70,7 @@ def notebook_record(run, peak_bytes: int, caps: dict, cells: list[dict]) -> dict
         record.update(extrapolate(run.seconds, cells, caps))
         record["method"] = "measured" if not caps else "upper bound: capped cells scaled by full/capped"
     else:
-        record["not_measured"] = f"failed: {run.error['ename']}: {run.error['evalue'][:300]}"
+        record["not_measured"] = f"failed: {run.error.ename}: {run.error.evalue[:300]}"
     return record
 
 

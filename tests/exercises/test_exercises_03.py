@@ -140,12 +140,12 @@ def test_wrong_solutions_lose_exactly_their_points(tmp_path):
 def test_untouched_student_version_earns_at_most_a_tenth(tmp_path):
     import nbformat
 
-    from labkit import runner
+    from labkit import execution
     from tests.exercise_runs import built_release
 
     path = tmp_path / f"{NB}.ipynb"
     nbformat.write(built_release().student_notebooks[NB], path)
-    run = runner.execute(path, tmp_path / "executed", "quick", True, progress=False, name=NB, allow_errors=True)
+    run = execution.execute(path, tmp_path / "executed", "quick", True, progress=False, name=NB, allow_errors=True)
     assert sum(credit(run).values()) <= 0.1 * sum(full(NB).values())
 
 

@@ -269,7 +269,8 @@ def test_process_level_fallback_still_limits_and_says_so(graded, tmp_path, capsy
 
 
 def test_kernel_log_replaced_by_a_link_is_not_copied_out(tmp_path):
-    from labkit.grading.worker import _keep_kernel_log
+    from labkit.grading.steps import keep_kernel_log
+    from labkit.notebook_result import ErrorInfo
 
     secret = tmp_path / "grader-only.txt"
     secret.write_text("GRADER-ONLY TOKEN")
@@ -279,15 +280,15 @@ def test_kernel_log_replaced_by_a_link_is_not_copied_out(tmp_path):
     (scratch / "real").mkdir()
     (scratch / "real" / "nb.kernel.log").symlink_to(secret)  # ... and a file link
     for log in (scratch / "labkit-out" / "logs" / "grader-only.txt", scratch / "real" / "nb.kernel.log"):
-        record = {"error": {"ename": "X", "kernel_log": str(log)}}
-        _keep_kernel_log(record, log, out / "notebooks" / "s" / "nb.ipynb", out, scratch)
-        assert "kernel_log" not in record["error"]
+        error = ErrorInfo(ename="X", kernel_log=str(log))
+        keep_kernel_log(error, log, out / "notebooks" / "s" / "nb.ipynb", out, scratch)
+        assert "kernel_log" not in error.to_dict()
     assert not out.exists()  # nothing copied out
     honest = scratch / "ok.kernel.log"
     honest.write_text("E0000 some native error\n")
-    record = {"error": {"ename": "X", "kernel_log": str(honest)}}
-    _keep_kernel_log(record, honest, out / "notebooks" / "s" / "nb.ipynb", out, scratch)
-    assert record["error"]["kernel_log"] == "notebooks/s/nb.kernel.log"
+    error = ErrorInfo(ename="X", kernel_log=str(honest))
+    keep_kernel_log(error, honest, out / "notebooks" / "s" / "nb.ipynb", out, scratch)
+    assert error.to_dict()["kernel_log"] == "notebooks/s/nb.kernel.log"
     assert (out / "notebooks" / "s" / "nb.kernel.log").read_text() == "E0000 some native error\n"
 
 

@@ -184,7 +184,7 @@ def choose(requested: str | Level = "auto", run_as: str | None = None) -> tuple[
 def _check_unprivileged_python(user: tuple[int, int]) -> None:
     """At the ``uid`` level the notebook's Python and labkit must work for an unprivileged user."""
     package = Path(__file__).resolve().parents[2]  # the labkit package (labkit/grading/sandbox/isolation.py)
-    probe = [sys.executable, "-c", "import labkit.grading.execute"]
+    probe = [sys.executable, "-c", "import labkit.grading.engine"]
     try:
         done = subprocess.run(
             probe,
