@@ -292,7 +292,7 @@ def test_cli_has_the_isolation_options():
 
 
 def test_snapshot_is_a_verified_copy_and_reports_every_change_to_the_original(tmp_path):
-    from labkit.grading.integrity import snapshot
+    from labkit.grading import snapshot
     from labkit.grading.submissions import discover
 
     subs = tmp_path / "subs"
