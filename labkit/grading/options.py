@@ -1,7 +1,7 @@
 """How one grading run is set up: :class:`GradeOptions`, what ``labkit grade``'s flags say.
 
 :func:`labkit.grading.batch.grade` takes one ``GradeOptions`` (its keyword arguments build one);
-``labkit grade`` builds it from the command line (:mod:`labkit.grading.cli`). The fields marked
+``labkit grade`` builds it from the command line (:mod:`labkit.cli.grade`). The fields marked
 ``execution`` change what executing a submission records, so they — and nothing else of the
 options — go into each student's resume key (:meth:`GradeOptions.resume_key`): a stored record
 is reused only when they are the same. :meth:`GradeOptions.to_dict` and
