@@ -16,6 +16,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 import labkit  # noqa: E402,F401  (sets the TF environment before anything imports TensorFlow)
+from labkit.atomic import write_json  # noqa: E402
 
 TEST_CACHE_ENV = "LABKIT_TEST_CACHE"  # a folder to keep the session cache in between runs (CI speed)
 SESSION_CACHES = ("LABKIT_CACHE", "KERAS_HOME", "TFHUB_CACHE_DIR", "TFDS_DATA_DIR")
@@ -51,11 +52,12 @@ def pytest_sessionfinish(session, exitstatus):
         return
     selection = config.getoption("markexpr") or "all"
     reports = config.pluginmanager.get_plugin("terminalreporter")
-    durations = []
-    for key in ("passed", "failed", "skipped"):
+    spent: dict[str, float] = {}  # setup (a shared fixture's first user pays for it), call and teardown
+    for key in ("passed", "failed", "skipped", "error"):
         for report in reports.stats.get(key, []) if reports else []:
-            if getattr(report, "when", "") == "call":
-                durations.append((round(report.duration, 1), report.nodeid))
+            if getattr(report, "when", None):
+                spent[report.nodeid] = spent.get(report.nodeid, 0.0) + report.duration
+    durations = [(round(seconds, 1), nodeid) for nodeid, seconds in spent.items()]
     record = {
         "selection": selection,
         "seconds": round(time.monotonic() - _SESSION["started"], 1),
@@ -66,8 +68,6 @@ def pytest_sessionfinish(session, exitstatus):
         "slowest": sorted(durations, reverse=True)[:10],
     }
     slug = {"not slow": "make-test", "slow": "make-test-slow", "all": "make-test-all"}.get(selection, "other")
-    from labkit.atomic import write_json
-
     write_json(SUITE_TIMES / f"{slug}.json", record)
 
 
