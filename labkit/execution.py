@@ -14,7 +14,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from labkit import profiles
+from labkit import profiles, results
 from labkit.notebook_result import ErrorInfo, NotebookResult
 
 
@@ -87,8 +87,6 @@ def execute(
     ``real_size`` runs the real-size dry run's parameters and stand-ins (:mod:`labkit.realsize`).
     """
     import papermill
-
-    from labkit import results
 
     name = name or profiles.notebook_key(path.name)
     run = NotebookResult.of_run(name, str(path), str(out_dir / path.name))

@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 
+from labkit import project
 from labkit.atomic import write_text
 from labkit.errors import LabkitError
 from labkit.project import CHECKOUT
@@ -201,8 +202,6 @@ def default_folder() -> Path:
         return Path(explicit).expanduser()
     if (CHECKOUT / HOMEWORK_DIR).is_dir():
         return CHECKOUT / HOMEWORK_DIR
-    from labkit import project
-
     found = project.root(required=False)
     if found is None or not (found / HOMEWORK_DIR).is_dir():
         raise LabkitError(

@@ -17,9 +17,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from labkit import provenance
+from labkit import devices, provenance
 from labkit.atomic import write_json
 from labkit.locations import labkit_cache_dir
+from labkit.tfsetup import tf
 
 RECORD_MIME = "application/vnd.labkit.record+json"  # the answer, in the output of the cell that recorded it
 _STATE = {"notebook": "interactive", "params": {}, "started": time.time(), "results": {}}
@@ -70,9 +71,6 @@ def _environment() -> dict:
         from importlib.metadata import version
 
         return {"tf_version": version("tensorflow"), "devices": [], "device": "none (TensorFlow not used)"}
-    from labkit import devices
-    from labkit.tfsetup import tf
-
     return {"tf_version": tf().__version__, "devices": devices.visible(), "device": devices.default()}
 
 

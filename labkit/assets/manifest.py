@@ -15,6 +15,7 @@ from filelock import FileLock
 
 from labkit import atomic
 from labkit.assets.registry import store_dir
+from labkit.errors import DataFileError
 
 
 def path() -> Path:
@@ -33,8 +34,6 @@ def load() -> dict:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        from labkit.errors import DataFileError
-
         raise DataFileError(
             f"{path()} is not a readable labkit asset manifest ({exc}); delete it and run "
             "`labkit assets fetch --all` again"

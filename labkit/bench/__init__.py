@@ -15,7 +15,9 @@ import platform
 import time
 from pathlib import Path
 
+from labkit import devices
 from labkit.atomic import write_json
+from labkit.tfsetup import tf
 
 SECTIONS: list[str] = [
     "labkit.bench.retrain_cache",
@@ -27,9 +29,6 @@ SECTIONS: list[str] = [
 
 
 def _machine() -> dict:
-    from labkit import devices
-    from labkit.tfsetup import tf
-
     return {
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),

@@ -15,6 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from labkit.grading import batch, sandbox
+from labkit.grading.sandbox import choose_isolation
+
 SECTION = "grading"
 WORK = "total = 0\nfor i in range({n}):\n    total += i * i % 7\nresults.record('B.work', total)"
 
@@ -45,8 +48,6 @@ def _class(root: Path, students: int, loops: int) -> tuple[Path, Path]:
 
 
 def _grade(subs: Path, rubric: Path, out: Path, workers: int) -> float:
-    from labkit.grading import batch, sandbox
-
     started = time.perf_counter()
     run = batch.grade(
         subs, out, rubric, workers=workers, limits=sandbox.Limits(timeout=600), warmup=False, progress=False
@@ -98,8 +99,6 @@ def _overhead_pairs(subs: Path, rubric: Path, root: Path) -> list[tuple[float, f
 def run(full: bool, smoke: bool = False) -> list[dict]:
     """Measure both comparisons on one synthetic class; return the two rows."""
     import statistics
-
-    from labkit.grading.sandbox import choose_isolation
 
     students, loops = (12, 20_000_000) if full else (2, 100_000) if smoke else (6, 8_000_000)
     with tempfile.TemporaryDirectory(prefix="labkit-bench-grading-") as tmp:

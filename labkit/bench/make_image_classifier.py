@@ -10,13 +10,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from labkit.bench import random_modules
+from labkit.classifier import train
+from labkit.data import synthetic_flowers
+
 SECTION = "make_image_classifier"
 HOMEWORK = {"image_size": 224, "train_epochs": 50, "batch_size": 10}
 
 
 def _train(folder, module, cache_dir, epochs: int, fast: bool):
-    from labkit.classifier import train
-
     return train.make_image_classifier(
         str(folder),
         module=module,
@@ -34,9 +36,6 @@ def _train(folder, module, cache_dir, epochs: int, fast: bool):
 
 def run(full: bool, smoke: bool = False) -> list[dict]:
     """Rows: cold cached-feature run vs the plain forward pass (target 10×), and a warm re-run."""
-    from labkit.bench import random_modules
-    from labkit.data import synthetic_flowers
-
     epochs = 2 if smoke else HOMEWORK["train_epochs"]
     per_class = 120 if full else 5 if smoke else 12  # non-full: fewer images, same command line
     module = random_modules.ensure("mobilenet_v2_100_224")

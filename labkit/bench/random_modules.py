@@ -8,6 +8,8 @@ wraps one as a resolved hub module and announces it.
 
 from __future__ import annotations
 
+from labkit import hub, provenance
+from labkit.provenance import Source
 from labkit.realsize.modules import ARCHITECTURES, build, module_dir
 
 __all__ = ["ARCHITECTURES", "ensure", "module_dir"]
@@ -15,9 +17,6 @@ __all__ = ["ARCHITECTURES", "ensure", "module_dir"]
 
 def ensure(name: str = "mobilenet_v2_100_224"):
     """The random-weight real-size module ``name`` as a resolved hub module (built on first use)."""
-    from labkit import hub, provenance
-    from labkit.provenance import Source
-
     target = build(name)
     _, size, dim = ARCHITECTURES[name]
     spec = hub.ModuleSpec(f"{name}_random", str(target), "feature_vector", size, dim)

@@ -23,6 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
+from labkit import architectures
+from labkit.atomic import write_text
+from labkit.data import synthetic_flowers
+from labkit.retrain import base_graph, bottlenecks, images
+from labkit.retrain.train import retrain
+from labkit.tfsetup import tf
+
 SECTION = "retrain_cache"
 
 
@@ -45,9 +52,6 @@ TARGETS = {  # (vs decode-free forward, vs one image per call), per base graph (
 
 def _sequential_cache_pass(extractor, paths: list, targets: list) -> None:
     """The cache pass as labkit wrote it before the writer thread: format and write each file in turn."""
-    from labkit.atomic import write_text
-    from labkit.retrain import bottlenecks
-
     where = dict(zip(paths, targets, strict=True))
     for chunk, values in extractor.from_paths(paths):
         for src, row in zip(chunk, values, strict=True):
@@ -59,9 +63,6 @@ class _RawForward:
     so it pays no JPEG decoding and no copy of the pixels into the session either."""
 
     def __init__(self, graph_def, arch, pixels):
-        from labkit.retrain import bottlenecks
-        from labkit.tfsetup import tf
-
         T = tf()
         self.graph = T.Graph()
         with self.graph.as_default():
@@ -81,8 +82,6 @@ class _RawForward:
 
 def _contenders(extractor, phased, raw, one, data: tuple, work: Path) -> dict:
     """The timed callables. The two cache passes fill a fresh bottleneck folder each round."""
-    from labkit.retrain import bottlenecks, images
-
     lists, folder, paths = data
     n, b, arch, size = len(paths), extractor.batch_size, extractor.arch.name, extractor.arch.bottleneck_size
     rounds = iter(range(10**6))
@@ -111,9 +110,6 @@ def _contenders(extractor, phased, raw, one, data: tuple, work: Path) -> dict:
 
 def _extraction_rows(arch_name: str, data: tuple, work: Path, repeats: int) -> list[dict]:
     """Extraction and cache-pass ratios on ``data`` = ``(image lists, image folder, image paths)``."""
-    from labkit import architectures
-    from labkit.retrain import base_graph, bottlenecks
-
     paths = data[2]
 
     arch = architectures.parse(arch_name)
@@ -170,10 +166,6 @@ def _extraction_rows(arch_name: str, data: tuple, work: Path, repeats: int) -> l
 
 def run(full: bool, smoke: bool = False) -> list[dict]:
     """Ratios: batched extraction vs raw forward / vs one image per call; warm vs cold run; training."""
-    from labkit.data import synthetic_flowers
-    from labkit.retrain import images
-    from labkit.retrain.train import retrain
-
     tiny, homework = ("mobilenet_1.0_224", "inception_v3") if full else ("mobilenet_0.25_128", "mobilenet_0.50_224")
     per_class = 100 if full else 4 if smoke else 60
     steps, repeats = (100, 1) if smoke else (4000, 5)

@@ -17,6 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
+from labkit import architectures
+from labkit.atomic import write_text, write_texts
+from labkit.data import synthetic_flowers
+from labkit.retrain import base_graph, bottlenecks, cache_marker, images
+
 
 def _best(fn, repeats: int = 3):
     """``(wall, cpu, result)`` seconds of the fastest of ``repeats`` calls of ``fn``."""
@@ -32,10 +37,6 @@ def _best(fn, repeats: int = 3):
 
 def _stages(arch_name: str, paths: list, work: Path) -> list[tuple[str, float, float, str]]:
     """``(stage, wall, cpu, unit)`` rows for one base graph."""
-    from labkit import architectures
-    from labkit.atomic import write_text, write_texts
-    from labkit.retrain import base_graph, bottlenecks, cache_marker
-
     arch, n = architectures.parse(arch_name), len(paths)
     rows = []
     base_graph.load_base_graph(arch, work / "models", "random")  # once: TensorFlow's and Keras's imports
@@ -94,9 +95,6 @@ def _each(write, targets, texts) -> None:
 
 def main(argv=None) -> int:
     """Print the stage table for each architecture in ``argv`` (default: the bench's two)."""
-    from labkit.data import synthetic_flowers
-    from labkit.retrain import images
-
     names = list(argv if argv is not None else sys.argv[1:]) or ["mobilenet_0.25_128", "mobilenet_0.50_224"]
     work = Path(tempfile.mkdtemp(prefix="labkit-retrain-stages-"))
     try:

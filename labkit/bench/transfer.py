@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from labkit import data as datasets
+from labkit import devices, memory, transfer
+from labkit.bench import random_modules
+
 SECTION = "transfer_batch_size"
 
 
 def run(full: bool, smoke: bool = False) -> list[dict]:
     """Throughput of batch sizes 4…64 relative to batch size 4, per visible device."""
-    from labkit import data as datasets
-    from labkit import devices, memory, transfer
-    from labkit.bench import random_modules
-
     module = random_modules.ensure("mobilenet_v2_100_224")
     size = module.spec.image_size
     folder = datasets.flowers(images_per_class=100 if full else 4 if smoke else 16, seed=0)

@@ -10,6 +10,7 @@ on current TensorFlow with legacy Keras. Modules: :mod:`flags` (absl-compatible 
 
 def make_image_classifier(image_dir=None, **options):
     """Python API: train like the command line (see :func:`labkit.classifier.train.make_image_classifier`)."""
+    # here, not at the top: every module of this package imports it first, and the trainer loads most of labkit
     from labkit.classifier.train import make_image_classifier as _make
 
     return _make(image_dir, **options)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from labkit.atomic import atomic_path
+from labkit.console import progress_on
 from labkit.data.image_folder import load_image
 from labkit.locations import labkit_cache_dir
 
@@ -99,8 +100,6 @@ def compute_features(
     keys = [file_key(p) for p in paths]
     found = {i: v for i, k in enumerate(keys) if cache and (v := cache.get(k)) is not None}
     missing = [i for i in range(len(paths)) if i not in found]
-    from labkit.console import progress_on
-
     bar = tqdm(total=len(paths), initial=len(found), desc=desc, unit="img", disable=not progress_on(progress))
     chunks = [missing[s : s + batch_size] for s in range(0, len(missing), batch_size)]
     with ThreadPoolExecutor(max_workers=2) as pool:

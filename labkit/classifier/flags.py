@@ -12,6 +12,7 @@ from argparse import Namespace
 from dataclasses import dataclass
 
 from labkit.errors import LabkitError
+from labkit.provenance import switch_help
 
 DEFAULT_MODULE = "https://tfhub.dev/google/tf2-preview/mobilenet_v2/feature_vector/4"
 
@@ -233,8 +234,6 @@ def usage() -> str:
     lines.append(
         wrap("--no-progress: labkit: no progress bars (they are off anyway when stderr is not a terminal).", "  ")
     )
-    from labkit.provenance import switch_help
-
     offline_help, online_help = switch_help(default_offline=False)
     lines.append(wrap(f"--offline: labkit: {offline_help}.", "  "))
     lines.append(wrap(f"--online: labkit: {online_help} (not with --offline).", "  "))

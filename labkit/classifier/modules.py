@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from labkit import hub, provenance
-from labkit.errors import SourceNotFound
+from labkit import backbone, hub, provenance
+from labkit.assets import registry, store
+from labkit.errors import NotReachable, SourceNotFound
 
 
 def _is_handle_or_name(text: str) -> bool:
@@ -26,9 +27,6 @@ def _is_handle_or_name(text: str) -> bool:
 def _try_download(handle: str) -> str | None:
     """Download ``handle`` into the TF Hub cache (:mod:`labkit.assets`); why it is not reachable, or
     ``None`` on success. A damaged download raises (never a reason to use another model)."""
-    from labkit.assets import registry, store
-    from labkit.errors import NotReachable
-
     try:
         step = store.candidates(registry.for_handle(handle))[1]
         step.load()
@@ -71,8 +69,6 @@ def fixed_size_stand_in(resolved: hub.ResolvedModule, spec) -> hub.ResolvedModul
     backbone behind that fixed size; anything else unchanged."""
     if not resolved.is_offline_default or spec is None or not spec.image_size:
         return resolved
-    from labkit import backbone
-
     path, source = backbone.ensure_fixed(spec.image_size, backbone_size_of(resolved))
     detail = f"{source.detail} (instead of {spec.name}, keeping its {spec.image_size}×{spec.image_size} input)"
     return replace(
@@ -93,8 +89,6 @@ def image_size(resolved: hub.ResolvedModule, requested: int | None, wanted: str 
     original), else ``requested``; for labkit's backbone standing in for a known module, that
     module's size unless another is requested (allowed, with a note saying the real module would
     refuse it); for the backbone itself its native size."""
-    from labkit import backbone
-
     if resolved.spec.name == hub.OFFLINE and resolved.spec.image_size is None:  # the any-size backbone
         stand_in = hub.spec_for(wanted) if wanted else None
         fixed = stand_in.image_size if stand_in else None

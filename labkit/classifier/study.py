@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from labkit import hub, memory
+from labkit import hub, memory, plots
 from labkit.classifier import features, train
 from labkit.classifier.split import Split, keras_file_order
 from labkit.timing import WITHIN_NOISE, Timing
@@ -230,8 +230,6 @@ def read_learning_rates(table) -> str:
 
 def plot_curves(runs: dict, key: str = "val_accuracy", label: str = "learning rate", ax=None):
     """Validation accuracy per epoch of every run."""
-    from labkit import plots
-
     curves = plots.history_curves({n: r.history for n, r in runs.items()}, {key: ""}, name_format=label + " {name}")
     ylim = (0, 1.02) if "acc" in key else None
     return plots.plot_curves(curves, ylabel=plots.quantity(key), ylim=ylim, ax=ax, figsize=(7, 3.5))
@@ -263,8 +261,6 @@ def learning_curve(split: Split, module, image_size: int, counts, *, epochs: int
 
 def plot_learning_curve(table, ax=None):
     """Validation accuracy against training images per class (B.own.learning_curve)."""
-    from labkit import plots
-
     curve = plots.Curve("validation", list(table["val_accuracy"]), x=list(table["images_per_class"]))
     return plots.plot_curves(
         [curve],

@@ -19,6 +19,8 @@ from labkit import hub
 from labkit.classifier import features, modules
 from labkit.classifier import flags as flagmod
 from labkit.classifier.split import Split, split_image_dir
+from labkit.classifier.summaries import summary_callback
+from labkit.data import flowers
 from labkit.tfsetup import keras, tf
 
 
@@ -167,8 +169,6 @@ def _callbacks(opts):
     timer = epoch_timer()
     found = [timer]
     if opts.summaries_dir:
-        from labkit.classifier.summaries import summary_callback
-
         found.append(summary_callback(opts.summaries_dir))
     return timer, found
 
@@ -294,6 +294,4 @@ def make_image_classifier(
 
 
 def _default_image_dir() -> Path:
-    from labkit.data import flowers
-
     return flowers().root

@@ -8,11 +8,16 @@ from pathlib import Path
 
 import numpy as np
 
+from labkit.assets import registry, store
 from labkit.assets.registry import DETECTORS
+from labkit.data.image_folder import load_image
 from labkit.detection.boxes import Detections
 from labkit.detection.scenes import CLASSES, make_scenes
+from labkit.detection.single_shot import SingleShotDetector
+from labkit.detection.two_stage import TwoStageDetector
 from labkit.errors import SourceNotFound
-from labkit.provenance import Source
+from labkit.hub import hub, is_saved_model_dir
+from labkit.provenance import Source, announce
 from labkit.resolve import Candidate, resolve
 
 FAST_HANDLE = DETECTORS["ssd_mobilenet_v2"]
@@ -30,8 +35,6 @@ class DetectorPair:
 
 
 def _hub_detector(path: str) -> Callable[[np.ndarray], Detections]:
-    from labkit.hub import hub
-
     model = hub().load(path)
 
     def detect(image: np.ndarray) -> Detections:
@@ -46,9 +49,6 @@ def _hub_detector(path: str) -> Callable[[np.ndarray], Detections]:
 
 
 def _real(fast: str | None, slow: str | None) -> list[Candidate]:
-    from labkit.assets import registry, store
-    from labkit.hub import is_saved_model_dir
-
     def local():
         if not (fast and slow):
             return None
@@ -77,9 +77,6 @@ def offline_pair(
     train_images: int = 400, size: int = 64, epochs: int = 20, head_epochs: int = 6, seed: int = 0
 ) -> DetectorPair:
     """Train labkit's single-shot and two-stage detectors on generated scenes."""
-    from labkit.detection.single_shot import SingleShotDetector
-    from labkit.detection.two_stage import TwoStageDetector
-
     scenes = make_scenes(train_images, size, seed)
     fast = SingleShotDetector(size, len(CLASSES), seed=seed)
     fast.fit(scenes, epochs)
@@ -113,11 +110,7 @@ def test_images(images_dir: str = "", n: int = 40, size: int = 64, seed: int = 1
 
     Returns ``(images, boxes or None, labels or None)``; the source is announced.
     """
-    from labkit.provenance import announce
-
     if images_dir:
-        from labkit.data.image_folder import load_image
-
         files = sorted(
             p for p in Path(images_dir).expanduser().rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png")
         )

@@ -18,7 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from labkit import provenance
 from labkit.exercises.common import made_in_this_run, probabilities
+from labkit.hub_registry import spec_for
+from labkit.tfsetup import tf
 
 HELD_OUT_EVERY = 5  # every 5th image of a class (sorted by name) is held out: 20 %
 HELD_OUT_CAP = 40  # at most this many held-out images per class are evaluated
@@ -51,8 +54,6 @@ def held_out() -> list[tuple[Path, str]]:
 
 
 def _signature(saved_model_dir):
-    from labkit.tfsetup import tf
-
     model = tf().saved_model.load(str(saved_model_dir))
     signature = model.signatures["serving_default"]
     name, spec = next(iter(signature.structured_input_signature[1].items()))
@@ -68,8 +69,8 @@ def input_size(saved_model_dir) -> int | None:
 def predict(saved_model_dir, image_paths) -> np.ndarray:
     """Class probabilities of ``image_paths`` from the SavedModel's serving signature: RGB in [0, 1],
     bilinear-resized to its input size (as ``make_image_classifier`` trains); softmax or logits detected."""
+    # here, not at the top: it loads the asset store and PIL, kept out of the student kernel's start-up
     from labkit.data.image_folder import load_image
-    from labkit.tfsetup import tf
 
     _, signature, name, shape = _signature(saved_model_dir)
     size = int(shape[1])
@@ -128,8 +129,6 @@ def check_learning_rates(out, rates=("0.001", "1.0")) -> dict:
 def check_other_module(out, module: str) -> dict:
     """E03_other_module: ``OUT/other`` from this run, its input size (``module``'s is expected) and
     held-out accuracy."""
-    from labkit.hub_registry import spec_for
-
     found = evaluate(Path(out) / "other")
     spec = spec_for(module)
     found["evaluated"] = int(bool(found["made_in_this_run"] and found["labels_match"] and found["held_out_images"]))
@@ -204,17 +203,12 @@ def _jsonable(answer):
 
 def feature_size(saved_model_dir) -> int:
     """The head's input size: rows of the exported model's last 2-D weight (the dense kernel)."""
-    from labkit.tfsetup import tf
-
     kernels = [v for v in tf().saved_model.load(str(saved_model_dir)).variables if len(v.shape) == 2]
     return int(kernels[-1].shape[0]) if kernels else 0
 
 
 def other_module_facts(module: str, other: dict, out) -> dict:
     """B.other_module: the registry's facts about ``module`` against what OUT/other's model shows."""
-    from labkit import provenance
-    from labkit.hub_registry import spec_for
-
     spec = spec_for(module)
     model_dir = Path(out) / "other" / "model"
     used = {"image_size": other.get("input_size", 0), "offline_stand_in": provenance.offline_mode()}

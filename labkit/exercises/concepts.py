@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from labkit.detection.boxes import iou_matrix
 from labkit.exercises.common import quiet_stderr
 from labkit.tfsetup import keras, tf
 
@@ -53,6 +54,7 @@ def parameter_counts(param_counts) -> dict:
 
 def hub_layers(model) -> list:
     """The ``hub.KerasLayer`` objects inside ``model`` (at any depth)."""
+    # here, not at the top: it loads the asset store and PIL, kept out of the student kernel's start-up
     from labkit.hub import hub
 
     keras_layer = hub().KerasLayer
@@ -120,8 +122,6 @@ def iou_cases(seed: int = 20) -> list[tuple[np.ndarray, np.ndarray]]:
 def box_iou(iou) -> dict:
     """E06_iou: the share of the grader's box pairs on which ``iou(box_a, box_b)`` equals the
     intersection over union (within :data:`IOU_TOLERANCE`), and the largest error."""
-    from labkit.detection.boxes import iou_matrix
-
     cases = iou_cases()
     correct, worst, failed = 0, 0.0, []
     with quiet_stderr():

@@ -90,6 +90,7 @@ def fresh_dir(path) -> str:
 
 
 def _hub_layers(model) -> list:
+    # here, not at the top: it loads the asset store and PIL, kept out of the student kernel's start-up
     from labkit.hub import hub
 
     layers = model._flatten_layers(include_self=False, recursive=True)

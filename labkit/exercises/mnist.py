@@ -98,6 +98,7 @@ def beat_quickstart(own_model, ds, epochs: int, batch_size: int, seed: int, seed
     ``spread`` = the quickstart's highest − lowest (at least two test images' worth); ``margin`` = own −
     quickstart; ``margin_in_spreads`` = margin / spread: at least −1 means the student's model is as good
     as the quickstart, within the quickstart's own seed-to-seed variation. ``table``: one row per training."""
+    # here, not at the top: it loads the asset store and PIL, kept out of the student kernel's start-up
     from labkit.mnist import quickstart_model
 
     shape, rows = structure(own_model), []

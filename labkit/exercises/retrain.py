@@ -26,7 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
+from labkit import architectures
+from labkit.event_files import read_scalars
 from labkit.exercises.common import made_in_this_run
+from labkit.labels import load_labels
+from labkit.retrain import label_image
+from labkit.retrain.label_image import candidate_inputs, describe_graph, graph_outputs, load_graph
+from labkit.tfsetup import tf
 
 HELD_OUT_PER_CLASS = 10  # photos per class the grader keeps back from IMAGE_DIR
 GRAPH, LABELS = "retrained_graph.pb", "retrained_labels.txt"
@@ -80,11 +86,6 @@ def classify(graph_path, labels_path, photos, architecture: str) -> tuple[list[s
     """``(labels, scores)``: ``final_result`` of the frozen graph for each photo, fed to the input tensor
     ``architecture`` has (name, size, mean and std from the registry). A graph without that input (another
     architecture) raises :class:`labkit.errors.LabkitError`."""
-    from labkit import architectures
-    from labkit.labels import load_labels
-    from labkit.retrain import label_image
-    from labkit.tfsetup import tf
-
     arch = architectures.parse(architecture)
     graph = label_image.load_graph(graph_path)
     inp = label_image.graph_tensor(graph, arch.input_layer, "--input_layer", graph_path)
@@ -140,8 +141,6 @@ def label_image_check(flags, run_dir, image, architecture: str = "inception_v3")
     """E04_label_image: ``labkit label-image`` with the student's ``flags`` plus the grader's ``--graph``,
     ``--labels`` (``run_dir``'s files) and ``--image``; ``agrees`` 1 when it ran and its top label and score
     match the grader's own classification (:func:`classify` with ``architecture``'s input)."""
-    from labkit.retrain import label_image
-
     graph, labels = run_files(run_dir)
     value = {"ran": 0, "agrees": 0, "flags": None, "top1": None, "expected": None}
     if graph is None or labels is None:
@@ -193,8 +192,6 @@ def sweep_table(evaluated: dict, work=None, folders: dict | None = None) -> list
 
 def _last_scalar(folder: Path, name: str) -> float | None:
     """The last value of scalar ``name`` (or ``name_1``, as TF1 summaries number it) in ``folder``."""
-    from labkit.event_files import read_scalars
-
     for tag in (f"{name}_1", name):
         _, values = read_scalars(folder, tag)
         if values:
@@ -215,8 +212,6 @@ def best_rate(evaluated: dict) -> str:
 def graph_view(run_dir) -> str:
     """What TensorBoard's graph view shows of a run's graph: its candidate inputs and outputs
     (C.inception.tensorboard_answer, K13)."""
-    from labkit.retrain.label_image import describe_graph
-
     graph, _ = run_files(run_dir)
     if graph is None:
         return f"no graph in {Path(run_dir).name}/"
@@ -226,8 +221,6 @@ def graph_view(run_dir) -> str:
 def graph_summary(run_dir) -> str:
     """C.inception.tensorboard_answer: one line naming the graph's candidate image inputs and its outputs,
     as TensorBoard's graph view shows them."""
-    from labkit.retrain.label_image import candidate_inputs, graph_outputs, load_graph
-
     graph_path, _ = run_files(run_dir)
     if graph_path is None:
         return f"no graph in {Path(run_dir).name}/"
@@ -245,7 +238,7 @@ def graph_summary(run_dir) -> str:
 def base_graph(architecture: str, model_dir: str = "/tmp/imagenet") -> str:
     """C.default.base_graph: the base graph ``labkit retrain --architecture`` resolves with ``--model_dir``'s
     default (the original archive, labkit's asset store, or the offline stand-in), as its log names it."""
-    from labkit import architectures
+    # here, not at the top: it loads the asset store and PIL, kept out of the student kernel's start-up
     from labkit.retrain.base_graph import load_base_graph
 
     _, source = load_base_graph(architectures.parse(architecture), model_dir)
@@ -263,6 +256,7 @@ def plot_summaries(work, runs: dict):
     summaries found in each run folder; runs without summaries are named, not plotted."""
     from types import SimpleNamespace
 
+    # here, not at the top: it loads the asset store and PIL, kept out of the student kernel's start-up
     from labkit.retrain import lab
 
     found = {label: _summaries(Path(work) / folder) for label, folder in runs.items()}

@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from labkit import execution, locations, runner
+from labkit import execution, locations, questions, runner
 from labkit.hub import tfhub_cache_dir
 
 
@@ -35,8 +35,6 @@ def cache_dirs() -> dict[str, Path]:
 
 def prepare(notebooks: list[str], offline: bool, timeout: float = 1800, profile: str = "quick") -> list[str]:
     """Run the warm-ups of ``notebooks`` once (in a subprocess); return warning lines, if any."""
-    from labkit import questions
-
     warmups = questions.load().warmups
     calls = [c for nb in notebooks for c in warmups.get(nb, [])]
     if not calls:

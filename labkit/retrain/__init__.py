@@ -10,6 +10,7 @@ The architecture registry is :mod:`labkit.architectures` and the frozen-graph re
 
 def retrain(image_dir, **options):
     """Python API for ``labkit retrain`` (see :func:`labkit.retrain.train.retrain`)."""
+    # here, not at the top: every module of this package imports it first, and the trainer loads most of labkit
     from labkit.retrain.train import retrain as _retrain
 
     return _retrain(image_dir, **options)

@@ -24,6 +24,7 @@ import numpy as np
 
 from labkit.architectures import Architecture
 from labkit.atomic import write_texts
+from labkit.console import progress_on
 from labkit.errors import LabkitError, tf_reason
 from labkit.retrain.images import CATEGORIES, entries, image_path, warn
 from labkit.tfsetup import tf
@@ -258,8 +259,6 @@ def cache_bottlenecks(
     ``stale_before`` (a ``time.time()``) were made with another base graph and are recomputed.
     """
     from tqdm.auto import tqdm
-
-    from labkit.console import progress_on
 
     progress = progress_on(progress)
     started, stats, todo = time.perf_counter(), CacheStats(), []

@@ -11,6 +11,8 @@ import argparse
 import sys
 
 from labkit.architectures import MOBILENET_SIZES, MOBILENET_VERSIONS
+from labkit.console import HelpFormatter, add_no_progress
+from labkit.provenance import add_switch
 
 # (flag, type or "store_true", default, help) — the original's flags, in its order.
 ORIGINAL_FLAGS = [
@@ -129,8 +131,6 @@ def _with_default(help_: str, default) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``labkit retrain`` (the original's rules: abbreviations allowed)."""
-    from labkit.console import HelpFormatter, add_no_progress
-
     parser = _OriginalFlagsFirst(
         prog="labkit retrain",
         description="Retrain the final layer of an ImageNet model on a folder of "
@@ -143,8 +143,6 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             parser.add_argument(f"--{name}", type=kind, default=default, help=_with_default(help_, default))
     add_no_progress(parser, alias="--no_progress")
-    from labkit.provenance import add_switch
-
     add_switch(parser, default_offline=False)  # labkit's --offline / --online, spelled as in every command
     return parser
 

@@ -13,11 +13,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from labkit import architectures
+from labkit import architectures, plots
 from labkit.event_files import read_scalars
 from labkit.results import results_dir
-from labkit.retrain import images
+from labkit.retrain import images, label_image
 from labkit.retrain.device_timing import device_timings, explain_timings, read_timings  # noqa: F401  (notebook 05)
+from labkit.retrain.label_image import describe_graph as describe
 from labkit.retrain.log_lines import step_lines
 from labkit.retrain.quiet import summarised
 from labkit.retrain.train import RetrainResult, retrain
@@ -126,8 +127,6 @@ def shown_path(path, work=None) -> str:
 def describe_graph(result: RetrainResult) -> str:
     """What TensorBoard's graph view shows of ``result``'s graph: candidate inputs and the outputs
     (C.inception.tensorboard_answer, K13), with the graph's path shown as in :func:`shown_path`."""
-    from labkit.retrain.label_image import describe_graph as describe
-
     text = describe(result.output_graph)
     return text.replace(str(result.output_graph), shown_path(result.output_graph), 1)
 
@@ -135,8 +134,6 @@ def describe_graph(result: RetrainResult) -> str:
 def plot_curves(runs: dict, tag: str = "accuracy_1"):
     """Train and validation ``tag`` of several runs on one figure, read from their summaries."""
     import matplotlib.pyplot as plt
-
-    from labkit import plots
 
     curves = []
     for i, (label, result) in enumerate(runs.items()):
@@ -269,8 +266,6 @@ def plot_learning_curve(frame):
     """Test accuracy against images per class."""
     import matplotlib.pyplot as plt
 
-    from labkit import plots
-
     curve = plots.Curve("test", list(frame["test_accuracy"]), x=list(frame["images_per_class"]))
     ax = plots.plot_curves(
         [curve], xlabel=plots.IMAGES_PER_CLASS, ylabel=f"test {plots.ACCURACY}", ylim=(0, 1.05), figsize=(5, 3.5)
@@ -285,8 +280,6 @@ def label_with(result: RetrainResult, image, architecture: str | None = None, fl
     ``flags`` are the student's label_image flags (e.g. ``"--input_layer=… --input_height=…"``);
     without them, the flags ``architecture`` needs are used. Wrong flags raise label_image's error."""
     import shlex
-
-    from labkit.retrain import label_image
 
     arch = architectures.parse(architecture or result.architecture)
     chosen = (

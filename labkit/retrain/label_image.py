@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from labkit.console import HelpFormatter
 from labkit.errors import LabkitError, tf_reason
+from labkit.formats.graph_file import read_graph_def
 from labkit.labels import load_labels
 from labkit.tfsetup import tf
 
@@ -55,8 +57,6 @@ def graph_tensor(graph, name: str, flag: str, path):
 
 def load_graph(path):
     """Import a frozen graph under the ``import/`` prefix (as the original does)."""
-    from labkit.formats.graph_file import read_graph_def
-
     if not Path(path).exists():
         raise LabkitError(
             f"--graph={path}: file not found (the retrained graph written by `labkit retrain --output_graph=…`)"
@@ -196,8 +196,6 @@ def classify(
 def build_parser() -> argparse.ArgumentParser:
     """The flags of the original ``label_image.py`` plus ``--describe_graph``."""
     d = DEFAULTS
-    from labkit.console import HelpFormatter
-
     p = argparse.ArgumentParser(
         prog="labkit label-image",
         description="Classify one image with a retrained graph.",

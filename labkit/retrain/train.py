@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from labkit import architectures
+from labkit import architectures, devices
 from labkit.errors import LabkitError
-from labkit.retrain import base_graph, bottlenecks, cache_marker, distortions, export, images
+from labkit.retrain import base_graph, bottlenecks, cache_marker, distortions, export, images, unreadable
 from labkit.retrain.final_layer import add_final_layer
+from labkit.retrain.flags import defaults
 from labkit.retrain.log_lines import info
 from labkit.tfsetup import tf
 
@@ -82,8 +83,6 @@ def _prepare_dirs(flags) -> None:
 
 def _check_device(device) -> None:
     """``--device`` must name a device TensorFlow sees (no silent fallback to another one)."""
-    from labkit import devices
-
     if device and devices.canonical(device) not in devices.visible():
         raise LabkitError(
             f"--device={device}: TensorFlow sees no such device here (visible: "
@@ -151,8 +150,6 @@ def _load_inputs(flags, image_lists) -> _Inputs:
             flags.image_dir, flags.testing_percentage, flags.validation_percentage, flags.split_name
         )
     if not flags.strict_images:
-        from labkit.retrain import unreadable
-
         image_lists = unreadable.drop(image_lists, flags.image_dir)
     distort = distortions.wanted(flags.flip_left_right, flags.random_crop, flags.random_scale, flags.random_brightness)
     return _Inputs(flags, arch, graph_def, source, image_lists, list(image_lists), distort)
@@ -373,8 +370,6 @@ def run(flags, image_lists=None) -> RetrainResult:
 
 def retrain(image_dir, **options) -> RetrainResult:
     """Python API: ``retrain("flowers/", architecture="mobilenet_0.25_128", how_many_training_steps=200)``."""
-    from labkit.retrain.flags import defaults
-
     return run(defaults(image_dir=str(image_dir), **options))
 
 

@@ -29,6 +29,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import labkit
 from labkit.errors import LabkitError
 
 LEVELS = ("auto", "bwrap", "process")
@@ -225,8 +226,6 @@ def hidden_paths(package: Path | None = None) -> list[str]:
     imported as installed: it holds no expected value (the homework's data, ``answers/homework/``, sits
     outside it in the project folder, which is never bound)."""
     if package is None:
-        import labkit
-
         package = Path(labkit.__file__).resolve().parent
     shipped = Path(package) / "_notebooks"
     return [str(shipped)] if shipped.is_dir() else []

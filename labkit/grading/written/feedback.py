@@ -9,6 +9,7 @@ import io
 import json
 from pathlib import Path
 
+from labkit import questions
 from labkit.atomic import write_text
 from labkit.grading import deadlines, pages
 from labkit.grading import rubric as rubric_mod
@@ -20,8 +21,6 @@ STUDENT_WORDS = {"scored": "scored by the grader", "unscored": "not scored yet",
 def part_of(question: dict) -> str:
     """The LMS column of a question: ``written``, the column the homework's ``lms_columns`` give its
     part (``answers/homework/course.yaml``), or its part's letter (e.g. A.1 → A)."""
-    from labkit import questions
-
     if question.get("kind") == "written":
         return "written"
     part = str(question.get("part") or "?")
