@@ -59,7 +59,7 @@ class Asset:
 
     ``dest`` is where loaders read it (a file, or the folder an archive is extracted into);
     archives are kept in :func:`store_dir` under ``file`` so they can be verified and exported.
-    ``check`` names the structure check (:mod:`labkit.assets.checks`), ``params`` its arguments.
+    ``check`` names the structure check (:mod:`labkit.assets.verify`), ``params`` its arguments.
     """
 
     name: str

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from labkit.assets import checks, download, manifest, mirror
+from labkit.assets import download, manifest, mirror, verify
 from labkit.assets.registry import Asset, store_dir
 from labkit.atomic import make_temp_dir
 from labkit.errors import DamagedDownload, MirrorMisconfigured, NotAtSource
@@ -108,7 +108,7 @@ def found_in_place(asset: Asset, dest: Path) -> str:
         got = manifest.sha256(dest)
         if got != asset.sha256:
             return f"its sha256 is {got}, {asset.checksum_from} is {asset.sha256} (pass your own copy as path=)"
-    return checks.run(asset, dest, strict=True)
+    return verify.run(asset, dest, strict=True)
 
 
 def _check_download(asset: Asset, part: Path, want: mirror.Expected, where: str) -> str:
@@ -144,8 +144,8 @@ def _extract(asset: Asset, part: Path, dest: Path, where: str) -> None:
     """Extract ``part`` into a temp folder beside ``dest``, check it, rename it into place."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     with extracted(asset, part, dest.parent, ".tar.gz", source=where) as tmp:
-        root = checks.content_root(asset, tmp)
-        why = checks.run(asset, root) if root.is_dir() else f"the archive lacks {root.name}/"
+        root = verify.content_root(asset, tmp)
+        why = verify.run(asset, root) if root.is_dir() else f"the archive lacks {root.name}/"
         if why:
             raise damaged(asset, part, f"its content {why}", source=where)
         if dest.exists():
@@ -174,7 +174,7 @@ def _install(asset: Asset, part: Path, where: str) -> None:
     if asset.archive:
         _extract(asset, part, asset.dest(), where)
         return
-    why = checks.run(asset, part)
+    why = verify.run(asset, part)
     if why:
         raise damaged(asset, part, why, source=where)
 

@@ -4,6 +4,6 @@
 - :mod:`labkit.formats.mnist_files` — Keras's ``mnist.npz`` and a folder of the four IDX files;
 - :mod:`labkit.formats.graph_file` — a frozen TensorFlow ``GraphDef``.
 
-They sit below both the asset checks (:mod:`labkit.assets.checks`) and the loaders that fetch
+They sit below both the asset checks (:mod:`labkit.assets.verify`) and the loaders that fetch
 through the asset store (:mod:`labkit.data`, :mod:`labkit.retrain`).
 """

@@ -1,6 +1,6 @@
 """MNIST's file formats: Keras's ``mnist.npz`` and the four IDX files (read and checked: 28×28 images with labels).
 
-Plain readers, used by the loaders (:mod:`labkit.data.mnist`) and by the asset checks (:mod:`labkit.assets.checks`).
+Plain readers, used by the loaders (:mod:`labkit.data.mnist`) and by the asset checks (:mod:`labkit.assets.verify`).
 """
 
 from __future__ import annotations

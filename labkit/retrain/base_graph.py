@@ -21,7 +21,7 @@ from pathlib import Path
 
 from labkit import backbone, hub, realsize
 from labkit.architectures import Architecture
-from labkit.assets import checks, registry, store
+from labkit.assets import registry, store, verify
 from labkit.atomic import write_bytes
 from labkit.data import synthetic_flowers
 from labkit.errors import DataFileError
@@ -41,7 +41,7 @@ def _extract(arch: Architecture, archive: Path, model_dir: Path) -> None:
     move its entries into ``model_dir``. A damaged archive is moved aside and raises."""
     asset = registry.retrain_asset(arch)
     with store.extracted(asset, archive, model_dir, ".tgz", forget=False) as tmp:
-        why = checks.frozen_graph(asset, tmp)
+        why = verify.frozen_graph(asset, tmp)
         if why:
             raise store.damaged(asset, archive, f"its content {why}", forget=False)
         for entry in tmp.iterdir():
