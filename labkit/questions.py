@@ -47,6 +47,7 @@ from labkit.project import CHECKOUT
 RUBRIC_PATH = CHECKOUT / "answers" / "rubric.json"  # the committed default rubric (written from a checkout)
 ENV = "LABKIT_HOMEWORK"  # a homework folder to use instead of the project's answers/homework/
 HOMEWORK_DIR = Path("answers") / "homework"  # inside a project folder
+SHIPPED = Path(__file__).resolve().parent / "_homework"  # a wheel's copy (setup.py); the sandbox hides it
 KINDS = ("number", "text", "list", "table", "dict", "any")
 
 
@@ -196,19 +197,22 @@ def written_of(entry: dict, where: str = "written question") -> WrittenQuestion:
 
 def default_folder() -> Path:
     """The homework folder: ``$LABKIT_HOMEWORK``, else ``answers/homework/`` of the source checkout
-    labkit runs from, else of the project folder (:func:`labkit.project.root`)."""
+    labkit runs from, else of the project folder (:func:`labkit.project.root`), else the copy a wheel
+    ships (``labkit/_homework/``, built by setup.py; hidden in the grading sandbox)."""
     explicit = os.environ.get(ENV)
     if explicit:
         return Path(explicit).expanduser()
     if (CHECKOUT / HOMEWORK_DIR).is_dir():
         return CHECKOUT / HOMEWORK_DIR
     found = project.root(required=False)
-    if found is None or not (found / HOMEWORK_DIR).is_dir():
-        raise LabkitError(
-            f"no homework data found: set {ENV}=DIR (a folder with questions.yaml, written.yaml and course.yaml), "
-            "or run labkit inside a project folder that has answers/homework/"
-        )
-    return found / HOMEWORK_DIR
+    if found is not None and (found / HOMEWORK_DIR).is_dir():
+        return found / HOMEWORK_DIR
+    if SHIPPED.is_dir():
+        return SHIPPED
+    raise LabkitError(
+        f"no homework data found: set {ENV}=DIR (a folder with questions.yaml, written.yaml and course.yaml), "
+        "or run labkit inside a project folder that has answers/homework/"
+    )
 
 
 def _read(path: Path):

@@ -199,15 +199,13 @@ class NotebookRuns:
 
     def all(self) -> dict:
         """Every notebook, as a run's ``results.json`` would hold it."""
-        from dataclasses import asdict
-
         from labkit import runner
 
         runs = [self.get(path.stem) for path in runner.find_notebooks()]
         return {
             "profile": "quick",
             "offline": True,
-            "notebooks": {r.name: {**asdict(r), "sources": r.sources} for r in runs},
+            "notebooks": {r.name: {**r.to_dict(), "sources": r.sources} for r in runs},
         }
 
 

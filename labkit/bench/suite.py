@@ -23,7 +23,12 @@ def _row(target: str) -> dict:
     command = "make " + target.removeprefix("make-")
     name = f"{command}: wall time"
     if not path.is_file():
-        return {"section": SECTION, "name": f"{name} (not measured yet: run `{command}`)"}
+        return {
+            "section": SECTION,
+            "name": f"{name} (not measured yet: run `{command}`)",
+            "ratio": None,
+            "target": None,
+        }
     record = json.loads(path.read_text(encoding="utf-8"))
     seconds, budget = float(record["seconds"]), BUDGETS.get(target)
     detail = (

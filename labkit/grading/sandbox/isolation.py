@@ -220,15 +220,14 @@ def gpu_devices() -> list[str]:
 
 
 def hidden_paths(package: Path | None = None) -> list[str]:
-    """Folders the sandbox must not show although a read-only bind includes them: the solved notebooks
-    a wheel ships inside the labkit ``package`` (default: the one running), ``labkit/_notebooks/``
-    (setup.py builds it from the instructor's sources). The package itself is bound read-only and
-    imported as installed: it holds no expected value (the homework's data, ``answers/homework/``, sits
-    outside it in the project folder, which is never bound)."""
+    """Folders the sandbox must not show although a read-only bind includes them: what a wheel ships
+    inside the labkit ``package`` (default: the one running) for the instructor — the solved notebooks
+    (``labkit/_notebooks/``) and the homework's data with its expected values (``labkit/_homework/``),
+    both built by setup.py. The package itself is bound read-only and imported as installed; in a
+    checkout the homework's data, ``answers/homework/``, sits outside it and is never bound."""
     if package is None:
         package = Path(labkit.__file__).resolve().parent
-    shipped = Path(package) / "_notebooks"
-    return [str(shipped)] if shipped.is_dir() else []
+    return [str(Path(package) / name) for name in ("_notebooks", "_homework") if (Path(package) / name).is_dir()]
 
 
 def site_dirs() -> list[Path]:

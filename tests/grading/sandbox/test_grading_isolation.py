@@ -357,31 +357,36 @@ def test_user_namespace_level_hides_everything_and_keeps_no_capability(tmp_path)
     assert not any(Path(p).exists() for p in paths["shm"])
 
 
-def test_a_wheels_shipped_notebooks_are_what_is_hidden_of_the_package(tmp_path):
-    """The sandbox imports the labkit package as installed; of it only ``_notebooks/`` (the solved
-    notebooks a wheel ships, built by setup.py) is hidden, where it exists."""
+def test_a_wheels_shipped_notebooks_and_homework_are_what_is_hidden_of_the_package(tmp_path):
+    """The sandbox imports the labkit package as installed; of it only what a wheel ships for the
+    instructor (built by setup.py) is hidden, where it exists: ``_notebooks/`` (the solved notebooks)
+    and ``_homework/`` (the homework's data with its expected values)."""
     package = tmp_path / "site-packages" / "labkit"
     package.mkdir(parents=True)
     assert isolation.hidden_paths(package) == []  # a source checkout ships none
     (package / "_notebooks").mkdir()
     assert isolation.hidden_paths(package) == [str(package / "_notebooks")]
-    assert isolation.hidden_paths() == [] or isolation.hidden_paths()[0].endswith("/labkit/_notebooks")
+    (package / "_homework").mkdir()
+    assert isolation.hidden_paths(package) == [str(package / "_notebooks"), str(package / "_homework")]
+    assert all(p.endswith(("/labkit/_notebooks", "/labkit/_homework")) for p in isolation.hidden_paths())
 
 
 @pytest.mark.skipif(not PROTECTED, reason=f"hiding folders needs a private file system view (here {LEVEL})")
 def test_an_installed_labkit_package_is_importable_but_its_shipped_notebooks_are_hidden(world_tmp, monkeypatch):
     """With a normal (non-editable) install the package sits inside the bound Python installation: the job
-    reads its modules, but not the solved notebooks of ``_notebooks/``."""
+    reads its modules, but not the solved notebooks of ``_notebooks/`` nor the homework data of ``_homework/``."""
     installed = world_tmp / "site-packages" / "labkit"
     (installed / "_notebooks").mkdir(parents=True)
+    (installed / "_homework").mkdir()
     (installed / "results.py").write_text("RECORDED = 'a module'\n")
     (installed / "_notebooks" / "01_mnist_quickstart.ipynb").write_text('{"solution": 101770}\n')
-    for folder in (installed.parent, installed, installed / "_notebooks"):
+    (installed / "_homework" / "questions.yaml").write_text("- {id: A1.structure.params, equals: 101770}\n")
+    for folder in (installed.parent, installed, installed / "_notebooks", installed / "_homework"):
         folder.chmod(0o755)
     real = isolation.hidden_paths
     monkeypatch.setattr(isolation, "hidden_paths", lambda package=None: real(installed))  # the job's labkit
     shipped = installed / "_notebooks"
-    script = f"cat {installed}/results.py; ls -A {shipped} | wc -l; cat {shipped}/*; echo done"
+    script = f"cat {installed}/results.py; ls -A {shipped} | wc -l; cat {shipped}/* {installed}/_homework/*; echo done"
     scratch = Path(tempfile.mkdtemp(prefix="scratch-", dir=world_tmp))
     done = sandbox.run(
         ["/bin/sh", "-c", script],
